@@ -1,0 +1,60 @@
+import { FatalError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { TransportError, type Rpc } from './rpc.js'
+
+/** Public mainnets floodgate refuses to load without --allow-mainnet. */
+export const MAINNET_CHAIN_IDS: ReadonlyMap<number, string> = new Map([
+  [1, 'Ethereum'],
+  [10, 'OP Mainnet'],
+  [56, 'BNB Smart Chain'],
+  [100, 'Gnosis'],
+  [130, 'Unichain'],
+  [137, 'Polygon PoS'],
+  [250, 'Fantom'],
+  [324, 'zkSync Era'],
+  [1101, 'Polygon zkEVM'],
+  [5000, 'Mantle'],
+  [8453, 'Base'],
+  [42161, 'Arbitrum One'],
+  [42170, 'Arbitrum Nova'],
+  [42220, 'Celo'],
+  [43114, 'Avalanche C-Chain'],
+  [59144, 'Linea'],
+  [81457, 'Blast'],
+  [534352, 'Scroll'],
+  [7777777, 'Zora'],
+])
+
+/**
+ * First contact with the node: its chain id, or one clear error if it cannot be reached
+ * within `timeoutMs`. Refuses public mainnets unless allowed.
+ */
+export async function connect(rpc: Rpc, opts: { allowMainnet: boolean; timeoutMs: number }): Promise<number> {
+  let chainId: number
+  try {
+    chainId = Number(BigInt(await rpc.request<string>('eth_chainId', [], { timeoutMs: opts.timeoutMs })))
+  } catch (err) {
+    if (err instanceof TransportError) throw new FatalError('RPC_UNAVAILABLE', `cannot reach the RPC at ${rpc.displayUrl}: ${err.message}`)
+    throw new FatalError('RPC_ERROR', `eth_chainId failed at ${rpc.displayUrl}: ${(err as Error).message}`)
+  }
+  const mainnet = MAINNET_CHAIN_IDS.get(chainId)
+  if (mainnet && !opts.allowMainnet) {
+    throw new FatalError('MAINNET_REFUSED', `chain id ${chainId} is ${mainnet}, a public mainnet; pass --allow-mainnet if you really mean to load it`)
+  }
+  return chainId
+}
+
+/** Anvil in automine mode stalls and loses txs under load (foundry-rs/foundry#10122). */
+export async function warnIfAutomine(rpc: Rpc, log: Logger): Promise<void> {
+  let automine: unknown
+  try {
+    automine = await rpc.request('anvil_getAutomine', [], { timeoutMs: 2_000 })
+  } catch {
+    return // not anvil, or the method is off: nothing to say
+  }
+  if (automine === true) {
+    log.warn(
+      'the target is anvil in automine mode, which stalls and drops transactions above about 400 tx/s (foundry-rs/foundry#10122); start it with --block-time 1 (or use the embedded devnet: omit --rpc-url)',
+    )
+  }
+}

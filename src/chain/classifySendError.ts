@@ -1,0 +1,72 @@
+import { RpcError, TransportError } from './rpc.js'
+
+/**
+ * What a failed `eth_sendRawTransaction` means for the worker that sent it. Node
+ * errors are recognised here and only here, from geth's, anvil's, reth's, erigon's
+ * and nethermind's wording.
+ */
+export type SendOutcome =
+  /** The node has the tx already (same hash): as good as accepted. */
+  | { kind: 'accepted' }
+  /** Definitely not in the pool: reuse the nonce, fail the spec with `code`. */
+  | { kind: 'rejected'; code: string; message: string }
+  /** Our fee is below what the node wants: refresh the shared fees, rebuild, retry. */
+  | { kind: 'fees'; code: string; message: string }
+  /** Our nonce is out of step with the node: resync, rebuild, retry. */
+  | { kind: 'nonce'; code: string; message: string }
+  /**
+   * No definite answer: the tx may be in the pool. Ask the node before deciding. With
+   * `resend`, the same signed bytes may be sent again (transport failure, busy node);
+   * without, a tx the node does not know was rejected (an error we cannot read).
+   */
+  | { kind: 'unknown'; code: string; message: string; resend: boolean; retryAfterMs?: number }
+
+type Rule = readonly [RegExp, 'accepted' | 'rejected' | 'fees' | 'nonce', string]
+
+/** First match wins, so the more specific wording comes first. */
+const RULES: readonly Rule[] = [
+  [/already known|already imported|known transaction|already exists|alreadyknown|already in (the )?(tx)?pool/i, 'accepted', 'ALREADY_KNOWN'],
+  [/replacement transaction underpriced|replacement.*underpriced|could not replace existing tx|replacementunderpriced/i, 'nonce', 'REPLACEMENT_UNDERPRICED'],
+  [/nonce too low|nonce has already been used|oldnonce|nonce.*(lower|less) than/i, 'nonce', 'NONCE_TOO_LOW'],
+  [/nonce too high|noncegap|nonce gap|nonce.*(higher|greater) than/i, 'nonce', 'NONCE_TOO_HIGH'],
+  [/insufficient funds|insufficient balance|insufficientfunds|not enough (funds|balance)|lack of funds/i, 'rejected', 'INSUFFICIENT_FUNDS'],
+  [/intrinsic gas too low|intrinsic ?gas|gas too low|call gas cost.*exceeds the gas limit/i, 'rejected', 'INTRINSIC_GAS_TOO_LOW'],
+  [/max priority fee per gas higher than max fee per gas|tip (above|higher than) fee ?cap|priority fee.*greater than.*max fee/i, 'rejected', 'TIP_ABOVE_FEE_CAP'],
+  [/(max )?fee (per gas |cap )?(is )?less than (the )?block base ?fee|fee ?cap.*base ?fee|feecaptoolow|max fee per gas less than block base fee/i, 'fees', 'FEE_CAP_TOO_LOW'],
+  [/underpriced|fee too low|gas price too low|gasprice.*too low|tip.*too low|feetoolow|minimum.*fee/i, 'fees', 'UNDERPRICED'],
+  [/exceeds block gas limit|gas limit reached|gas too high|gaslimitexceeded|exceeds.*gas.*(cap|limit)|tx gas limit|gas limit.*exceed/i, 'rejected', 'GAS_LIMIT_TOO_HIGH'],
+  [/transaction type not supported|tx ?type not supported|txtypenotsupported|unsupported transaction type/i, 'rejected', 'TX_TYPE_UNSUPPORTED'],
+  [/invalid chain ?id|chain ?id mismatch|incorrect chain ?id|wrong chain ?id/i, 'rejected', 'WRONG_CHAIN_ID'],
+  [/invalid sender|invalid signature|signature.*invalid/i, 'rejected', 'INVALID_SIGNATURE'],
+  [/oversized data|tx size|transaction size|too large/i, 'rejected', 'TX_TOO_LARGE'],
+  
+]
+
+/** Wording that says "the server is busy", not "your tx is wrong": worth sending again. */
+const BUSY = /txpool is full|pool is full|queue is full|timeout|timed out|unavailable|overload|rate limit|too many requests|limit exceeded/i
+
+export function classifySendError(err: unknown): SendOutcome {
+  if (err instanceof TransportError) {
+    return {
+      kind: 'unknown',
+      code: err.failure === 'timeout' ? 'RPC_TIMEOUT' : 'RPC_UNAVAILABLE',
+      message: err.message,
+      resend: true,
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    }
+  }
+  if (err instanceof RpcError) {
+    const text = `${err.message} ${typeof err.data === 'string' ? err.data : ''}`
+    for (const [pattern, kind, code] of RULES) {
+      if (pattern.test(text)) {
+        if (kind === 'accepted') return { kind }
+        return { kind, code, message: err.message }
+      }
+    }
+    // An error we cannot read may come from a proxy or an overloaded node after the tx
+    // was forwarded: never assume it was not sent. The worker asks the node.
+    if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true }
+    return { kind: 'unknown', code: 'REJECTED', message: err.message, resend: false }
+  }
+  throw err
+}

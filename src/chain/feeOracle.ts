@@ -1,0 +1,112 @@
+import type { Logger } from '../log.js'
+import { describeError } from '../errors.js'
+import type { Rpc } from './rpc.js'
+
+/** One immutable view of the fees every worker builds with. */
+export type FeeSnapshot =
+  | {
+      readonly type: 'eip1559'
+      readonly baseFeePerGas: bigint
+      readonly maxFeePerGas: bigint
+      readonly maxPriorityFeePerGas: bigint
+      readonly blockNumber: bigint
+      readonly updatedAt: number
+    }
+  | {
+      readonly type: 'legacy'
+      readonly gasPrice: bigint
+      readonly blockNumber: bigint
+      readonly updatedAt: number
+    }
+
+export interface FeeOracleOptions {
+  /** Pins the fee: legacy gas price, or max fee per gas on an EIP-1559 chain. */
+  gasPrice?: bigint
+  /** Pins the priority fee (tip); default: what the node suggests. */
+  priorityFee?: bigint
+  /** Refresh period in ms. */
+  refreshMs: number
+}
+
+interface RpcBlock {
+  number: string
+  timestamp: string
+  baseFeePerGas?: string | null
+}
+
+/**
+ * The shared fee snapshot. A background timer replaces it as a whole (never mutated), so
+ * a worker reads one consistent object without locks and never waits on the network.
+ */
+export class FeeOracle {
+  private snapshot!: FeeSnapshot
+  private timer: NodeJS.Timeout | undefined
+  private inflight: Promise<FeeSnapshot> | undefined
+
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly opts: FeeOracleOptions,
+    private readonly log?: Logger,
+  ) {}
+
+  /** True when `--gas-price` fixes the fee: refreshing cannot raise it. */
+  get pinned(): boolean {
+    return this.opts.gasPrice !== undefined
+  }
+
+  /** The current snapshot; only valid after `start()` resolved. */
+  get current(): FeeSnapshot {
+    return this.snapshot
+  }
+
+  async start(): Promise<FeeSnapshot> {
+    const s = await this.refreshNow()
+    this.timer = setInterval(() => {
+      this.refreshNow().catch((err) => this.log?.warn({ err: describeError(err) }, 'fee refresh failed; keeping the last fees'))
+    }, this.opts.refreshMs)
+    this.timer.unref()
+    return s
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  /** Fetches fees now; concurrent callers share one request. */
+  refreshNow(): Promise<FeeSnapshot> {
+    this.inflight ??= this.fetch().finally(() => {
+      this.inflight = undefined
+    })
+    return this.inflight
+  }
+
+  private async fetch(): Promise<FeeSnapshot> {
+    const block = await this.rpc.request<RpcBlock>('eth_getBlockByNumber', ['latest', false])
+    const blockNumber = BigInt(block.number)
+    const updatedAt = Date.now()
+    const { gasPrice, priorityFee } = this.opts
+    let next: FeeSnapshot
+    if (block.baseFeePerGas == null) {
+      const price = gasPrice ?? BigInt(await this.rpc.request<string>('eth_gasPrice'))
+      next = { type: 'legacy', gasPrice: price, blockNumber, updatedAt }
+    } else {
+      const baseFeePerGas = BigInt(block.baseFeePerGas)
+      let tip = priorityFee ?? (await this.suggestedTip(baseFeePerGas))
+      let maxFeePerGas = gasPrice ?? 2n * baseFeePerGas + tip
+      if (tip > maxFeePerGas) tip = maxFeePerGas
+      next = { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blockNumber, updatedAt }
+    }
+    this.snapshot = Object.freeze(next)
+    return this.snapshot
+  }
+
+  private async suggestedTip(baseFee: bigint): Promise<bigint> {
+    try {
+      return BigInt(await this.rpc.request<string>('eth_maxPriorityFeePerGas'))
+    } catch {
+      const price = BigInt(await this.rpc.request<string>('eth_gasPrice'))
+      return price > baseFee ? price - baseFee : 0n
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { Command } from 'commander'
+import { startEmbeddedDevnet } from '../devnet/embedded.js'
+import { EVENT_VERSION } from '../events/types.js'
+import { createLogger } from '../log.js'
+
+/**
+ * `floodgate devnet`: the embedded anvil in the foreground. Prints one JSON line on stdout
+ * with its RPC URL and a funded dev key (anvil's public, well-known test key) for other
+ * processes, then runs until SIGINT/SIGTERM.
+ */
+export function devnetCommand(): Command {
+  return new Command('devnet')
+    .description('run the embedded anvil devnet in the foreground; prints its RPC URL and a funded dev key')
+    .option('--log-level <level>', 'stderr log level', 'info')
+    .action(async (flags: { logLevel: string }) => {
+      const log = createLogger({ level: flags.logLevel as 'info' })
+      const devnet = await startEmbeddedDevnet()
+      process.stdout.write(
+        `${JSON.stringify({
+          version: EVENT_VERSION,
+          type: 'devnet',
+          rpc_url: devnet.url,
+          chain_id: devnet.chainId,
+          funder_address: devnet.funderAddress,
+          funder_key: devnet.funderKey,
+        })}\n`,
+      )
+      log.info({ rpc: devnet.url, chainId: devnet.chainId }, 'devnet running; Ctrl-C to stop')
+      log.info(`try: floodgate send --rpc-url ${devnet.url} < specs.jsonl  (FLOODGATE_FUNDER_KEY from the line on stdout)`)
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      await devnet.stop()
+    })
+}

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs'
+import type { Hex } from 'viem'
+import { UsageError } from '../errors.js'
+import { parseAmount } from '../stream/parseValue.js'
+
+/** `30s`, `500ms`, `2m`, `1h`, or a bare number of seconds → milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text)
+  if (!m) throw new UsageError(`${flag}: "${text}" is not a duration (use e.g. 30s, 500ms, 2m)`)
+  const n = Number(m[1])
+  const unit = (m[2] ?? 's').toLowerCase()
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000
+  return Math.round(ms)
+}
+
+export function parseCount(text: string, flag: string, min = 0): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new UsageError(`${flag}: "${text}" is not a whole number`)
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: must be a whole number ≥ ${min}, got ${text}`)
+  return n
+}
+
+export function parseRate(text: string, flag: string): number {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: "${text}" is not a rate ≥ 0`)
+  return n
+}
+
+/** An amount of wei from the CLI (`"0.01 eth"`, `"2 gwei"`, `1000`). */
+export function parseWei(text: string, flag: string): bigint {
+  try {
+    return parseAmount(text, flag)
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`)
+  }
+}
+
+/** A private key from a flag, env var or file. Never echoes the value in an error. */
+export function parsePrivateKey(text: string, source: string): Hex {
+  const t = text.trim()
+  const hex = t.startsWith('0x') || t.startsWith('0X') ? t.slice(2) : t
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new UsageError(`${source}: not a 32-byte hex private key (value not shown)`)
+  return `0x${hex.toLowerCase()}`
+}
+
+export function readKeyFile(path: string, flag: string): Hex {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  return parsePrivateKey(text, `${flag} ${path}`)
+}

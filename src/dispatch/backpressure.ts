@@ -1,0 +1,55 @@
+import type { EventWriter } from '../events/eventWriter.js'
+import type { BackpressureStage } from '../events/types.js'
+import type { BoundedQueue } from './boundedQueue.js'
+
+/**
+ * Pushes into one bounded queue and reports saturation episodes. An episode starts when a
+ * push finds the queue full (`backpressure`), goes on while pushes keep finding it full,
+ * and ends at the first push that finds room, or at `finish()` (`backpressure_end`, with
+ * the total time the producer spent waiting).
+ */
+export class BackpressureGauge<T> {
+  private inEpisode = false
+  private blockedMs = 0
+
+  constructor(
+    private readonly queue: BoundedQueue<T>,
+    private readonly events: EventWriter,
+    private readonly stage: BackpressureStage,
+    private readonly worker?: number,
+  ) {}
+
+  push(item: T): Promise<void> {
+    if (!this.queue.isFull) {
+      this.finish()
+      return this.queue.push(item)
+    }
+    if (!this.inEpisode) {
+      this.inEpisode = true
+      this.blockedMs = 0
+      this.events.emit({
+        type: 'backpressure',
+        stage: this.stage,
+        ...(this.worker !== undefined ? { worker: this.worker } : {}),
+        queued: this.queue.size,
+        capacity: this.queue.capacity,
+      })
+    }
+    const t = performance.now()
+    return this.queue.push(item).finally(() => {
+      this.blockedMs += performance.now() - t
+    })
+  }
+
+  /** Ends an open episode. */
+  finish(): void {
+    if (!this.inEpisode) return
+    this.inEpisode = false
+    this.events.emit({
+      type: 'backpressure_end',
+      stage: this.stage,
+      ...(this.worker !== undefined ? { worker: this.worker } : {}),
+      blocked_ms: Math.round(this.blockedMs * 1000) / 1000,
+    })
+  }
+}

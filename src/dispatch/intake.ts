@@ -1,0 +1,76 @@
+import type { EventWriter } from '../events/eventWriter.js'
+import type { Logger } from '../log.js'
+import { readLines } from '../stream/lineReader.js'
+import { parseSpec } from '../stream/parseSpec.js'
+import type { IndexedSpec, ParseContext } from '../stream/spec.js'
+import { BackpressureGauge } from './backpressure.js'
+import type { BoundedQueue } from './boundedQueue.js'
+
+export interface IntakeOptions {
+  input: AsyncIterable<Buffer | string>
+  ctx: ParseContext
+  queue: BoundedQueue<IndexedSpec>
+  events: EventWriter
+  log: Logger
+  /** Stop reading after this many accepted specs. */
+  maxTxs?: number
+  /** Aborted to stop reading now (signal, duration, closed stdout). */
+  stop: AbortSignal
+  maxLineBytes?: number
+}
+
+export type IntakeEnd = 'eof' | 'max_txs' | 'stopped'
+
+/**
+ * Reader stage: numbered lines → parsed specs. A bad line becomes one `invalid_spec`
+ * event here and goes no further; a good one gets the next `idx` and waits for room in
+ * the intake queue (reporting backpressure). Closes the queue when it ends.
+ */
+export async function intake(o: IntakeOptions): Promise<IntakeEnd> {
+  const gauge = new BackpressureGauge(o.queue, o.events, 'reader')
+  const warned = new Set<string>()
+  const lines = readLines(o.input, o.maxLineBytes !== undefined ? { maxLineBytes: o.maxLineBytes } : {})[Symbol.asyncIterator]()
+  const stopped = new Promise<'stopped'>((resolve) => {
+    if (o.stop.aborted) resolve('stopped')
+    o.stop.addEventListener('abort', () => resolve('stopped'), { once: true })
+  })
+  let idx = 0
+  let end: IntakeEnd = 'eof'
+  try {
+    for (;;) {
+      if (o.maxTxs !== undefined && idx >= o.maxTxs) {
+        end = 'max_txs'
+        break
+      }
+      const next = await Promise.race([lines.next(), stopped])
+      if (next === 'stopped') {
+        end = 'stopped'
+        break
+      }
+      if (next.done) break
+      const raw = next.value
+      if ('problem' in raw) {
+        o.events.emit({ type: 'invalid_spec', line: raw.line, error: raw.problem.error, error_code: raw.problem.code, ...(raw.problem.field ? { field: raw.problem.field } : {}) })
+        continue
+      }
+      const parsed = parseSpec(raw.text, raw.line, o.ctx)
+      if (!parsed.ok) {
+        const p = parsed.problem
+        o.events.emit({ type: 'invalid_spec', line: raw.line, error: p.error, error_code: p.code, ...(p.field ? { field: p.field } : {}) })
+        continue
+      }
+      for (const field of parsed.ignored) {
+        if (warned.has(field)) continue
+        warned.add(field)
+        o.log.warn({ field, line: raw.line }, `spec field "${field}" has no meaning in a stream and is ignored (warned once)`)
+      }
+      await gauge.push({ ...parsed.spec, idx: idx++ })
+      if (o.events.needsDrain) await o.events.drained()
+    }
+  } finally {
+    gauge.finish()
+    o.queue.close()
+    if (end !== 'eof') void lines.return?.(undefined)?.catch(() => {})
+  }
+  return end
+}

@@ -1,0 +1,296 @@
+import type { Address, Hex } from 'viem'
+import { describeError } from '../errors.js'
+import type { EventWriter } from '../events/eventWriter.js'
+import type { TxResultEvent } from '../events/types.js'
+import type { Logger } from '../log.js'
+import { buildTx, pinsFee } from '../chain/buildTx.js'
+import { classifySendError } from '../chain/classifySendError.js'
+import type { FeeOracle } from '../chain/feeOracle.js'
+import type { GasEstimator } from '../chain/gasEstimator.js'
+import { RpcError, TransportError, type Rpc } from '../chain/rpc.js'
+import { txHash, type Signer } from '../chain/signer.js'
+import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
+import { BoundedQueue } from './boundedQueue.js'
+import type { Pacer } from './pacer.js'
+import { sleep } from './sleep.js'
+
+export interface WorkerOptions {
+  index: number
+  signer: Signer
+  chainId: number
+  rpc: Rpc
+  fees: FeeOracle
+  gas: GasEstimator
+  pacer: Pacer
+  events: EventWriter
+  log: Logger
+  /** Resends of the same signed bytes after a transport failure. */
+  retries: number
+  /** Build and sign only; `tx_result` carries the raw tx. */
+  dryRun: boolean
+  /** Aborted when the run is cancelled: queued specs then end as CANCELLED. */
+  cancel: AbortSignal
+  queueCapacity: number
+  /** Panics within `panicWindowMs` that retire the worker (default 3 in 60 s). */
+  maxPanics?: number
+  panicWindowMs?: number
+}
+
+/** Rebuild-and-retry bounds for fee and nonce problems. */
+const MAX_FEE_RETRIES = 3
+const MAX_NONCE_RETRIES = 3
+
+/** A failure that ends one spec but is not a bug: the worker goes on. */
+class SpecFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** What the worker knows of the spec in hand, for the result and for a panic report. */
+interface InHand {
+  spec: IndexedSpec
+  startWall: number
+  start: number
+  nonce: number | null
+  hash?: Hex
+  raw?: Hex
+  attempts: number
+}
+
+/**
+ * One worker per signer. It alone owns the signer's nonce and sends its specs one at a
+ * time, in arrival order, so no lock or shared nonce map is needed. The nonce advances
+ * only on an accepted send and is reused when the node rejects one, so no gap is left.
+ */
+export class Worker {
+  readonly queue: BoundedQueue<IndexedSpec>
+  private nonce: number | undefined
+  private panicTimes: number[] = []
+  private retired = false
+  private readonly maxPanics: number
+  private readonly panicWindowMs: number
+
+  constructor(private readonly o: WorkerOptions) {
+    this.queue = new BoundedQueue(o.queueCapacity)
+    this.maxPanics = o.maxPanics ?? 3
+    this.panicWindowMs = o.panicWindowMs ?? 60_000
+  }
+
+  get address(): Address {
+    return this.o.signer.address
+  }
+
+  get index(): number {
+    return this.o.index
+  }
+
+  /** Processes the queue until it is closed and empty. Never rejects. */
+  async run(): Promise<void> {
+    for (;;) {
+      const spec = await this.queue.shift()
+      if (spec === undefined) return
+      const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
+      if (this.retired) this.result(hand, 'WORKER_RETIRED', `worker ${this.o.index} was retired after repeated panics`)
+      else if (this.o.cancel.aborted) this.result(hand, 'CANCELLED', 'run cancelled before this spec was sent')
+      else {
+        try {
+          await this.process(hand)
+        } catch (err) {
+          this.panic(hand, err)
+        }
+      }
+      if (this.o.events.needsDrain) await this.o.events.drained()
+    }
+  }
+
+  private async process(hand: InHand): Promise<void> {
+    const { spec } = hand
+    await this.o.pacer.take(this.o.cancel)
+    if (this.o.cancel.aborted) return this.result(hand, 'CANCELLED', 'run cancelled before this spec was sent')
+    hand.startWall = Date.now()
+    hand.start = performance.now()
+    try {
+      await this.send(hand)
+      this.result(hand)
+    } catch (err) {
+      if (err instanceof SpecFailure) return this.result(hand, err.code, err.message)
+      // a read the worker needed (nonce, estimate, fee refresh) failed: not a bug
+      if (err instanceof TransportError) return this.result(hand, 'RPC_UNAVAILABLE', err.message)
+      if (err instanceof RpcError) return this.result(hand, 'RPC_ERROR', err.message)
+      throw err
+    }
+  }
+
+  /** Builds, signs and sends `hand.spec` until it is accepted; throws SpecFailure when it cannot be. */
+  private async send(hand: InHand): Promise<void> {
+    const { spec } = hand
+    const o = this.o
+    const from = o.signer.address
+    const to = spec.to === SENDER_PLACEHOLDER ? from : spec.to
+    const data = typeof spec.calldata === 'function' ? spec.calldata(from) : spec.calldata
+    const gas = spec.gasLimit ?? (await this.estimate(from, to, spec, data))
+    this.nonce ??= await this.pendingNonce()
+
+    let feeRetries = 0
+    let nonceRetries = 0
+    let resends = 0
+    let signed: Hex | undefined
+    for (;;) {
+      if (signed === undefined) {
+        const tx = buildTx(
+          {
+            chainId: o.chainId,
+            nonce: this.nonce,
+            to,
+            value: spec.value,
+            gas,
+            ...(data !== undefined ? { data } : {}),
+            ...(spec.accessList ? { accessList: spec.accessList } : {}),
+            ...(spec.maxFeePerGas !== undefined ? { maxFeePerGas: spec.maxFeePerGas } : {}),
+            ...(spec.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: spec.maxPriorityFeePerGas } : {}),
+          },
+          o.fees.current,
+        )
+        signed = await o.signer.signTransaction(tx)
+        hand.nonce = this.nonce
+        hand.hash = txHash(signed)
+        if (o.dryRun) {
+          hand.raw = signed
+          this.nonce++
+          return
+        }
+      }
+      hand.attempts++
+      let outcome
+      try {
+        await o.rpc.request('eth_sendRawTransaction', [signed])
+        this.nonce++
+        return
+      } catch (err) {
+        outcome = classifySendError(err)
+      }
+      switch (outcome.kind) {
+        case 'accepted':
+          this.nonce++
+          return
+        case 'rejected':
+          throw new SpecFailure(outcome.code, outcome.message)
+        case 'fees':
+          if (pinsFee(spec) || o.fees.pinned || feeRetries >= MAX_FEE_RETRIES) throw new SpecFailure(outcome.code, outcome.message)
+          feeRetries++
+          await o.fees.refreshNow()
+          signed = undefined
+          continue
+        case 'nonce': {
+          // after a resend, "nonce too low" may well mean our own first copy landed
+          if (resends > 0 && (await this.probe(hand.hash!)) === 'known') {
+            this.nonce++
+            return
+          }
+          if (nonceRetries >= MAX_NONCE_RETRIES) {
+            this.nonce = undefined
+            throw new SpecFailure(outcome.code, `${outcome.message} (after ${nonceRetries} nonce resyncs)`)
+          }
+          nonceRetries++
+          this.nonce = await this.pendingNonce()
+          signed = undefined
+          continue
+        }
+        case 'unknown': {
+          const seen = await this.probe(hand.hash!)
+          if (seen === 'known') {
+            this.nonce++
+            return
+          }
+          if (seen === 'absent' && !outcome.resend) throw new SpecFailure(outcome.code, outcome.message)
+          if (resends >= o.retries) {
+            // it may still land later: read the nonce from the node before the next send
+            this.nonce = undefined
+            throw new SpecFailure(outcome.code, `${outcome.message} (after ${resends} resends)`)
+          }
+          resends++
+          await sleep(outcome.retryAfterMs ?? backoffMs(resends))
+          continue
+        }
+      }
+    }
+  }
+
+  private async estimate(from: Address, to: Address, spec: IndexedSpec, data: Hex | undefined): Promise<bigint> {
+    try {
+      return await this.o.gas.limitFor({
+        from,
+        to,
+        toIsSender: spec.to === SENDER_PLACEHOLDER,
+        value: spec.value,
+        ...(data !== undefined ? { data } : {}),
+        ...(spec.selector !== undefined ? { selector: spec.selector } : {}),
+      })
+    } catch (err) {
+      if (err instanceof RpcError) throw new SpecFailure('GAS_ESTIMATION_FAILED', `eth_estimateGas: ${err.message}`)
+      throw err
+    }
+  }
+
+  private async pendingNonce(): Promise<number> {
+    const n = await this.o.rpc.request<string>('eth_getTransactionCount', [this.o.signer.address, 'pending'])
+    return Number(BigInt(n))
+  }
+
+  /** Does the node know this tx (pending or mined)? 'unreachable' when we cannot tell. */
+  private async probe(hash: Hex): Promise<'known' | 'absent' | 'unreachable'> {
+    try {
+      const tx = await this.o.rpc.request<unknown>('eth_getTransactionByHash', [hash])
+      return tx ? 'known' : 'absent'
+    } catch {
+      return 'unreachable'
+    }
+  }
+
+  private result(hand: InHand, code?: string, error?: string): void {
+    const { spec } = hand
+    const event: Omit<TxResultEvent, 'version'> = {
+      type: 'tx_result',
+      idx: spec.idx,
+      line: spec.line,
+      ...(spec.id !== undefined ? { id: spec.id } : {}),
+      ...(spec.kind !== undefined ? { kind: spec.kind } : {}),
+      from: this.o.signer.address,
+      nonce: hand.nonce,
+      ...(hand.hash ? { tx_hash: hand.hash } : {}),
+      ...(hand.raw ? { raw_tx: hand.raw } : {}),
+      start_timestamp_ms: hand.startWall,
+      send_ms: Math.round((performance.now() - hand.start) * 1000) / 1000,
+      attempts: hand.attempts,
+      ...(code ? { error: error ?? code, error_code: code } : {}),
+    }
+    this.o.events.emit(event)
+  }
+
+  /** An unexpected throw: report it, fail the spec in hand, resync, and maybe retire. */
+  private panic(hand: InHand, err: unknown): void {
+    const error = describeError(err)
+    const o = this.o
+    o.log.error({ worker: o.index, signer: o.signer.address, idx: hand.spec.idx, error }, 'worker panic')
+    o.events.emit({ type: 'worker_panic', worker: o.index, signer: o.signer.address, idx: hand.spec.idx, error })
+    this.result(hand, 'WORKER_PANIC', error)
+    this.nonce = undefined
+    const now = performance.now()
+    this.panicTimes = this.panicTimes.filter((t) => now - t < this.panicWindowMs)
+    this.panicTimes.push(now)
+    if (this.panicTimes.length >= this.maxPanics) {
+      this.retired = true
+      o.log.error({ worker: o.index, signer: o.signer.address }, 'worker retired after repeated panics')
+      o.events.emit({ type: 'worker_retired', worker: o.index, signer: o.signer.address, panics: this.panicTimes.length })
+    }
+  }
+}
+
+function backoffMs(attempt: number): number {
+  const base = Math.min(2_000, 100 * 2 ** (attempt - 1))
+  return base / 2 + Math.random() * (base / 2)
+}

@@ -1,0 +1,89 @@
+/**
+ * The event schema as data: every event type, its fields, their types, and which are
+ * required. docs/events.md documents the same table; `validateEvent` checks a parsed
+ * line against it (the tests run it on every line the end-to-end runs print).
+ */
+type FieldType = 'integer' | 'number' | 'string' | 'hex' | 'address' | 'object' | 'integer|null'
+
+interface FieldSpec {
+  type: FieldType
+  required: boolean
+}
+
+const req = (type: FieldType): FieldSpec => ({ type, required: true })
+const opt = (type: FieldType): FieldSpec => ({ type, required: false })
+
+const specRef = { idx: req('integer'), line: req('integer'), id: opt('string'), kind: opt('string') }
+
+export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
+  tx_result: {
+    ...specRef,
+    from: req('address'),
+    nonce: req('integer|null'),
+    tx_hash: opt('hex'),
+    raw_tx: opt('hex'),
+    start_timestamp_ms: req('integer'),
+    send_ms: req('number'),
+    attempts: req('integer'),
+    error: opt('string'),
+    error_code: opt('string'),
+  },
+  invalid_spec: { line: req('integer'), error: req('string'), error_code: req('string'), field: opt('string') },
+  backpressure: { stage: req('string'), worker: opt('integer'), queued: req('integer'), capacity: req('integer') },
+  backpressure_end: { stage: req('string'), worker: opt('integer'), blocked_ms: req('number') },
+  worker_panic: { worker: req('integer'), signer: req('address'), idx: req('integer'), error: req('string') },
+  worker_retired: { worker: req('integer'), signer: req('address'), panics: req('integer') },
+  summary: {
+    sent: req('integer'),
+    failed: req('integer'),
+    invalid: req('integer'),
+    duration_ms: req('integer'),
+    tps: req('number'),
+    errors: req('object'),
+    send_latency_ms: req('object'),
+    backpressure_episodes: req('integer'),
+    worker_panics: req('integer'),
+    reason: req('string'),
+  },
+}
+
+function typeOk(value: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'integer':
+      return Number.isSafeInteger(value)
+    case 'integer|null':
+      return value === null || Number.isSafeInteger(value)
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value)
+    case 'string':
+      return typeof value === 'string'
+    case 'hex':
+      return typeof value === 'string' && /^0x[0-9a-f]*$/i.test(value)
+    case 'address':
+      return typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value)
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+  }
+}
+
+/** Problems with one event object; empty when it matches the schema. */
+export function validateEvent(event: unknown): string[] {
+  if (typeof event !== 'object' || event === null) return ['not an object']
+  const e = event as Record<string, unknown>
+  const problems: string[] = []
+  if (e.version !== 1) problems.push(`version must be 1, got ${JSON.stringify(e.version)}`)
+  const schema = typeof e.type === 'string' ? EVENT_SCHEMA[e.type] : undefined
+  if (!schema) return [...problems, `unknown type ${JSON.stringify(e.type)}`]
+  for (const [name, spec] of Object.entries(schema)) {
+    if (!(name in e)) {
+      if (spec.required) problems.push(`${e.type}.${name} is missing`)
+    } else if (!typeOk(e[name], spec.type)) {
+      problems.push(`${e.type}.${name} should be ${spec.type}, got ${JSON.stringify(e[name])}`)
+    }
+  }
+  for (const name of Object.keys(e)) {
+    if (name !== 'version' && name !== 'type' && !(name in schema)) problems.push(`${e.type}.${name} is not in the schema`)
+  }
+  if (e.type === 'tx_result' && ('error' in e) !== ('error_code' in e)) problems.push('tx_result: error and error_code come together')
+  return problems
+}

@@ -1,0 +1,163 @@
+import type { SpecProblem } from './spec.js'
+
+/** A physical input line worth parsing, or the reason it cannot be read. */
+export type RawLine = { line: number; text: string } | { line: number; problem: SpecProblem }
+
+export interface ReadLinesOptions {
+  /** Longest accepted line in bytes, excluding the line terminator. Default 131072 (128 KiB). */
+  maxLineBytes?: number
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 128 * 1024
+
+const LF = 0x0a
+const CR = 0x0d
+const HASH = 0x23
+
+/** The UTF-8 byte-order mark, tolerated at the very start of the input. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+function isBlankByte(b: number): boolean {
+  // JSON whitespace plus VT/FF
+  return b === 0x20 || b === 0x09 || b === CR || b === 0x0b || b === 0x0c
+}
+
+/**
+ * Classify the start of a line from its first bytes: 'blank' (only whitespace so far),
+ * 'comment' (first non-whitespace byte is `#`) or 'data'.
+ */
+function classify(parts: readonly Buffer[]): 'blank' | 'comment' | 'data' {
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      const b = part[i]!
+      if (isBlankByte(b)) continue
+      return b === HASH ? 'comment' : 'data'
+    }
+  }
+  return 'blank'
+}
+
+function tooLong(line: number, bytes: number, max: number): RawLine {
+  return {
+    line,
+    problem: { code: 'LINE_TOO_LONG', error: `line is ${bytes} bytes, over the ${max}-byte limit` },
+  }
+}
+
+/**
+ * Split a byte stream into numbered lines.
+ *
+ * - Line numbers are 1-based and count every physical line (`\n`-terminated; a trailing `\r`
+ *   is dropped, so `\r\n` works too). A last line without a newline is still a line.
+ * - Blank lines and lines whose first non-whitespace character is `#` are not yielded.
+ * - Chunks may split lines and multi-byte characters anywhere: bytes are joined before decoding.
+ * - A line over `maxLineBytes` yields `LINE_TOO_LONG`; its bytes are counted and dropped as
+ *   they arrive, so at most `maxLineBytes + 1` bytes of one line are ever held.
+ * - A line that is not valid UTF-8 yields `INVALID_UTF8`.
+ * - A UTF-8 byte-order mark at the start of the input is ignored.
+ */
+export async function* readLines(
+  input: AsyncIterable<Buffer | string>,
+  opts: ReadLinesOptions = {},
+): AsyncGenerator<RawLine> {
+  const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`)
+  // Bytes beyond `max` that we still keep: one, for a possible `\r` before the `\n`.
+  const holdLimit = max + 1
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+  let lineNo = 1
+  let parts: Buffer[] = []
+  let pending = 0
+  // Oversize line being skipped: its byte count so far, whether its last byte was `\r`,
+  // and whether it is a comment (comments are skipped whatever their length).
+  let discarding = false
+  let discarded = 0
+  let discardedEndsWithCR = false
+  let discardedIsComment = false
+
+  const startDiscard = (extra: Buffer): void => {
+    const kind = classify(parts.length > 0 ? [...parts, extra] : [extra])
+    discarding = true
+    discardedIsComment = kind === 'comment'
+    discarded = pending + extra.length
+    discardedEndsWithCR = extra.length > 0 ? extra[extra.length - 1] === CR : false
+    parts = []
+    pending = 0
+  }
+
+  const finishLine = (last: Buffer): RawLine | undefined => {
+    const line = lineNo
+    lineNo += 1
+    if (discarding) {
+      const total = discarded + last.length
+      const endsWithCR = last.length > 0 ? last[last.length - 1] === CR : discardedEndsWithCR
+      const isComment = discardedIsComment
+      discarding = false
+      discarded = 0
+      discardedEndsWithCR = false
+      discardedIsComment = false
+      return isComment ? undefined : tooLong(line, endsWithCR ? total - 1 : total, max)
+    }
+    const total = pending + last.length
+    const lastByte = last.length > 0 ? last[last.length - 1] : parts.length > 0 ? parts[parts.length - 1]!.at(-1) : undefined
+    const contentBytes = lastByte === CR ? total - 1 : total
+    if (contentBytes > max) {
+      // Possible only when the final piece pushes the line over; nothing is concatenated.
+      const kind = classify(parts.length > 0 ? [...parts, last] : [last])
+      parts = []
+      pending = 0
+      return kind === 'comment' ? undefined : tooLong(line, contentBytes, max)
+    }
+    let buf: Buffer
+    if (parts.length === 0) buf = last
+    else {
+      parts.push(last)
+      buf = Buffer.concat(parts, total)
+      parts = []
+      pending = 0
+    }
+    const end = contentBytes
+    let start = 0
+    if (line === 1 && end >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2]) start = 3
+    // Skip blank lines and comments without decoding.
+    let i = start
+    while (i < end && isBlankByte(buf[i]!)) i++
+    if (i === end || buf[i] === HASH) return undefined
+    try {
+      return { line, text: decoder.decode(buf.subarray(start, end)) }
+    } catch {
+      return { line, problem: { code: 'INVALID_UTF8', error: 'line is not valid UTF-8' } }
+    }
+  }
+
+  for await (const raw of input) {
+    const chunk: Buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw
+    let pos = 0
+    while (pos < chunk.length) {
+      const nl = chunk.indexOf(LF, pos)
+      if (nl === -1) {
+        const rest = pos === 0 ? chunk : chunk.subarray(pos)
+        if (discarding) {
+          discarded += rest.length
+          discardedEndsWithCR = rest[rest.length - 1] === CR
+        } else if (pending + rest.length > holdLimit) {
+          startDiscard(rest)
+        } else {
+          // Copy a tail so we do not pin the whole chunk it came from.
+          parts.push(pos === 0 ? rest : Buffer.from(rest))
+          pending += rest.length
+        }
+        break
+      }
+      const piece = chunk.subarray(pos, nl)
+      pos = nl + 1
+      const result = finishLine(piece)
+      if (result !== undefined) yield result
+    }
+  }
+  if (pending > 0 || discarding) {
+    const result = finishLine(Buffer.alloc(0))
+    if (result !== undefined) yield result
+  }
+}
