@@ -4,14 +4,16 @@
 // Used to choose the flags of the embedded devnet (src/devnet/embedded.ts); see docs/devnet.md.
 //
 //   node bench/devnet-inclusion.mjs                      # all candidates, N=20000
-//   node bench/devnet-inclusion.mjs --n 5000 --only bt1-300M,bt0.5-1G
+//   node bench/devnet-inclusion.mjs --n 5000 --reps 1 --only bt1-300M,bt0.5-1G
 //   node bench/devnet-inclusion.mjs --list
 //
 // Everything is sent to 127.0.0.1 only, to an anvil this script starts and stops itself.
 // anvil's output is drained and discarded (its banner lists private keys).
 
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { keccak256, stringToHex, parseEther, parseGwei, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -36,28 +38,31 @@ const STALL_MS = Number(args.stall ?? 20_000)
 /** Hard cap for one candidate, send + inclusion. */
 const RUN_CAP_MS = Number(args.cap ?? 120_000)
 
-/** @type {{ name: string, flags: string[], note?: string, silent?: boolean }[]} */
+/**
+ * Candidates. `quiet` turns anvil's per-transaction/per-block log lines off after start
+ * (anvil_setLoggingEnabled false), as src/devnet/embedded.ts does; the output is drained either way.
+ * @type {{ name: string, flags: string[], quiet: boolean, reps?: number }[]}
+ */
 const CANDIDATES = [
-  { name: 'bt2-300M', flags: ['--block-time', '2', '--gas-limit', '300000000'] },
-  { name: 'bt2-1G', flags: ['--block-time', '2', '--gas-limit', '1000000000'] },
-  { name: 'bt1-30M', flags: ['--block-time', '1', '--gas-limit', '30000000'] },
-  { name: 'bt1-300M', flags: ['--block-time', '1', '--gas-limit', '300000000'] },
-  { name: 'bt1-1G', flags: ['--block-time', '1', '--gas-limit', '1000000000'] },
-  { name: 'bt0.5-30M', flags: ['--block-time', '0.5', '--gas-limit', '30000000'] },
-  { name: 'bt0.5-300M', flags: ['--block-time', '0.5', '--gas-limit', '300000000'] },
-  { name: 'bt0.5-1G', flags: ['--block-time', '0.5', '--gas-limit', '1000000000'] },
-  { name: 'bt1-1G-fifo', flags: ['--block-time', '1', '--gas-limit', '1000000000', '--order', 'fifo'] },
-  {
-    name: 'bt1-1G-quiet',
-    flags: ['--block-time', '1', '--gas-limit', '1000000000'],
-    silent: true,
-    note: 'anvil_setLoggingEnabled(false) after start',
-  },
-  { name: 'automine-30M', flags: ['--gas-limit', '30000000'], note: 'default anvil mining (one block per tx)' },
+  { name: 'bt1-30M', flags: ['--block-time', '1', '--gas-limit', '30000000'], quiet: true },
+  { name: 'bt0.5-30M', flags: ['--block-time', '0.5', '--gas-limit', '30000000'], quiet: true },
+  { name: 'bt2-300M', flags: ['--block-time', '2', '--gas-limit', '300000000'], quiet: true },
+  { name: 'bt1-300M', flags: ['--block-time', '1', '--gas-limit', '300000000'], quiet: true },
+  { name: 'bt0.5-300M', flags: ['--block-time', '0.5', '--gas-limit', '300000000'], quiet: true },
+  { name: 'bt2-1G', flags: ['--block-time', '2', '--gas-limit', '1000000000'], quiet: true },
+  { name: 'bt1-1G', flags: ['--block-time', '1', '--gas-limit', '1000000000'], quiet: true },
+  { name: 'bt0.5-1G', flags: ['--block-time', '0.5', '--gas-limit', '1000000000'], quiet: true },
+  { name: 'bt1-1G-fifo', flags: ['--block-time', '1', '--gas-limit', '1000000000', '--order', 'fifo'], quiet: true },
+  { name: 'bt1-1G-prune', flags: ['--block-time', '1', '--gas-limit', '1000000000', '--prune-history'], quiet: true },
+  { name: 'bt1-1G-keep2', flags: ['--block-time', '1', '--gas-limit', '1000000000', '--transaction-block-keeper', '2'], quiet: true },
+  { name: 'bt1-1G-logging', flags: ['--block-time', '1', '--gas-limit', '1000000000'], quiet: false },
+  // anvil's default mining mode: one block per transaction (foundry-rs/foundry#10122). Slow: run once.
+  { name: 'automine-30M', flags: ['--gas-limit', '30000000'], quiet: false, reps: 1 },
 ]
+const REPS = Number(args.reps ?? 3)
 
 if (args.list) {
-  for (const c of CANDIDATES) console.log(`${c.name.padEnd(16)} ${c.flags.join(' ')}${c.silent ? ' (+ logging off)' : ''}`)
+  for (const c of CANDIDATES) console.log(`${c.name.padEnd(16)} ${c.flags.join(' ')}${c.quiet ? ' (+ logging off)' : ''}`)
   process.exit(0)
 }
 const only = typeof args.only === 'string' ? new Set(args.only.split(',')) : undefined
@@ -105,6 +110,7 @@ function startAnvil(flags) {
           tail = []
           resolve({
             url: `http://${HOST}:${m[2]}`,
+            rssMB: () => rssMB(child.pid),
             outBytes: () => outBytes,
             async stop() {
               if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
@@ -198,7 +204,7 @@ async function runCandidate(c, signed) {
   const anvil = await startAnvil(c.flags)
   try {
     const url = anvil.url
-    if (c.silent) await rpc(url, 'anvil_setLoggingEnabled', [false])
+    if (c.quiet) await rpc(url, 'anvil_setLoggingEnabled', [false])
     // fund the senders and wait for it
     const fres = await rpcBatch(url, signed.funding.map((raw) => ['eth_sendRawTransaction', [raw]]))
     const ferr = fres.find((r) => r.error)
@@ -270,7 +276,8 @@ async function runCandidate(c, signed) {
     const nonEmpty = counts.filter((x) => x > 0)
     return {
       name: c.name,
-      flags: c.flags.join(' ') + (c.silent ? ' (+ anvil_setLoggingEnabled false)' : ''),
+      flags: c.flags.join(' '),
+      quiet: c.quiet,
       sent: signed.load.length,
       accepted,
       errors: Object.fromEntries(errors),
@@ -283,6 +290,7 @@ async function runCandidate(c, signed) {
       blocks: nonEmpty.length,
       maxPerBlock: Math.max(0, ...counts),
       anvilOutMB: anvil.outBytes() / 1e6,
+      anvilRssMB: anvil.rssMB(),
     }
   } finally {
     await anvil.stop()
@@ -298,33 +306,65 @@ async function main() {
   console.error(`pre-signed in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   const rows = []
   for (const c of selected) {
-    console.error(`-- ${c.name}: ${c.flags.join(' ')}${c.silent ? ' (+ logging off)' : ''}`)
-    try {
-      const r = await runCandidate(c, signed)
-      console.error(`   ${JSON.stringify(r)}`)
-      rows.push(r)
-    } catch (e) {
-      console.error(`   failed: ${e?.message ?? e}`)
-      rows.push({ name: c.name, flags: c.flags.join(' '), failed: String(e?.message ?? e) })
+    const reps = c.reps ?? REPS
+    const runs = []
+    for (let rep = 1; rep <= reps; rep++) {
+      console.error(`-- ${c.name} #${rep}/${reps}: ${c.flags.join(' ')}${c.quiet ? ' (+ logging off)' : ''}`)
+      try {
+        const r = await runCandidate(c, signed)
+        console.error(`   ${JSON.stringify(r)}`)
+        runs.push(r)
+      } catch (e) {
+        console.error(`   failed: ${e?.message ?? e}`)
+        runs.push({ failed: String(e?.message ?? e) })
+      }
     }
+    rows.push({ name: c.name, flags: c.flags.join(' '), quiet: c.quiet, runs })
   }
   if (args.json) {
     console.log(JSON.stringify(rows, null, 2))
     return
   }
-  console.log(`\nN=${N} transfers, ${SENDERS} senders, batches of ${BATCH}, ${IN_FLIGHT} in flight, hardfork ${HARDFORK}, node ${process.version}\n`)
-  console.log('| candidate | anvil flags | send tx/s | all included after | included tx/s | lost | blocks used | max tx/block | rejected |')
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---|')
-  for (const r of rows) {
-    if (r.failed) {
-      console.log(`| ${r.name} | \`${r.flags}\` | failed: ${r.failed} |||||||`)
+  console.log(
+    `\nN=${N} pre-signed EIP-1559 transfers from ${SENDERS} senders, JSON-RPC batches of ${BATCH}, ${IN_FLIGHT} in flight, ` +
+      `hardfork ${HARDFORK}, ${REPS} runs per candidate (median, [min-max]), node ${process.version}, ${os.cpus().length} CPUs\n`,
+  )
+  console.log('| candidate | anvil flags | anvil logging | send tx/s | all included after | included tx/s | lost | blocks used | max tx/block | anvil RSS after | rejected |')
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
+  for (const row of rows) {
+    const ok = row.runs.filter((r) => !r.failed)
+    const failed = row.runs.filter((r) => r.failed)
+    const head = `| ${row.name} | \`${row.flags}\` | ${row.quiet ? 'off' : 'on'} |`
+    if (ok.length === 0) {
+      console.log(`${head} failed: ${failed[0]?.failed} ||||||||`)
       continue
     }
-    const rej = Object.entries(r.errors).map(([k, v]) => `${v}× ${k}`).join('; ') || '0'
+    const complete = ok.filter((r) => r.allIncludedSec !== null)
+    const incl =
+      complete.length === ok.length
+        ? stat(ok.map((r) => r.allIncludedSec), 2, ' s')
+        : `not all in ${ok.length - complete.length}/${ok.length} runs (median ${median(ok.map((r) => r.included))}/${N} included, stalled)`
+    const tps = complete.length === ok.length ? stat(ok.map((r) => r.includedTps), 0) : '-'
+    const errs = new Map()
+    for (const r of ok) for (const [k, v] of Object.entries(r.errors)) errs.set(k, (errs.get(k) ?? 0) + v)
+    const rej = [...errs].map(([k, v]) => `${v}× ${k}`).join('; ') || '0'
     console.log(
-      `| ${r.name} | \`${r.flags}\` | ${r.sendTps.toFixed(0)} | ${r.allIncludedSec === null ? `not all (${r.included}/${r.sent})` : `${r.allIncludedSec.toFixed(2)} s`} | ${r.includedTps === null ? '-' : r.includedTps.toFixed(0)} | ${r.lost} | ${r.blocks} | ${r.maxPerBlock} | ${rej} |`,
+      `${head} ${stat(ok.map((r) => r.sendTps), 0)} | ${incl} | ${tps} | ${Math.max(...ok.map((r) => r.lost))} | ` +
+        `${median(ok.map((r) => r.blocks))} | ${Math.max(...ok.map((r) => r.maxPerBlock))} | ` +
+        `${ok[0].anvilRssMB === null ? '-' : `${Math.max(...ok.map((r) => r.anvilRssMB)).toFixed(0)} MB`} | ${rej}${failed.length ? ` (${failed.length} runs failed)` : ''} |`,
     )
   }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor((s.length - 1) / 2)]
+}
+
+function stat(xs, digits, unit = '') {
+  const s = [...xs].sort((a, b) => a - b)
+  const f = (x) => x.toFixed(digits)
+  return s.length === 1 ? `${f(s[0])}${unit}` : `${f(median(s))}${unit} [${f(s[0])}-${f(s[s.length - 1])}]`
 }
 
 function parseArgs(argv) {
@@ -341,6 +381,16 @@ function parseArgs(argv) {
     }
   }
   return out
+}
+
+/** Resident memory of a process in MB (Linux only; null elsewhere). */
+function rssMB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : null
+  } catch {
+    return null
+  }
 }
 
 function sleep(ms) {

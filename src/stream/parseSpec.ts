@@ -393,11 +393,12 @@ const encodeParams = encodeAbiParameters as unknown as (params: readonly AbiPara
 // ---------------------------------------------------------------------------------------------
 // Signatures
 
-const FUNCTION_KEYWORD_RE = /^\s*(function|event|error|constructor|fallback|receive|struct)\b/
+const FUNCTION_KEYWORD_RE = /^(function|event|error|constructor|fallback|receive|struct)\b/
 const signatureCache = new Map<string, CompiledSignature | SpecProblem>()
 
 function compileSignature(signature: string): CompiledSignature | SpecProblem {
-  const source = FUNCTION_KEYWORD_RE.test(signature) ? signature : `function ${signature}`
+  const trimmed = signature.trim()
+  const source = FUNCTION_KEYWORD_RE.test(trimmed) ? trimmed : `function ${trimmed}`
   let item: ReturnType<typeof parseAbiItem>
   try {
     item = parseAbiItem(source)

@@ -1,0 +1,189 @@
+import { PassThrough, Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createHttpRpc, TransportError, type Rpc } from '../../src/chain/rpc.js'
+import { viemSigner, type SignerFactory } from '../../src/chain/signer.js'
+import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
+import { privateKeyToAccount } from 'viem/accounts'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { createLogger } from '../../src/log.js'
+import { send, type SendOptions } from '../../src/send.js'
+import { assertAccounted, jsonl, ofType, parseEvents, tempStateDir } from '../helpers/cli.js'
+
+const SINK = '0x000000000000000000000000000000000000dEaD'
+
+let anvil: AnvilInstance
+beforeAll(async () => {
+  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n })
+})
+afterAll(async () => {
+  await anvil?.stop()
+})
+
+/** Runs `send()` in-process with seams, collecting stdout events and stderr text. */
+async function runSend(specs: unknown[], over: Partial<SendOptions>) {
+  const out = new PassThrough()
+  let stdout = ''
+  out.on('data', (c: Buffer) => (stdout += c.toString()))
+  const errStream = new PassThrough()
+  let stderr = ''
+  errStream.on('data', (c: Buffer) => (stderr += c.toString()))
+  const result = await send({
+    rpcUrl: anvil.url,
+    input: Readable.from([jsonl(specs)]),
+    output: out,
+    log: createLogger({ level: 'info', pretty: false, destination: errStream }),
+    poolSize: 4,
+    poolName: 'executors',
+    seed: `faults-${Math.random()}`,
+    funderKey: DEVNET_FUNDER_KEY,
+    minBalance: 10n ** 16n,
+    skipFunding: false,
+    tps: 0,
+    retries: 3,
+    rpcTimeoutMs: 5_000,
+    dryRun: false,
+    allowMainnet: false,
+    readerCapacity: 256,
+    workerCapacity: 64,
+    stateDir: tempStateDir(),
+    ...over,
+  })
+  await new Promise((r) => setImmediate(r))
+  return { result, events: parseEvents(stdout), stderr }
+}
+
+async function nonce(address: string, tag = 'latest'): Promise<number> {
+  return Number(BigInt(await createHttpRpc(anvil.url).request<string>('eth_getTransactionCount', [address, tag])))
+}
+
+async function settle(addresses: string[]): Promise<Map<string, number>> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const latest = await Promise.all(addresses.map((a) => nonce(a)))
+    const pending = await Promise.all(addresses.map((a) => nonce(a, 'pending')))
+    if (latest.every((n, i) => n === pending[i]) || Date.now() > deadline) return new Map(addresses.map((a, i) => [a, latest[i]!]))
+    await new Promise((r) => setTimeout(r, 300))
+  }
+}
+
+/** A signer whose `signTransaction` throws on the calls `shouldThrow` picks: a worker bug. */
+function faultySigner(shouldThrow: (address: string, call: number) => boolean): SignerFactory {
+  return (key) => {
+    const real = viemSigner(key)
+    let calls = 0
+    return {
+      address: real.address,
+      signTransaction: async (tx) => {
+        calls++
+        if (shouldThrow(real.address, calls)) throw new TypeError('injected signer fault')
+        return real.signTransaction(tx)
+      },
+    }
+  }
+}
+
+/** The address of worker `i` for a seed (pool name `executors`). */
+const workerAddress = (seed: string, i: number) => privateKeyToAccount(poolKeysFromSeed(seed, 'executors', i + 1)[i]!).address
+
+describe('worker faults (real anvil, injected through the signer seam)', () => {
+  test('behavior: a panic mid-run yields worker_panic, the spec fails WORKER_PANIC, the worker goes on, nothing is lost', async () => {
+    const seed = `panic-${Date.now()}`
+    const victim = workerAddress(seed, 1)
+    const specs = Array.from({ length: 200 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `s${i}` }))
+    const { events } = await runSend(specs, {
+      seed,
+      signerFactory: faultySigner((address, call) => address === victim && call === 10),
+    })
+    const summary = assertAccounted(events, 200)
+    const panics = ofType(events, 'worker_panic')
+    expect(panics).toHaveLength(1)
+    const p = panics[0]!
+    expect(p).toMatchObject({ worker: 1, signer: victim })
+    expect(p.error).toContain('injected signer fault')
+    const failed = ofType(events, 'tx_result').filter((r) => r.error_code === 'WORKER_PANIC')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]!.idx).toBe(p.idx)
+    expect(summary.worker_panics).toBe(1)
+    expect(summary.sent).toBe(199)
+    // the worker went on after the panic: its later specs landed
+    const later = ofType(events, 'tx_result').filter((r) => r.from === victim && r.idx > p.idx)
+    expect(later.length).toBeGreaterThan(30)
+    expect(later.every((r) => !r.error_code)).toBe(true)
+    // on chain: each signer's nonce = its accepted count (no gap from the panic)
+    const accepted = new Map<string, number>()
+    for (const r of ofType(events, 'tx_result')) if (!r.error_code) accepted.set(r.from, (accepted.get(r.from) ?? 0) + 1)
+    const mined = await settle([...accepted.keys()])
+    for (const [addr, count] of accepted) expect(mined.get(addr)).toBe(count)
+  })
+
+  test('behavior: 3 panics within 60 s retire the worker; its specs end WORKER_RETIRED, others never notice', async () => {
+    const seed = `retire-${Date.now()}`
+    const victim = workerAddress(seed, 2)
+    const specs = Array.from({ length: 80 }, (_, i) => ({ to: SINK, value: '1 wei', id: `r${i}` }))
+    const { events } = await runSend(specs, { seed, signerFactory: faultySigner((address) => address === victim) })
+    const summary = assertAccounted(events, 80)
+    const retired = ofType(events, 'worker_retired')
+    expect(retired).toHaveLength(1)
+    expect(retired[0]).toMatchObject({ worker: 2, signer: victim, panics: 3 })
+    const mine = ofType(events, 'tx_result').filter((r) => r.from === victim)
+    expect(mine).toHaveLength(20)
+    expect(mine.filter((r) => r.error_code === 'WORKER_PANIC')).toHaveLength(3)
+    expect(mine.filter((r) => r.error_code === 'WORKER_RETIRED')).toHaveLength(17)
+    const others = ofType(events, 'tx_result').filter((r) => r.from !== victim)
+    expect(others.every((r) => !r.error_code)).toBe(true)
+    expect(summary.sent).toBe(60)
+  })
+})
+
+describe('ambiguous sends (real anvil behind a transport that loses answers)', () => {
+  test('behavior: the node got the tx but the answer was lost: the worker asks, counts it once, no duplicate, no gap', async () => {
+    const real = createHttpRpc(anvil.url)
+    let sends = 0
+    const lossy: Rpc = {
+      displayUrl: real.displayUrl,
+      async request<T>(method: string, params?: readonly unknown[], opts?: object): Promise<T> {
+        if (method !== 'eth_sendRawTransaction') return real.request<T>(method, params, opts)
+        sends++
+        const r = await real.request<T>(method, params, opts) // forwarded…
+        if (sends % 5 === 0) throw new TransportError('network', 'injected: connection reset after forwarding')
+        return r
+      },
+    }
+    const specs = Array.from({ length: 100 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+    const { events } = await runSend(specs, { rpc: lossy, poolSize: 4 })
+    const summary = assertAccounted(events, 100)
+    expect(summary.sent).toBe(100)
+    // the lost answers were resolved by asking the node, not by sending again
+    expect(sends).toBe(100)
+    const results = ofType(events, 'tx_result')
+    // every accepted tx is on chain once: distinct hashes, mined nonce = accepted count
+    expect(new Set(results.map((r) => r.tx_hash)).size).toBe(100)
+    const bySender = new Map<string, number>()
+    for (const r of results) bySender.set(r.from, (bySender.get(r.from) ?? 0) + 1)
+    const mined = await settle([...bySender.keys()])
+    for (const [addr, count] of bySender) expect(mined.get(addr)).toBe(count)
+  })
+
+  test('behavior: the node never got it (connection refused before forwarding): resent, then accepted', async () => {
+    const real = createHttpRpc(anvil.url)
+    let sends = 0
+    const flaky: Rpc = {
+      displayUrl: real.displayUrl,
+      async request<T>(method: string, params?: readonly unknown[], opts?: object): Promise<T> {
+        if (method === 'eth_sendRawTransaction' && ++sends % 4 === 0) throw new TransportError('network', 'injected: refused before forwarding')
+        return real.request<T>(method, params, opts)
+      },
+    }
+    const specs = Array.from({ length: 60 }, () => ({ to: SINK, value: '1 wei' }))
+    const { events } = await runSend(specs, { rpc: flaky, poolSize: 3 })
+    const summary = assertAccounted(events, 60)
+    expect(summary.sent).toBe(60)
+    const retried = ofType(events, 'tx_result').filter((r) => r.attempts > 1)
+    expect(retried.length).toBeGreaterThan(0)
+    const bySender = new Map<string, number>()
+    for (const r of ofType(events, 'tx_result')) bySender.set(r.from, (bySender.get(r.from) ?? 0) + 1)
+    const mined = await settle([...bySender.keys()])
+    for (const [addr, count] of bySender) expect(mined.get(addr)).toBe(count)
+  })
+})

@@ -1,0 +1,286 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createHttpRpc } from '../../src/chain/rpc.js'
+import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { ROOT, assertAccounted, jsonl, ofType, runCli, type Event } from '../helpers/cli.js'
+
+const SINK = '0x000000000000000000000000000000000000dEaD'
+const SEED = 'e2e-send'
+
+let anvil: AnvilInstance
+beforeAll(async () => {
+  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n })
+})
+afterAll(async () => {
+  await anvil?.stop()
+})
+
+const rpc = () => createHttpRpc(anvil.url)
+const env = () => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: SEED })
+const base = () => ['send', '--rpc-url', anvil.url, '--log-level', 'warn']
+
+async function nonceOf(address: string, tag: 'latest' | 'pending' = 'latest'): Promise<number> {
+  return Number(BigInt(await rpc().request<string>('eth_getTransactionCount', [address, tag])))
+}
+
+/** Waits until every pending tx of these accounts is mined; returns the mined nonces. */
+async function minedNonces(addresses: string[], timeoutMs = 30_000): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const latest = await Promise.all(addresses.map((a) => nonceOf(a)))
+    const pending = await Promise.all(addresses.map((a) => nonceOf(a, 'pending')))
+    if (latest.every((n, i) => n === pending[i]) || Date.now() > deadline) {
+      return new Map(addresses.map((a, i) => [a.toLowerCase(), latest[i]!]))
+    }
+    await new Promise((r) => setTimeout(r, 300))
+  }
+}
+
+function acceptedBySender(events: Event[]): Map<string, number> {
+  const m = new Map<string, number>()
+  for (const r of ofType(events, 'tx_result')) {
+    if (r.error_code) continue
+    m.set(r.from.toLowerCase(), (m.get(r.from.toLowerCase()) ?? 0) + 1)
+  }
+  return m
+}
+
+/** Secrets that must never show up in any output. */
+function secrets(seed: string, poolSize: number): string[] {
+  const keys = poolKeysFromSeed(seed, 'executors', poolSize)
+  return [DEVNET_FUNDER_KEY, DEVNET_FUNDER_KEY.slice(2), ...keys, ...keys.map((k) => k.slice(2)), seed]
+}
+
+function assertNoSecrets(text: string, list: string[]) {
+  for (const s of list) expect(text.toLowerCase().includes(s.toLowerCase()), 'a secret leaked into the output').toBe(false)
+}
+
+describe('floodgate send (real anvil)', () => {
+  test('behavior: 1,000 transfers through --pool-size 8 all land, each signer nonce = its accepted count', async () => {
+    const specs = Array.from({ length: 1000 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, kind: 'transfer', id: `t${i}` }))
+    const run = await runCli([...base(), '--pool-size', '8'], { stdin: jsonl(specs), env: env() })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, 1000)
+    expect(summary.sent).toBe(1000)
+    expect(summary.failed).toBe(0)
+    const results = ofType(run.events, 'tx_result')
+    // ids and kinds are echoed; every spec i went to worker i % 8
+    expect(results.every((r) => r.id === `t${r.idx}` && r.kind === 'transfer')).toBe(true)
+    const byWorker = new Map<number, string>()
+    for (const r of results) {
+      const w = r.idx % 8
+      expect(byWorker.get(w) ?? r.from).toBe(r.from)
+      byWorker.set(w, r.from)
+    }
+    expect(new Set(byWorker.values()).size).toBe(8)
+    // nonces are consecutive per signer, from its starting nonce, without gap or repeat
+    const accepted = acceptedBySender(run.events)
+    const mined = await minedNonces([...accepted.keys()])
+    for (const [addr, count] of accepted) {
+      const nonces = results.filter((r) => r.from.toLowerCase() === addr).map((r) => r.nonce).sort((a, b) => a - b)
+      expect(nonces).toEqual(Array.from({ length: count }, (_, i) => nonces[0] + i))
+      expect(mined.get(addr)).toBe(nonces[0] + count)
+    }
+    expect(summary.send_latency_ms.p50).toBeGreaterThan(0)
+    expect(summary.send_latency_ms.max).toBeGreaterThanOrEqual(summary.send_latency_ms.p99)
+    assertNoSecrets(run.stdout + run.stderr, secrets(SEED, 8))
+  })
+
+  test('behavior: a stream with 10 % bad lines of every kind: one invalid_spec per bad line, with its line number', async () => {
+    const bad = [
+      'not json at all',
+      '[1,2,3]',
+      JSON.stringify({ to: SINK, gaslimit: 21000 }),
+      JSON.stringify({ to: SINK, value: true }),
+      JSON.stringify({ to: '0x1234' }),
+      JSON.stringify({ to: SINK, value: 'lots of eth' }),
+      JSON.stringify({ to: SINK, signature: 'transfer(address,uint256)', args: ['0x0000000000000000000000000000000000000001'] }),
+      JSON.stringify({ to: SINK, signature: 'not a signature((' }),
+      JSON.stringify({ to: SINK, data: '0x12', signature: 'foo()' }),
+      JSON.stringify({ to: SINK, blob_data: '0x00' }),
+      JSON.stringify({ to: SINK, from: '0x1111111111111111111111111111111111111111' }),
+      JSON.stringify({ to: SINK, from_pool: 'someone-else' }),
+      JSON.stringify({ to: SINK, data: `0x${'ab'.repeat(70_000)}` }),
+    ]
+    const lines: string[] = ['# a comment', '']
+    const badLineNumbers: number[] = []
+    let good = 0
+    for (let i = 0; i < 130; i++) {
+      if (i % 10 === 3) {
+        lines.push(bad[(i / 10) | 0]!)
+        badLineNumbers.push(lines.length)
+      } else {
+        lines.push(JSON.stringify({ to: SINK, value: '1 wei' }))
+        good++
+      }
+    }
+    const run = await runCli([...base(), '--pool-size', '4'], { stdin: lines.join('\n') + '\n', env: env() })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, 130)
+    const invalid = ofType(run.events, 'invalid_spec')
+    expect(invalid.map((e) => e.line).sort((a, b) => a - b)).toEqual(badLineNumbers)
+    expect(summary.invalid).toBe(bad.length)
+    expect(summary.sent).toBe(good)
+    const byLine = new Map(invalid.map((e) => [e.line, e]))
+    const at = (k: number) => byLine.get(badLineNumbers[k]!)!
+    expect(at(0).error_code).toBe('INVALID_JSON')
+    expect(at(1).error_code).toBe('NOT_AN_OBJECT')
+    expect(at(2)).toMatchObject({ error_code: 'UNKNOWN_FIELD', field: 'gaslimit' })
+    expect(at(2).error).toContain('gas_limit')
+    expect(at(3)).toMatchObject({ error_code: 'INVALID_TYPE', field: 'value' })
+    expect(at(4)).toMatchObject({ error_code: 'INVALID_ADDRESS', field: 'to' })
+    expect(at(5)).toMatchObject({ error_code: 'INVALID_VALUE', field: 'value' })
+    expect(at(6)).toMatchObject({ error_code: 'INVALID_ARGS' })
+    expect(at(7)).toMatchObject({ error_code: 'INVALID_SIGNATURE', field: 'signature' })
+    expect(at(8)).toMatchObject({ error_code: 'CONFLICTING_FIELDS' })
+    expect(at(9)).toMatchObject({ error_code: 'UNSUPPORTED_FIELD', field: 'blob_data' })
+    expect(at(10)).toMatchObject({ error_code: 'UNKNOWN_SENDER', field: 'from' })
+    expect(at(11)).toMatchObject({ error_code: 'UNKNOWN_POOL', field: 'from_pool' })
+    expect(at(12)).toMatchObject({ error_code: 'LINE_TOO_LONG' })
+  })
+
+  test('behavior: a spec the node rejects (value above balance) fails with INSUFFICIENT_FUNDS and leaves no nonce gap', async () => {
+    const seed = 'e2e-insufficient'
+    const [key] = poolKeysFromSeed(seed, 'executors', 1)
+    const signer = privateKeyToAccount(key!).address
+    const before = await nonceOf(signer, 'pending')
+    const specs = [
+      { to: SINK, value: '1 wei', id: 'a' },
+      { to: SINK, value: '1000000 eth', id: 'too-much' },
+      { to: SINK, value: '1 wei', id: 'b' },
+      { to: SINK, value: '1 wei', id: 'c' },
+    ]
+    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: { ...env(), FLOODGATE_SEED: seed } })
+    expect(run.code, run.stderr).toBe(0)
+    assertAccounted(run.events, 4)
+    const results = new Map(ofType(run.events, 'tx_result').map((r) => [r.id, r]))
+    expect(results.get('too-much')).toMatchObject({ error_code: 'INSUFFICIENT_FUNDS', nonce: before + 1 })
+    expect(results.get('b')).toMatchObject({ nonce: before + 1 })
+    expect(results.get('b')!.error_code).toBeUndefined()
+    expect(results.get('c')).toMatchObject({ nonce: before + 2 })
+    const mined = await minedNonces([signer])
+    expect(mined.get(signer.toLowerCase())).toBe(before + 3)
+  })
+
+  test('behavior: contender\'s stream examples are accepted unchanged', async (ctx) => {
+    const file = join(ROOT, '..', 'shared', 'compat', 'contender', 'stream-examples.jsonl')
+    if (!existsSync(file)) {
+      ctx.skip(`skipped: ${file} is absent (contender compat data lives beside the checkout)`)
+      return
+    }
+    const text = readFileSync(file, 'utf8')
+    const specLines = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).length
+    const run = await runCli([...base(), '--pool-size', '2', '--from', file], { env: env() })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, specLines)
+    expect(summary.invalid).toBe(0)
+    expect(summary.sent).toBe(specLines)
+    // the interop-style line carries its access list on chain
+    const interop = ofType(run.events, 'tx_result').find((r) => r.line === 3)!
+    await minedNonces([interop.from])
+    const tx = await rpc().request<any>('eth_getTransactionByHash', [interop.tx_hash])
+    expect(tx.to.toLowerCase()).toBe('0x4200000000000000000000000000000000000022')
+    expect(tx.accessList[0].storageKeys).toEqual(['0x0100000000000000000000000000000000000000000000000000000000000000'])
+    expect(BigInt(tx.gas)).toBe(200000n)
+  })
+
+  test('behavior: `from` pins a spec to that signer\'s worker', async () => {
+    const seed = 'e2e-pin'
+    const keys = poolKeysFromSeed(seed, 'executors', 4)
+    const third = privateKeyToAccount(keys[2]!).address
+    const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, from: third.toLowerCase(), value: `${i} wei` }))
+    const run = await runCli([...base(), '--pool-size', '4'], { stdin: jsonl(specs), env: { ...env(), FLOODGATE_SEED: seed } })
+    expect(run.code, run.stderr).toBe(0)
+    assertAccounted(run.events, 12)
+    expect(new Set(ofType(run.events, 'tx_result').map((r) => r.from))).toEqual(new Set([third]))
+  })
+
+  test('behavior: `| head -n 3` ends the run cleanly', async () => {
+    const specs = jsonl(Array.from({ length: 3000 }, () => ({ to: SINK, value: '1 wei' })))
+    const { spawn } = await import('node:child_process')
+    const { BIN } = await import('../helpers/cli.js')
+    const child = spawn('bash', ['-c', `node "${BIN}" send --rpc-url ${anvil.url} --pool-size 4 --log-level warn | head -n 3; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+      env: { ...process.env, ...env(), FLOODGATE_STATE_DIR: (await import('../helpers/cli.js')).tempStateDir() },
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.stderr.on('data', (c) => (err += c))
+    child.stdin.on('error', () => {})
+    child.stdin.end(specs)
+    await new Promise((r) => child.on('close', r))
+    expect(out.trim().split('\n')).toHaveLength(3)
+    expect(err).toContain('exit=0')
+    expect(err).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/)
+    expect(err).toContain('stdout closed')
+  })
+
+  test('behavior: SIGINT mid-run: in-flight sends finish, queued specs are CANCELLED, summary, exit 130', async () => {
+    const total = 400
+    const run = await runCli([...base(), '--pool-size', '2', '--tps', '50'], {
+      stdin: jsonl(Array.from({ length: total }, () => ({ to: SINK, value: '1 wei' }))),
+      env: env(),
+      onSpawn: (child) => {
+        let seen = 0
+        child.stdout!.on('data', (c: Buffer) => {
+          seen += c.toString().split('\n').filter((l) => l.includes('tx_result')).length
+          if (seen >= 20 && seen < 1000) {
+            seen = 1000
+            child.kill('SIGINT')
+          }
+        })
+      },
+    })
+    expect(run.code, run.stderr).toBe(130)
+    const results = ofType(run.events, 'tx_result')
+    const cancelled = results.filter((r) => r.error_code === 'CANCELLED')
+    expect(cancelled.length).toBeGreaterThan(0)
+    expect(results.filter((r) => !r.error_code).length).toBeGreaterThanOrEqual(20)
+    const summary = run.events.at(-1)!
+    expect(summary).toMatchObject({ type: 'summary', reason: 'signal' })
+    expect(summary.errors.CANCELLED).toBe(cancelled.length)
+    // what was read is accounted for: idx 0..n-1, each once
+    const idx = results.map((r) => r.idx).sort((a, b) => a - b)
+    expect(idx).toEqual(Array.from({ length: idx.length }, (_, i) => i))
+  })
+
+  test('error: unreachable RPC at start: one clear error, exit 1, within 10 s', async () => {
+    const t = Date.now()
+    const run = await runCli(['send', '--rpc-url', 'http://127.0.0.1:9', '--skip-funding'], { stdin: jsonl([{ to: SINK }]) })
+    expect(run.code).toBe(1)
+    expect(Date.now() - t).toBeLessThan(10_000)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(/cannot reach the RPC at http:\/\/127\.0\.0\.1:9/)
+  })
+
+  test('error: usage errors exit 2 before anything is sent', async () => {
+    for (const args of [
+      ['send', '--pool-size', 'zero'],
+      ['send', '--tps', '-1'],
+      ['send', '--duration', 'forever'],
+      ['send', '--bogus-flag'],
+      ['send', '--funder-key', '0x1234', '--rpc-url', 'http://127.0.0.1:9'],
+    ]) {
+      const run = await runCli(args)
+      expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBe(2)
+      expect(run.stdout).toBe('')
+    }
+  })
+
+  test('error: a funder that cannot pay stops before sending anything', async () => {
+    const poor = poolKeysFromSeed('e2e-poor-funder', 'executors', 1)[0]!
+    const run = await runCli([...base(), '--pool-size', '3'], {
+      stdin: jsonl([{ to: SINK }]),
+      env: { FLOODGATE_FUNDER_KEY: poor, FLOODGATE_SEED: 'e2e-unfunded-pool' },
+    })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/funder 0x[0-9a-fA-F]{40} has 0 ETH but topping up 3 pool accounts/)
+    expect(run.stdout).toBe('')
+    assertNoSecrets(run.stderr, [poor, poor.slice(2)])
+    expect(await nonceOf(privateKeyToAccount(poor).address, 'pending')).toBe(0)
+  })
+})
