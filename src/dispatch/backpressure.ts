@@ -4,9 +4,10 @@ import type { BoundedQueue } from './boundedQueue.js'
 
 /**
  * Pushes into one bounded queue and reports saturation episodes. An episode starts when a
- * push finds the queue full (`backpressure`), goes on while pushes keep finding it full,
- * and ends at the first push that finds room, or at `finish()` (`backpressure_end`, with
- * the total time the producer spent waiting).
+ * push finds the queue full (`backpressure`). It goes on while the queue stays at least
+ * half full — a paced consumer frees one slot at a time, and each freed slot is not the end
+ * of the saturation — and ends at the first push that finds it below half, or at
+ * `finish()` (`backpressure_end`, with the total time the producer spent waiting).
  */
 export class BackpressureGauge<T> {
   private inEpisode = false
@@ -21,7 +22,7 @@ export class BackpressureGauge<T> {
 
   push(item: T): Promise<void> {
     if (!this.queue.isFull) {
-      this.finish()
+      if (this.queue.size < this.queue.capacity / 2) this.finish()
       return this.queue.push(item)
     }
     if (!this.inEpisode) {

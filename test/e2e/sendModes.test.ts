@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { parseTransaction } from 'viem'
+import { createHttpRpc } from '../../src/chain/rpc.js'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { BIN, assertAccounted, jsonl, ofType, runCli, tempStateDir } from '../helpers/cli.js'
+
+const SINK = '0x000000000000000000000000000000000000dEaD'
+const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })))
+
+let anvil: AnvilInstance
+beforeAll(async () => {
+  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n })
+})
+afterAll(async () => {
+  await anvil?.stop()
+})
+
+const env = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })
+const base = () => ['send', '--rpc-url', anvil.url, '--log-level', 'warn']
+
+describe('pacing and limits', () => {
+  test('behavior: --tps 100 spaces 300 sends over ≈3 s, never faster', async () => {
+    const run = await runCli([...base(), '--pool-size', '4', '--tps', '100'], { stdin: transfers(300), env: env('modes-tps') })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, 300)
+    expect(summary.sent).toBe(300)
+    const starts = ofType(run.events, 'tx_result').map((r) => r.start_timestamp_ms).sort((a, b) => a - b)
+    const span = starts.at(-1)! - starts[0]!
+    // 299 intervals of 10 ms; the pacer never runs ahead, and timers only make it later
+    expect(span).toBeGreaterThanOrEqual(2_960)
+    expect(span).toBeLessThan(4_000)
+  })
+
+  test('behavior: --max-txs stops reading after that many valid specs', async () => {
+    const lines = ['garbage', ...transfers(50).trim().split('\n')].join('\n') + '\n'
+    const run = await runCli([...base(), '--pool-size', '3', '--max-txs', '10'], { stdin: lines, env: env('modes-max') })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, 11)
+    expect(summary).toMatchObject({ sent: 10, invalid: 1, reason: 'max_txs' })
+  })
+
+  test('behavior: --duration ends the run; queued specs are CANCELLED; every read line is accounted for', async () => {
+    const run = await runCli([...base(), '--pool-size', '2', '--tps', '40', '--duration', '1s'], { stdin: transfers(500), env: env('modes-duration') })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = run.events.at(-1)!
+    expect(summary).toMatchObject({ type: 'summary', reason: 'duration' })
+    expect(summary.sent).toBeGreaterThanOrEqual(30)
+    expect(summary.sent).toBeLessThanOrEqual(50)
+    expect(summary.errors.CANCELLED).toBeGreaterThan(0)
+    const idx = ofType(run.events, 'tx_result').map((r) => r.idx).sort((a, b) => a - b)
+    expect(idx).toEqual(Array.from({ length: idx.length }, (_, i) => i))
+    expect(summary.sent + summary.failed).toBe(idx.length)
+  })
+
+  test('behavior: a slow pace fills the queues: one reader backpressure episode, ended, and a worker one', async () => {
+    const run = await runCli([...base(), '--pool-size', '2', '--tps', '200', '--reader-queue', '8', '--worker-queue', '4'], {
+      stdin: transfers(200),
+      env: env('modes-backpressure'),
+    })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, 200)
+    const bp = ofType(run.events, 'backpressure')
+    const ends = ofType(run.events, 'backpressure_end')
+    const reader = bp.filter((e) => e.stage === 'reader')
+    expect(reader).toHaveLength(1)
+    expect(reader[0]).toMatchObject({ queued: 8, capacity: 8 })
+    expect(bp.some((e) => e.stage === 'worker' && e.capacity === 4)).toBe(true)
+    expect(ends).toHaveLength(bp.length)
+    expect(ends.find((e) => e.stage === 'reader')!.blocked_ms).toBeGreaterThan(200)
+    expect(summary.backpressure_episodes).toBe(bp.length)
+  })
+})
+
+describe('--dry-run', () => {
+  test('behavior: signs without sending: raw_tx decodes to the spec, nothing reaches the node', async () => {
+    const run = await runCli([...base(), '--pool-size', '2', '--dry-run'], {
+      stdin: jsonl([{ to: SINK, value: '5 gwei' }, { to: SINK, value: '6 gwei' }, { to: SINK, value: '7 gwei' }]),
+      env: env('modes-dry'),
+    })
+    expect(run.code, run.stderr).toBe(0)
+    assertAccounted(run.events, 3)
+    const results = ofType(run.events, 'tx_result')
+    const rpc = createHttpRpc(anvil.url)
+    for (const r of results) {
+      const tx = parseTransaction(r.raw_tx)
+      expect(tx.to?.toLowerCase()).toBe(SINK.toLowerCase())
+      expect(tx.value).toBe(BigInt(4 + r.line) * 10n ** 9n)
+      expect(tx.nonce).toBe(r.nonce)
+      expect(await rpc.request('eth_getTransactionByHash', [r.tx_hash])).toBeNull()
+    }
+    // the two workers used consecutive nonces from 0, none was taken on chain
+    expect(results.map((r) => r.nonce).sort()).toEqual([0, 0, 1])
+  })
+})
+
+describe('the node and the chain', () => {
+  test('behavior: an anvil in automine mode draws a warning with the remedy', async () => {
+    const automine = await startAnvil({})
+    try {
+      const run = await runCli(['send', '--rpc-url', automine.url, '--pool-size', '1'], { stdin: transfers(3), env: env('modes-automine') })
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toMatch(/automine.*--block-time/)
+    } finally {
+      await automine.stop()
+    }
+  })
+
+  test('error: a mainnet chain id is refused without --allow-mainnet', async () => {
+    const mainnet = await startAnvil({ chainId: 1, blockTime: 1 })
+    try {
+      const refused = await runCli(['send', '--rpc-url', mainnet.url, '--pool-size', '1'], { stdin: transfers(1), env: env('modes-mainnet') })
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toMatch(/chain id 1 is Ethereum.*--allow-mainnet/)
+      const allowed = await runCli(['send', '--rpc-url', mainnet.url, '--pool-size', '1', '--allow-mainnet'], { stdin: transfers(1), env: env('modes-mainnet') })
+      expect(allowed.code, allowed.stderr).toBe(0)
+      expect(allowed.events.at(-1)).toMatchObject({ type: 'summary', sent: 1 })
+    } finally {
+      await mainnet.stop()
+    }
+  })
+
+  test('behavior: a key on the command line works but draws a warning that never shows the key', async () => {
+    const run = await runCli([...base(), '--pool-size', '1', '--funder-key', DEVNET_FUNDER_KEY, '--log-level', 'info'], {
+      stdin: transfers(1),
+      env: { FLOODGATE_SEED: 'modes-cli-key' },
+    })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/visible to other users in ps.*FLOODGATE_FUNDER_KEY/)
+    expect(run.stderr.toLowerCase()).not.toContain(DEVNET_FUNDER_KEY.slice(2).toLowerCase())
+  })
+})
+
+describe('embedded devnet', () => {
+  test('behavior: without --rpc-url floodgate starts anvil, funds the pool, sends, and stops it', async () => {
+    const run = await runCli(['send', '--pool-size', '4'], { stdin: transfers(40) })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain('starting the embedded anvil devnet')
+    const summary = assertAccounted(run.events, 40)
+    expect(summary.sent).toBe(40)
+    // the devnet is gone with the process
+    const url = /"rpc":"(http:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr)![1]!
+    await expect(createHttpRpc(url, { timeoutMs: 1000 }).request('eth_chainId')).rejects.toThrow(/cannot reach|no answer/)
+  })
+
+  test('behavior: `floodgate devnet` prints its RPC URL and a funded key, serves until SIGINT', async () => {
+    const child = spawn(process.execPath, [BIN, 'devnet'], { env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir() } })
+    let out = ''
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString()
+        if (out.includes('\n')) resolve(out.split('\n')[0]!)
+      })
+      child.on('exit', () => reject(new Error('devnet exited early')))
+    })
+    const info = JSON.parse(line)
+    expect(info).toMatchObject({ version: 1, type: 'devnet', chain_id: 31337, funder_key: DEVNET_FUNDER_KEY })
+    const rpc = createHttpRpc(info.rpc_url)
+    expect(Number(await rpc.request<string>('eth_chainId'))).toBe(31337)
+    expect(BigInt(await rpc.request<string>('eth_getBalance', [info.funder_address, 'latest']))).toBeGreaterThan(10n ** 21n)
+    child.kill('SIGINT')
+    const code = await new Promise((r) => child.on('exit', r))
+    expect(code).toBe(0)
+    await expect(createHttpRpc(info.rpc_url, { timeoutMs: 1000 }).request('eth_chainId')).rejects.toThrow()
+  })
+})
