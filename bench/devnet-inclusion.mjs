@@ -304,22 +304,23 @@ async function main() {
   const t = performance.now()
   const signed = await presign()
   console.error(`pre-signed in ${((performance.now() - t) / 1000).toFixed(1)} s`)
-  const rows = []
-  for (const c of selected) {
-    const reps = c.reps ?? REPS
-    const runs = []
-    for (let rep = 1; rep <= reps; rep++) {
+  // reps interleaved (A B C A B C ...) so that drift over the session doesn't favour one candidate
+  const rows = selected.map((c) => ({ name: c.name, flags: c.flags.join(' '), quiet: c.quiet, runs: [] }))
+  const maxReps = Math.max(...selected.map((c) => c.reps ?? REPS))
+  for (let rep = 1; rep <= maxReps; rep++) {
+    for (const [i, c] of selected.entries()) {
+      const reps = c.reps ?? REPS
+      if (rep > reps) continue
       console.error(`-- ${c.name} #${rep}/${reps}: ${c.flags.join(' ')}${c.quiet ? ' (+ logging off)' : ''}`)
       try {
         const r = await runCandidate(c, signed)
         console.error(`   ${JSON.stringify(r)}`)
-        runs.push(r)
+        rows[i].runs.push(r)
       } catch (e) {
         console.error(`   failed: ${e?.message ?? e}`)
-        runs.push({ failed: String(e?.message ?? e) })
+        rows[i].runs.push({ failed: String(e?.message ?? e) })
       }
     }
-    rows.push({ name: c.name, flags: c.flags.join(' '), quiet: c.quiet, runs })
   }
   if (args.json) {
     console.log(JSON.stringify(rows, null, 2))
