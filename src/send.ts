@@ -32,7 +32,8 @@ export interface SendOptions {
   seed?: string
   mnemonic?: string
   funderKey?: Hex
-  minBalance: bigint
+  /** Top up pool accounts below this (default 0.01 ETH; 1000 ETH on the embedded devnet). */
+  minBalance?: bigint
   skipFunding: boolean
   tps: number
   maxTxs?: number
@@ -53,6 +54,11 @@ export interface SendOptions {
   signerFactory?: SignerFactory
   rpc?: Rpc
 }
+
+/** contender's default top-up. */
+const DEFAULT_MIN_BALANCE = 10n ** 16n
+/** On the embedded devnet ether is free: fund enough that no load test runs dry. */
+const DEVNET_MIN_BALANCE = 1000n * 10n ** 18n
 
 export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed'
 
@@ -81,6 +87,9 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const signers: Signer[] = keys.map((k) => makeSigner(k))
     keys.fill('0x') // the signers hold the keys now
     const pool = signers.map((s) => s.address)
+    if (new Set(pool.map((a) => a.toLowerCase())).size !== pool.length) {
+      throw new FatalError('POOL_DUPLICATE', 'the pool derivation produced the same account twice; two workers must never share a signer')
+    }
 
     const fees = new FeeOracle(rpc, {
       refreshMs: o.feeRefreshMs ?? (await blockTimeMs(rpc)) ?? 2_000,
@@ -94,7 +103,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
         if (!funderKey) {
           o.log.warn('no --funder-key: pool accounts are not topped up (pass --skip-funding to silence this)')
         } else {
-          await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance, fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+          await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE), fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
         }
       }
       return await dispatch(o, { rpc, chainId, fees, signers })

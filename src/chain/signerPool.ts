@@ -1,5 +1,5 @@
 import { pbkdf2Sync } from 'node:crypto'
-import { concat, keccak256, stringToBytes, toHex, type Hex } from 'viem'
+import { concatBytes, keccak256, numberToBytes, stringToBytes, toHex, type Hex } from 'viem'
 import { HDKey } from 'viem/accounts'
 
 /** secp256k1 group order: a valid private key is in [1, n). */
@@ -14,7 +14,7 @@ export function poolKeysFromSeed(seed: string, poolName: string, count: number):
   const keys: Hex[] = []
   for (let i = 0; i < count; i++) {
     let k = keccak256(
-      concat([stringToBytes('floodgate/pool/v1'), stringToBytes(poolName), new Uint8Array([0]), toHex(i, { size: 4 }), stringToBytes(seed)]),
+      concatBytes([stringToBytes('floodgate/pool/v1'), stringToBytes(poolName), new Uint8Array([0]), numberToBytes(i, { size: 4 }), stringToBytes(seed)]),
     )
     while (BigInt(k) === 0n || BigInt(k) >= SECP256K1_N) k = keccak256(k)
     keys.push(k)

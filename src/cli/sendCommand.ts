@@ -17,7 +17,7 @@ interface SendFlags {
   funderKey?: string
   privKey?: string
   funderKeyFile?: string
-  minBalance: string
+  minBalance?: string
   skipFunding?: boolean
   tps: string
   maxTxs?: string
@@ -47,7 +47,7 @@ export function sendCommand(): Command {
     .addOption(new Option('--funder-key <key>', 'private key that tops up the pool (prefer the env var or --funder-key-file)').env('FLOODGATE_FUNDER_KEY'))
     .addOption(new Option('-p, --priv-key <key>', 'alias of --funder-key (contender\'s name)').hideHelp())
     .addOption(new Option('--funder-key-file <path>', 'read the funder key from a file'))
-    .addOption(new Option('--min-balance <amount>', 'top up pool accounts below this').default('0.01 eth'))
+    .addOption(new Option('--min-balance <amount>', 'top up pool accounts below this (default: 0.01 eth; 1000 eth on the embedded devnet)'))
     .addOption(new Option('--skip-funding', 'do not top up the pool'))
     .addOption(new Option('--tps <n>', 'send rate across the pool; 0 = as fast as the workers go').default('0'))
     .addOption(new Option('--max-txs <n>', 'stop reading after this many accepted specs'))
@@ -120,7 +120,7 @@ function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnType<type
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.mnemonic !== undefined ? { mnemonic: flags.mnemonic } : {}),
     ...(funderKey !== undefined ? { funderKey } : {}),
-    minBalance: parseWei(flags.minBalance, '--min-balance'),
+    ...(flags.minBalance !== undefined ? { minBalance: parseWei(flags.minBalance, '--min-balance') } : {}),
     skipFunding: flags.skipFunding === true,
     tps: parseRate(flags.tps, '--tps'),
     ...(flags.maxTxs !== undefined ? { maxTxs: parseCount(flags.maxTxs, '--max-txs') } : {}),

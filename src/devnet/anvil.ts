@@ -60,7 +60,7 @@ export class AnvilStartError extends FloodgateError {
 
   constructor(reason: string, output: string[], opts: { exitCode?: number | null; cause?: unknown } = {}) {
     const headline = pickHeadline(output)
-    const body = output.length ? `\nlast output of anvil (lines with keys or mnemonic withheld):\n${output.map((l) => `  ${l}`).join('\n')}` : ''
+    const body = output.length ? `\nlast output of anvil (lines that may hold secrets withheld):\n${output.map((l) => `  ${l}`).join('\n')}` : ''
     super('ANVIL_START', `${reason}${headline ? `: ${headline}` : ''}${body}`, {
       cause: opts.cause,
       details: output.join('\n'),

@@ -1,12 +1,13 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { privateKeyToAccount } from 'viem/accounts'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { AnvilStartError, startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { AnvilStartError, sanitizeAnvilOutput, startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { anvilBinary } from '../../src/devnet/anvilBinary.js'
 import {
   DEVNET_BALANCE_ETH,
   DEVNET_FUNDER_ADDRESS,
@@ -18,12 +19,17 @@ import { rpc, rpcNumber, useAnvil, withAnvil } from '../helpers/anvil.js'
 const HEX64 = /[0-9a-fA-F]{64}/
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
+/** The process exists and is not a zombie (an orphan waits for init to reap it). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch {
     return false
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return process.platform !== 'linux'
   }
 }
 
@@ -172,6 +178,35 @@ describe('startAnvil', () => {
     })
   })
 
+  it("withholds the banner's keys and mnemonic from captured output", async () => {
+    // the real banner, read straight from the binary
+    const cmd = anvilBinary()
+    const child = spawn(cmd.command, [...cmd.args, '--port', '0'], { env: { ...process.env, ...cmd.env }, stdio: ['ignore', 'pipe', 'ignore'] })
+    const lines: string[] = []
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const rl = createInterface({ input: child.stdout! })
+        rl.on('line', (l) => {
+          lines.push(l)
+          if (l.includes('Listening on')) resolve()
+        })
+        child.once('exit', () => reject(new Error('anvil exited')))
+      })
+    } finally {
+      child.kill('SIGKILL')
+    }
+    expect(lines.some((l) => HEX64.test(l))).toBe(true) // the banner really has keys
+    const clean = sanitizeAnvilOutput(lines)
+    const text = clean.join('\n')
+    expect(text).not.toMatch(HEX64)
+    expect(text).not.toMatch(/test test test/)
+    expect(text).not.toMatch(/mnemonic/i)
+    expect(text).toContain('Listening on')
+    expect(text).toContain('Available Accounts')
+    expect(text).toMatch(/\[\d+ lines? withheld\]/)
+    expect(sanitizeAnvilOutput(['error: bad --mnemonic value "alpha beta"', 'ok'], ['alpha beta'])).toEqual(['[1 line withheld]', 'ok'])
+  })
+
   it('gives up after startTimeoutMs and leaves no process behind', async () => {
     const e = await startError(startAnvil({ logger: null, startTimeoutMs: 1 }))
     expect(e.message).toMatch(/did not print "Listening on" within 1 ms/)
@@ -203,7 +238,7 @@ describe('the child does not outlive its parent', () => {
       const a = await startAnvil({ logger: null })
       if (${JSON.stringify(mode)} === 'handled') process.on('SIGTERM', async () => { await a.stop(); process.exit(0) })
       process.stdout.write(JSON.stringify({ pid: a.pid, url: a.url }) + '\\n')
-      if (${JSON.stringify(mode)} === 'exit') process.exit(0)
+      if (${JSON.stringify(mode)} === 'exit') setTimeout(() => process.exit(0), 500)
       setInterval(() => {}, 1000)
     `
     const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
