@@ -1,9 +1,10 @@
 import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createHttpRpc, TransportError, type Rpc } from '../../src/chain/rpc.js'
+import { createHttpRpc, RpcError, TransportError, type Rpc } from '../../src/chain/rpc.js'
 import { viemSigner, type SignerFactory } from '../../src/chain/signer.js'
 import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
 import { privateKeyToAccount } from 'viem/accounts'
+import { parseTransaction, type Hex } from 'viem'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { createLogger } from '../../src/log.js'
@@ -162,6 +163,38 @@ describe('ambiguous sends (real anvil behind a transport that loses answers)', (
     const results = ofType(events, 'tx_result')
     // every accepted tx is on chain once: distinct hashes, mined nonce = accepted count
     expect(new Set(results.map((r) => r.tx_hash)).size).toBe(100)
+    const bySender = new Map<string, number>()
+    for (const r of results) bySender.set(r.from, (bySender.get(r.from) ?? 0) + 1)
+    const mined = await settle([...bySender.keys()])
+    for (const [addr, count] of bySender) expect(mined.get(addr)).toBe(count)
+  })
+
+  test('behavior: an underpriced answer refreshes the shared fees and rebuilds; the spec lands on its second attempt', async () => {
+    const real = createHttpRpc(anvil.url)
+    const refused = new Set<unknown>()
+    let feeReads = 0
+    const picky: Rpc = {
+      displayUrl: real.displayUrl,
+      async request<T>(method: string, params?: readonly unknown[], opts?: object): Promise<T> {
+        if (method === 'eth_getBlockByNumber') feeReads++
+        // the first copy of every pool tx is refused as a node would refuse a stale fee
+        const isSpecTx = method === 'eth_sendRawTransaction' && parseTransaction(params![0] as Hex).value === 1n
+        if (isSpecTx && !refused.has(params![0]) && refused.size < 10) {
+          refused.add(params![0])
+          throw new RpcError(-32000, 'transaction underpriced: tip needed 2, tip permitted 1')
+        }
+        return real.request<T>(method, params, opts)
+      },
+    }
+    const specs = Array.from({ length: 30 }, () => ({ to: SINK, value: '1 wei' }))
+    const { events } = await runSend(specs, { rpc: picky, poolSize: 2, skipFunding: false, feeRefreshMs: 60_000 })
+    const summary = assertAccounted(events, 30)
+    expect(summary.sent).toBe(30)
+    const results = ofType(events, 'tx_result')
+    // each refused spec was rebuilt after a shared fee refresh (not the 60 s timer) and landed
+    expect(results.filter((r) => r.attempts === 2)).toHaveLength(10)
+    expect(results.filter((r) => r.attempts > 2)).toHaveLength(0)
+    expect(feeReads).toBeGreaterThan(2)
     const bySender = new Map<string, number>()
     for (const r of results) bySender.set(r.from, (bySender.get(r.from) ?? 0) + 1)
     const mined = await settle([...bySender.keys()])

@@ -107,6 +107,35 @@ describe('the node and the chain', () => {
     }
   })
 
+  test('behavior: a chain without a base fee (berlin) gets legacy txs at eth_gasPrice, and they land', async () => {
+    const legacy = await startAnvil({ hardfork: 'berlin', blockTime: 1 })
+    try {
+      const run = await runCli(['send', '--rpc-url', legacy.url, '--pool-size', '2', '--log-level', 'warn'], { stdin: transfers(10), env: env('modes-legacy') })
+      expect(run.code, run.stderr).toBe(0)
+      expect(assertAccounted(run.events, 10).sent).toBe(10)
+      const rpc = createHttpRpc(legacy.url)
+      const r = ofType(run.events, 'tx_result')[0]!
+      const tx = await rpc.request<{ type: string; gasPrice: string }>('eth_getTransactionByHash', [r.tx_hash])
+      expect(tx.type).toBe('0x0')
+      expect(BigInt(tx.gasPrice)).toBeGreaterThan(0n)
+    } finally {
+      await legacy.stop()
+    }
+  })
+
+  test('error: a spec that pins its max fee below the base fee fails FEE_CAP_TOO_LOW at once, without a nonce gap', async () => {
+    const specs = [
+      { to: SINK, value: '1 wei', id: 'low', max_fee_per_gas: '1 wei', max_priority_fee_per_gas: '0' },
+      { to: SINK, value: '1 wei', id: 'next' },
+    ]
+    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: env('modes-feecap') })
+    expect(run.code, run.stderr).toBe(0)
+    const [low, next] = ofType(run.events, 'tx_result').sort((a, b) => a.idx - b.idx)
+    expect(low).toMatchObject({ id: 'low', error_code: 'FEE_CAP_TOO_LOW', attempts: 1 })
+    expect(next).toMatchObject({ id: 'next', nonce: low!.nonce })
+    expect(next!.error_code).toBeUndefined()
+  })
+
   test('error: a mainnet chain id is refused without --allow-mainnet', async () => {
     const mainnet = await startAnvil({ chainId: 1, blockTime: 1 })
     try {
