@@ -56,7 +56,7 @@ export async function intake(o: IntakeOptions): Promise<IntakeEnd> {
       const parsed = parseSpec(raw.text, raw.line, o.ctx)
       if (!parsed.ok) {
         const p = parsed.problem
-        o.events.emit({ type: 'invalid_spec', line: raw.line, error: p.error, error_code: p.code, ...(p.field ? { field: p.field } : {}) })
+        o.events.emit({ type: 'invalid_spec', line: raw.line, ...(parsed.id !== undefined ? { id: parsed.id } : {}), error: p.error, error_code: p.code, ...(p.field ? { field: p.field } : {}) })
         continue
       }
       for (const field of parsed.ignored) {

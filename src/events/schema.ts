@@ -28,7 +28,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     error: opt('string'),
     error_code: opt('string'),
   },
-  invalid_spec: { line: req('integer'), error: req('string'), error_code: req('string'), field: opt('string') },
+  invalid_spec: { line: req('integer'), id: opt('string'), error: req('string'), error_code: req('string'), field: opt('string') },
   backpressure: { stage: req('string'), worker: opt('integer'), queued: req('integer'), capacity: req('integer') },
   backpressure_end: { stage: req('string'), worker: opt('integer'), blocked_ms: req('number') },
   worker_panic: { worker: req('integer'), signer: req('address'), idx: req('integer'), error: req('string') },

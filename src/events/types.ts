@@ -33,6 +33,8 @@ export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
 
 export interface InvalidSpecEvent extends Envelope<'invalid_spec'> {
   line: number
+  /** The line's `id`, when it was valid JSON with a usable one. */
+  id?: string
   error: string
   error_code: string
   field?: string

@@ -606,8 +606,11 @@ export function parseSpec(text: string, line: number, ctx: ParseContext): ParseR
   try {
     return buildSpec(json as Record<string, unknown>, line, ctx)
   } catch (err) {
-    if (err instanceof ProblemError) return { ok: false, problem: err.problem }
-    throw err
+    if (!(err instanceof ProblemError)) throw err
+    // echo a usable `id` even on a bad line, so the producer can correlate the rejection
+    const id = (json as Record<string, unknown>).id
+    const echo = typeof id === 'string' ? id : Number.isSafeInteger(id) ? String(id) : undefined
+    return echo !== undefined && echo.length <= MAX_LABEL_LENGTH ? { ok: false, problem: err.problem, id: echo } : { ok: false, problem: err.problem }
   }
 }
 

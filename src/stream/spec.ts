@@ -67,7 +67,8 @@ export interface SpecProblem {
 
 export type ParseResult =
   | { ok: true; spec: Spec; ignored: string[] }
-  | { ok: false; problem: SpecProblem }
+  /** `id` is the line's own `id` when it had a usable one, echoed in `invalid_spec`. */
+  | { ok: false; problem: SpecProblem; id?: string }
 
 /** What the parser needs to know about the run to validate `from` / `from_pool`. */
 export interface ParseContext {

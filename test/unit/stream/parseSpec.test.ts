@@ -812,3 +812,17 @@ describe('error codes: one example of each', () => {
     expect(p.error.length).toBeGreaterThan(10)
   })
 })
+
+describe('field: id on a bad line', () => {
+  const ctx = { poolName: 'executors', poolAddresses: new Map() }
+  test('behavior: a rejected line still reports its id for correlation', () => {
+    const r = parseSpec(JSON.stringify({ id: 'job-7', to: '0x12' }), 3, ctx)
+    expect(r).toMatchObject({ ok: false, id: 'job-7', problem: { code: 'INVALID_ADDRESS' } })
+    const n = parseSpec(JSON.stringify({ id: 42, value: -1, to: '0x000000000000000000000000000000000000dEaD' }), 4, ctx)
+    expect(n).toMatchObject({ ok: false, id: '42' })
+  })
+  test('behavior: no id when the line has none or it is unusable', () => {
+    expect(parseSpec('{"to":1}', 1, ctx)).not.toHaveProperty('id')
+    expect(parseSpec(JSON.stringify({ id: { x: 1 }, to: 1 }), 1, ctx)).not.toHaveProperty('id')
+  })
+})
