@@ -1,4 +1,3 @@
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createHttpRpc, RpcError, TransportError, type Rpc } from '../../src/chain/rpc.js'
 import { viemSigner, type SignerFactory } from '../../src/chain/signer.js'
@@ -6,10 +5,9 @@ import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
 import { privateKeyToAccount } from 'viem/accounts'
 import { parseTransaction, type Hex } from 'viem'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
-import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { createLogger } from '../../src/log.js'
-import { send, type SendOptions } from '../../src/send.js'
-import { assertAccounted, jsonl, ofType, parseEvents, tempStateDir } from '../helpers/cli.js'
+import type { SendOptions } from '../../src/send.js'
+import { assertAccounted, ofType } from '../helpers/cli.js'
+import { runSend as runSendAt, settledNonces } from '../helpers/inProcess.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
 
@@ -21,52 +19,8 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
-/** Runs `send()` in-process with seams, collecting stdout events and stderr text. */
-async function runSend(specs: unknown[], over: Partial<SendOptions>) {
-  const out = new PassThrough()
-  let stdout = ''
-  out.on('data', (c: Buffer) => (stdout += c.toString()))
-  const errStream = new PassThrough()
-  let stderr = ''
-  errStream.on('data', (c: Buffer) => (stderr += c.toString()))
-  const result = await send({
-    rpcUrl: anvil.url,
-    input: Readable.from([jsonl(specs)]),
-    output: out,
-    log: createLogger({ level: 'info', pretty: false, destination: errStream }),
-    poolSize: 4,
-    poolName: 'executors',
-    seed: `faults-${Math.random()}`,
-    funderKey: DEVNET_FUNDER_KEY,
-    minBalance: 10n ** 16n,
-    skipFunding: false,
-    tps: 0,
-    retries: 3,
-    rpcTimeoutMs: 5_000,
-    dryRun: false,
-    allowMainnet: false,
-    readerCapacity: 256,
-    workerCapacity: 64,
-    stateDir: tempStateDir(),
-    ...over,
-  })
-  await new Promise((r) => setImmediate(r))
-  return { result, events: parseEvents(stdout), stderr }
-}
-
-async function nonce(address: string, tag = 'latest'): Promise<number> {
-  return Number(BigInt(await createHttpRpc(anvil.url).request<string>('eth_getTransactionCount', [address, tag])))
-}
-
-async function settle(addresses: string[]): Promise<Map<string, number>> {
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const latest = await Promise.all(addresses.map((a) => nonce(a)))
-    const pending = await Promise.all(addresses.map((a) => nonce(a, 'pending')))
-    if (latest.every((n, i) => n === pending[i]) || Date.now() > deadline) return new Map(addresses.map((a, i) => [a, latest[i]!]))
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
+const runSend = (specs: unknown[], over: Partial<SendOptions>) => runSendAt(anvil.url, specs, over)
+const settle = (addresses: string[]) => settledNonces(anvil.url, addresses)
 
 /** A signer whose `signTransaction` throws on the calls `shouldThrow` picks: a worker bug. */
 function faultySigner(shouldThrow: (address: string, call: number) => boolean): SignerFactory {
@@ -171,22 +125,24 @@ describe('ambiguous sends (real anvil behind a transport that loses answers)', (
 
   test('behavior: an underpriced answer refreshes the shared fees and rebuilds; the spec lands on its second attempt', async () => {
     const real = createHttpRpc(anvil.url)
-    const refused = new Set<unknown>()
+    const refused = new Set<bigint>() // spec values whose first copy was refused
     let feeReads = 0
     const picky: Rpc = {
       displayUrl: real.displayUrl,
       async request<T>(method: string, params?: readonly unknown[], opts?: object): Promise<T> {
         if (method === 'eth_getBlockByNumber') feeReads++
-        // the first copy of every pool tx is refused as a node would refuse a stale fee
-        const isSpecTx = method === 'eth_sendRawTransaction' && parseTransaction(params![0] as Hex).value === 1n
-        if (isSpecTx && !refused.has(params![0]) && refused.size < 10) {
-          refused.add(params![0])
-          throw new RpcError(-32000, 'transaction underpriced: tip needed 2, tip permitted 1')
+        // the first copy of specs 1..10 is refused as a node refuses a stale fee
+        if (method === 'eth_sendRawTransaction') {
+          const value = parseTransaction(params![0] as Hex).value ?? 0n
+          if (value >= 1n && value <= 10n && !refused.has(value)) {
+            refused.add(value)
+            throw new RpcError(-32000, 'transaction underpriced: tip needed 2, tip permitted 1')
+          }
         }
         return real.request<T>(method, params, opts)
       },
     }
-    const specs = Array.from({ length: 30 }, () => ({ to: SINK, value: '1 wei' }))
+    const specs = Array.from({ length: 30 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
     const { events } = await runSend(specs, { rpc: picky, poolSize: 2, skipFunding: false, feeRefreshMs: 60_000 })
     const summary = assertAccounted(events, 30)
     expect(summary.sent).toBe(30)

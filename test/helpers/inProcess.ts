@@ -1,0 +1,63 @@
+import { PassThrough, Readable } from 'node:stream'
+import { createHttpRpc } from '../../src/chain/rpc.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { createLogger } from '../../src/log.js'
+import { send, type SendOptions } from '../../src/send.js'
+import { jsonl, parseEvents, tempStateDir, type Event } from './cli.js'
+
+/**
+ * Runs `send()` in-process against `rpcUrl`, with the seams (`rpc`, `signerFactory`) open
+ * to the test; collects stdout events (schema-checked) and stderr text.
+ */
+export async function runSend(rpcUrl: string, specs: unknown[], over: Partial<SendOptions> = {}): Promise<{ events: Event[]; stderr: string }> {
+  const out = new PassThrough()
+  let stdout = ''
+  out.on('data', (c: Buffer) => (stdout += c.toString()))
+  const errStream = new PassThrough()
+  let stderr = ''
+  errStream.on('data', (c: Buffer) => (stderr += c.toString()))
+  await send({
+    rpcUrl,
+    input: Readable.from([jsonl(specs)]),
+    output: out,
+    log: createLogger({ level: 'info', pretty: false, destination: errStream }),
+    poolSize: 4,
+    poolName: 'executors',
+    seed: `in-process-${Math.random()}`,
+    funderKey: DEVNET_FUNDER_KEY,
+    skipFunding: false,
+    tps: 0,
+    retries: 3,
+    rpcTimeoutMs: 5_000,
+    dryRun: false,
+    allowMainnet: false,
+    readerCapacity: 256,
+    workerCapacity: 64,
+    stateDir: tempStateDir(),
+    ...over,
+  })
+  await new Promise((r) => setImmediate(r))
+  return { events: parseEvents(stdout), stderr }
+}
+
+async function nonce(rpcUrl: string, address: string, tag: string): Promise<number> {
+  return Number(BigInt(await createHttpRpc(rpcUrl).request<string>('eth_getTransactionCount', [address, tag])))
+}
+
+/** Waits until these accounts have nothing pending; returns their mined nonces. */
+export async function settledNonces(rpcUrl: string, addresses: string[], timeoutMs = 30_000): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const latest = await Promise.all(addresses.map((a) => nonce(rpcUrl, a, 'latest')))
+    const pending = await Promise.all(addresses.map((a) => nonce(rpcUrl, a, 'pending')))
+    if (latest.every((n, i) => n === pending[i]) || Date.now() > deadline) return new Map(addresses.map((a, i) => [a, latest[i]!]))
+    await new Promise((r) => setTimeout(r, 300))
+  }
+}
+
+/** Accepted `tx_result`s per sender. */
+export function acceptedBySender(events: Event[]): Map<string, number> {
+  const m = new Map<string, number>()
+  for (const r of events) if (r.type === 'tx_result' && !r.error_code) m.set(r.from, (m.get(r.from) ?? 0) + 1)
+  return m
+}
