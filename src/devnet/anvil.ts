@@ -184,7 +184,6 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilInstance
     try {
       await jsonRpc(url, 'anvil_setLoggingEnabled', [false], Math.max(1_000, startTimeoutMs - (Date.now() - startedAt)))
     } catch (err) {
-      capturing = true
       const e = new AnvilStartError(
         `anvil listened on ${url} but did not answer anvil_setLoggingEnabled (${err instanceof Error ? err.message : String(err)})`,
         output(),

@@ -24,7 +24,10 @@ export const DEVNET_BLOCK_TIME_S = 1
  * transfers at 1,428 per block, i.e. 1.4k tx/s at 1 s blocks.
  */
 export const DEVNET_GAS_LIMIT = 1_000_000_000n
-/** Prague: every tx type floodgate sends (legacy, 2930, 1559, 4844 with version-0 blob sidecars, 7702). */
+/**
+ * Prague: has every tx type (legacy, 2930, 1559, 4844, 7702). Pinned rather than anvil's default
+ * "latest" (Bpo1 in 1.7.1) so that an anvil upgrade doesn't change the rules under a run.
+ */
 export const DEVNET_HARDFORK = 'prague'
 /** Ether per dev account: long runs at thousands of tx/s never run the funder dry. */
 export const DEVNET_BALANCE_ETH = 1_000_000

@@ -136,6 +136,21 @@ describe('the node and the chain', () => {
     expect(next!.error_code).toBeUndefined()
   })
 
+  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and keep the nonce', async () => {
+    const specs = [
+      { to: SINK, value: '1 wei', id: 'low', gas_limit: 20000 },
+      { to: SINK, value: '1 wei', id: 'high', gas_limit: 400_000_000 },
+      { to: SINK, value: '1 wei', id: 'fine' },
+    ]
+    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: env('modes-gaslimits') })
+    expect(run.code, run.stderr).toBe(0)
+    const byId = new Map(ofType(run.events, 'tx_result').map((r) => [r.id, r]))
+    expect(byId.get('low')).toMatchObject({ error_code: 'INTRINSIC_GAS_TOO_LOW' })
+    expect(byId.get('high')).toMatchObject({ error_code: 'GAS_LIMIT_TOO_HIGH' })
+    expect(byId.get('fine')!.error_code).toBeUndefined()
+    expect(byId.get('fine')!.nonce).toBe(byId.get('low')!.nonce)
+  })
+
   test('error: a mainnet chain id is refused without --allow-mainnet', async () => {
     const mainnet = await startAnvil({ chainId: 1, blockTime: 1 })
     try {

@@ -22,6 +22,14 @@ describe('classifySendError', () => {
     ['exceeds block gas limit', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
     ['transaction type not supported', 'rejected', 'TX_TYPE_UNSUPPORTED'],
     ['invalid chain id for signer', 'rejected', 'WRONG_CHAIN_ID'],
+    // anvil 1.7.1's exact answers (docs/devnet.md)
+    ['transaction already imported', 'accepted', undefined],
+    ['intrinsic gas too high -- tx.gas_limit > env.block.gas_limit', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
+    ['intrinsic gas too low', 'rejected', 'INTRINSIC_GAS_TOO_LOW'],
+    ['max fee per gas less than block base fee', 'fees', 'FEE_CAP_TOO_LOW'],
+    // geth's
+    ['exceeds block gas limit', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
+    ['gas limit reached', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
   ])('behavior: "%s" → %s', (message, kind, code) => {
     const o = classifySendError(rpc(message))
     expect(o.kind).toBe(kind)
