@@ -1,22 +1,30 @@
+import { setMaxListeners } from 'node:events'
 import type { Address, Hex } from 'viem'
 import { connect, warnIfAutomine } from './chain/chainGuard.js'
 import { FeeOracle } from './chain/feeOracle.js'
+import { pollMsFor, ReceiptTracker } from './chain/receiptTracker.js'
 import { fundPool } from './chain/fundPool.js'
 import { GasEstimator } from './chain/gasEstimator.js'
+import { autoBatchSize, createBatchingRpc } from './chain/batchingRpc.js'
 import { createHttpRpc, type Rpc } from './chain/rpc.js'
-import { viemSigner, type Signer, type SignerFactory } from './chain/signer.js'
+import { chooseSigner, type Signer, type SignerBackend, type SignerFactory } from './chain/signer.js'
 import { poolKeysFromMnemonic, poolKeysFromSeed } from './chain/signerPool.js'
 import { startEmbeddedDevnet } from './devnet/embedded.js'
 import { BoundedQueue } from './dispatch/boundedQueue.js'
 import { intake, type IntakeEnd } from './dispatch/intake.js'
 import { createPacer } from './dispatch/pacer.js'
 import { routeSpecs } from './dispatch/router.js'
+import { poolRoute, poolsOf } from './dispatch/poolRoute.js'
+import { derivePoolKeys, type PoolSize } from './chain/pools.js'
 import { Worker } from './dispatch/worker.js'
 import { FatalError } from './errors.js'
 import { EventWriter } from './events/eventWriter.js'
 import type { SummaryEvent } from './events/types.js'
 import type { Logger } from './log.js'
+import { ProgressReporter } from './metrics/progress.js'
+import { listenMetrics, PromMetrics, type MetricsServer } from './metrics/prometheus.js'
 import { RunStats } from './metrics/runStats.js'
+import type { StatusLine } from './metrics/statusLine.js'
 import { defaultSeed } from './state.js'
 import type { IndexedSpec } from './stream/spec.js'
 
@@ -28,6 +36,13 @@ export interface SendOptions {
   log: Logger
   poolSize: number
   poolName: string
+  /**
+   * Several named pools (`floodgate run`), each with its own accounts and workers; a spec goes
+   * to its `from_pool`'s workers (none: `poolName`'s). Replaces `poolSize` when given.
+   */
+  pools?: PoolSize[]
+  /** Extra summary fields computed from the summary before it is written (`--assert` results). */
+  onSummary?: (summary: Omit<SummaryEvent, 'version'>) => Partial<Omit<SummaryEvent, 'version' | 'type'>> | undefined
   /** Pool derivation: a seed string, or a mnemonic; neither → the persisted default seed. */
   seed?: string
   mnemonic?: string
@@ -43,6 +58,12 @@ export interface SendOptions {
   priorityFee?: bigint
   gasPrice?: bigint
   rpcTimeoutMs: number
+  /** Most eth_sendRawTransaction calls coalesced into one JSON-RPC batch (default: a quarter of the workers, ≤ 100; 1: no batching). */
+  batchSize?: number
+  /** How long a send waits for others to share its batch, in ms (default 0: the current event-loop turn). */
+  batchWaitMs?: number
+  /** Signing backend: native libsecp256k1 when it loads (default 'auto'), or viem's pure-JS signer. */
+  signer?: 'auto' | SignerBackend
   dryRun: boolean
   allowMainnet: boolean
   readerCapacity: number
@@ -50,6 +71,16 @@ export interface SendOptions {
   stateDir?: string
   /** Aborting it cancels the run (SIGINT/SIGTERM in the CLI): queued specs become CANCELLED. */
   signal?: AbortSignal
+  /** Follow blocks and report tx_receipt / tx_timeout per sent tx (default true; off with dryRun). */
+  receipts?: boolean
+  /** A sent tx without a receipt this long after its tx_result gets tx_timeout (default 60 s). */
+  receiptTimeoutMs?: number
+  /** Emit a `progress` event this often. */
+  reportIntervalMs?: number
+  /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
+  metricsPort?: number
+  /** The live status line of a TTY stderr (the CLI makes one; the logger writes through it). */
+  statusLine?: StatusLine
   /** Seams for tests: fault-injecting signers or transports. */
   signerFactory?: SignerFactory
   rpc?: Rpc
@@ -59,6 +90,7 @@ export interface SendOptions {
 const DEFAULT_MIN_BALANCE = 10n ** 16n
 /** On the embedded devnet ether is free: fund enough that no load test runs dry. */
 const DEVNET_MIN_BALANCE = 1000n * 10n ** 18n
+export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000
 
 export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed'
 
@@ -73,17 +105,37 @@ export interface SendResult {
  * accepted line has its `tx_result` and the summary is written.
  */
 export async function send(o: SendOptions): Promise<SendResult> {
-  const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o.log) : undefined
+  // a taken --metrics-port stops the run before anything (even the devnet) starts
+  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log) : undefined
+  const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o.log).catch(async (err: unknown) => {
+    await metrics?.close()
+    throw err
+  }) : undefined
+  let ownRpc: Rpc | undefined
   try {
-    const rpc = o.rpc ?? createHttpRpc(devnet?.url ?? o.rpcUrl!, { timeoutMs: o.rpcTimeoutMs })
+    ownRpc = o.rpc ? undefined : createHttpRpc(devnet?.url ?? o.rpcUrl!, { timeoutMs: o.rpcTimeoutMs })
+    const rpc = o.rpc ?? ownRpc!
     const chainId = await connect(rpc, { allowMainnet: o.allowMainnet, timeoutMs: Math.min(o.rpcTimeoutMs, 8_000) })
     o.log.info({ rpc: rpc.displayUrl, chainId }, 'connected')
     if (!devnet) await warnIfAutomine(rpc, o.log)
 
-    const makeSigner = o.signerFactory ?? viemSigner
-    const keys = o.mnemonic
-      ? poolKeysFromMnemonic(o.mnemonic, o.poolSize)
-      : poolKeysFromSeed(o.seed ?? defaultSeed(o.stateDir), o.poolName, o.poolSize)
+    let makeSigner = o.signerFactory
+    if (!makeSigner) {
+      let choice
+      try {
+        choice = chooseSigner({ prefer: o.signer ?? 'auto' })
+      } catch (err) {
+        throw new FatalError('SIGNER_UNAVAILABLE', (err as Error).message)
+      }
+      if (choice.reason && o.signer !== 'viem') o.log.warn({ reason: choice.reason }, "signing with viem's pure-JS signer (slower)")
+      o.log.debug({ signer: choice.backend }, 'signer')
+      makeSigner = choice.factory
+    }
+    const keys = o.pools
+      ? derivePoolKeys(o.pools, o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) }).flat()
+      : o.mnemonic
+        ? poolKeysFromMnemonic(o.mnemonic, o.poolSize)
+        : poolKeysFromSeed(o.seed ?? defaultSeed(o.stateDir), o.poolName, o.poolSize)
     const signers: Signer[] = keys.map((k) => makeSigner(k))
     keys.fill('0x') // the signers hold the keys now
     const pool = signers.map((s) => s.address)
@@ -91,8 +143,9 @@ export async function send(o: SendOptions): Promise<SendResult> {
       throw new FatalError('POOL_DUPLICATE', 'the pool derivation produced the same account twice; two workers must never share a signer')
     }
 
+    const blockTime = await blockTimeMs(rpc)
     const fees = new FeeOracle(rpc, {
-      refreshMs: o.feeRefreshMs ?? (await blockTimeMs(rpc)) ?? 2_000,
+      refreshMs: o.feeRefreshMs ?? blockTime ?? 2_000,
       ...(o.gasPrice !== undefined ? { gasPrice: o.gasPrice } : {}),
       ...(o.priorityFee !== undefined ? { priorityFee: o.priorityFee } : {}),
     }, o.log)
@@ -106,11 +159,15 @@ export async function send(o: SendOptions): Promise<SendResult> {
           await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE), fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
         }
       }
-      return await dispatch(o, { rpc, chainId, fees, signers })
+      // the workers' sends are coalesced into JSON-RPC batches (setup above went one by one)
+      const sendRpc = createBatchingRpc(rpc, { maxSize: o.batchSize ?? autoBatchSize(signers.length), waitMs: o.batchWaitMs ?? 0 })
+      return await dispatch(o, { rpc: sendRpc, chainId, fees, signers, blockTimeMs: blockTime, metrics })
     } finally {
       fees.stop()
     }
   } finally {
+    await ownRpc?.close?.().catch(() => {})
+    await metrics?.close()
     await devnet?.stop()
   }
 }
@@ -127,10 +184,14 @@ interface Chain {
   chainId: number
   fees: FeeOracle
   signers: Signer[]
+  blockTimeMs: number | undefined
+  metrics: MetricsServer | undefined
 }
 
 async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const cancel = new AbortController()
+  // every paced worker waits on it (one abort listener each): not a leak
+  setMaxListeners(c.signers.length + 16, cancel.signal)
   let reason: EndReason | undefined
   const stopWith = (r: EndReason) => {
     reason ??= r
@@ -146,6 +207,31 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   })
   const stats = new RunStats()
   events.onEvent(stats.observe)
+  const emit = events.emit.bind(events)
+  const receipts = (o.receipts ?? true) && !o.dryRun
+  const tracker = receipts
+    ? new ReceiptTracker({ rpc: c.rpc, emit, log: o.log, timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, pollMs: pollMsFor(c.blockTimeMs) })
+    : undefined
+  if (tracker) events.onEvent(tracker.observe)
+  const progress = new ProgressReporter({
+    stats,
+    receipts,
+    emit,
+    ...(o.reportIntervalMs !== undefined ? { intervalMs: o.reportIntervalMs } : {}),
+    ...(o.statusLine ? { statusLine: o.statusLine } : {}),
+  })
+  events.onEvent(progress.observe)
+  if (c.metrics) {
+    const metrics = new PromMetrics({
+      pending: () => (receipts ? stats.pending : 0),
+      intakeQueue: () => intakeQueue,
+      workerQueues: () => workers.map((w) => w.queue),
+    })
+    events.onEvent(metrics.observe)
+    c.metrics.serve(metrics)
+  }
+  await tracker?.start()
+  progress.start()
 
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stopWith('duration'), o.durationMs) : undefined
   const pacer = createPacer(o.tps)
@@ -174,12 +260,13 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const poolAddresses = new Map(c.signers.map((s) => [s.address.toLowerCase(), s.address]))
   o.log.info({ pool: o.poolSize, tps: o.tps || 'unpaced' }, 'sending')
   const running = workers.map((w) => w.run())
-  const routing = routeSpecs(intakeQueue, workers, events)
+  const multi = o.pools ? poolsOf(o.pools, c.signers) : undefined
+  const routing = routeSpecs(intakeQueue, workers, events, multi ? poolRoute(multi.slices, c.signers.map((s) => s.address), o.poolName) : undefined)
   let intakeEnd: IntakeEnd
   try {
     intakeEnd = await intake({
       input: o.input,
-      ctx: { poolName: o.poolName, poolAddresses },
+      ctx: { poolName: o.poolName, poolAddresses, ...(multi ? { pools: multi.members } : {}) },
       queue: intakeQueue,
       events,
       log: o.log,
@@ -194,11 +281,21 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   }
   await routing
   await Promise.all(running)
+  if (tracker) {
+    // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
+    if (!cancel.signal.aborted && tracker.pendingCount > 0) {
+      o.log.info({ pending: tracker.pendingCount }, 'all sent; waiting for receipts')
+      await tracker.settle(cancel.signal)
+    }
+    await tracker.stop()
+  }
   if (durationTimer) clearTimeout(durationTimer)
   o.signal?.removeEventListener('abort', onSignal)
+  progress.stop()
 
   const end: EndReason = reason ?? intakeEnd
   const summary = stats.summary(end)
+  if (o.onSummary) Object.assign(summary, o.onSummary(summary))
   if (events.closed) o.log.info({ summary }, 'summary')
   events.emit(summary)
   await events.end()

@@ -62,7 +62,10 @@ export class FeeOracle {
   async start(): Promise<FeeSnapshot> {
     const s = await this.refreshNow()
     this.timer = setInterval(() => {
-      this.refreshNow().catch((err) => this.log?.warn({ err: describeError(err) }, 'fee refresh failed; keeping the last fees'))
+      this.refreshNow().catch((err) => {
+        // a refresh still in flight when the run stops fails against a closed client: not news
+        if (this.timer) this.log?.warn({ err: describeError(err) }, 'fee refresh failed; keeping the last fees')
+      })
     }, this.opts.refreshMs)
     this.timer.unref()
     return s

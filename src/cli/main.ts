@@ -2,17 +2,21 @@ import { Command, CommanderError } from 'commander'
 import { FatalError, UsageError, describeError } from '../errors.js'
 import { createLogger } from '../log.js'
 import { devnetCommand } from './devnetCommand.js'
+import { reportCommand } from './reportCommand.js'
 import { sendCommand } from './sendCommand.js'
+import { genCommand } from './genCommand.js'
+import { runCommand } from './runCommand.js'
+import { setupCommand } from './setupCommand.js'
 import { VERSION } from '../version.js'
 
-/** Exit codes: 0 done, 1 fatal (unreachable RPC, funding), 2 usage, 130/143 signals. */
+/** Exit codes: 0 done, 1 fatal (unreachable RPC, funding, setup), 2 usage, 3 an --assert missed, 130/143 signals. */
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('floodgate')
     .description('Ethereum transaction load generator: JSON-line specs in, versioned JSON-line events out')
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
-  for (const cmd of [sendCommand(), devnetCommand()]) program.addCommand(cmd.exitOverride())
+  for (const cmd of [sendCommand(), runCommand(), setupCommand(), genCommand(), devnetCommand(), reportCommand()]) program.addCommand(cmd.exitOverride())
   try {
     await program.parseAsync(argv)
   } catch (err) {

@@ -13,10 +13,11 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(ms)
 }
 
-export function parseCount(text: string, flag: string, min = 0): number {
+export function parseCount(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new UsageError(`${flag}: "${text}" is not a whole number`)
   const n = Number(text)
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: must be a whole number ≥ ${min}, got ${text}`)
+  if (n > max) throw new UsageError(`${flag}: must be at most ${max}, got ${text}`)
   return n
 }
 

@@ -3,11 +3,13 @@ import { Command, Option } from 'commander'
 import type { Hex } from 'viem'
 import { UsageError } from '../errors.js'
 import { createLogger } from '../log.js'
+import { StatusLine } from '../metrics/statusLine.js'
 import { send, type SendOptions } from '../send.js'
 import { parseCount, parseDuration, parsePrivateKey, parseRate, parseWei, readKeyFile } from './parseFlags.js'
 import { exitCodeFor, installSignals } from './signals.js'
+import { assertOption, assertions } from './assertOption.js'
 
-interface SendFlags {
+export interface SendFlags {
   rpcUrl?: string
   from: string
   poolSize: string
@@ -24,6 +26,9 @@ interface SendFlags {
   duration?: string
   retries: string
   rpcTimeout: string
+  batchSize: string
+  batchWait: string
+  signer: string
   feeRefresh?: string
   priorityFee?: string
   gasPrice?: string
@@ -32,6 +37,11 @@ interface SendFlags {
   readerQueue: string
   workerQueue: string
   logLevel: string
+  assert?: string[]
+  receipts: boolean
+  receiptTimeout: string
+  reportInterval?: string
+  metricsPort?: string
 }
 
 /** The `send` options, in the order `--help` and docs/cli.md list them. */
@@ -54,6 +64,9 @@ export function sendCommand(): Command {
     .addOption(new Option('--duration <time>', 'stop after this long (e.g. 30s); queued specs end as CANCELLED'))
     .addOption(new Option('--retries <n>', 'resends of the same signed tx after a transport failure').default('3'))
     .addOption(new Option('--rpc-timeout <time>', 'timeout of one RPC request').default('10s'))
+    .addOption(new Option('--batch-size <n>', 'most sends coalesced into one JSON-RPC batch; 1 = no batching (default: a quarter of the pool, at most 100)').default('auto'))
+    .addOption(new Option('--batch-wait <time>', 'how long a send waits for others to share its batch (0 = same event-loop turn)').default('0'))
+    .addOption(new Option('--signer <backend>', 'signing backend: native libsecp256k1 when it loads, else viem (auto)').choices(['auto', 'native', 'viem']).default('auto'))
     .addOption(new Option('--fee-refresh <time>', 'fee snapshot refresh period (default: the block time, or 2s)'))
     .addOption(new Option('--priority-fee <amount>', 'pin the priority fee (tip), e.g. "1 gwei"'))
     .addOption(new Option('--gas-price <amount>', 'pin the fee: legacy gas price, or max fee per gas'))
@@ -61,22 +74,31 @@ export function sendCommand(): Command {
     .addOption(new Option('--allow-mainnet', 'allow public mainnet chain ids'))
     .addOption(new Option('--reader-queue <n>', 'capacity of the queue between reader and router').default('256'))
     .addOption(new Option('--worker-queue <n>', 'capacity of each worker\'s queue').default('64'))
+    .addOption(new Option('--receipt-timeout <time>', 'a sent tx without a receipt this long after it was accepted gets tx_timeout').default('60s'))
+    .addOption(new Option('--no-receipts', 'do not follow blocks: no tx_receipt / tx_timeout, no inclusion figures'))
+    .addOption(new Option('--report-interval <time>', 'emit a progress event this often (e.g. 5s)'))
+    .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0: a free port, logged)'))
+    .addOption(assertOption())
     .addOption(new Option('--log-level <level>', 'stderr log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .action(async (flags: SendFlags, cmd: Command) => {
-      const log = createLogger({ level: flags.logLevel as 'info' })
+      // a live status line when stderr is a terminal and stdout is not (events on a terminal would break it)
+      const statusLine = process.stdout.isTTY ? undefined : StatusLine.for(process.stderr)
+      const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
       const controller = new AbortController()
       const signals = installSignals(controller, log)
-      const opts = resolveSendOptions(flags, cmd, log, controller.signal)
+      const checks = assertions(flags.assert)
+      const opts = { ...resolveSendOptions(flags, cmd, log, controller.signal), ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
       try {
         const result = await send(opts)
-        process.exitCode = exitCodeFor(result.reason, signals.received())
+        process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
       } finally {
         signals.remove()
       }
     })
 }
 
-function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnType<typeof createLogger>, signal: AbortSignal): SendOptions {
+/** `send` flags → SendOptions; `given` replaces `--from` (`floodgate run` streams its own specs). */
+export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnType<typeof createLogger>, signal: AbortSignal, given?: SendOptions['input']): SendOptions {
   const fromCli = (name: string) => cmd.getOptionValueSource(name) === 'cli'
   for (const [name, env] of [['funderKey', 'FLOODGATE_FUNDER_KEY'], ['privKey', 'FLOODGATE_FUNDER_KEY'], ['mnemonic', 'FLOODGATE_MNEMONIC'], ['seed', 'FLOODGATE_SEED']] as const) {
     if (fromCli(name) && flags[name] !== undefined) {
@@ -100,7 +122,8 @@ function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnType<type
     }
   }
   let input: SendOptions['input']
-  if (flags.from === 'stdin' || flags.from === '-') input = process.stdin
+  if (given) input = given
+  else if (flags.from === 'stdin' || flags.from === '-') input = process.stdin
   else {
     try {
       if (!statSync(flags.from).isFile()) throw new Error()
@@ -127,13 +150,25 @@ function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnType<type
     ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration, '--duration') } : {}),
     retries: parseCount(flags.retries, '--retries'),
     rpcTimeoutMs: parseDuration(flags.rpcTimeout, '--rpc-timeout'),
+    ...(flags.batchSize !== 'auto' ? { batchSize: parseCount(flags.batchSize, '--batch-size', 1) } : {}),
+    batchWaitMs: parseDuration(flags.batchWait, '--batch-wait'),
+    signer: flags.signer as 'auto' | 'native' | 'viem',
     ...(flags.feeRefresh !== undefined ? { feeRefreshMs: Math.max(100, parseDuration(flags.feeRefresh, '--fee-refresh')) } : {}),
     ...(flags.priorityFee !== undefined ? { priorityFee: parseWei(flags.priorityFee, '--priority-fee') } : {}),
     ...(flags.gasPrice !== undefined ? { gasPrice: parseWei(flags.gasPrice, '--gas-price') } : {}),
     dryRun: flags.dryRun === true,
     allowMainnet: flags.allowMainnet === true,
+    receipts: flags.receipts !== false,
+    receiptTimeoutMs: positive(parseDuration(flags.receiptTimeout, '--receipt-timeout'), '--receipt-timeout'),
+    ...(flags.reportInterval !== undefined ? { reportIntervalMs: Math.max(100, parseDuration(flags.reportInterval, '--report-interval')) } : {}),
+    ...(flags.metricsPort !== undefined ? { metricsPort: parseCount(flags.metricsPort, '--metrics-port', 0, 65_535) } : {}),
     readerCapacity: parseCount(flags.readerQueue, '--reader-queue', 1),
     workerCapacity: parseCount(flags.workerQueue, '--worker-queue', 1),
     signal,
   }
+}
+
+function positive(ms: number, flag: string): number {
+  if (ms <= 0) throw new UsageError(`${flag}: must be longer than 0`)
+  return ms
 }

@@ -20,6 +20,13 @@ export class BackpressureGauge<T> {
     private readonly worker?: number,
   ) {}
 
+  /** Pushes now if the queue has room (no promise, for hot paths); false: await `push` instead. */
+  tryPush(item: T): boolean {
+    if (this.queue.isFull) return false
+    if (this.queue.size < this.queue.capacity / 2) this.finish()
+    return this.queue.offer(item)
+  }
+
   push(item: T): Promise<void> {
     if (!this.queue.isFull) {
       if (this.queue.size < this.queue.capacity / 2) this.finish()

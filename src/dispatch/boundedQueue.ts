@@ -34,6 +34,23 @@ export class BoundedQueue<T> {
     else this.items.push(item)
   }
 
+  /**
+   * Adds an item now if there is room (no promise, for hot paths); false when the queue is
+   * full or closed, and the caller then awaits `push`.
+   */
+  offer(item: T): boolean {
+    if (this.closed || this.isFull) return false
+    const taker = this.takers.shift()
+    if (taker) taker(item)
+    else this.items.push(item)
+    return true
+  }
+
+  /** The next item if one is queued now (no promise, for hot paths), else undefined. */
+  tryShift(): T | undefined {
+    return this.size > 0 ? this.take() : undefined
+  }
+
   /** Next item, or undefined once the queue is closed and empty. */
   shift(): Promise<T | undefined> {
     if (this.size > 0) return Promise.resolve(this.take())

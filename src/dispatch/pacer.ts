@@ -6,11 +6,14 @@ import { sleep } from './sleep.js'
  * worth, so brief stalls are caught up and the long-run rate stays exact.
  */
 export interface Pacer {
-  /** Waits for the next slot. Returns early when `signal` aborts. */
-  take(signal?: AbortSignal): Promise<void>
+  /**
+   * Takes the next slot: nothing to wait for (undefined, no promise on the hot path), or a
+   * promise that resolves when the slot is due. Returns early when `signal` aborts.
+   */
+  take(signal?: AbortSignal): Promise<void> | undefined
 }
 
-export const unpaced: Pacer = { take: () => Promise.resolve() }
+export const unpaced: Pacer = { take: () => undefined }
 
 export function createPacer(tps: number, opts: { maxLagMs?: number; now?: () => number } = {}): Pacer {
   if (!(tps > 0)) return unpaced
@@ -19,13 +22,13 @@ export function createPacer(tps: number, opts: { maxLagMs?: number; now?: () => 
   const maxLag = opts.maxLagMs ?? 250
   let next: number | undefined
   return {
-    async take(signal) {
+    take(signal) {
       const t = now()
       if (next === undefined) next = t
       const slot = Math.max(next, t - maxLag)
       next = slot + interval
       const wait = slot - t
-      if (wait >= 1) await sleep(wait, signal)
+      return wait >= 1 ? sleep(wait, signal) : undefined
     },
   }
 }

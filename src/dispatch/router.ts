@@ -9,17 +9,26 @@ import type { Worker } from './worker.js'
  * `idx % workers` unless its `from` pins a signer. Blocks (and reports backpressure)
  * when the chosen worker's queue is full. Closes every worker queue at the end.
  */
-export async function routeSpecs(source: BoundedQueue<IndexedSpec>, workers: readonly Worker[], events: EventWriter): Promise<void> {
+export async function routeSpecs(
+  source: BoundedQueue<IndexedSpec>,
+  workers: readonly Worker[],
+  events: EventWriter,
+  /** Picks the worker index of a spec instead of the rule above (several pools: `poolRoute`). */
+  route?: (spec: IndexedSpec) => number | undefined,
+): Promise<void> {
   const byAddress = new Map(workers.map((w, i) => [w.address.toLowerCase(), i]))
   const gauges = workers.map((w, i) => new BackpressureGauge(w.queue, events, 'worker', i))
   try {
     for (;;) {
+      // one await per spec on purpose: taking the intake queue's items in one synchronous burst
+      // would empty it below half and end the reader's backpressure episode at every refill
       const spec = await source.shift()
       if (spec === undefined) break
-      const target = spec.from !== undefined ? byAddress.get(spec.from.toLowerCase()) : spec.idx % workers.length
+      const target = route ? route(spec) : spec.from !== undefined ? byAddress.get(spec.from.toLowerCase()) : spec.idx % workers.length
       // the parser only lets pool addresses through, so a miss is a bug worth crashing on
       if (target === undefined) throw new Error(`no worker for pinned sender ${spec.from}`)
-      await gauges[target]!.push(spec)
+      const gauge = gauges[target]!
+      if (!gauge.tryPush(spec)) await gauge.push(spec)
     }
   } finally {
     for (const g of gauges) g.finish()

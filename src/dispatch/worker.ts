@@ -3,10 +3,10 @@ import { describeError } from '../errors.js'
 import type { EventWriter } from '../events/eventWriter.js'
 import type { TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
-import { buildTx, pinsFee } from '../chain/buildTx.js'
+import { buildTx, pinsFee, type TxFields } from '../chain/buildTx.js'
 import { classifySendError } from '../chain/classifySendError.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
-import type { GasEstimator } from '../chain/gasEstimator.js'
+import { TRANSFER_GAS, type GasEstimator } from '../chain/gasEstimator.js'
 import { RpcError, TransportError, type Rpc } from '../chain/rpc.js'
 import { txHash, type Signer } from '../chain/signer.js'
 import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
@@ -91,7 +91,7 @@ export class Worker {
   /** Processes the queue until it is closed and empty. Never rejects. */
   async run(): Promise<void> {
     for (;;) {
-      const spec = await this.queue.shift()
+      const spec = this.queue.tryShift() ?? (await this.queue.shift())
       if (spec === undefined) return
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
       if (this.retired) this.result(hand, 'WORKER_RETIRED', `worker ${this.o.index} was retired after repeated panics`)
@@ -109,7 +109,8 @@ export class Worker {
 
   private async process(hand: InHand): Promise<void> {
     const { spec } = hand
-    await this.o.pacer.take(this.o.cancel)
+    const slot = this.o.pacer.take(this.o.cancel)
+    if (slot) await slot
     if (this.o.cancel.aborted) return this.result(hand, 'CANCELLED', 'run cancelled before this spec was sent')
     hand.startWall = Date.now()
     hand.start = performance.now()
@@ -132,8 +133,15 @@ export class Worker {
     const from = o.signer.address
     const to = spec.to === SENDER_PLACEHOLDER ? from : spec.to
     const data = typeof spec.calldata === 'function' ? spec.calldata(from) : spec.calldata
-    const gas = spec.gasLimit ?? (await this.estimate(from, to, spec, data))
+    // no calldata: a plain transfer, 21000, without a call (or a promise) on the hot path
+    const gas = spec.gasLimit ?? (data === undefined || data === '0x' ? TRANSFER_GAS : await this.estimate(from, to, spec, data))
     this.nonce ??= await this.pendingNonce()
+    // the spec's part of the tx, built once (no spreads: this runs for every tx)
+    const fields: TxFields = { chainId: o.chainId, nonce: this.nonce, to, value: spec.value, gas }
+    if (data !== undefined) fields.data = data
+    if (spec.accessList) fields.accessList = spec.accessList
+    if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas
+    if (spec.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = spec.maxPriorityFeePerGas
 
     let feeRetries = 0
     let nonceRetries = 0
@@ -141,23 +149,17 @@ export class Worker {
     let signed: Hex | undefined
     for (;;) {
       if (signed === undefined) {
-        const tx = buildTx(
-          {
-            chainId: o.chainId,
-            nonce: this.nonce,
-            to,
-            value: spec.value,
-            gas,
-            ...(data !== undefined ? { data } : {}),
-            ...(spec.accessList ? { accessList: spec.accessList } : {}),
-            ...(spec.maxFeePerGas !== undefined ? { maxFeePerGas: spec.maxFeePerGas } : {}),
-            ...(spec.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: spec.maxPriorityFeePerGas } : {}),
-          },
-          o.fees.current,
-        )
-        signed = await o.signer.signTransaction(tx)
+        fields.nonce = this.nonce
+        const tx = buildTx(fields, o.fees.current)
+        if (o.signer.signNow) {
+          const s = o.signer.signNow(tx)
+          signed = s.raw
+          hand.hash = s.hash
+        } else {
+          signed = await o.signer.signTransaction(tx)
+          hand.hash = txHash(signed)
+        }
         hand.nonce = this.nonce
-        hand.hash = txHash(signed)
         if (o.dryRun) {
           hand.raw = signed
           this.nonce++
@@ -253,20 +255,20 @@ export class Worker {
 
   private result(hand: InHand, code?: string, error?: string): void {
     const { spec } = hand
-    const event: Omit<TxResultEvent, 'version'> = {
-      type: 'tx_result',
-      idx: spec.idx,
-      line: spec.line,
-      ...(spec.id !== undefined ? { id: spec.id } : {}),
-      ...(spec.kind !== undefined ? { kind: spec.kind } : {}),
-      from: this.o.signer.address,
-      nonce: hand.nonce,
-      ...(hand.hash ? { tx_hash: hand.hash } : {}),
-      ...(hand.raw ? { raw_tx: hand.raw } : {}),
-      start_timestamp_ms: hand.startWall,
-      send_ms: Math.round((performance.now() - hand.start) * 1000) / 1000,
-      attempts: hand.attempts,
-      ...(code ? { error: error ?? code, error_code: code } : {}),
+    // one per spec: assigned field by field in the documented order, no spreads
+    const event = { type: 'tx_result', idx: spec.idx, line: spec.line } as Omit<TxResultEvent, 'version'>
+    if (spec.id !== undefined) event.id = spec.id
+    if (spec.kind !== undefined) event.kind = spec.kind
+    event.from = this.o.signer.address
+    event.nonce = hand.nonce
+    if (hand.hash) event.tx_hash = hand.hash
+    if (hand.raw) event.raw_tx = hand.raw
+    event.start_timestamp_ms = hand.startWall
+    event.send_ms = Math.round((performance.now() - hand.start) * 1000) / 1000
+    event.attempts = hand.attempts
+    if (code) {
+      event.error = error ?? code
+      event.error_code = code
     }
     this.o.events.emit(event)
   }

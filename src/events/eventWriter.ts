@@ -1,16 +1,18 @@
 import { EVENT_VERSION, type EventBody, type FloodgateEvent } from './types.js'
 
 /**
- * Writes events as JSON lines to stdout (or any writable). Lines emitted in the same
- * tick are coalesced into one write. Callers on the hot path check `needsDrain` and
- * await `drained()`, so a slow consumer slows the run instead of growing memory.
- * A closed pipe (EPIPE, e.g. `| head`) is not an error: `onClosed` is called once and
- * further events are dropped.
+ * Writes events as JSON lines to stdout (or any writable). Lines emitted within `flushMs`
+ * (20 ms) are coalesced into one write: a write to a pipe costs a syscall and a wake-up of
+ * the reader, which once per event-loop turn cost as much CPU as signing
+ * (docs/benchmarks.md). Callers on the hot path check `needsDrain` and await `drained()`,
+ * so a slow consumer slows the run instead of growing memory. A closed pipe (EPIPE, e.g.
+ * `| head`) is not an error: `onClosed` is called once and further events are dropped.
  */
 export class EventWriter {
   private pending: string[] = []
   private pendingBytes = 0
   private scheduled = false
+  private timer: NodeJS.Timeout | undefined
   private backlogged = false
   private waiters: (() => void)[] = []
   private _closed = false
@@ -19,8 +21,10 @@ export class EventWriter {
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly onClosed: (err: Error) => void = () => {},
-    /** Flush once this many bytes are pending, without waiting for the tick to end. */
+    /** Flush once this many bytes are pending, without waiting for the timer. */
     private readonly flushBytes = 64 * 1024,
+    /** Longest an emitted line waits to be written. */
+    private readonly flushMs = 20,
   ) {
     out.on('error', (err: NodeJS.ErrnoException) => this.close(err))
     out.on('drain', () => this.release())
@@ -51,7 +55,7 @@ export class EventWriter {
     if (this.pendingBytes >= this.flushBytes) this.flush()
     else if (!this.scheduled) {
       this.scheduled = true
-      setImmediate(() => this.flush())
+      this.timer = setTimeout(() => this.flush(), this.flushMs)
     }
   }
 
@@ -73,6 +77,8 @@ export class EventWriter {
 
   private flush(): void {
     this.scheduled = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
     if (this.pending.length === 0 || this._closed) {
       this.pending = []
       this.pendingBytes = 0

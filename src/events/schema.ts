@@ -3,15 +3,18 @@
  * required. docs/events.md documents the same table; `validateEvent` checks a parsed
  * line against it (the tests run it on every line the end-to-end runs print).
  */
-type FieldType = 'integer' | 'number' | 'string' | 'hex' | 'address' | 'object' | 'integer|null'
+type FieldType = 'integer' | 'number' | 'string' | 'hex' | 'address' | 'object' | 'integer|null' | 'boolean' | 'decimal'
 
 interface FieldSpec {
   type: FieldType
   required: boolean
+  /** For strings: the only values allowed. */
+  values?: readonly string[]
 }
 
 const req = (type: FieldType): FieldSpec => ({ type, required: true })
 const opt = (type: FieldType): FieldSpec => ({ type, required: false })
+const oneOf = (...values: string[]): FieldSpec => ({ type: 'string', required: true, values })
 
 const specRef = { idx: req('integer'), line: req('integer'), id: opt('string'), kind: opt('string') }
 
@@ -33,6 +36,36 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   backpressure_end: { stage: req('string'), worker: opt('integer'), blocked_ms: req('number') },
   worker_panic: { worker: req('integer'), signer: req('address'), idx: req('integer'), error: req('string') },
   worker_retired: { worker: req('integer'), signer: req('address'), panics: req('integer') },
+  tx_receipt: {
+    ...specRef,
+    tx_hash: req('hex'),
+    block_number: req('integer'),
+    block_timestamp: req('integer'),
+    status: oneOf('success', 'reverted'),
+    gas_used: req('integer'),
+    effective_gas_price: req('decimal'),
+    inclusion_ms: req('number'),
+  },
+  tx_timeout: {
+    ...specRef,
+    tx_hash: req('hex'),
+    pending: req('boolean'),
+    waited_ms: req('number'),
+    reason: oneOf('timeout', 'run_stopped'),
+    lookup_error: opt('string'),
+  },
+  progress: {
+    sent: req('integer'),
+    failed: req('integer'),
+    included: req('integer'),
+    pending: req('integer'),
+    tps: req('number'),
+    included_tps: req('number'),
+    send_latency_ms: req('object'),
+    inclusion_latency_ms: req('object'),
+    window_ms: req('number'),
+    elapsed_ms: req('integer'),
+  },
   summary: {
     sent: req('integer'),
     failed: req('integer'),
@@ -41,9 +74,17 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     tps: req('number'),
     errors: req('object'),
     send_latency_ms: req('object'),
+    included: req('integer'),
+    reverted: req('integer'),
+    timed_out: req('integer'),
+    inclusion_latency_ms: req('object'),
+    included_tps: req('number'),
+    gas_used: req('decimal'),
+    by_kind: req('object'),
     backpressure_episodes: req('integer'),
     worker_panics: req('integer'),
     reason: req('string'),
+    asserts: opt('object'),
   },
 }
 
@@ -63,6 +104,10 @@ function typeOk(value: unknown, type: FieldType): boolean {
       return typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value)
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value)
+    case 'boolean':
+      return typeof value === 'boolean'
+    case 'decimal':
+      return typeof value === 'string' && /^(0|[1-9][0-9]*)$/.test(value)
   }
 }
 
@@ -79,6 +124,8 @@ export function validateEvent(event: unknown): string[] {
       if (spec.required) problems.push(`${e.type}.${name} is missing`)
     } else if (!typeOk(e[name], spec.type)) {
       problems.push(`${e.type}.${name} should be ${spec.type}, got ${JSON.stringify(e[name])}`)
+    } else if (spec.values && !spec.values.includes(e[name] as string)) {
+      problems.push(`${e.type}.${name} should be one of ${spec.values.join(', ')}, got ${JSON.stringify(e[name])}`)
     }
   }
   for (const name of Object.keys(e)) {

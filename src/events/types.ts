@@ -72,7 +72,72 @@ export interface LatencySummary {
   p50: number
   p90: number
   p99: number
+  p99_9: number
   max: number
+}
+
+export type ReceiptStatus = 'success' | 'reverted'
+
+/** A sent tx was found in a block (the tracker read its receipt). */
+export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
+  tx_hash: Hex
+  block_number: number
+  /** Block timestamp, unix seconds. */
+  block_timestamp: number
+  status: ReceiptStatus
+  gas_used: number
+  /** Wei, as a decimal string. */
+  effective_gas_price: string
+  /** ms from the send start (`tx_result.start_timestamp_ms`) to the tracker first seeing the block. */
+  inclusion_ms: number
+}
+
+export type TimeoutReason = 'timeout' | 'run_stopped'
+
+/** A sent tx had no receipt within --receipt-timeout, or the run stopped before it had one. */
+export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
+  tx_hash: Hex
+  /** The node still has the tx (eth_getTransactionByHash answered it, without a block). */
+  pending: boolean
+  /** ms from the send start to this event. */
+  waited_ms: number
+  reason: TimeoutReason
+  /** Why the node could not be asked (then `pending` is false: not confirmed). */
+  lookup_error?: string
+}
+
+/** p50/p99 over one progress window, in ms. */
+export interface WindowLatency {
+  p50: number
+  p99: number
+}
+
+export interface ProgressEvent extends Envelope<'progress'> {
+  /** Run totals so far. */
+  sent: number
+  failed: number
+  included: number
+  /** Sent, neither included nor timed out yet. */
+  pending: number
+  /** Rates and latencies over the window since the previous progress event. */
+  tps: number
+  included_tps: number
+  send_latency_ms: WindowLatency
+  inclusion_latency_ms: WindowLatency
+  window_ms: number
+  elapsed_ms: number
+}
+
+export interface KindSummary {
+  sent: number
+  failed: number
+  included: number
+  reverted: number
+  timed_out: number
+  send_latency_ms: LatencySummary
+  inclusion_latency_ms: LatencySummary
+  /** Decimal string. */
+  gas_used: string
 }
 
 export interface SummaryEvent extends Envelope<'summary'> {
@@ -83,10 +148,25 @@ export interface SummaryEvent extends Envelope<'summary'> {
   tps: number
   errors: Record<string, number>
   send_latency_ms: LatencySummary
+  /** `tx_receipt` events (success and reverted). */
+  included: number
+  /** `tx_receipt` with status reverted (a subset of `included`). */
+  reverted: number
+  /** `tx_timeout` events (either reason). */
+  timed_out: number
+  inclusion_latency_ms: LatencySummary
+  /** included / ms from dispatch start to the last receipt. */
+  included_tps: number
+  /** Total gas used by our included txs, decimal string. */
+  gas_used: string
+  /** The same figures per spec `kind`; specs without one under "(none)". */
+  by_kind: Record<string, KindSummary>
   backpressure_episodes: number
   worker_panics: number
   /** Why the run ended: eof, max_txs, duration, signal, stdout_closed, rpc_unavailable. */
   reason: string
+  /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
+  asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }
 
 export type FloodgateEvent =
@@ -96,6 +176,9 @@ export type FloodgateEvent =
   | BackpressureEndEvent
   | WorkerPanicEvent
   | WorkerRetiredEvent
+  | TxReceiptEvent
+  | TxTimeoutEvent
+  | ProgressEvent
   | SummaryEvent
 
 /** Distributive Omit, so `emit({ type: 'tx_result', ... })` type-checks per variant. */

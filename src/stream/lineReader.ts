@@ -56,10 +56,18 @@ function tooLong(line: number, bytes: number, max: number): RawLine {
  * - A line that is not valid UTF-8 yields `INVALID_UTF8`.
  * - A UTF-8 byte-order mark at the start of the input is ignored.
  */
-export async function* readLines(
+export async function* readLines(input: AsyncIterable<Buffer | string>, opts: ReadLinesOptions = {}): AsyncGenerator<RawLine> {
+  for await (const batch of readLineBatches(input, opts)) yield* batch
+}
+
+/**
+ * {@link readLines}, one array per input chunk (the lines that chunk completed; never empty):
+ * the same lines, without an async step per line for consumers on a hot path.
+ */
+export async function* readLineBatches(
   input: AsyncIterable<Buffer | string>,
   opts: ReadLinesOptions = {},
-): AsyncGenerator<RawLine> {
+): AsyncGenerator<RawLine[]> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`)
   // Bytes beyond `max` that we still keep: one, for a possible `\r` before the `\n`.
@@ -133,6 +141,7 @@ export async function* readLines(
 
   for await (const raw of input) {
     const chunk: Buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw
+    const batch: RawLine[] = []
     let pos = 0
     while (pos < chunk.length) {
       const nl = chunk.indexOf(LF, pos)
@@ -153,11 +162,12 @@ export async function* readLines(
       const piece = chunk.subarray(pos, nl)
       pos = nl + 1
       const result = finishLine(piece)
-      if (result !== undefined) yield result
+      if (result !== undefined) batch.push(result)
     }
+    if (batch.length > 0) yield batch
   }
   if (pending > 0 || discarding) {
     const result = finishLine(Buffer.alloc(0))
-    if (result !== undefined) yield result
+    if (result !== undefined) yield [result]
   }
 }

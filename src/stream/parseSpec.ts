@@ -658,7 +658,17 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
   const fromPool = field(obj, 'from_pool')
   if (fromPool !== undefined) {
     if (typeof fromPool !== 'string') throw invalidType('from_pool', 'a pool name string', fromPool)
-    if (fromPool !== ctx.poolName) {
+    if (ctx.pools !== undefined) {
+      const members = ctx.pools.get(fromPool)
+      if (members === undefined) {
+        const names = [...ctx.pools.keys()].map((n) => quoteInput(n)).join(', ')
+        throw problem('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; this run's pools are ${cut(names, 160)}`)
+      }
+      if (spec.from !== undefined && !members.has(spec.from.toLowerCase())) {
+        throw problem('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)
+      }
+      spec.pool = fromPool
+    } else if (fromPool !== ctx.poolName) {
       throw problem(
         'UNKNOWN_POOL',
         'from_pool',

@@ -18,6 +18,8 @@ export interface Spec {
   to: Address | typeof SENDER_PLACEHOLDER
   /** Pinned sender (a pool address, checksummed). */
   from?: Address
+  /** The spec's `from_pool`, when the run has several pools (routes it to that pool's workers). */
+  pool?: string
   /** Wei. */
   value: bigint
   /**
@@ -76,4 +78,9 @@ export interface ParseContext {
   poolName: string
   /** Lower-cased pool addresses → checksummed address. */
   poolAddresses: ReadonlyMap<string, Address>
+  /**
+   * A run with several named pools (`floodgate run`): pool name → its lower-cased addresses.
+   * `from_pool` may then name any of them; `poolName` is the pool of specs that name none.
+   */
+  pools?: ReadonlyMap<string, ReadonlyMap<string, Address>>
 }

@@ -20,7 +20,8 @@ function expectedLines(bytes: Uint8Array): number[] {
   if (lines.at(-1) === '') lines.pop()
   const out: number[] = []
   lines.forEach((l, i) => {
-    const t = l.replace(/\r$/, '').replace(/^\uFEFF/, '').trim()
+    // the reader's whitespace is bytes: space, tab, CR, VT, FF (not U+00A0 as JS trim() has it)
+    const t = l.replace(/^[ \t\r\v\f]+|[ \t\r\v\f]+$/g, '')
     if (t !== '' && !t.startsWith('#')) out.push(i + 1)
   })
   return out

@@ -1,0 +1,95 @@
+import { Command, Option } from 'commander'
+import type { Address, Hex } from 'viem'
+import { keccak256 } from 'viem'
+import { connect } from '../chain/chainGuard.js'
+import { createHttpRpc } from '../chain/rpc.js'
+import { UsageError } from '../errors.js'
+import { createLogger } from '../log.js'
+import { compileSpam, specObjects } from '../scenario/generate.js'
+import { builtinScenarios, loadScenario } from '../scenario/load.js'
+import { validateScenario } from '../scenario/prepare.js'
+import { readRecord, recordPath } from '../scenario/record.js'
+import { ScenarioError } from '../scenario/types.js'
+import { stateDir } from '../state.js'
+import { parseCount } from './parseFlags.js'
+
+interface GenFlags {
+  count: string
+  seed: string
+  rpcUrl?: string
+  chainId?: string
+  label?: string
+  fromPool?: string
+  logLevel: string
+}
+
+/**
+ * `floodgate gen SCENARIO --count N`: the scenario's spam stream as JSON lines on stdout,
+ * placeholders resolved (contract addresses from `floodgate setup`'s record), fuzz applied,
+ * the same for the same seed. `{_sender}` stays: the worker that sends a line fills it in.
+ */
+export function genCommand(): Command {
+  return new Command('gen')
+    .description('write a scenario\'s spam stream as JSON-line specs on stdout (pipe into `floodgate send`)')
+    .argument('<scenario>', `a scenario .toml file, or a built-in name (${builtinScenarios().join(', ')})`)
+    .addOption(new Option('--count <n>', 'number of specs').makeOptionMandatory())
+    .addOption(new Option('--seed <seed>', 'seed of the fuzz values; the same seed gives the same lines').default('floodgate'))
+    .addOption(new Option('-r, --rpc-url <url>', 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)').env('RPC_URL'))
+    .addOption(new Option('--chain-id <id>', 'use the deployment recorded for this chain id, without asking a node'))
+    .addOption(new Option('--label <label>', 'the deployment recorded under this --label'))
+    .addOption(new Option('--from-pool <name>', 'put from_pool = <name> on every line (to match `send --from-pool`)'))
+    .addOption(new Option('--log-level <level>', 'stderr log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .action(async (scenarioArg: string, flags: GenFlags) => {
+      const log = createLogger({ level: flags.logLevel as 'info' })
+      const count = parseCount(flags.count, '--count')
+      const scenario = loadScenario(scenarioArg)
+      validateScenario(scenario)
+      const contracts = new Map<string, Address>()
+      if (scenario.creates.length > 0) {
+        let chainId: number
+        const rpc = flags.rpcUrl !== undefined ? createHttpRpc(flags.rpcUrl) : undefined
+        if (flags.chainId !== undefined) chainId = parseCount(flags.chainId, '--chain-id', 1)
+        else if (rpc) chainId = await connect(rpc, { allowMainnet: true, timeoutMs: 8_000 })
+        else {
+          throw new UsageError(`scenario ${scenario.name} deploys contracts: give --rpc-url or --chain-id of the chain where \`floodgate setup ${scenarioArg}\` deployed them`)
+        }
+        const file = recordPath(stateDir(), chainId, scenario.name, flags.label)
+        const record = readRecord(file)
+        const missing = scenario.creates.filter((c) => !record?.contracts[c.name])
+        if (!record || missing.length > 0) {
+          throw new UsageError(`no deployment of ${scenario.name}${flags.label ? `@${flags.label}` : ''} is recorded for chain ${chainId}: run \`floodgate setup ${scenarioArg} --rpc-url …\` first`)
+        }
+        for (const c of scenario.creates) contracts.set(c.name, record.contracts[c.name]!.address)
+        if (rpc) {
+          for (const c of scenario.creates) {
+            const code = await rpc.request<Hex>('eth_getCode', [contracts.get(c.name), 'latest'])
+            if (code === '0x' || keccak256(code) !== record.contracts[c.name]!.codeHash) {
+              throw new UsageError(`contract ${c.name} recorded at ${contracts.get(c.name)} is not on chain ${chainId} any more: run \`floodgate setup ${scenarioArg}\` again`)
+            }
+          }
+        }
+        log.debug({ record: file }, 'using recorded contracts')
+      }
+      let steps
+      try {
+        steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(contracts.keys()), contracts }, { fromPool: false })
+      } catch (err) {
+        if (err instanceof ScenarioError) throw new UsageError(`scenario ${scenario.name}: ${err.message}`)
+        throw err
+      }
+      const it = specObjects(steps, flags.seed)
+      const out = process.stdout
+      let closed = false
+      out.on('error', () => (closed = true)) // `| head`: stop quietly
+      let buf = ''
+      for (let i = 0; i < count && !closed; i++) {
+        const spec = it.next().value!
+        buf += `${JSON.stringify(flags.fromPool !== undefined ? { ...spec, from_pool: flags.fromPool } : spec)}\n`
+        if (buf.length >= 64 * 1024) {
+          if (!out.write(buf)) await new Promise((r) => out.once('drain', r).once('error', r))
+          buf = ''
+        }
+      }
+      if (buf && !closed) out.write(buf)
+    })
+}

@@ -1,0 +1,92 @@
+import { Command } from 'commander'
+import { UsageError } from '../errors.js'
+import { createLogger } from '../log.js'
+import { StatusLine } from '../metrics/statusLine.js'
+import { estimateSteps } from '../scenario/estimate.js'
+import { compileSpam, specStream } from '../scenario/generate.js'
+import { builtinScenarios, loadScenario } from '../scenario/load.js'
+import { validateScenario } from '../scenario/prepare.js'
+import { checkLabel } from '../scenario/record.js'
+import { send } from '../send.js'
+import { assertions } from './assertOption.js'
+import { parseDuration } from './parseFlags.js'
+import { type SendFlags, resolveSendOptions } from './sendCommand.js'
+import { type ScenarioFlags, builtinsHelp, openChain, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
+import { exitCodeFor, installSignals } from './signals.js'
+
+/** `send` flags that make no sense for a scenario (it brings its own specs and pools). */
+const NOT_FOR_RUN = new Set(['--from', '--pool-size', '--from-pool', '--mnemonic', '--dry-run'])
+/** Without --duration or --max-txs, a run lasts this long. */
+export const DEFAULT_RUN_DURATION = '10s'
+/** Without --tps, a run sends this many txs per second. */
+export const DEFAULT_RUN_TPS = '100'
+
+/**
+ * `floodgate run SCENARIO`: set the scenario up (or reuse its recorded deployment), then send
+ * its spam through the same intake, router and workers as `send`, with the same events.
+ */
+export function runCommand(): Command {
+  const cmd = new Command('run')
+    .description('run a scenario: fund, deploy and set up (or reuse), then send its spam mix; events on stdout')
+    .argument('<scenario>', builtinsHelp(builtinScenarios()))
+  for (const opt of sendOptionsExcept(NOT_FOR_RUN)) {
+    if (opt.long === '--tps') opt.default(DEFAULT_RUN_TPS).description = 'send rate across all pools; 0 = as fast as the workers go'
+    if (opt.long === '--duration') opt.description = `send for this long (default ${DEFAULT_RUN_DURATION} unless --max-txs); what was generated is sent, nothing is cancelled`
+    if (opt.long === '--max-txs') opt.description = 'send this many txs'
+    if (opt.long === '--seed') opt.description = 'derive the pools (and the fuzz values) from this seed (default: a random seed kept in the state dir)'
+    cmd.addOption(opt)
+  }
+  for (const opt of scenarioOptions()) cmd.addOption(opt)
+  return cmd.action(async (scenarioArg: string, rawFlags: SendFlags & ScenarioFlags, command: Command) => {
+    const flags = { ...sendFlagDefaults(), ...rawFlags, from: 'stdin', poolSize: '1', fromPool: 'spammers' } as SendFlags & ScenarioFlags
+    const statusLine = process.stdout.isTTY ? undefined : StatusLine.for(process.stderr)
+    const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
+    // everything that can be wrong with the command line or the file is found before anything is sent
+    const scenario = loadScenario(scenarioArg)
+    validateScenario(scenario)
+    checkLabel(flags.label)
+    const checks = assertions(flags.assert)
+    const controller = new AbortController()
+    const base = resolveSendOptions(flags, command, log, controller.signal, (async function* () {})())
+    const durationMs = base.durationMs ?? (base.maxTxs === undefined ? parseDuration(DEFAULT_RUN_DURATION, '--duration') : undefined)
+    // paced: exactly rate × duration specs, spread by the pacer; unpaced: generate until the time is up
+    let count = base.maxTxs
+    if (durationMs !== undefined && base.tps > 0) count = Math.min(count ?? Number.POSITIVE_INFINITY, Math.max(1, Math.ceil((base.tps * durationMs) / 1000)))
+    const generateFor = durationMs !== undefined && base.tps === 0 ? durationMs : undefined
+
+    const signals = installSignals(controller, log)
+    const chain = await openChain(base, log)
+    try {
+      const prepared = await setUpScenario(scenario, chain, base, flags, log)
+      if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
+      const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
+      const pools = prepared.pools.spam
+      await estimateSteps(steps, chain.rpc, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
+      log.info({ scenario: scenario.name, pools: pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: base.tps || 'unpaced', ...(count !== undefined && Number.isFinite(count) ? { txs: count } : {}), ...(generateFor !== undefined ? { duration_ms: generateFor } : {}) }, 'spamming')
+      const { durationMs: _hardStop, ...rest } = base
+      const result = await send({
+        ...rest,
+        ...(statusLine ? { statusLine } : {}),
+        rpcUrl: chain.url,
+        ...(chain.devnet ? { funderKey: chain.devnet.funderKey } : {}),
+        input: specStream(steps, base.seed ?? scenario.name, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
+        pools,
+        poolName: pools[0]!.name,
+        poolSize: pools.reduce((n, p) => n + p.size, 0),
+        skipFunding: true, // the scenario's accounts were funded with its setup
+        ...(checks.onSummary ? { onSummary: checks.onSummary } : {}),
+      })
+      process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
+    } catch (err) {
+      // stopped by a signal during funding or setup: exit as for a signal, not as a failure
+      const sig = signals.received()
+      if (sig === undefined) throw err
+      log.warn({ signal: sig }, 'stopped before the spam started')
+      process.exitCode = exitCodeFor('signal', sig)
+    } finally {
+      signals.remove()
+      await chain.close()
+    }
+  })
+}
+

@@ -1,0 +1,185 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { FatalError } from '../errors.js'
+import type { FloodgateEvent } from '../events/types.js'
+import type { Logger } from '../log.js'
+import { MAX_KINDS, NO_KIND, OTHER_KINDS } from './runStats.js'
+
+/** Live values the events do not carry: read at scrape time, never written by the metrics. */
+export interface MetricsSources {
+  /** Sent txs without a receipt or timeout yet. */
+  pending(): number
+  intakeQueue(): { size: number; capacity: number }
+  /** One per worker, in worker order. */
+  workerQueues(): readonly { size: number; capacity: number }[]
+}
+
+const SEND_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+const INCLUSION_BUCKETS_S = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 13, 21, 34, 60, 120]
+
+/**
+ * Prometheus metrics of a run (`--metrics-port`). Counters and histograms are fed by the
+ * same events as the summary; gauges read the sources at scrape time. `kind` labels are
+ * capped like `summary.by_kind` (32 kinds, the rest under "(other)").
+ */
+export class PromMetrics {
+  readonly registry = new Registry()
+  private readonly kinds = new Set<string>()
+  private readonly sent: Counter<'kind'>
+  private readonly failed: Counter<'kind' | 'error_code'>
+  private readonly invalid: Counter<'error_code'>
+  private readonly included: Counter<'kind' | 'status'>
+  private readonly timedOut: Counter<'kind' | 'reason'>
+  private readonly gas: Counter<'kind'>
+  private readonly sendLatency: Histogram<'kind'>
+  private readonly inclusionLatency: Histogram<'kind'>
+  private readonly backpressure: Counter<'stage'>
+  private readonly panics: Counter
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry]
+    this.sent = new Counter({ name: 'floodgate_txs_sent_total', help: 'txs the node accepted (tx_result without error)', labelNames: ['kind'], registers })
+    this.failed = new Counter({ name: 'floodgate_txs_failed_total', help: 'specs that failed (tx_result with error_code)', labelNames: ['kind', 'error_code'], registers })
+    this.invalid = new Counter({ name: 'floodgate_invalid_specs_total', help: 'input lines that were not valid specs', labelNames: ['error_code'], registers })
+    this.included = new Counter({ name: 'floodgate_txs_included_total', help: 'sent txs found in a block (tx_receipt)', labelNames: ['kind', 'status'], registers })
+    this.timedOut = new Counter({ name: 'floodgate_txs_timed_out_total', help: 'sent txs without a receipt (tx_timeout)', labelNames: ['kind', 'reason'], registers })
+    this.gas = new Counter({ name: 'floodgate_gas_used_total', help: 'gas used by included txs', labelNames: ['kind'], registers })
+    this.sendLatency = new Histogram({ name: 'floodgate_send_latency_seconds', help: 'send start to accepted (tx_result.send_ms)', labelNames: ['kind'], buckets: SEND_BUCKETS_S, registers })
+    this.inclusionLatency = new Histogram({ name: 'floodgate_inclusion_latency_seconds', help: 'send start to block first seen (tx_receipt.inclusion_ms)', labelNames: ['kind'], buckets: INCLUSION_BUCKETS_S, registers })
+    this.backpressure = new Counter({ name: 'floodgate_backpressure_episodes_total', help: 'backpressure episodes (a full queue made its producer wait)', labelNames: ['stage'], registers })
+    this.panics = new Counter({ name: 'floodgate_worker_panics_total', help: 'worker_panic events', registers })
+    new Gauge({
+      name: 'floodgate_pending_txs',
+      help: 'sent txs without a receipt or timeout yet',
+      registers,
+      collect() {
+        this.set(sources.pending())
+      },
+    })
+    new Gauge({
+      name: 'floodgate_queue_depth',
+      help: 'items waiting in a queue: intake (reader → router) and workers (all worker queues together)',
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        this.set({ queue: 'intake' }, sources.intakeQueue().size)
+        this.set({ queue: 'workers' }, sources.workerQueues().reduce((s, q) => s + q.size, 0))
+      },
+    })
+    new Gauge({
+      name: 'floodgate_queue_capacity',
+      help: 'capacity of a queue (workers: all worker queues together)',
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        this.set({ queue: 'intake' }, sources.intakeQueue().capacity)
+        this.set({ queue: 'workers' }, sources.workerQueues().reduce((s, q) => s + q.capacity, 0))
+      },
+    })
+    new Gauge({
+      name: 'floodgate_worker_queue_depth',
+      help: 'items waiting in one worker\'s queue',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        sources.workerQueues().forEach((q, i) => this.set({ worker: String(i) }, q.size))
+      },
+    })
+  }
+
+  observe = (e: FloodgateEvent): void => {
+    switch (e.type) {
+      case 'tx_result': {
+        const kind = this.kind(e.kind)
+        if (e.error_code) this.failed.inc({ kind, error_code: e.error_code })
+        else {
+          this.sent.inc({ kind })
+          this.sendLatency.observe({ kind }, e.send_ms / 1000)
+        }
+        break
+      }
+      case 'tx_receipt': {
+        const kind = this.kind(e.kind)
+        this.included.inc({ kind, status: e.status })
+        this.gas.inc({ kind }, e.gas_used)
+        this.inclusionLatency.observe({ kind }, e.inclusion_ms / 1000)
+        break
+      }
+      case 'tx_timeout':
+        this.timedOut.inc({ kind: this.kind(e.kind), reason: e.reason })
+        break
+      case 'invalid_spec':
+        this.invalid.inc({ error_code: e.error_code })
+        break
+      case 'backpressure':
+        this.backpressure.inc({ stage: e.stage })
+        break
+      case 'worker_panic':
+        this.panics.inc()
+        break
+      default:
+        break
+    }
+  }
+
+  private kind(name: string | undefined): string {
+    const k = name ?? NO_KIND
+    if (this.kinds.has(k)) return k
+    if (this.kinds.size < MAX_KINDS) {
+      this.kinds.add(k)
+      return k
+    }
+    return OTHER_KINDS
+  }
+}
+
+export interface MetricsServer {
+  url: string
+  /** Starts answering scrapes with these metrics (before: 503). */
+  serve(metrics: PromMetrics): void
+  close(): Promise<void>
+}
+
+/**
+ * Listens on 127.0.0.1:port (0 = a free port) at once, so a taken port stops the run before
+ * anything is sent; `GET /metrics` answers once `serve()` got the run's metrics.
+ */
+export async function listenMetrics(port: number, log: Logger): Promise<MetricsServer> {
+  let metrics: PromMetrics | undefined
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n')
+      return
+    }
+    if (!metrics) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('the run has not started yet\n')
+      return
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics!.registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new FatalError('METRICS_PORT', `--metrics-port ${port}: cannot listen on 127.0.0.1:${port} (${err.code ?? err.message})`)),
+    )
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const addr = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${addr.port}/metrics`
+  log.info({ url }, 'prometheus metrics')
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    serve: (m) => {
+      metrics = m
+    },
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })),
+  }
+}

@@ -1,0 +1,269 @@
+import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
+import { LatencyHistogram } from '../metrics/latencyHistogram.js'
+import { rate, RunStats } from '../metrics/runStats.js'
+
+/** At most this many time buckets: past it, buckets double in width (and pairs merge). */
+export const MAX_BUCKETS = 240
+
+/** Log-spaced latency bins: 10 per decade, 0.01 ms … 1000 s. */
+const BIN_FIRST = -20
+const BIN_LAST = 60
+export const binUpperMs = (i: number): number => 10 ** ((BIN_FIRST + i + 1) / 10)
+const binOf = (ms: number): number => Math.min(BIN_LAST - BIN_FIRST - 1, Math.max(0, Math.floor(Math.log10(Math.max(ms, 1e-9)) * 10) - BIN_FIRST))
+
+class Bucket {
+  sent = 0
+  failed = 0
+  included = 0
+  // 2 significant digits: plenty for a chart, small (≈12 KiB), and fast to merge
+  send = new LatencyHistogram({ digits: 2 })
+  inclusion = new LatencyHistogram({ digits: 2 })
+
+  merge(o: Bucket): void {
+    this.sent += o.sent
+    this.failed += o.failed
+    this.included += o.included
+    this.send.add(o.send)
+    this.inclusion.add(o.inclusion)
+  }
+}
+
+export interface TimePoint {
+  /** Seconds since the first send started. */
+  t: number
+  sent: number
+  failed: number
+  included: number
+  /** Per second over the bucket. */
+  tps: number
+  included_tps: number
+  /** Of the txs sent in this bucket; null when none. */
+  send_p50: number | null
+  send_p99: number | null
+  inclusion_p50: number | null
+  inclusion_p99: number | null
+}
+
+export interface HistogramBin {
+  upper_ms: number
+  send: number
+  inclusion: number
+}
+
+export interface Report {
+  /** Recomputed from the events (same code as the run's own summary). */
+  figures: Omit<SummaryEvent, 'version'>
+  /** The run's own summary line, when the log has one. */
+  logged?: Omit<SummaryEvent, 'version'>
+  events: number
+  /** Lines that were not events (blank lines are not counted). */
+  ignored: number
+  /** ms since epoch of the first send start, if any. */
+  startedAt?: number
+  bucketMs: number
+  timeline: TimePoint[]
+  histogram: HistogramBin[]
+  progress: number
+}
+
+/**
+ * Reads an event log (the stdout of `floodgate send`) and recomputes everything the
+ * report shows. Memory is bounded: ≤ MAX_BUCKETS time buckets, fixed histogram bins,
+ * and the send start of txs not yet resolved (to place their inclusion in time).
+ */
+export class ReportBuilder {
+  private readonly stats: RunStats
+  private clock = 0
+  private logged?: Omit<SummaryEvent, 'version'>
+  private events = 0
+  private ignored = 0
+  private progress = 0
+  private t0: number | undefined
+  private bucketMs = 1_000
+  private buckets = new Map<number, Bucket>()
+  private readonly startOf = new Map<number, number>()
+  private readonly bins = Array.from({ length: BIN_LAST - BIN_FIRST }, () => ({ send: 0, inclusion: 0 }))
+  private lastResultAt: number | undefined
+  private lastReceiptAt: number | undefined
+
+  constructor() {
+    this.stats = new RunStats(() => this.clock)
+  }
+
+  /** One line of the log. */
+  line(text: string): void {
+    const t = text.trim()
+    if (!t) return
+    let e: unknown
+    try {
+      e = JSON.parse(t)
+    } catch {
+      this.ignored++
+      return
+    }
+    if (!e || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
+      this.ignored++
+      return
+    }
+    this.event(e as FloodgateEvent)
+  }
+
+  event(e: FloodgateEvent): void {
+    this.events++
+    switch (e.type) {
+      case 'tx_result': {
+        const end = e.start_timestamp_ms + e.send_ms
+        this.t0 ??= e.start_timestamp_ms
+        this.clock = end
+        this.lastResultAt = Math.max(this.lastResultAt ?? end, end)
+        const b = this.bucket(e.start_timestamp_ms)
+        if (e.error_code) b.failed++
+        else {
+          b.sent++
+          b.send.recordMs(e.send_ms)
+          this.bins[binOf(e.send_ms)]!.send++
+          this.startOf.set(e.idx, e.start_timestamp_ms)
+        }
+        break
+      }
+      case 'tx_receipt': {
+        const start = this.startOf.get(e.idx)
+        this.startOf.delete(e.idx)
+        if (start !== undefined) {
+          const seen = start + e.inclusion_ms
+          this.clock = seen
+          this.lastReceiptAt = Math.max(this.lastReceiptAt ?? seen, seen)
+          this.bucket(seen).included++
+          this.bucket(start).inclusion.recordMs(e.inclusion_ms)
+        }
+        this.bins[binOf(e.inclusion_ms)]!.inclusion++
+        break
+      }
+      case 'tx_timeout':
+        this.startOf.delete(e.idx)
+        break
+      case 'progress':
+        this.progress++
+        break
+      case 'summary': {
+        const { version: _v, ...rest } = e
+        this.logged = rest
+        break
+      }
+      default:
+        break
+    }
+    this.stats.observe(e)
+  }
+
+  finish(): Report {
+    const reason = this.logged?.reason ?? 'unknown (the log has no summary)'
+    const figures = this.stats.summary(reason)
+    const t0 = this.t0
+    if (t0 !== undefined) {
+      figures.tps = this.lastResultAt !== undefined ? rate(figures.sent, this.lastResultAt - t0) : 0
+      figures.included_tps = this.lastReceiptAt !== undefined ? rate(figures.included, this.lastReceiptAt - t0) : 0
+      figures.duration_ms = Math.round(Math.max(this.lastResultAt ?? t0, this.lastReceiptAt ?? t0) - t0)
+    } else {
+      figures.tps = 0
+      figures.included_tps = 0
+      figures.duration_ms = 0
+    }
+    // the run's own clock knows when dispatch started (the events only know the first send),
+    // so its duration and rates win when the log has its summary; counts and latencies are
+    // always the events' (the table says when they differ from the summary's)
+    if (this.logged) {
+      figures.duration_ms = this.logged.duration_ms
+      figures.tps = this.logged.tps
+      if (typeof this.logged.included_tps === 'number') figures.included_tps = this.logged.included_tps
+    }
+    return {
+      figures,
+      ...(this.logged ? { logged: this.logged } : {}),
+      events: this.events,
+      ignored: this.ignored,
+      ...(t0 !== undefined ? { startedAt: t0 } : {}),
+      bucketMs: this.bucketMs,
+      timeline: this.timeline(),
+      histogram: this.histogram(),
+      progress: this.progress,
+    }
+  }
+
+  private bucket(ms: number): Bucket {
+    const t0 = this.t0 ?? ms
+    const i = Math.max(0, Math.floor((ms - t0) / this.bucketMs))
+    let b = this.buckets.get(i)
+    if (!b) {
+      if (i >= MAX_BUCKETS) {
+        this.coarsen()
+        return this.bucket(ms)
+      }
+      b = new Bucket()
+      this.buckets.set(i, b)
+    }
+    return b
+  }
+
+  /** Doubles the bucket width, merging pairs. */
+  private coarsen(): void {
+    const merged = new Map<number, Bucket>()
+    for (const [i, b] of this.buckets) {
+      const j = Math.floor(i / 2)
+      const into = merged.get(j)
+      if (into) into.merge(b)
+      else merged.set(j, b)
+    }
+    this.buckets = merged
+    this.bucketMs *= 2
+  }
+
+  private timeline(): TimePoint[] {
+    if (this.buckets.size === 0) return []
+    const last = Math.max(...this.buckets.keys())
+    const out: TimePoint[] = []
+    const perS = 1000 / this.bucketMs
+    const empty = new Bucket()
+    for (let i = 0; i <= last; i++) {
+      const b = this.buckets.get(i) ?? empty
+      out.push({
+        t: (i * this.bucketMs) / 1000,
+        sent: b.sent,
+        failed: b.failed,
+        included: b.included,
+        tps: Math.round(b.sent * perS * 100) / 100,
+        included_tps: Math.round(b.included * perS * 100) / 100,
+        send_p50: b.send.count ? b.send.percentileMs(50) : null,
+        send_p99: b.send.count ? b.send.percentileMs(99) : null,
+        inclusion_p50: b.inclusion.count ? b.inclusion.percentileMs(50) : null,
+        inclusion_p99: b.inclusion.count ? b.inclusion.percentileMs(99) : null,
+      })
+    }
+    return out
+  }
+
+  private histogram(): HistogramBin[] {
+    const used = this.bins.map((b, i) => (b.send + b.inclusion > 0 ? i : -1)).filter((i) => i >= 0)
+    if (used.length === 0) return []
+    const from = used[0]!
+    const to = used.at(-1)!
+    return this.bins.slice(from, to + 1).map((b, k) => ({ upper_ms: round3(binUpperMs(from + k)), send: b.send, inclusion: b.inclusion }))
+  }
+}
+
+const round3 = (x: number): number => Number(x.toPrecision(3))
+
+/** Builds a report from an async stream of text chunks (a file or stdin). */
+export async function buildReport(input: AsyncIterable<Buffer | string>): Promise<Report> {
+  const r = new ReportBuilder()
+  const decoder = new TextDecoder()
+  let rest = ''
+  for await (const chunk of input) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
+    const parts = (rest + text).split('\n')
+    rest = parts.pop() ?? ''
+    for (const p of parts) r.line(p)
+  }
+  if (rest) r.line(rest)
+  return r.finish()
+}

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { LatencySummary } from '../events/types.js'
+import type { Report } from './analyze.js'
+
+/** Chart.js's UMD bundle (it registers every chart type), inlined into the page: no network. */
+function chartJsSource(): string {
+  const require = createRequire(import.meta.url)
+  const main = require.resolve('chart.js') // …/chart.js/dist/chart.cjs
+  return readFileSync(join(dirname(main), 'chart.umd.min.js'), 'utf8')
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+/** Text that is safe inside a <script> element. */
+const scriptSafe = (s: string): string => s.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--')
+const fmt = (n: number, d = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: d })
+
+function latencyRow(name: string, l: LatencySummary): string {
+  return `<tr><th>${name}</th>${[l.p50, l.p90, l.p99, l.p99_9, l.max].map((v) => `<td>${fmt(v, 3)}</td>`).join('')}</tr>`
+}
+
+/**
+ * One self-contained HTML file: the figures as tables, and four charts (throughput sent vs
+ * included, latency percentiles over time, the latency histogram, errors by code) drawn
+ * by the inlined Chart.js. When every chart is drawn, `<body data-charts-rendered="4">`.
+ */
+export function reportHtml(r: Report, source: string): string {
+  const f = r.figures
+  const data = {
+    timeline: r.timeline,
+    bucketMs: r.bucketMs,
+    histogram: r.histogram,
+    errors: Object.entries(f.errors).sort((a, b) => b[1] - a[1]),
+  }
+  const kinds = Object.entries(f.by_kind)
+    .map(
+      ([k, v]) =>
+        `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
+    )
+    .join('\n')
+  const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>floodgate report: ${escapeHtml(source)}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1b1f24; }
+h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child { text-align: left; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 24px; }
+.chart { position: relative; height: 320px; }
+.muted { color: #666; }
+</style>
+</head>
+<body>
+<h1>floodgate report</h1>
+<p class="muted">${escapeHtml(source)} · first send ${escapeHtml(started)} · ${fmt(f.duration_ms / 1000, 1)} s · ended by ${escapeHtml(f.reason)} · ${fmt(r.events, 0)} events</p>
+<table>
+<tr><th></th><th>txs</th><th>tx/s</th></tr>
+<tr><th>sent</th><td>${fmt(f.sent)}</td><td>${fmt(f.tps)}</td></tr>
+<tr><th>failed</th><td>${fmt(f.failed)}</td><td></td></tr>
+<tr><th>invalid lines</th><td>${fmt(f.invalid)}</td><td></td></tr>
+<tr><th>included</th><td>${fmt(f.included)}</td><td>${fmt(f.included_tps)}</td></tr>
+<tr><th>reverted</th><td>${fmt(f.reverted)}</td><td></td></tr>
+<tr><th>timed out</th><td>${fmt(f.timed_out)}</td><td></td></tr>
+<tr><th>gas used</th><td>${escapeHtml(BigInt(f.gas_used).toLocaleString('en-US'))}</td><td></td></tr>
+</table>
+<table>
+<tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
+${latencyRow('send', f.send_latency_ms)}
+${latencyRow('inclusion', f.inclusion_latency_ms)}
+</table>
+<div class="charts">
+<section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
+<section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>
+<section><h2>Latency histogram</h2><div class="chart"><canvas id="histogram"></canvas></div></section>
+<section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
+</div>
+<h2>By kind</h2>
+<table>
+<tr><th>kind</th><th>sent</th><th>failed</th><th>included</th><th>reverted</th><th>timed out</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th></tr>
+${kinds}
+</table>
+<script>${scriptSafe(chartJsSource())}</script>
+<script id="report-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
+<script>${scriptSafe(RENDER)}</script>
+</body>
+</html>
+`
+}
+
+/** Runs in the page. Plain ES2017, no modules. */
+const RENDER = `
+(function () {
+  var data = JSON.parse(document.getElementById('report-data').textContent);
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+  var secs = data.bucketMs / 1000;
+  var labels = data.timeline.map(function (p) { return p.t + ' s'; });
+  function series(key) { return data.timeline.map(function (p) { return p[key]; }); }
+  var made = 0;
+  function make(id, config) { new Chart(document.getElementById(id), config); made++; }
+
+  make('throughput', {
+    type: 'bar',
+    data: { labels: labels, datasets: [
+      { label: 'sent', data: series('tps'), backgroundColor: '#1f77b4' },
+      { label: 'included', data: series('included_tps'), backgroundColor: '#2ca02c' }
+    ] },
+    options: { scales: { x: { title: { display: true, text: 'time since the first send (' + secs + ' s buckets)' } }, y: { beginAtZero: true, title: { display: true, text: 'tx/s' } } } }
+  });
+
+  make('latency', {
+    type: 'line',
+    data: { labels: labels, datasets: [
+      { label: 'send p50', data: series('send_p50'), borderColor: '#9ecae1', backgroundColor: '#9ecae1', pointRadius: 2, spanGaps: true },
+      { label: 'send p99', data: series('send_p99'), borderColor: '#1f77b4', backgroundColor: '#1f77b4', pointRadius: 2, spanGaps: true },
+      { label: 'inclusion p50', data: series('inclusion_p50'), borderColor: '#a1d99b', backgroundColor: '#a1d99b', pointRadius: 2, spanGaps: true },
+      { label: 'inclusion p99', data: series('inclusion_p99'), borderColor: '#2ca02c', backgroundColor: '#2ca02c', pointRadius: 2, spanGaps: true }
+    ] },
+    options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'ms (log scale)' } } } }
+  });
+
+  make('histogram', {
+    type: 'bar',
+    data: { labels: data.histogram.map(function (b) { return '≤ ' + b.upper_ms + ' ms'; }), datasets: [
+      { label: 'send', data: data.histogram.map(function (b) { return b.send; }), backgroundColor: '#1f77b4' },
+      { label: 'inclusion', data: data.histogram.map(function (b) { return b.inclusion; }), backgroundColor: '#2ca02c' }
+    ] },
+    options: { scales: { x: { title: { display: true, text: 'latency (log-spaced bins)' } }, y: { beginAtZero: true, title: { display: true, text: 'txs' } } } }
+  });
+
+  var errors = data.errors.length ? data.errors : [['no errors', 0]];
+  make('errors', {
+    type: 'bar',
+    data: { labels: errors.map(function (e) { return e[0]; }), datasets: [
+      { label: 'count', data: errors.map(function (e) { return e[1]; }), backgroundColor: '#d62728' }
+    ] },
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } }
+  });
+
+  document.body.setAttribute('data-charts-rendered', String(made));
+})();
+`

@@ -1,0 +1,80 @@
+import type { LatencySummary } from '../events/types.js'
+import type { Report } from './analyze.js'
+
+/** Right-aligns every column but the first; columns separated by two spaces. */
+export function formatTable(rows: (string | number)[][], indent = '  '): string {
+  const cells = rows.map((r) => r.map(String))
+  const widths: number[] = []
+  for (const r of cells) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)))
+  return cells
+    .map((r) => indent + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd())
+    .join('\n')
+}
+
+const int = (n: number): string => n.toLocaleString('en-US')
+const num = (n: number, digits = 2): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const ms = (n: number): string => (n >= 100 ? num(n, 0) : n >= 10 ? num(n, 1) : num(n, 2))
+const lat = (l: LatencySummary): string[] => [ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p99_9), ms(l.max)]
+
+/** The plain-text report: throughput, latencies, errors by code, per kind. */
+export function reportTable(r: Report, source: string): string {
+  const f = r.figures
+  const out: string[] = []
+  const when = r.startedAt !== undefined ? new Date(r.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'no sends'
+  out.push(`floodgate report: ${source}`)
+  out.push(`  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`)
+  if (r.logged) {
+    const diffs = (['sent', 'failed', 'invalid', 'included', 'reverted', 'timed_out'] as const).filter((k) => r.logged![k] !== f[k])
+    if (diffs.length) out.push(`  note: the log's summary differs from its events on ${diffs.join(', ')} (truncated or concatenated log?)`)
+  } else out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
+  out.push('')
+
+  const tracked = f.included + f.timed_out > 0
+  out.push('throughput')
+  const tp: (string | number)[][] = [
+    ['', 'txs', 'tx/s'],
+    ['sent', int(f.sent), num(f.tps)],
+    ['failed', int(f.failed), ''],
+    ['invalid lines', int(f.invalid), ''],
+  ]
+  if (tracked) {
+    tp.push(['included', int(f.included), num(f.included_tps)])
+    tp.push(['  of which reverted', int(f.reverted), ''])
+    tp.push(['timed out', int(f.timed_out), ''])
+    tp.push(['gas used', BigInt(f.gas_used).toLocaleString('en-US'), ''])
+  } else tp.push(['included', 'not tracked (--no-receipts or --dry-run)', ''])
+  out.push(formatTable(tp))
+  out.push('')
+
+  out.push('latency (ms)')
+  const lt: (string | number)[][] = [['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count']]
+  lt.push(['send (start → accepted)', ...lat(f.send_latency_ms), int(f.sent)])
+  if (tracked) lt.push(['inclusion (start → block seen)', ...lat(f.inclusion_latency_ms), int(f.included)])
+  out.push(formatTable(lt))
+  out.push('')
+
+  out.push('errors by code')
+  const errs = Object.entries(f.errors).sort((a, b) => b[1] - a[1])
+  out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
+  out.push('')
+
+  out.push('by kind')
+  const kt: (string | number)[][] = [['kind', 'sent', 'failed', 'included', 'reverted', 'timed out', 'send p50', 'send p99', 'incl p50', 'incl p99', 'gas used']]
+  for (const [kind, k] of Object.entries(f.by_kind).sort((a, b) => b[1].sent + b[1].failed - (a[1].sent + a[1].failed))) {
+    kt.push([
+      kind,
+      int(k.sent),
+      int(k.failed),
+      tracked ? int(k.included) : '-',
+      tracked ? int(k.reverted) : '-',
+      tracked ? int(k.timed_out) : '-',
+      ms(k.send_latency_ms.p50),
+      ms(k.send_latency_ms.p99),
+      tracked ? ms(k.inclusion_latency_ms.p50) : '-',
+      tracked ? ms(k.inclusion_latency_ms.p99) : '-',
+      BigInt(k.gas_used).toLocaleString('en-US'),
+    ])
+  }
+  out.push(kt.length > 1 ? formatTable(kt) : '  none')
+  return `${out.join('\n')}\n`
+}

@@ -1,0 +1,102 @@
+import { keccak256, type Hex } from 'viem'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createHttpRpc, RpcError, TransportError, type BatchCall, type Rpc } from '../../src/chain/rpc.js'
+import { chooseSigner } from '../../src/chain/signer.js'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { assertAccounted, ofType } from '../helpers/cli.js'
+import { acceptedBySender, runSend, settledNonces } from '../helpers/inProcess.js'
+
+const SINK = '0x000000000000000000000000000000000000dEaD'
+
+let anvil: AnvilInstance
+beforeAll(async () => {
+  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n, logger: null })
+})
+afterAll(async () => {
+  await anvil?.stop()
+})
+
+const transfers = (n: number) => Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+
+describe('JSON-RPC batches against anvil', () => {
+  test('behavior: a batch of raw txs: each accepted one answers its own hash; a rejected one its own error, the rest unaffected', async () => {
+    const rpc = createHttpRpc(anvil.url)
+    const signer = chooseSigner().factory(DEVNET_FUNDER_KEY)
+    const nonce = Number(BigInt(await rpc.request<string>('eth_getTransactionCount', [signer.address, 'pending'])))
+    const sign = (n: number, gas = 21_000n) =>
+      signer.signTransaction({ type: 'eip1559', chainId: 31337, nonce: n, to: SINK, value: 1n, gas, maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n })
+    const raws: Hex[] = await Promise.all([0, 1, 2, 3].map((i) => sign(nonce + i)))
+    const badGas = await sign(nonce + 4, 20_000n) // below intrinsic gas: refused on its own
+    const calls: BatchCall[] = [...raws, badGas].map((r) => ({ method: 'eth_sendRawTransaction', params: [r] }))
+    const items = await rpc.batch!(calls)
+    expect(items).toHaveLength(5)
+    for (let i = 0; i < 4; i++) expect(items[i]).toEqual({ ok: true, result: keccak256(raws[i]!) })
+    expect(items[4]!.ok).toBe(false)
+    expect((items[4] as { error: unknown }).error).toBeInstanceOf(RpcError)
+    expect((items[4] as { error: RpcError }).error.message).toMatch(/intrinsic gas/i)
+    // the same bytes again: anvil says "already known" per item, as a definite node answer
+    const again = await rpc.batch!(calls.slice(0, 2))
+    expect(again.every((i) => i.ok || i.error instanceof RpcError)).toBe(true)
+  })
+})
+
+describe('floodgate send with batched sends (real anvil)', () => {
+  test('behavior: 16 workers, batches of 4: every spec accounted, on-chain nonces equal the accepted counts', async () => {
+    const { events } = await runSend(anvil.url, transfers(400), { poolSize: 16, batchSize: 4, minBalance: 10n ** 17n })
+    const summary = assertAccounted(events, 400)
+    expect(summary.sent).toBe(400)
+    const accepted = acceptedBySender(events)
+    const mined = await settledNonces(anvil.url, [...accepted.keys()])
+    for (const [addr, count] of accepted) expect(mined.get(addr)).toBe(count)
+  })
+
+  test('behavior: batches whose answer is lost after the node took them: every member asks the node, counts its tx once, no duplicate, no gap', async () => {
+    const real = createHttpRpc(anvil.url)
+    let batches = 0
+    const lossy: Rpc = {
+      displayUrl: real.displayUrl,
+      request: (method, params, opts) => real.request(method, params, opts),
+      async batch(calls, opts) {
+        const answers = await real.batch!(calls, opts)
+        if (++batches % 3 === 0) throw new TransportError('network', 'injected: batch answer lost after forwarding')
+        return answers
+      },
+    }
+    const { events } = await runSend(anvil.url, transfers(240), { rpc: lossy, poolSize: 12, batchSize: 4, minBalance: 10n ** 17n })
+    const summary = assertAccounted(events, 240)
+    expect(summary.sent).toBe(240)
+    expect(batches).toBeGreaterThan(10)
+    const results = ofType(events, 'tx_result')
+    expect(new Set(results.map((r) => r.tx_hash)).size).toBe(240)
+    const accepted = acceptedBySender(events)
+    const mined = await settledNonces(anvil.url, [...accepted.keys()])
+    for (const [addr, count] of accepted) expect(mined.get(addr)).toBe(count)
+  })
+
+  test('behavior: batches refused before reaching the node: the same bytes are resent, then accepted; one bad item fails alone', async () => {
+    const real = createHttpRpc(anvil.url)
+    let batches = 0
+    const flaky: Rpc = {
+      displayUrl: real.displayUrl,
+      request: (method, params, opts) => real.request(method, params, opts),
+      async batch(calls, opts) {
+        if (++batches % 4 === 0) throw new TransportError('network', 'injected: refused before forwarding')
+        return real.batch!(calls, opts)
+      },
+    }
+    // one spec the node must refuse on its own: gas below the intrinsic 21000
+    const specs: unknown[] = transfers(120)
+    specs.splice(50, 0, { to: SINK, value: '1 wei', gas_limit: 20_000 })
+    const { events } = await runSend(anvil.url, specs, { rpc: flaky, poolSize: 8, batchSize: 4, minBalance: 10n ** 17n })
+    const summary = assertAccounted(events, 121)
+    expect(summary.sent).toBe(120)
+    const failed = ofType(events, 'tx_result').filter((r) => r.error_code)
+    expect(failed).toHaveLength(1)
+    expect(failed[0]!.error_code).toBe('INTRINSIC_GAS_TOO_LOW')
+    expect(ofType(events, 'tx_result').some((r) => r.attempts > 1)).toBe(true)
+    const accepted = acceptedBySender(events)
+    const mined = await settledNonces(anvil.url, [...accepted.keys()])
+    for (const [addr, count] of accepted) expect(mined.get(addr)).toBe(count)
+  })
+})

@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+/**
+ * An HTTP JSON-RPC proxy for tests, between floodgate and anvil on 127.0.0.1, that injects
+ * faults per request with set probabilities. Seeded: the same seed and the same request
+ * order give the same faults, so a failing run can be replayed.
+ */
+export type Fault =
+  | 'delay' // answer late (then normally)
+  | 'close_before' // drop the connection before forwarding: the node never sees the request
+  | 'close_after' // forward, then drop the connection: the node acted, the client gets no answer
+  | 'http_500'
+  | 'http_502'
+  | 'http_503'
+  | 'http_429' // with Retry-After, not forwarded
+  | 'malformed' // forward, then answer garbage instead of JSON
+  | 'rpc_error' // answer a JSON-RPC error without forwarding
+
+export interface ChaosOptions {
+  target: string
+  seed: number
+  /** Probability of each fault per request (summed, they must stay ≤ 1). */
+  faults: Partial<Record<Fault, number>>
+  /** Only requests whose method passes get faults (default: all). */
+  methods?: (method: string) => boolean
+  delayMs?: [number, number]
+}
+
+export interface ChaosProxy {
+  url: string
+  /** How many times each fault was injected, and requests seen. */
+  stats: Record<Fault | 'requests' | 'forwarded', number>
+  /** Stop injecting faults (e.g. to let a run drain) or start again. */
+  setEnabled(on: boolean): void
+  close(): Promise<void>
+}
+
+/** mulberry32: small, fast, seedable. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function methodsOf(body: string): string[] {
+  try {
+    const j = JSON.parse(body) as { method?: string } | { method?: string }[]
+    return (Array.isArray(j) ? j : [j]).map((r) => String(r.method))
+  } catch {
+    return []
+  }
+}
+
+export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
+  const rand = prng(o.seed)
+  const entries = Object.entries(o.faults) as [Fault, number][]
+  const total = entries.reduce((s, [, p]) => s + p, 0)
+  if (total > 1) throw new Error(`fault probabilities add up to ${total} > 1`)
+  const stats = Object.fromEntries(
+    ['requests', 'forwarded', 'delay', 'close_before', 'close_after', 'http_500', 'http_502', 'http_503', 'http_429', 'malformed', 'rpc_error'].map((k) => [k, 0]),
+  ) as ChaosProxy['stats']
+  let enabled = true
+  const sockets = new Set<Socket>()
+  const [lo, hi] = o.delayMs ?? [50, 400]
+
+  const pick = (methods: string[]): Fault | undefined => {
+    const r = rand() // drawn for every request, so the sequence depends only on request order
+    if (!enabled || methods.length === 0 || (o.methods && !methods.some(o.methods))) return undefined
+    let acc = 0
+    for (const [fault, p] of entries) {
+      acc += p
+      if (r < acc) return fault
+    }
+    return undefined
+  }
+
+  const forward = async (body: string): Promise<{ status: number; text: string }> => {
+    stats.forwarded++
+    const res = await fetch(o.target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    return { status: res.status, text: await res.text() }
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
+    stats.requests++
+    const fault = pick(methodsOf(body))
+    if (fault) stats[fault]++
+    const reply = (status: number, text: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers })
+      res.end(text)
+    }
+    switch (fault) {
+      case 'close_before':
+        req.socket.destroy()
+        return
+      case 'close_after':
+        await forward(body).catch(() => undefined)
+        req.socket.destroy()
+        return
+      case 'http_500':
+      case 'http_502':
+      case 'http_503':
+        return reply(Number(fault.slice(5)), '{"error":"injected"}')
+      case 'http_429':
+        return reply(429, 'rate limited', { 'retry-after': '1' })
+      case 'rpc_error': {
+        const id = (JSON.parse(body) as { id?: unknown }).id ?? null
+        return reply(200, JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: 'injected internal error' } }))
+      }
+      case 'malformed':
+        await forward(body).catch(() => undefined)
+        return reply(200, '{"jsonrpc":"2.0","id":1,"result":')
+      case 'delay':
+        await new Promise((r) => setTimeout(r, lo + rand() * (hi - lo)))
+        break
+      default:
+        break
+    }
+    try {
+      const { status, text } = await forward(body)
+      reply(status, text)
+    } catch {
+      req.socket.destroy()
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => void handle(req, res, Buffer.concat(chunks).toString('utf8')))
+  })
+  server.on('connection', (s) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats,
+    setEnabled: (on) => {
+      enabled = on
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}

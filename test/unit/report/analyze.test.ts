@@ -1,0 +1,49 @@
+import { describe, expect, test } from 'vitest'
+import { MAX_BUCKETS, ReportBuilder } from '../../../src/report/analyze.js'
+import { reportTable } from '../../../src/report/table.js'
+
+const FROM = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+const hash = (i: number) => `0x${i.toString(16).padStart(64, '0')}`
+const T0 = 1_764_000_000_000
+
+function log(seconds: number, perSecond: number): string[] {
+  const lines: string[] = []
+  let idx = 0
+  for (let s = 0; s < seconds; s++) {
+    for (let k = 0; k < perSecond; k++, idx++) {
+      const start = T0 + s * 1000 + k
+      lines.push(JSON.stringify({ version: 1, type: 'tx_result', idx, line: idx + 1, kind: idx % 2 ? 'a' : 'b', from: FROM, nonce: idx, tx_hash: hash(idx), start_timestamp_ms: start, send_ms: 2, attempts: 1 }))
+      lines.push(JSON.stringify({ version: 1, type: 'tx_receipt', idx, line: idx + 1, kind: idx % 2 ? 'a' : 'b', tx_hash: hash(idx), block_number: s + 1, block_timestamp: T0 / 1000 + s, status: 'success', gas_used: 21_000, effective_gas_price: '1', inclusion_ms: 1_000 }))
+    }
+  }
+  return lines
+}
+
+describe('ReportBuilder', () => {
+  test('behavior: a long run keeps at most MAX_BUCKETS time buckets; totals and rates survive the merging', () => {
+    const r = new ReportBuilder()
+    for (const l of log(1_000, 3)) r.line(l)
+    const report = r.finish()
+    expect(report.timeline.length).toBeLessThanOrEqual(MAX_BUCKETS)
+    expect(report.bucketMs).toBe(8_000)
+    expect(report.timeline.reduce((s, p) => s + p.sent, 0)).toBe(3_000)
+    expect(report.timeline.reduce((s, p) => s + p.included, 0)).toBe(3_000)
+    // a steady 3 tx/s shows as 3 tx/s in every full bucket
+    expect(report.timeline.slice(1, -2).every((p) => p.tps === 3 && p.included_tps === 3)).toBe(true)
+    expect(report.figures).toMatchObject({ sent: 3_000, included: 3_000, gas_used: String(3_000 * 21_000) })
+    expect(report.figures.inclusion_latency_ms.p99).toBe(1_000)
+    expect(report.histogram.reduce((s, b) => s + b.inclusion, 0)).toBe(3_000)
+    expect(report.histogram.reduce((s, b) => s + b.send, 0)).toBe(3_000)
+  })
+
+  test('behavior: non-event lines are counted and skipped; the table says the log has no summary', () => {
+    const r = new ReportBuilder()
+    for (const l of [...log(2, 2), 'oops', '[1,2]', '']) r.line(l)
+    const report = r.finish()
+    expect(report.ignored).toBe(2)
+    const table = reportTable(report, 'x.jsonl')
+    expect(table).toContain('the log has no summary line')
+    expect(table).toMatch(/\n {2}sent +4 /)
+    expect(table).toMatch(/\n {2}a +2 +0 +2 /)
+  })
+})
