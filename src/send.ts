@@ -115,7 +115,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
   try {
     ownRpc = o.rpc ? undefined : createHttpRpc(devnet?.url ?? o.rpcUrl!, { timeoutMs: o.rpcTimeoutMs })
     const rpc = o.rpc ?? ownRpc!
-    const chainId = await connect(rpc, { allowMainnet: o.allowMainnet, timeoutMs: Math.min(o.rpcTimeoutMs, 8_000) })
+    const chainId = await connect(rpc, { allowMainnet: o.allowMainnet, timeoutMs: Math.min(o.rpcTimeoutMs, 5_000) })
     o.log.info({ rpc: rpc.displayUrl, chainId }, 'connected')
     if (!devnet) await warnIfAutomine(rpc, o.log)
 

@@ -1,5 +1,6 @@
 import { FatalError } from '../errors.js'
 import type { Logger } from '../log.js'
+import { retryReads } from './retryReads.js'
 import { TransportError, type Rpc } from './rpc.js'
 
 /** Public mainnets floodgate refuses to load without --allow-mainnet. */
@@ -27,12 +28,13 @@ export const MAINNET_CHAIN_IDS: ReadonlyMap<number, string> = new Map([
 
 /**
  * First contact with the node: its chain id, or one clear error if it cannot be reached
- * within `timeoutMs`. Refuses public mainnets unless allowed.
+ * within `timeoutMs` (transient failures are retried inside that window). Refuses public mainnets unless allowed.
  */
 export async function connect(rpc: Rpc, opts: { allowMainnet: boolean; timeoutMs: number }): Promise<number> {
   let chainId: number
   try {
-    chainId = Number(BigInt(await rpc.request<string>('eth_chainId', [], { timeoutMs: opts.timeoutMs })))
+    // a proxy or a busy node may drop the first request: retry within the window
+    chainId = Number(BigInt(await retryReads((timeoutMs) => rpc.request<string>('eth_chainId', [], { timeoutMs }), opts.timeoutMs)))
   } catch (err) {
     if (err instanceof TransportError) throw new FatalError('RPC_UNAVAILABLE', `cannot reach the RPC at ${rpc.displayUrl}: ${err.message}`)
     throw new FatalError('RPC_ERROR', `eth_chainId failed at ${rpc.displayUrl}: ${(err as Error).message}`)

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js'
 import { describeError } from '../errors.js'
+import { retryReads } from './retryReads.js'
 import type { Rpc } from './rpc.js'
 
 /** One immutable view of the fees every worker builds with. */
@@ -59,8 +60,9 @@ export class FeeOracle {
     return this.snapshot
   }
 
-  async start(): Promise<FeeSnapshot> {
-    const s = await this.refreshNow()
+  /** First snapshot, retried through transient failures for up to `windowMs`; then the timer. */
+  async start(windowMs = 5_000): Promise<FeeSnapshot> {
+    const s = await retryReads(() => this.refreshNow(), windowMs)
     this.timer = setInterval(() => {
       this.refreshNow().catch((err) => {
         // a refresh still in flight when the run stops fails against a closed client: not news
