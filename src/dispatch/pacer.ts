@@ -3,7 +3,9 @@ import { sleep } from './sleep.js'
 /**
  * Hands out send slots at a fixed rate, shared by all workers. Slot k is due at
  * start + k/rate; a worker that is late may use the slots it missed, up to `maxLagMs`
- * worth, so brief stalls are caught up and the long-run rate stays exact.
+ * worth, so stalls are caught up and the long-run rate stays exact. Slots older than
+ * that are given up and counted: a pool too small for the rate shows as `missed`, never
+ * as a silently lower rate.
  */
 export interface Pacer {
   /**
@@ -11,24 +13,38 @@ export interface Pacer {
    * promise that resolves when the slot is due. Returns early when `signal` aborts.
    */
   take(signal?: AbortSignal): Promise<void> | undefined
+  /** Slots given up because every taker was later than `maxLagMs` behind them. */
+  readonly missed: number
 }
 
-export const unpaced: Pacer = { take: () => undefined }
+export const unpaced: Pacer = { take: () => undefined, missed: 0 }
+
+/** How far behind its schedule the pacer lets workers catch up (a GC pause, a slow block). */
+export const DEFAULT_MAX_LAG_MS = 1_000
 
 export function createPacer(tps: number, opts: { maxLagMs?: number; now?: () => number } = {}): Pacer {
   if (!(tps > 0)) return unpaced
   const now = opts.now ?? (() => performance.now())
   const interval = 1000 / tps
-  const maxLag = opts.maxLagMs ?? 250
+  const maxLag = opts.maxLagMs ?? DEFAULT_MAX_LAG_MS
   let next: number | undefined
+  let missed = 0
   return {
     take(signal) {
       const t = now()
       if (next === undefined) next = t
-      const slot = Math.max(next, t - maxLag)
+      let slot = next
+      if (slot < t - maxLag) {
+        const skipped = Math.floor((t - maxLag - slot) / interval)
+        missed += skipped
+        slot += skipped * interval
+      }
       next = slot + interval
       const wait = slot - t
       return wait >= 1 ? sleep(wait, signal) : undefined
+    },
+    get missed() {
+      return missed
     },
   }
 }

@@ -84,6 +84,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     backpressure_episodes: req('integer'),
     worker_panics: req('integer'),
     reason: req('string'),
+    pacing: opt('object'),
     asserts: opt('object'),
   },
 }

@@ -165,6 +165,8 @@ export interface SummaryEvent extends Envelope<'summary'> {
   worker_panics: number
   /** Why the run ended: eof, max_txs, duration, signal, stdout_closed, rpc_unavailable. */
   reason: string
+  /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
+  pacing?: { target_tps: number; missed_slots: number }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

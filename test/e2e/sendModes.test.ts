@@ -31,6 +31,21 @@ describe('pacing and limits', () => {
     // 299 intervals of 10 ms; the pacer never runs ahead, and timers only make it later
     expect(span).toBeGreaterThanOrEqual(2_960)
     expect(span).toBeLessThan(4_000)
+    expect(summary.pacing).toEqual({ target_tps: 100, missed_slots: 0 })
+  })
+
+  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps', async () => {
+    // one signer sends one tx at a time: nowhere near 20,000 tx/s
+    const run = await runCli([...base(), '--pool-size', '1', '--tps', '20000', '--duration', '2s'], { stdin: transfers(3_000), env: env('modes-missed') })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = run.events.at(-1)!
+    expect(summary.type).toBe('summary')
+    const pacing = summary.pacing as { target_tps: number; missed_slots: number }
+    expect(pacing.target_tps).toBe(20000)
+    // 2 s of schedule is 40,000 slots; what was neither sent nor within the last second's catch-up is missed
+    expect(pacing.missed_slots).toBeGreaterThan(10_000)
+    expect(pacing.missed_slots + (summary.sent as number)).toBeLessThanOrEqual(40_000 + 1)
+    expect(run.stderr).toContain('could not keep up with --tps')
   })
 
   test('behavior: --max-txs stops reading after that many valid specs', async () => {

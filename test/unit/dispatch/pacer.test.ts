@@ -38,4 +38,27 @@ describe('createPacer', () => {
     for (let i = 0; i < 6; i++) await pacer.take() // 5 catch-up slots (50 ms) then on time
     expect(performance.now() - t).toBeLessThan(100)
   })
+
+  test('behavior: slots older than maxLagMs are given up and counted as missed, never silently', async () => {
+    let now = 0
+    const pacer = createPacer(100, { now: () => now, maxLagMs: 50 })
+    await pacer.take() // slot 0 at 0
+    expect(pacer.missed).toBe(0)
+    now = 1000 // slots 1..100 were due at 10..1000 ms; 10..950 are more than 50 ms late
+    await pacer.take()
+    expect(pacer.missed).toBe(94)
+    // the rate is kept from there: the caller is handed the slot at 950, then 960, …
+    for (let i = 0; i < 5; i++) await pacer.take()
+    expect(pacer.missed).toBe(94)
+  })
+
+  test('behavior: a pool that keeps up misses nothing', async () => {
+    let now = 0
+    const pacer = createPacer(1000, { now: () => now })
+    for (let i = 0; i < 1000; i++) {
+      await pacer.take()
+      now += 1.2 // every caller 0.2 ms late per slot: 200 ms behind at the end, inside the window
+    }
+    expect(pacer.missed).toBe(0)
+  })
 })
