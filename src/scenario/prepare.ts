@@ -15,7 +15,7 @@ import { compileSpam, resolveCall } from './generate.js'
 import { planPools, type PoolPlan } from './pools.js'
 import { type DeploymentRecord, readRecord, recordPath, writeRecord } from './record.js'
 import { type TemplateContext, substitute, withHexPrefix } from './template.js'
-import { ADMIN_POOL, type CallDef, type CreateDef, type Scenario, ScenarioError } from './types.js'
+import { ADMIN_POOL, type CreateDef, type Scenario, ScenarioError } from './types.js'
 
 export interface PrepareOptions {
   scenario: Scenario

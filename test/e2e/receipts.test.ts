@@ -1,14 +1,12 @@
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createHttpRpc, RpcError, type Rpc } from '../../src/chain/rpc.js'
 import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { createLogger } from '../../src/log.js'
 import { LatencyHistogram } from '../../src/metrics/latencyHistogram.js'
-import { send, type SendOptions } from '../../src/send.js'
-import { assertAccounted, jsonl, ofType, parseEvents, runCli, tempStateDir, type Event } from '../helpers/cli.js'
+import { assertAccounted, jsonl, ofType, runCli, type Event } from '../helpers/cli.js'
+import { runSend } from '../helpers/inProcess.js'
 import { assertReceiptInvariant } from '../helpers/receipts.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
@@ -59,54 +57,10 @@ async function head(url: string): Promise<number> {
   return Number(BigInt(await createHttpRpc(url).request<string>('eth_blockNumber')))
 }
 
-/** Waits until the node has mined every tx these accounts sent. */
-async function settled(url: string, addresses: string[]): Promise<void> {
-  const rpc = createHttpRpc(url)
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    const counts = await Promise.all(
-      addresses.flatMap((a) => ['latest', 'pending'].map((tag) => rpc.request<string>('eth_getTransactionCount', [a, tag]))),
-    )
-    if (addresses.every((_, i) => counts[2 * i] === counts[2 * i + 1])) return
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
-
 function recompute(values: number[]) {
   const h = new LatencyHistogram()
   for (const v of values) h.recordMs(v)
   return h.summary()
-}
-
-/** Runs `send()` in-process over `rpc` (a counting or fault-injecting wrapper of the real node). */
-async function runInProcess(url: string, specs: unknown[], over: Partial<SendOptions>) {
-  const out = new PassThrough()
-  let stdout = ''
-  out.on('data', (c: Buffer) => (stdout += c.toString()))
-  const errStream = new PassThrough()
-  errStream.resume()
-  const result = await send({
-    rpcUrl: url,
-    input: Readable.from([jsonl(specs)]),
-    output: out,
-    log: createLogger({ level: 'warn', pretty: false, destination: errStream }),
-    poolSize: 4,
-    poolName: 'executors',
-    seed: `receipts-${Math.random()}`,
-    funderKey: DEVNET_FUNDER_KEY,
-    skipFunding: false,
-    tps: 0,
-    retries: 3,
-    rpcTimeoutMs: 5_000,
-    dryRun: false,
-    allowMainnet: false,
-    readerCapacity: 256,
-    workerCapacity: 64,
-    stateDir: tempStateDir(),
-    ...over,
-  })
-  await new Promise((r) => setImmediate(r))
-  return { result, events: parseEvents(stdout) }
 }
 
 /** Wraps the real node's Rpc, counting calls per method (and letting a test refuse one). */
@@ -216,7 +170,7 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
     const from = await head(anvil.url)
     const c = countingRpc(anvil.url)
     const specs = Array.from({ length: 800 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-    const { events } = await runInProcess(anvil.url, specs, { rpc: c.rpc, tps: 400 })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 400 })
     assertAccounted(events, 800)
     const resolved = assertReceiptInvariant(events)
     expect([...resolved.values()].every((e) => e.type === 'tx_receipt')).toBe(true)
@@ -236,7 +190,7 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
   test('behavior: a node without eth_getBlockReceipts: detected once, then one receipt per tx of ours', async () => {
     const c = countingRpc(anvil.url, (m) => (m === 'eth_getBlockReceipts' ? new RpcError(-32601, 'the method eth_getBlockReceipts does not exist/is not available') : undefined))
     const specs = Array.from({ length: 150 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, kind: 'fallback' }))
-    const { events } = await runInProcess(anvil.url, specs, { rpc: c.rpc, poolSize: 3 })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, poolSize: 3 })
     const summary = assertAccounted(events, 150)
     assertReceiptInvariant(events)
     expect(summary).toMatchObject({ sent: 150, included: 150, timed_out: 0 })
