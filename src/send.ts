@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import type { Address, Hex } from 'viem'
 import { connect, warnIfAutomine } from './chain/chainGuard.js'
 import { FeeOracle } from './chain/feeOracle.js'
-import { pollMsFor, ReceiptTracker } from './chain/receiptTracker.js'
+import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from './chain/receiptTracker.js'
 import { fundPool } from './chain/fundPool.js'
 import { GasEstimator } from './chain/gasEstimator.js'
 import { autoBatchSize, createBatchingRpc } from './chain/batchingRpc.js'
@@ -75,6 +75,8 @@ export interface SendOptions {
   receipts?: boolean
   /** A sent tx without a receipt this long after its tx_result gets tx_timeout (default 60 s). */
   receiptTimeoutMs?: number
+  /** How receipts are read (`--receipts-by`): auto, block or tx; see ReceiptTrackerOptions.source. */
+  receiptSource?: ReceiptSource
   /** Emit a `progress` event this often. */
   reportIntervalMs?: number
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
@@ -210,7 +212,7 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const emit = events.emit.bind(events)
   const receipts = (o.receipts ?? true) && !o.dryRun
   const tracker = receipts
-    ? new ReceiptTracker({ rpc: c.rpc, emit, log: o.log, timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, pollMs: pollMsFor(c.blockTimeMs) })
+    ? new ReceiptTracker({ rpc: c.rpc, emit, log: o.log, timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, pollMs: pollMsFor(c.blockTimeMs), headPollMs: headPollMsFor(c.blockTimeMs), ...(o.receiptSource ? { source: o.receiptSource } : {}) })
     : undefined
   if (tracker) events.onEvent(tracker.observe)
   const progress = new ProgressReporter({

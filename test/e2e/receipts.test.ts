@@ -63,22 +63,60 @@ function recompute(values: number[]) {
   return h.summary()
 }
 
-/** Wraps the real node's Rpc, counting calls per method (and letting a test refuse one). */
-function countingRpc(url: string, refuse?: (method: string) => Error | undefined) {
+/**
+ * Wraps the real node's Rpc, counting calls per method, inside JSON-RPC batches too (and
+ * `(batch)` per batch), letting a test refuse a method or slow it down.
+ */
+function countingRpc(url: string, refuse?: (method: string) => Error | undefined, delayMs?: (method: string) => number) {
   const real = createHttpRpc(url)
   const calls = new Map<string, number>()
+  const count = (method: string, params?: readonly unknown[]) => {
+    // the tracker reads blocks by number; the fee oracle reads 'latest' — count them apart
+    const key = method === 'eth_getBlockByNumber' && params?.[0] !== 'latest' ? 'eth_getBlockByNumber(n)' : method
+    calls.set(key, (calls.get(key) ?? 0) + 1)
+  }
+  const pause = async (method: string) => {
+    const ms = delayMs?.(method) ?? 0
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms))
+  }
   const rpc: Rpc = {
     displayUrl: real.displayUrl,
     async request<T>(method: string, params?: readonly unknown[], opts?: object): Promise<T> {
-      // the tracker reads blocks by number; the fee oracle reads 'latest' — count them apart
-      const key = method === 'eth_getBlockByNumber' && params?.[0] !== 'latest' ? 'eth_getBlockByNumber(n)' : method
-      calls.set(key, (calls.get(key) ?? 0) + 1)
+      count(method, params)
       const err = refuse?.(method)
       if (err) throw err
+      await pause(method)
       return real.request<T>(method, params, opts)
+    },
+    async batch(batchCalls, opts) {
+      calls.set('(batch)', (calls.get('(batch)') ?? 0) + 1)
+      for (const c of batchCalls) count(c.method, c.params)
+      await pause(batchCalls[0]!.method)
+      return real.batch!(batchCalls, opts)
     },
   }
   return { rpc, calls, count: (m: string) => calls.get(m) ?? 0 }
+}
+
+/** Block number → when this test's own 25 ms poll of eth_blockNumber first showed it (wall ms). */
+function watchBlocks(url: string) {
+  const rpc = createHttpRpc(url)
+  const seen = new Map<number, number>()
+  let on = true
+  const loop = (async () => {
+    while (on) {
+      const n = Number(BigInt(await rpc.request<string>('eth_blockNumber')))
+      if (!seen.has(n)) seen.set(n, Date.now())
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  })()
+  return {
+    seen,
+    stop: async () => {
+      on = false
+      await loop
+    },
+  }
 }
 
 /** Largest number of accepted txs waiting for their receipt at any point of the stream. */
@@ -170,7 +208,7 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
     const from = await head(anvil.url)
     const c = countingRpc(anvil.url)
     const specs = Array.from({ length: 800 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 400 })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 400, receiptSource: 'block' })
     assertAccounted(events, 800)
     const resolved = assertReceiptInvariant(events)
     expect([...resolved.values()].every((e) => e.type === 'tx_receipt')).toBe(true)
@@ -190,12 +228,51 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
   test('behavior: a node without eth_getBlockReceipts: detected once, then one receipt per tx of ours', async () => {
     const c = countingRpc(anvil.url, (m) => (m === 'eth_getBlockReceipts' ? new RpcError(-32601, 'the method eth_getBlockReceipts does not exist/is not available') : undefined))
     const specs = Array.from({ length: 150 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, kind: 'fallback' }))
-    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, poolSize: 3 })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, poolSize: 3, receiptSource: 'block' })
     const summary = assertAccounted(events, 150)
     assertReceiptInvariant(events)
     expect(summary).toMatchObject({ sent: 150, included: 150, timed_out: 0 })
     expect(c.count('eth_getBlockReceipts')).toBe(1)
     expect(c.count('eth_getTransactionReceipt')).toBe(150)
+  })
+
+  test('behavior: on anvil (auto), receipts of ours are read per tx in batches of at most 100, never per block', async () => {
+    const c = countingRpc(anvil.url)
+    const specs = Array.from({ length: 600 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, poolSize: 8 })
+    assertAccounted(events, 600)
+    assertReceiptInvariant(events)
+    const receipts = ofType(events, 'tx_receipt')
+    expect(receipts).toHaveLength(600)
+    expect(c.count('eth_getBlockReceipts')).toBe(0)
+    expect(c.count('eth_getTransactionReceipt')).toBe(600)
+    // one batch per 100 of ours in a block, at the fewest
+    const perBlock = new Map<number, number>()
+    for (const r of receipts) perBlock.set(r.block_number, (perBlock.get(r.block_number) ?? 0) + 1)
+    const fewest = [...perBlock.values()].reduce((s, n) => s + Math.ceil(n / 100), 0)
+    expect(c.count('(batch)')).toBeGreaterThanOrEqual(fewest)
+  })
+
+  test('behavior: a reader that is behind does not make inclusion look later: inclusion_ms is measured to when the head first showed the block', async () => {
+    // every receipt read takes 1.5 s: the reader falls seconds behind the chain
+    const c = countingRpc(anvil.url, undefined, (m) => (m === 'eth_getTransactionReceipt' || m === 'eth_getBlockReceipts' ? 1_500 : 0))
+    const watch = watchBlocks(anvil.url)
+    const specs = Array.from({ length: 300 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, poolSize: 4, tps: 100 })
+    await watch.stop()
+    assertAccounted(events, 300)
+    assertReceiptInvariant(events)
+    const starts = new Map(ofType(events, 'tx_result').map((r) => [r.idx, r.start_timestamp_ms]))
+    const receipts = ofType(events, 'tx_receipt')
+    expect(receipts).toHaveLength(300)
+    expect(new Set(receipts.map((r) => r.block_number)).size).toBeGreaterThanOrEqual(3)
+    for (const r of receipts) {
+      const seenAt = starts.get(r.idx)! + r.inclusion_ms
+      const ours = watch.seen.get(r.block_number)
+      expect(ours, `block ${r.block_number} seen by the test`).toBeDefined()
+      // floodgate's head watcher polls every 100 ms at 1 s blocks; the test's every 25 ms
+      expect(Math.abs(seenAt - ours!), `block ${r.block_number}`).toBeLessThan(400)
+    }
   })
 
   test('behavior: --no-receipts: no tx_receipt / tx_timeout, no inclusion figures', async () => {
