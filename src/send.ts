@@ -298,7 +298,7 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const end: EndReason = reason ?? intakeEnd
   const summary = stats.summary(end)
   if (o.tps > 0) {
-    summary.pacing = { target_tps: o.tps, missed_slots: pacer.missed }
+    summary.pacing = { target_tps: o.tps, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
     if (pacer.missed > 0) o.log.warn({ tps: o.tps, missed: pacer.missed, pool: c.signers.length }, 'the pool could not keep up with --tps: slots were missed; raise --pool-size or --batch-size')
   }
   if (o.onSummary) Object.assign(summary, o.onSummary(summary))

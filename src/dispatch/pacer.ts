@@ -15,9 +15,16 @@ export interface Pacer {
   take(signal?: AbortSignal): Promise<void> | undefined
   /** Slots given up because every taker was later than `maxLagMs` behind them. */
   readonly missed: number
+  /** Slots taken more than 10 ms after they were due (a send that started late). */
+  readonly late: number
+  /** The most any taken slot was behind its due time, in ms. */
+  readonly maxLagMs: number
 }
 
-export const unpaced: Pacer = { take: () => undefined, missed: 0 }
+export const unpaced: Pacer = { take: () => undefined, missed: 0, late: 0, maxLagMs: 0 }
+
+/** A slot taken this much after it was due counts as late. */
+const LATE_MS = 10
 
 /** How far behind its schedule the pacer lets workers catch up (a GC pause, a slow block). */
 export const DEFAULT_MAX_LAG_MS = 1_000
@@ -29,6 +36,8 @@ export function createPacer(tps: number, opts: { maxLagMs?: number; now?: () => 
   const maxLag = opts.maxLagMs ?? DEFAULT_MAX_LAG_MS
   let next: number | undefined
   let missed = 0
+  let late = 0
+  let worstLag = 0
   return {
     take(signal) {
       const t = now()
@@ -41,10 +50,19 @@ export function createPacer(tps: number, opts: { maxLagMs?: number; now?: () => 
       }
       next = slot + interval
       const wait = slot - t
-      return wait >= 1 ? sleep(wait, signal) : undefined
+      if (wait >= 1) return sleep(wait, signal)
+      if (-wait > LATE_MS) late++
+      if (-wait > worstLag) worstLag = -wait
+      return undefined
     },
     get missed() {
       return missed
+    },
+    get late() {
+      return late
+    },
+    get maxLagMs() {
+      return worstLag
     },
   }
 }

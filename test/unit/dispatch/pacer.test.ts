@@ -60,5 +60,19 @@ describe('createPacer', () => {
       now += 1.2 // every caller 0.2 ms late per slot: 200 ms behind at the end, inside the window
     }
     expect(pacer.missed).toBe(0)
+    // 0.2 ms later per slot: the lag grows to ≈200 ms, so most slots were taken late
+    expect(pacer.late).toBeGreaterThan(900)
+    expect(pacer.maxLagMs).toBeCloseTo(199.8, 0)
+  })
+
+  test('behavior: callers on time are never late', async () => {
+    let now = 0
+    const pacer = createPacer(100, { now: () => now })
+    for (let i = 0; i < 100; i++) {
+      await pacer.take()
+      now += 10
+    }
+    expect(pacer.late).toBe(0)
+    expect(pacer.maxLagMs).toBe(0)
   })
 })
