@@ -44,6 +44,10 @@ export function reportTable(r: Report, source: string): string {
     tp.push(['gas used', BigInt(f.gas_used).toLocaleString('en-US'), ''])
   } else tp.push(['included', 'not tracked (--no-receipts or --dry-run)', ''])
   out.push(formatTable(tp))
+  const pacing = r.logged?.pacing
+  if (pacing) {
+    out.push(`  paced at ${int(pacing.target_tps)} tx/s: ${int(pacing.late_slots)} sends started > 10 ms after their slot (worst ${ms(pacing.max_lag_ms)} ms), ${int(pacing.missed_slots)} slots missed`)
+  }
   out.push('')
 
   out.push('latency (ms)')

@@ -46,4 +46,12 @@ describe('ReportBuilder', () => {
     expect(table).toMatch(/\n {2}sent +4 /)
     expect(table).toMatch(/\n {2}a +2 +0 +2 /)
   })
+
+  test('behavior: a paced run\'s table says how far the sends fell behind their schedule', () => {
+    const r = new ReportBuilder()
+    for (const l of log(2, 2)) r.line(l)
+    r.line(JSON.stringify({ version: 1, type: 'summary', sent: 4, failed: 0, invalid: 0, duration_ms: 2000, tps: 2, errors: {}, included: 4, reverted: 0, timed_out: 0, reason: 'eof', pacing: { target_tps: 1000, missed_slots: 1500, late_slots: 4, max_lag_ms: 812.5 } }))
+    const table = reportTable(r.finish(), 'x.jsonl')
+    expect(table).toContain('paced at 1,000 tx/s: 4 sends started > 10 ms after their slot (worst 813 ms), 1,500 slots missed')
+  })
 })
