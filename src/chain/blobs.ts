@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
 import type { BlobSidecars, Hex } from 'viem'
 
 /**
@@ -7,10 +8,11 @@ import type { BlobSidecars, Hex } from 'viem'
  * and proof, and each commitment's versioned hash goes into the tx.
  *
  * KZG is `@crate-crypto/node-eth-kzg` (Rust, prebuilt N-API binaries per platform, the mainnet
- * trusted setup compiled in: nothing is read or downloaded at run time). It is loaded on the first
- * blob only, so runs without blobs never pay its start (≈2-3 s to build the setup). Commitments and
- * proofs cost ≈70-130 ms a blob and run on libuv's thread pool (the async calls), off the event
- * loop; they are computed once per distinct `blob_data` and shared by every tx that carries it.
+ * trusted setup compiled in: nothing is read or downloaded at run time), on a worker thread
+ * started at the first blob, so runs without blobs never pay its start (≈2-3 s to build the
+ * setup) and runs with blobs never stall their event loop on it. Commitments and proofs cost
+ * ≈70-130 ms a blob; they are computed once per distinct `blob_data` and shared by every tx that
+ * carries it.
  */
 
 export const BYTES_PER_FIELD_ELEMENT = 32
@@ -69,35 +71,91 @@ export interface BlobBundle {
   versionedHashes: Hex[]
 }
 
-/** The KZG operations floodgate uses (the async forms run on libuv's thread pool). */
+/** What floodgate needs of KZG: a blob's commitment and proof. */
 export interface Kzg {
-  asyncBlobToKzgCommitment(blob: Uint8Array): Promise<Uint8Array>
-  asyncComputeBlobKzgProof(blob: Uint8Array, commitment: Uint8Array): Promise<Uint8Array>
+  commit(blob: Uint8Array): Promise<{ commitment: Uint8Array; proof: Uint8Array }>
 }
 
-let kzg: Kzg | undefined
-
-/** The KZG context, created on first use (builds the compiled-in mainnet trusted setup). */
-export function loadKzg(): Kzg {
-  if (kzg) return kzg
-  const require = createRequire(import.meta.url)
-  let mod: { DasContextJs: { create(o: { usePrecomp: boolean }): Kzg } }
+/**
+ * The KZG worker thread's code (CommonJS, evaluated): it builds the library's context (the
+ * mainnet setup, ≈2-3 s of CPU) and answers { id, blob } with the blob's commitment and proof.
+ */
+const KZG_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads')
+let ctx, failure
+try {
+  ctx = require(workerData.path).DasContextJs.create({ usePrecomp: false })
+} catch (err) {
+  failure = String((err && err.message) || err)
+}
+parentPort.on('message', ({ id, blob }) => {
+  if (failure) return parentPort.postMessage({ id, error: failure })
   try {
-    mod = require('@crate-crypto/node-eth-kzg') as typeof mod
+    const commitment = ctx.blobToKzgCommitment(blob)
+    const proof = ctx.computeBlobKzgProof(blob, commitment)
+    parentPort.postMessage({ id, commitment, proof })
   } catch (err) {
-    throw new Error(`blob transactions need KZG, and @crate-crypto/node-eth-kzg has no binary for ${process.platform}-${process.arch} (${(err as Error)?.message ?? String(err)})`)
+    parentPort.postMessage({ id, error: String((err && err.message) || err) })
   }
-  // precomputed tables make proofs ≈5 % faster but cost seconds more at start and ≈100 MB: not worth it here
-  kzg = mod.DasContextJs.create({ usePrecomp: false })
-  return kzg
+})
+`
+
+let shared: Kzg | undefined
+
+/**
+ * KZG on a worker thread of its own, started on first use: the setup and every commitment and
+ * proof run there, so a run's event loop (sends, receipts) never stalls on them. Throws when the
+ * package has no binary for this platform.
+ */
+export function loadKzg(): Kzg {
+  if (shared) return shared
+  const require = createRequire(import.meta.url)
+  let path: string
+  try {
+    path = require.resolve('@crate-crypto/node-eth-kzg')
+  } catch (err) {
+    throw new Error(`blob transactions need KZG, and @crate-crypto/node-eth-kzg is not installed (${(err as Error)?.message ?? String(err)})`)
+  }
+  const thread = new Worker(KZG_THREAD, { eval: true, workerData: { path } })
+  thread.unref()
+  const waiting = new Map<number, { resolve: (r: { commitment: Uint8Array; proof: Uint8Array }) => void; reject: (e: Error) => void }>()
+  let next = 0
+  let broken: Error | undefined
+  thread.on('message', (m: { id: number; commitment?: Uint8Array; proof?: Uint8Array; error?: string }) => {
+    const w = waiting.get(m.id)
+    if (!w) return
+    waiting.delete(m.id)
+    if (waiting.size === 0) thread.unref()
+    if (m.error !== undefined) w.reject(new Error(`KZG: ${m.error}`))
+    else w.resolve({ commitment: m.commitment!, proof: m.proof! })
+  })
+  const fail = (err: Error) => {
+    broken = new Error(`the KZG thread stopped: ${err.message}`)
+    for (const w of waiting.values()) w.reject(broken)
+    waiting.clear()
+  }
+  thread.on('error', fail)
+  thread.on('exit', (code) => fail(new Error(`exit code ${code}`)))
+  shared = {
+    commit: (blob) => {
+      if (broken) return Promise.reject(broken)
+      return new Promise((resolve, reject) => {
+        const id = next++
+        waiting.set(id, { resolve, reject })
+        // a request in flight keeps the process alive until it is answered
+        thread.ref()
+        thread.postMessage({ id, blob })
+      })
+    },
+  }
+  return shared
 }
 
 async function computeBundle(data: Uint8Array, lib: Kzg): Promise<BlobBundle> {
   const sidecars: BlobSidecars<Hex> = []
   const versionedHashes: Hex[] = []
   for (const blob of toBlobs(data)) {
-    const commitment = await lib.asyncBlobToKzgCommitment(blob)
-    const proof = await lib.asyncComputeBlobKzgProof(blob, commitment)
+    const { commitment, proof } = await lib.commit(blob)
     sidecars.push({ blob: `0x${blob.toString('hex')}`, commitment: `0x${Buffer.from(commitment).toString('hex')}`, proof: `0x${Buffer.from(proof).toString('hex')}` })
     versionedHashes.push(versionedHash(commitment))
   }

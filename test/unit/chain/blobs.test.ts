@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module'
 import { describe, expect, test } from 'vitest'
-import { BlobCache, BYTES_PER_BLOB, blobDataBytes, MAX_BLOB_DATA_BYTES, toBlobs, type Kzg } from '../../../src/chain/blobs.js'
+import { BlobCache, BYTES_PER_BLOB, blobDataBytes, loadKzg, MAX_BLOB_DATA_BYTES, toBlobs, versionedHash, type Kzg } from '../../../src/chain/blobs.js'
 
 describe('blobDataBytes', () => {
   test('behavior: hex with or without 0x is decoded; anything else is UTF-8 text (as contender reads blob_data)', () => {
@@ -39,12 +40,11 @@ describe('BlobCache', () => {
     let commits = 0
     let fail = true
     const kzg: Kzg = {
-      asyncBlobToKzgCommitment: async () => {
+      commit: async () => {
         commits++
         if (fail) throw new Error('boom')
-        return new Uint8Array(48).fill(7)
+        return { commitment: new Uint8Array(48).fill(7), proof: new Uint8Array(48).fill(9) }
       },
-      asyncComputeBlobKzgProof: async () => new Uint8Array(48).fill(9),
     }
     const cache = new BlobCache(() => kzg)
     await expect(cache.bundleFor(Buffer.from('a'))).rejects.toThrow('boom')
@@ -57,4 +57,21 @@ describe('BlobCache', () => {
     await cache.bundleFor(Buffer.from('b'))
     expect(commits).toBe(3)
   })
+})
+
+describe('loadKzg (the KZG thread)', () => {
+  test('behavior: commitment and proof from the thread are the library\'s own, and the proof verifies', async () => {
+    interface Ctx {
+      blobToKzgCommitment(b: Uint8Array): Uint8Array
+      verifyBlobKzgProof(b: Uint8Array, c: Uint8Array, p: Uint8Array): boolean
+    }
+    const { DasContextJs } = createRequire(import.meta.url)('@crate-crypto/node-eth-kzg') as { DasContextJs: { create(o: { usePrecomp: boolean }): Ctx } }
+    const [blob] = toBlobs(Buffer.from('hello blobs'))
+    const [{ commitment, proof }, local] = await Promise.all([loadKzg().commit(blob!), Promise.resolve().then(() => DasContextJs.create({ usePrecomp: false }))])
+    expect(Buffer.from(commitment)).toEqual(Buffer.from(local.blobToKzgCommitment(blob!)))
+    expect(local.verifyBlobKzgProof(blob!, commitment, proof)).toBe(true)
+    expect(versionedHash(commitment)).toMatch(/^0x01[0-9a-f]{62}$/)
+    // one thread for the process, shared
+    expect(loadKzg()).toBe(loadKzg())
+  }, 60_000)
 })
