@@ -27,6 +27,12 @@ function take(text: string, n: number, seed = 's', contracts = new Map<string, A
 }
 
 describe('scenario files', () => {
+  test('error: a [[setup]] step of a blob or set-code type is refused, naming the entry; in [[spam]] they are fine', () => {
+    const spam = '[[spam]]\n[spam.tx]\nto = "{_sender}"\nblob_data = "f00d"\n'
+    expect(() => validateScenario(parseScenario(spam, 't'))).not.toThrow()
+    const setup = `[[setup]]\nkind = "delegate"\nto = "{_sender}"\nauthorization_address = "0x000000000000000000000000000000000000c0de"\n${spam}`
+    expect(() => validateScenario(parseScenario(setup, 't'))).toThrow(/setup\[0\] \(delegate\): \[\[setup\]\] steps are sent as the chain's default tx type/)
+  })
   test('error: [[spam.bundle.tx]] is refused with a message naming the entry', () => {
     const text = `
 [[spam]]
