@@ -69,7 +69,8 @@ export function buildTx(f: TxFields, fees: FeeSnapshot): TransactionSerializable
   return tx as TransactionSerializable
 }
 
-/** True when a spec fixes its own fee, so refreshing the shared fees cannot help it. */
-export function pinsFee(f: Pick<TxFields, 'maxFeePerGas'>): boolean {
+/** True when a spec fixes the fee the node found too low (`code`), so refreshing the shared fees cannot help it. */
+export function pinsFee(f: Pick<TxFields, 'maxFeePerGas' | 'maxFeePerBlobGas'>, code?: string): boolean {
+  if (code === 'BLOB_FEE_TOO_LOW') return f.maxFeePerBlobGas !== undefined
   return f.maxFeePerGas !== undefined
 }

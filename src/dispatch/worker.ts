@@ -199,7 +199,7 @@ export class Worker {
         case 'rejected':
           throw new SpecFailure(outcome.code, outcome.message)
         case 'fees':
-          if (pinsFee(spec) || o.fees.pinned || feeRetries >= MAX_FEE_RETRIES) throw new SpecFailure(outcome.code, outcome.message)
+          if (pinsFee(spec, outcome.code) || o.fees.pinned || feeRetries >= MAX_FEE_RETRIES) throw new SpecFailure(outcome.code, outcome.message)
           feeRetries++
           await o.fees.refreshNow()
           signed = undefined

@@ -101,14 +101,21 @@ describe('tx types (real anvil, prague)', () => {
     const seed = 'e2e-types-rejected'
     const types = ['legacy', 'eip2930', 'eip1559', 'eip4844', 'eip7702'] as const
     const extra = { eip4844: { blob_data: 'f00d' }, eip7702: { authorization_address: DELEGATE } } as Record<string, object>
-    const specs = types.flatMap((t) => [
-      { to: SINK, value: '1000000 eth', tx_type: t, ...extra[t], id: `bad-${t}` },
-      { to: SINK, value: '1 wei', id: `good-${t}` },
-    ])
+    const specs = [
+      ...types.flatMap((t) => [
+        { to: SINK, value: '1000000 eth', tx_type: t, ...extra[t], id: `bad-${t}` },
+        { to: SINK, value: '1 wei', id: `good-${t}` },
+      ]),
+      // a blob fee the line pins below the blob base fee: refused at once (refreshing cannot help)
+      { to: SINK, blob_data: 'f00d', max_fee_per_blob_gas: '0', id: 'bad-blob-fee' },
+      { to: SINK, value: '1 wei', id: 'good-last' },
+    ]
     const r = await send(seed, specs)
     expect(r.code, r.stderr).toBe(0)
     const s = assertAccounted(r.events, specs.length)
-    expect(s).toMatchObject({ sent: 5, failed: 5, included: 5 })
+    expect(s).toMatchObject({ sent: 6, failed: 6, included: 6 })
+    expect(byId(r.events, 'tx_result').get('bad-blob-fee')).toMatchObject({ error_code: 'BLOB_FEE_TOO_LOW', nonce: 5, attempts: 1 })
+    expect(byId(r.events, 'tx_result').get('good-last')).toMatchObject({ nonce: 5 })
     const results = byId(r.events, 'tx_result')
     types.forEach((t, i) => {
       // the rejected spec had nonce i; the next spec reuses it
@@ -117,7 +124,7 @@ describe('tx types (real anvil, prague)', () => {
       expect(results.get(`good-${t}`)!.error_code, t).toBeUndefined()
     })
     const sender = signerOf(seed)
-    expect((await settledNonces(anvil.url, [sender])).get(sender)).toBe(5)
+    expect((await settledNonces(anvil.url, [sender])).get(sender)).toBe(6)
   })
 
   test('behavior: --tx-type sets the type of lines that give and imply none; a line\'s own tx_type and blob_data still win', async () => {
