@@ -7,7 +7,7 @@ import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { rpc } from '../helpers/anvil.js'
-import { assertAccounted, jsonl, ofType, runCli, type Event } from '../helpers/cli.js'
+import { assertAccounted, jsonl, ofType, runCli, tempStateDir, type Event } from '../helpers/cli.js'
 import { settledNonces } from '../helpers/inProcess.js'
 
 /**
@@ -141,6 +141,27 @@ describe('tx types (real anvil, prague)', () => {
     expect((await txOf(results.get('plain')!.tx_hash)).type).toBe('0x0')
     expect((await txOf(results.get('own')!.tx_hash)).type).toBe('0x2')
     expect((await txOf(results.get('blob')!.tx_hash)).type).toBe('0x3')
+  })
+
+  test('behavior: the built-in tx-types scenario sends each type from a scenario file, each on chain as its kind says', async () => {
+    const r = await runCli(['run', 'tx-types', '--rpc-url', anvil.url, '--max-txs', '10', '--tps', '0', '--accounts-per-pool', '2', '--log-level', 'warn'], {
+      env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: 'e2e-types-scenario', FLOODGATE_STATE_DIR: tempStateDir() },
+      timeoutMs: 120_000,
+    })
+    expect(r.code, r.stderr).toBe(0)
+    const s = assertAccounted(r.events, 10)
+    expect(s, JSON.stringify(s.errors)).toMatchObject({ sent: 10, failed: 0, included: 10, reverted: 0 })
+    const kinds = new Map<string, number>()
+    for (const e of ofType(r.events, 'tx_result')) {
+      expect((await txOf(e.tx_hash)).type, e.kind).toBe(TYPE_BYTE[e.kind as keyof typeof TYPE_BYTE])
+      kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1)
+    }
+    expect(Object.fromEntries(kinds)).toEqual({ legacy: 2, eip2930: 2, eip1559: 2, eip4844: 2, eip7702: 2 })
+    // the set-code senders ran Workload's bump(2, 3) in their own storage: slots 2 and 3 are set
+    const setCodeSenders = new Set(ofType(r.events, 'tx_result').filter((e) => e.kind === 'eip7702').map((e) => e.from as string))
+    for (const sender of setCodeSenders) {
+      expect(BigInt(await rpc<string>(anvil.url, 'eth_getStorageAt', [sender, '0x2', 'latest'])), sender).toBeGreaterThan(0n)
+    }
   })
 
   test('error: --tx-type eip4844 makes a line without blob_data an invalid_spec naming the field; the run goes on', async () => {
