@@ -65,7 +65,7 @@ export function accessListGas(fields: Pick<TxFields, 'accessList'>): bigint {
 }
 
 /** Gas of a tx without calldata: 21000, plus its access list, plus 25000 per authorization. */
-export function intrinsicTransferGas(fields: TxFields): bigint {
+export function intrinsicTransferGas(fields: Pick<TxFields, 'accessList' | 'authorizationList'>): bigint {
   const auths = fields.authorizationList?.length ?? 0
   if (auths === 0 && !fields.accessList?.length) return TRANSFER_GAS
   return TRANSFER_GAS + accessListGas(fields) + AUTHORIZATION_GAS * BigInt(auths)

@@ -142,9 +142,14 @@ export class Worker {
       if (reached < this.settleNonce) this.nonce = undefined
       this.settleNonce = undefined
     }
+    // no calldata: a plain transfer, 21000 (plus its access list), without a call (or a promise) on the
+    // hot path; a set-code tx is estimated below, with its authorization (which needs the nonce)
+    const gas =
+      spec.gasLimit ??
+      (spec.txType === 'eip7702' ? undefined : data === undefined || data === '0x' ? intrinsicTransferGas(spec) : (await this.estimate(from, to, spec, data)) + accessListGas(spec))
     this.nonce ??= await this.pendingNonce()
     // the spec's part of the tx, built once (no spreads: this runs for every tx)
-    const fields: TxFields = { chainId: o.chainId, nonce: this.nonce, to, value: spec.value, gas: TRANSFER_GAS }
+    const fields: TxFields = { chainId: o.chainId, nonce: this.nonce, to, value: spec.value, gas: gas ?? TRANSFER_GAS }
     if (data !== undefined) fields.data = data
     if (spec.accessList) fields.accessList = spec.accessList
     if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas
@@ -153,8 +158,9 @@ export class Worker {
       fields.txType = spec.txType
       if (spec.txType === 'eip4844' || spec.txType === 'eip7702') await typeFields(fields, spec, o.signer, o.fees.current)
     }
-    // no calldata: a plain transfer, 21000 (plus its authorizations), without a call (or a promise) on the hot path
-    fields.gas = spec.gasLimit ?? (data === undefined || data === '0x' ? intrinsicTransferGas(fields) : (await this.estimate(from, to, spec, data, fields.authorizationList)) + accessListGas(fields))
+    if (gas === undefined) {
+      fields.gas = data === undefined || data === '0x' ? intrinsicTransferGas(fields) : (await this.estimate(from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
+    }
 
     // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
     const nonceStep = 1 + (fields.authorizationList?.length ?? 0)
