@@ -26,7 +26,7 @@ import { listenMetrics, PromMetrics, type MetricsServer } from './metrics/promet
 import { RunStats } from './metrics/runStats.js'
 import type { StatusLine } from './metrics/statusLine.js'
 import { defaultSeed } from './state.js'
-import type { IndexedSpec } from './stream/spec.js'
+import type { IndexedSpec, TxType } from './stream/spec.js'
 
 export interface SendOptions {
   /** Target node; none starts the embedded devnet. */
@@ -57,6 +57,8 @@ export interface SendOptions {
   feeRefreshMs?: number
   priorityFee?: bigint
   gasPrice?: bigint
+  /** `--tx-type`: the type of specs that give none and imply none. */
+  txType?: TxType
   rpcTimeoutMs: number
   /** Most eth_sendRawTransaction calls coalesced into one JSON-RPC batch (default: a quarter of the workers, ≤ 100; 1: no batching). */
   batchSize?: number
@@ -268,7 +270,7 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   try {
     intakeEnd = await intake({
       input: o.input,
-      ctx: { poolName: o.poolName, poolAddresses, ...(multi ? { pools: multi.members } : {}) },
+      ctx: { poolName: o.poolName, poolAddresses, ...(multi ? { pools: multi.members } : {}), ...(o.txType ? { txType: o.txType } : {}) },
       queue: intakeQueue,
       events,
       log: o.log,

@@ -1,4 +1,6 @@
-import type { AccessList, Address, Hex, TransactionSerializable } from 'viem'
+import type { AccessList, Address, Hex, SignedAuthorization, TransactionSerializable } from 'viem'
+import type { TxType } from '../stream/spec.js'
+import type { BlobBundle } from './blobs.js'
 import type { FeeSnapshot } from './feeOracle.js'
 
 export interface TxFields {
@@ -12,36 +14,63 @@ export interface TxFields {
   /** Per-spec fee overrides. */
   maxFeePerGas?: bigint
   maxPriorityFeePerGas?: bigint
+  /** The spec's type; undefined: the chain's default (EIP-1559 with a base fee, else legacy/EIP-2930). */
+  txType?: TxType
+  /** EIP-4844: the blobs (sidecars) and their versioned hashes. */
+  blobs?: BlobBundle
+  maxFeePerBlobGas?: bigint
+  /** EIP-7702: signed authorizations. */
+  authorizationList?: SignedAuthorization[]
+}
+
+/** The type a tx of these fields is built as, on a chain with these fees. */
+export function txTypeOf(f: Pick<TxFields, 'txType' | 'accessList'>, fees: FeeSnapshot): TxType {
+  if (f.txType !== undefined) return f.txType
+  if (fees.type === 'eip1559') return 'eip1559'
+  return f.accessList ? 'eip2930' : 'legacy'
 }
 
 /**
- * A serializable tx from a spec's fields and the shared fee snapshot: EIP-1559 where the
- * chain has a base fee, else legacy (EIP-2930 when there is an access list).
+ * A serializable tx from a spec's fields and the shared fee snapshot. Gas-price types (legacy,
+ * EIP-2930) pay the snapshot's max fee on an EIP-1559 chain (≥ the base fee, as they must);
+ * fee-market types on a chain without a base fee pay its gas price as both cap and tip.
  */
 export function buildTx(f: TxFields, fees: FeeSnapshot): TransactionSerializable {
   // runs once per tx: plain assignments, no object spreads
   const tx: Record<string, unknown> = { chainId: f.chainId, nonce: f.nonce, to: f.to, value: f.value, gas: f.gas }
   if (f.data && f.data !== '0x') tx.data = f.data
-  if (fees.type === 'eip1559') {
-    const tip = f.maxPriorityFeePerGas ?? fees.maxPriorityFeePerGas
-    let maxFee = f.maxFeePerGas ?? fees.maxFeePerGas
-    // a spec tip above our max fee: raise the cap rather than build an invalid tx
-    if (f.maxFeePerGas === undefined && tip > maxFee) maxFee = 2n * fees.baseFeePerGas + tip
-    tx.type = 'eip1559'
-    tx.maxFeePerGas = maxFee
-    tx.maxPriorityFeePerGas = tip
-    if (f.accessList) tx.accessList = f.accessList
+  const type = txTypeOf(f, fees)
+  tx.type = type
+  if (type === 'legacy' || type === 'eip2930') {
+    tx.gasPrice = f.maxFeePerGas ?? (fees.type === 'eip1559' ? fees.maxFeePerGas : fees.gasPrice)
+    if (type === 'eip2930') tx.accessList = f.accessList ?? []
     return tx as TransactionSerializable
   }
-  tx.gasPrice = f.maxFeePerGas ?? fees.gasPrice
-  if (f.accessList) {
-    tx.type = 'eip2930'
-    tx.accessList = f.accessList
-  } else tx.type = 'legacy'
+  let tip: bigint
+  let maxFee: bigint
+  if (fees.type === 'eip1559') {
+    tip = f.maxPriorityFeePerGas ?? fees.maxPriorityFeePerGas
+    maxFee = f.maxFeePerGas ?? fees.maxFeePerGas
+    // a spec tip above our max fee: raise the cap rather than build an invalid tx
+    if (f.maxFeePerGas === undefined && tip > maxFee) maxFee = 2n * fees.baseFeePerGas + tip
+  } else {
+    maxFee = f.maxFeePerGas ?? fees.gasPrice
+    tip = f.maxPriorityFeePerGas ?? maxFee
+    if (tip > maxFee) tip = maxFee
+  }
+  tx.maxFeePerGas = maxFee
+  tx.maxPriorityFeePerGas = tip
+  if (f.accessList) tx.accessList = f.accessList
+  if (type === 'eip4844') {
+    tx.maxFeePerBlobGas = f.maxFeePerBlobGas ?? (fees.type === 'eip1559' ? fees.maxFeePerBlobGas : undefined)
+    tx.blobVersionedHashes = f.blobs?.versionedHashes
+    tx.sidecars = f.blobs?.sidecars
+  } else if (type === 'eip7702') tx.authorizationList = f.authorizationList ?? []
   return tx as TransactionSerializable
 }
 
-/** True when a spec fixes its own fee, so refreshing the shared fees cannot help it. */
-export function pinsFee(f: Pick<TxFields, 'maxFeePerGas'>): boolean {
+/** True when a spec fixes the fee the node found too low (`code`), so refreshing the shared fees cannot help it. */
+export function pinsFee(f: Pick<TxFields, 'maxFeePerGas' | 'maxFeePerBlobGas'>, code?: string): boolean {
+  if (code === 'BLOB_FEE_TOO_LOW') return f.maxFeePerBlobGas !== undefined
   return f.maxFeePerGas !== undefined
 }

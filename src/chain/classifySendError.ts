@@ -33,6 +33,10 @@ const RULES: readonly Rule[] = [
   // anvil: "intrinsic gas too high -- tx.gas_limit > env.block.gas_limit": before the too-low rule
   [/exceeds block gas limit|gas limit reached|gas too high|gaslimitexceeded|exceeds.*gas.*(cap|limit)|tx gas limit|gas limit.*exceed/i, 'rejected', 'GAS_LIMIT_TOO_HIGH'],
   [/intrinsic gas too low|gas too low|call gas cost.*exceeds the gas limit/i, 'rejected', 'INTRINSIC_GAS_TOO_LOW'],
+  // blob txs: the blob fee cap below the block's blob base fee (geth, reth, anvil wordings); before the base-fee rule
+  [/blob ?(gas )?fee ?cap.*(too low|less|below)|max fee per blob gas.*(less|lower|below)|blob_gas_price.*greater than|blob.*fee.*(too low|underpriced)|blobfeecaptoolow|insufficient blob ?fee/i, 'fees', 'BLOB_FEE_TOO_LOW'],
+  // geth keeps a sender's blob and non-blob txs in separate pools and refuses the other kind while one is pending
+  [/address already reserved/i, 'rejected', 'SENDER_RESERVED'],
   [/max priority fee per gas higher than max fee per gas|tip (above|higher than) fee ?cap|priority fee.*greater than.*max fee/i, 'rejected', 'TIP_ABOVE_FEE_CAP'],
   [/(max )?fee (per gas |cap )?(is )?less than (the )?block base ?fee|fee ?cap.*base ?fee|feecaptoolow|max fee per gas less than block base fee/i, 'fees', 'FEE_CAP_TOO_LOW'],
   [/underpriced|fee too low|gas price too low|gasprice.*too low|tip.*too low|feetoolow|minimum.*fee/i, 'fees', 'UNDERPRICED'],

@@ -10,6 +10,12 @@ export type FeeSnapshot =
       readonly baseFeePerGas: bigint
       readonly maxFeePerGas: bigint
       readonly maxPriorityFeePerGas: bigint
+      /**
+       * EIP-4844 (blocks with `excessBlobGas`): the blob base fee of the next block
+       * (`eth_blobBaseFee`) and the max fee per blob gas blob txs are built with (2 × it).
+       */
+      readonly blobBaseFee?: bigint
+      readonly maxFeePerBlobGas?: bigint
       readonly blockNumber: bigint
       readonly updatedAt: number
     }
@@ -33,6 +39,7 @@ interface RpcBlock {
   number: string
   timestamp: string
   baseFeePerGas?: string | null
+  excessBlobGas?: string | null
 }
 
 /**
@@ -43,6 +50,7 @@ export class FeeOracle {
   private snapshot!: FeeSnapshot
   private timer: NodeJS.Timeout | undefined
   private inflight: Promise<FeeSnapshot> | undefined
+  private blobFeeWarned = false
 
   constructor(
     private readonly rpc: Rpc,
@@ -97,13 +105,32 @@ export class FeeOracle {
       next = { type: 'legacy', gasPrice: price, blockNumber, updatedAt }
     } else {
       const baseFeePerGas = BigInt(block.baseFeePerGas)
-      let tip = priorityFee ?? (await this.suggestedTip(baseFeePerGas))
+      const hasBlobs = block.excessBlobGas != null
+      const [suggested, blobBaseFee] = await Promise.all([
+        priorityFee ?? this.suggestedTip(baseFeePerGas),
+        hasBlobs ? this.blobBaseFee() : undefined,
+      ])
+      let tip = suggested
       let maxFeePerGas = gasPrice ?? 2n * baseFeePerGas + tip
       if (tip > maxFeePerGas) tip = maxFeePerGas
-      next = { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blockNumber, updatedAt }
+      next =
+        blobBaseFee === undefined
+          ? { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blockNumber, updatedAt }
+          : { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blobBaseFee, maxFeePerBlobGas: 2n * blobBaseFee, blockNumber, updatedAt }
     }
     this.snapshot = Object.freeze(next)
     return this.snapshot
+  }
+
+  /** The next block's blob base fee; undefined when the node cannot tell (blob txs then fail, the rest go on). */
+  private async blobBaseFee(): Promise<bigint | undefined> {
+    try {
+      return BigInt(await this.rpc.request<string>('eth_blobBaseFee'))
+    } catch (err) {
+      if (!this.blobFeeWarned) this.log?.warn({ err: describeError(err) }, 'eth_blobBaseFee failed; blob txs cannot be priced')
+      this.blobFeeWarned = true
+      return undefined
+    }
   }
 
   private async suggestedTip(baseFee: bigint): Promise<bigint> {

@@ -1,4 +1,4 @@
-import { toHex, type Address, type Hex } from 'viem'
+import { toHex, type Address, type Hex, type SignedAuthorization } from 'viem'
 import type { Rpc } from './rpc.js'
 
 /** Gas of a plain value transfer without calldata. */
@@ -12,6 +12,8 @@ export interface GasQuery {
   value: bigint
   data?: Hex
   selector?: Hex
+  /** EIP-7702: the tx's authorizations, estimated with it (their delegation changes what the call runs). */
+  authorizationList?: SignedAuthorization[]
 }
 
 /**
@@ -30,7 +32,8 @@ export class GasEstimator {
 
   limitFor(q: GasQuery): bigint | Promise<bigint> {
     if (!q.data || q.data === '0x') return TRANSFER_GAS
-    const key = `${q.toIsSender ? '{_sender}' : q.to.toLowerCase()}:${q.selector ?? q.data.slice(0, 10)}`
+    const auth = q.authorizationList?.length ? `:7702:${q.authorizationList.map((a) => a.address.toLowerCase()).join(',')}` : ''
+    const key = `${q.toIsSender ? '{_sender}' : q.to.toLowerCase()}:${q.selector ?? q.data.slice(0, 10)}${auth}`
     let hit = this.cache.get(key)
     if (!hit) {
       hit = this.estimate(q)
@@ -41,7 +44,10 @@ export class GasEstimator {
   }
 
   private async estimate(q: GasQuery): Promise<bigint> {
-    const call = { from: q.from, to: q.to, data: q.data, value: toHex(q.value) }
+    const call: Record<string, unknown> = { from: q.from, to: q.to, data: q.data, value: toHex(q.value) }
+    if (q.authorizationList?.length) {
+      call.authorizationList = q.authorizationList.map((a) => ({ chainId: toHex(a.chainId), address: a.address, nonce: toHex(a.nonce), yParity: toHex(a.yParity ?? 0), r: a.r, s: a.s }))
+    }
     const gas = BigInt(await this.rpc.request<string>('eth_estimateGas', [call]))
     return gas + (gas * this.headroomPercent) / 100n
   }

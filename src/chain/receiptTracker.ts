@@ -310,6 +310,7 @@ export class ReceiptTracker {
       status: parsed.status,
       gas_used: parsed.gasUsed,
       effective_gas_price: parsed.effectiveGasPrice,
+      ...(parsed.blobGasUsed !== undefined ? { blob_gas_used: parsed.blobGasUsed, blob_gas_price: parsed.blobGasPrice! } : {}),
       inclusion_ms: seenMs - p.startMs,
     })
   }

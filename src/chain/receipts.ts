@@ -14,6 +14,9 @@ export interface RpcReceipt {
   status?: string | null
   gasUsed: string
   effectiveGasPrice?: string | null
+  /** EIP-4844 receipts only. */
+  blobGasUsed?: string | null
+  blobGasPrice?: string | null
 }
 
 export interface ParsedReceipt {
@@ -22,16 +25,25 @@ export interface ParsedReceipt {
   gasUsed: number
   /** wei, decimal string */
   effectiveGasPrice: string
+  /** Blob txs: blob gas used, and wei per blob gas as a decimal string. */
+  blobGasUsed?: number
+  blobGasPrice?: string
 }
 
 export function parseReceipt(r: RpcReceipt): ParsedReceipt {
-  return {
+  const parsed: ParsedReceipt = {
     blockNumber: Number(BigInt(r.blockNumber)),
     // pre-Byzantium receipts have a state root instead of a status; such a chain is not a target
     status: r.status !== undefined && r.status !== null && BigInt(r.status) === 0n ? 'reverted' : 'success',
     gasUsed: Number(BigInt(r.gasUsed)),
     effectiveGasPrice: r.effectiveGasPrice ? BigInt(r.effectiveGasPrice).toString() : '0',
   }
+  // nodes give blob fields on blob txs' receipts only (some also give them as 0x0 on others: skip those)
+  if (r.blobGasUsed && BigInt(r.blobGasUsed) > 0n) {
+    parsed.blobGasUsed = Number(BigInt(r.blobGasUsed))
+    parsed.blobGasPrice = r.blobGasPrice ? BigInt(r.blobGasPrice).toString() : '0'
+  }
+  return parsed
 }
 
 /**

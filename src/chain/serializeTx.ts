@@ -1,9 +1,9 @@
-import { isAddress, maxUint256, type AccessList, type Hex, type TransactionSerializable } from 'viem'
+import { isAddress, maxUint256, type AccessList, type BlobSidecars, type Hex, type SignedAuthorization, type TransactionSerializable } from 'viem'
 import { keccak256Bytes } from './keccak.js'
 
 /**
- * A fast RLP serializer for the tx types floodgate builds on its hot path (EIP-1559, EIP-2930,
- * EIP-155 legacy), producing exactly the bytes of viem's `serializeTransaction` (the unit tests
+ * A fast RLP serializer for the tx types floodgate builds (EIP-1559, EIP-2930, EIP-155 legacy,
+ * EIP-7702 set-code, EIP-4844 blob txs with their sidecars), producing exactly the bytes of viem's `serializeTransaction` (the unit tests
  * compare them on random txs). viem's serializer costs ≈10 µs and several KB of garbage per call
  * (hex strings, nested arrays, concatenations) and a signed tx needs two; this one writes the
  * fields once, as bytes, into one reused scratch buffer, and appends the signature.
@@ -192,12 +192,111 @@ function rlpList(items: readonly Buffer[]): Buffer {
   return Buffer.concat([head, ...items])
 }
 
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/
+const HEX_QUANTITY = /^0x[0-9a-fA-F]{1,64}$/
+
+/** Bytes as an RLP string item (allocating; for the rare nested lists). */
+function rlpString(b: Buffer): Buffer {
+  if (b.length === 1 && b[0]! < 0x80) return b
+  if (b.length <= 55) return Buffer.concat([Buffer.from([0x80 + b.length]), b])
+  const n = byteLength(b.length)
+  const head = Buffer.alloc(n + 1)
+  head[0] = 0xb7 + n
+  for (let i = 0; i < n; i++) head[n - i] = Math.floor(b.length / 256 ** i) % 256
+  return Buffer.concat([head, b])
+}
+
+/** An unsigned integer (number, bigint) as an RLP string item; undefined when it is not one. */
+function rlpUint(v: unknown): Buffer | undefined {
+  let hex: string
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) hex = v.toString(16)
+  else if (typeof v === 'bigint' && v >= 0n && v <= maxUint256) hex = v.toString(16)
+  else return undefined
+  if (hex === '0') return Buffer.from([0x80])
+  return rlpString(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'))
+}
+
+/** A signature scalar given as hex (leading zero bytes trimmed, as viem's `trim`). */
+function rlpScalarHex(v: unknown): Buffer | undefined {
+  if (typeof v !== 'string' || !HEX_QUANTITY.test(v)) return undefined
+  return rlpUint(BigInt(v))
+}
+
+/** The authorization list as one RLP list item at `pos`; false when viem must judge it. */
+function writeAuthorizationList(list: unknown): boolean {
+  if (!Array.isArray(list)) return false
+  const entries: Buffer[] = []
+  for (const a of list as SignedAuthorization[]) {
+    if (a === null || typeof a !== 'object') return false
+    if (!validAddress(a.address, true)) return false
+    // viem encodes a yParity given as a number as is, and derives it from v otherwise: only the first here
+    if (typeof a.yParity !== 'number' || a.v !== undefined) return false
+    const chainId = rlpUint(a.chainId)
+    const nonce = rlpUint(a.nonce)
+    const yParity = rlpUint(a.yParity)
+    const r = rlpScalarHex(a.r)
+    const sv = rlpScalarHex(a.s)
+    if (!chainId || !nonce || !yParity || !r || !sv) return false
+    entries.push(rlpList([chainId, rlpString(Buffer.from(a.address.slice(2), 'hex')), nonce, yParity, r, sv]))
+  }
+  const item = rlpList(entries)
+  ensure(item.length)
+  item.copy(scratch, pos)
+  pos += item.length
+  return true
+}
+
+/** The versioned hashes as one RLP list item at `pos`; false when viem must judge them. */
+function writeHashList(hashes: unknown): boolean {
+  if (!Array.isArray(hashes) || hashes.length === 0) return false
+  ensure(9 + 33 * hashes.length)
+  const start = pos + 9
+  pos = start
+  for (const h of hashes) {
+    if (typeof h !== 'string' || !BYTES32.test(h)) return false
+    scratch[pos++] = 0xa0
+    pos += scratch.write(h.slice(2), pos, 32, 'hex')
+  }
+  // move the items right after their header
+  const len = pos - start
+  const headerAt = listBefore(start)
+  const dest = start - 9
+  scratch.copy(scratch, dest, headerAt, pos)
+  pos = dest + (start - headerAt) + len
+  return true
+}
+
+/**
+ * The network form's tail of a blob tx: the RLP lists of blobs, commitments and proofs, encoded
+ * once per sidecars array (they are shared by every tx of one blob payload) and kept beside it.
+ */
+const sidecarTails = new WeakMap<object, Buffer>()
+function sidecarTail(sidecars: BlobSidecars<Hex>): Buffer | undefined {
+  const hit = sidecarTails.get(sidecars)
+  if (hit) return hit
+  const blobs: Buffer[] = []
+  const commitments: Buffer[] = []
+  const proofs: Buffer[] = []
+  for (const sc of sidecars) {
+    if (sc === null || typeof sc !== 'object') return undefined
+    for (const v of [sc.blob, sc.commitment, sc.proof]) if (typeof v !== 'string' || !HEX.test(v)) return undefined
+    blobs.push(rlpString(Buffer.from(sc.blob.slice(2), 'hex')))
+    commitments.push(rlpString(Buffer.from(sc.commitment.slice(2), 'hex')))
+    proofs.push(rlpString(Buffer.from(sc.proof.slice(2), 'hex')))
+  }
+  const tail = Buffer.concat([rlpList(blobs), rlpList(commitments), rlpList(proofs)])
+  sidecarTails.set(sidecars, tail)
+  return tail
+}
+
 interface Layout {
   /** 0 for legacy, else the EIP-2718 type byte. */
   typeByte: number
   chainId: number
   /** Where the fields end (before legacy's chainId/0/0 or the signature). */
   fieldsEnd: number
+  /** EIP-4844 with sidecars: the network form's blobs, commitments and proofs lists. */
+  sidecars?: Buffer
 }
 
 /** Writes the fields of `tx` after HEAD; undefined when viem must handle the tx. */
@@ -205,7 +304,7 @@ function writeFields(tx: TransactionSerializable): Layout | undefined {
   const t = tx as Record<string, unknown>
   if (t.r !== undefined || t.s !== undefined || t.v !== undefined || t.yParity !== undefined) return undefined
   const type = t.type
-  if (type !== 'eip1559' && type !== 'eip2930' && type !== 'legacy') return undefined
+  if (type !== 'eip1559' && type !== 'eip2930' && type !== 'legacy' && type !== 'eip7702' && type !== 'eip4844') return undefined
   const chainId = t.chainId
   if (typeof chainId !== 'number' || !Number.isSafeInteger(chainId) || chainId <= 0) return undefined
   const to = t.to
@@ -217,8 +316,10 @@ function writeFields(tx: TransactionSerializable): Layout | undefined {
     ok = writeUint(t.nonce) && writeUint(t.gasPrice) && writeUint(t.gas) && writeHexPayload(to ? (to as string).slice(2) : '') && writeUint(t.value) && writeHexData(t.data)
     return ok ? { typeByte: 0, chainId, fieldsEnd: pos } : undefined
   }
-  if (type === 'eip1559') {
+  if (type === 'eip1559' || type === 'eip7702' || type === 'eip4844') {
     if (t.gasPrice !== undefined) return undefined
+    // viem's 7702 and 4844 serializers need a recipient
+    if (type !== 'eip1559' && !to) return undefined
     const maxFee = t.maxFeePerGas
     const tip = t.maxPriorityFeePerGas
     // viem throws TipAboveFeeCapError: let it
@@ -229,7 +330,23 @@ function writeFields(tx: TransactionSerializable): Layout | undefined {
     ok = writeUint(chainId) && writeUint(t.nonce) && writeUint(t.gasPrice) && writeUint(t.gas)
   }
   ok = ok && writeHexPayload(to ? (to as string).slice(2) : '') && writeUint(t.value) && writeHexData(t.data) && writeAccessList(t.accessList as AccessList | undefined)
-  return ok ? { typeByte: type === 'eip1559' ? 0x02 : 0x01, chainId, fieldsEnd: pos } : undefined
+  if (!ok) return undefined
+  if (type === 'eip7702') {
+    return writeAuthorizationList(t.authorizationList) ? { typeByte: 0x04, chainId, fieldsEnd: pos } : undefined
+  }
+  if (type === 'eip4844') {
+    if (t.blobs !== undefined || t.kzg !== undefined) return undefined
+    if (!writeUint(t.maxFeePerBlobGas) || !writeHashList(t.blobVersionedHashes)) return undefined
+    const l: Layout = { typeByte: 0x03, chainId, fieldsEnd: pos }
+    if (t.sidecars !== undefined && t.sidecars !== false) {
+      if (!Array.isArray(t.sidecars) || t.sidecars.length === 0) return undefined
+      const tail = sidecarTail(t.sidecars as BlobSidecars<Hex>)
+      if (!tail) return undefined
+      l.sidecars = tail
+    }
+    return l
+  }
+  return { typeByte: type === 'eip1559' ? 0x02 : type === 'eip2930' ? 0x01 : 0x00, chainId, fieldsEnd: pos }
 }
 
 /** Finishes the payload written after the fields: list header and type byte; returns the start. */
@@ -264,8 +381,24 @@ function appendSignature(l: Layout, rs: Uint8Array, recid: number): number {
 }
 
 /**
+ * A blob tx's network form: type ‖ rlp([signed payload list, blobs, commitments, proofs]), from the
+ * signed payload (type byte and list) at `start`..`pos`.
+ */
+function networkForm(start: number, tail: Buffer): string {
+  const inner = scratch.subarray(start + 1, pos)
+  const len = inner.length + tail.length
+  const n = byteLength(len)
+  const head = Buffer.alloc(2 + n)
+  head[0] = 0x03
+  head[1] = 0xf7 + n
+  for (let i = 0; i < n; i++) head[1 + n - i] = Math.floor(len / 256 ** i) % 256
+  return `0x${Buffer.concat([head, inner, tail]).toString('hex')}`
+}
+
+/**
  * Serializes, hashes, signs (through `sign`) and serializes with the signature; also returns the
- * tx hash. Undefined when the tx is not one this encoder handles (use viem).
+ * tx hash (of the signed payload: for a blob tx, without its sidecars). Undefined when the tx is
+ * not one this encoder handles (use viem).
  */
 export function signTxFast(tx: TransactionSerializable, sign: SignDigest): SignedTx | undefined {
   const l = writeFields(tx)
@@ -273,13 +406,24 @@ export function signTxFast(tx: TransactionSerializable, sign: SignDigest): Signe
   const { signature, recid } = sign(keccak256Bytes(unsignedView(l)))
   const start = appendSignature(l, signature, recid)
   const signed = scratch.subarray(start, pos)
-  return { raw: `0x${scratch.toString('hex', start, pos)}`, hash: `0x${Buffer.from(keccak256Bytes(signed)).toString('hex')}` }
+  const hash: Hex = `0x${Buffer.from(keccak256Bytes(signed)).toString('hex')}`
+  return { raw: l.sidecars ? (networkForm(start, l.sidecars) as Hex) : `0x${scratch.toString('hex', start, pos)}`, hash }
+}
+
+/** EIP-7702: the digest an authority signs, keccak256(0x05 ‖ rlp([chain_id, address, nonce])); undefined when viem must judge. */
+export function authorizationDigest(chainId: number, address: string, nonce: number): Uint8Array | undefined {
+  if (!validAddress(address, true)) return undefined
+  pos = HEAD
+  if (!writeUint(chainId) || !writeHexPayload(address.slice(2)) || !writeUint(nonce)) return undefined
+  let start = listBefore(HEAD)
+  scratch[--start] = 0x05
+  return keccak256Bytes(scratch.subarray(start, pos))
 }
 
 /** The unsigned serialization (what viem's `serializeTransaction(tx)` gives), or undefined. For tests. */
 export function serializeUnsignedFast(tx: TransactionSerializable): Hex | undefined {
   const l = writeFields(tx)
-  if (!l) return undefined
+  if (!l || l.sidecars) return undefined
   return `0x${unsignedView(l).toString('hex')}`
 }
 
@@ -288,5 +432,5 @@ export function serializeSignedFast(tx: TransactionSerializable, rs: Uint8Array,
   const l = writeFields(tx)
   if (!l) return undefined
   const start = appendSignature(l, rs, recid)
-  return `0x${scratch.toString('hex', start, pos)}`
+  return l.sidecars ? (networkForm(start, l.sidecars) as Hex) : `0x${scratch.toString('hex', start, pos)}`
 }

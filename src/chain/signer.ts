@@ -1,8 +1,16 @@
 import { createRequire } from 'node:module'
-import { getAddress, serializeTransaction, type Address, type Hex, type TransactionSerializable } from 'viem'
+import { getAddress, serializeTransaction, type Address, type Hex, type SignedAuthorization, type TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { hashAuthorization } from 'viem/utils'
 import { bytesHex, hexBytes, keccak256Bytes, keccak256Hex } from './keccak.js'
-import { signTxFast, type SignDigest } from './serializeTx.js'
+import { authorizationDigest, signTxFast, type SignDigest } from './serializeTx.js'
+
+/** What an EIP-7702 authority signs: delegate to `address` on `chainId` (0: any chain) at `nonce`. */
+export interface AuthorizationRequest {
+  chainId: number
+  address: Address
+  nonce: number
+}
 
 /**
  * The signing seam: a worker only ever sees an address and a function that turns a tx
@@ -16,6 +24,8 @@ export interface Signer {
    * (no promise and no second hashing on the hot path). Same bytes as `signTransaction`.
    */
   signNow?(tx: TransactionSerializable): { raw: Hex; hash: Hex }
+  /** EIP-7702: this account's signed authorization to delegate its code. */
+  signAuthorization?(a: AuthorizationRequest): SignedAuthorization | Promise<SignedAuthorization>
 }
 
 export type SignerFactory = (privateKey: Hex) => Signer
@@ -26,6 +36,10 @@ export const viemSigner: SignerFactory = (privateKey) => {
   return {
     address: account.address,
     signTransaction: (tx) => account.signTransaction(tx),
+    signAuthorization: async (a) => {
+      const { r, s, yParity } = await account.signAuthorization({ chainId: a.chainId, address: a.address, nonce: a.nonce })
+      return { chainId: a.chainId, address: a.address, nonce: a.nonce, r, s, yParity: yParity ?? 0 }
+    },
   }
 }
 
@@ -71,6 +85,12 @@ export function nativeSignerFactory(lib: NativeSecp256k1): SignerFactory {
       const rs = Buffer.from(signature.buffer, signature.byteOffset, 64).toString('hex')
       return serializeTransaction(tx, { r: `0x${rs.slice(0, 64)}`, s: `0x${rs.slice(64)}`, v: recid ? 28n : 27n, yParity: recid })
     }
+    const signAuthorization = (a: AuthorizationRequest): SignedAuthorization => {
+      const digest = authorizationDigest(a.chainId, a.address, a.nonce) ?? hashAuthorization({ chainId: a.chainId, address: a.address, nonce: a.nonce, to: 'bytes' })
+      const { signature, recid } = lib.ecdsaSign(digest, key)
+      const rs = Buffer.from(signature.buffer, signature.byteOffset, 64).toString('hex')
+      return { chainId: a.chainId, address: a.address, nonce: a.nonce, r: `0x${rs.slice(0, 64)}`, s: `0x${rs.slice(64)}`, yParity: recid }
+    }
     return {
       address,
       signTransaction: async (tx) => signTxFast(tx, signDigest)?.raw ?? signSlow(tx),
@@ -78,8 +98,9 @@ export function nativeSignerFactory(lib: NativeSecp256k1): SignerFactory {
         const fast = signTxFast(tx, signDigest)
         if (fast) return fast
         const raw = signSlow(tx)
-        return { raw, hash: keccak256Hex(raw) }
+        return { raw, hash: txHash(raw) }
       },
+      signAuthorization,
     }
   }
 }
@@ -112,7 +133,31 @@ export function chooseSigner(opts: { prefer?: 'auto' | SignerBackend; load?: () 
   return { factory: nativeSignerFactory(lib), backend: 'native' }
 }
 
-/** The hash a node reports for signed tx bytes. */
+/**
+ * The hash a node reports for signed tx bytes: keccak256 of the bytes, except for a blob tx in its
+ * network form (0x03 ‖ rlp([signed payload, blobs, commitments, proofs])), whose hash is that of
+ * 0x03 ‖ the signed payload alone.
+ */
 export function txHash(signed: Hex): Hex {
-  return keccak256Hex(signed)
+  if (!signed.startsWith('0x03')) return keccak256Hex(signed)
+  const b = hexBytes(signed)
+  const outer = b[1]!
+  if (outer < 0xc0) return keccak256Hex(signed)
+  const at = outer <= 0xf7 ? 2 : 2 + (outer - 0xf7)
+  const first = b[at]!
+  if (first < 0xc0) return keccak256Hex(signed) // the payload itself: its first item is the chain id
+  let len: number
+  let head: number
+  if (first <= 0xf7) {
+    head = 1
+    len = first - 0xc0
+  } else {
+    const n = first - 0xf7
+    head = 1 + n
+    len = 0
+    for (let i = 0; i < n; i++) len = len * 256 + b[at + 1 + i]!
+  }
+  const inner = b.subarray(at - 1, at + head + len)
+  inner[0] = 0x03
+  return bytesHex(keccak256Bytes(inner))
 }

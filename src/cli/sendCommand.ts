@@ -8,6 +8,7 @@ import { send, type SendOptions } from '../send.js'
 import { parseCount, parseDuration, parsePrivateKey, parseRate, parseWei, readKeyFile } from './parseFlags.js'
 import { exitCodeFor, installSignals } from './signals.js'
 import { assertOption, assertions } from './assertOption.js'
+import { TX_TYPES, type TxType } from '../stream/spec.js'
 
 export interface SendFlags {
   rpcUrl?: string
@@ -32,6 +33,7 @@ export interface SendFlags {
   feeRefresh?: string
   priorityFee?: string
   gasPrice?: string
+  txType?: string
   dryRun?: boolean
   allowMainnet?: boolean
   readerQueue: string
@@ -71,6 +73,7 @@ export function sendCommand(): Command {
     .addOption(new Option('--fee-refresh <time>', 'fee snapshot refresh period (default: the block time, or 2s)'))
     .addOption(new Option('--priority-fee <amount>', 'pin the priority fee (tip), e.g. "1 gwei"'))
     .addOption(new Option('--gas-price <amount>', 'pin the fee: legacy gas price, or max fee per gas'))
+    .addOption(new Option('--tx-type <type>', 'tx type of specs that give no tx_type and imply none (default: eip1559, legacy on a chain without base fee)').choices([...TX_TYPES]))
     .addOption(new Option('--dry-run', 'build and sign without sending; tx_result carries raw_tx'))
     .addOption(new Option('--allow-mainnet', 'allow public mainnet chain ids'))
     .addOption(new Option('--reader-queue <n>', 'capacity of the queue between reader and router').default('256'))
@@ -158,6 +161,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnTy
     ...(flags.feeRefresh !== undefined ? { feeRefreshMs: Math.max(100, parseDuration(flags.feeRefresh, '--fee-refresh')) } : {}),
     ...(flags.priorityFee !== undefined ? { priorityFee: parseWei(flags.priorityFee, '--priority-fee') } : {}),
     ...(flags.gasPrice !== undefined ? { gasPrice: parseWei(flags.gasPrice, '--gas-price') } : {}),
+    ...(flags.txType !== undefined ? { txType: flags.txType as TxType } : {}),
     dryRun: flags.dryRun === true,
     allowMainnet: flags.allowMainnet === true,
     receipts: flags.receipts !== false,

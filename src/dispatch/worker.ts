@@ -1,4 +1,4 @@
-import type { Address, Hex } from 'viem'
+import type { Address, Hex, SignedAuthorization } from 'viem'
 import { describeError } from '../errors.js'
 import type { EventWriter } from '../events/eventWriter.js'
 import type { TxResultEvent } from '../events/types.js'
@@ -9,6 +9,7 @@ import type { FeeOracle } from '../chain/feeOracle.js'
 import { TRANSFER_GAS, type GasEstimator } from '../chain/gasEstimator.js'
 import { RpcError, TransportError, type Rpc } from '../chain/rpc.js'
 import { txHash, type Signer } from '../chain/signer.js'
+import { accessListGas, authorize, intrinsicTransferGas, TxTypeError, typeFields, waitForNonce } from './txTypeFields.js'
 import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
 import { BoundedQueue } from './boundedQueue.js'
 import type { Pacer } from './pacer.js'
@@ -69,6 +70,8 @@ interface InHand {
 export class Worker {
   readonly queue: BoundedQueue<IndexedSpec>
   private nonce: number | undefined
+  /** Set after an accepted self-authorized set-code tx: the nonce the node must reach before the next send. */
+  private settleNonce: number | undefined
   private panicTimes: number[] = []
   private retired = false
   private readonly maxPanics: number
@@ -118,7 +121,7 @@ export class Worker {
       await this.send(hand)
       this.result(hand)
     } catch (err) {
-      if (err instanceof SpecFailure) return this.result(hand, err.code, err.message)
+      if (err instanceof SpecFailure || err instanceof TxTypeError) return this.result(hand, err.code, err.message)
       // a read the worker needed (nonce, estimate, fee refresh) failed: not a bug
       if (err instanceof TransportError) return this.result(hand, 'RPC_UNAVAILABLE', err.message)
       if (err instanceof RpcError) return this.result(hand, 'RPC_ERROR', err.message)
@@ -133,22 +136,42 @@ export class Worker {
     const from = o.signer.address
     const to = spec.to === SENDER_PLACEHOLDER ? from : spec.to
     const data = typeof spec.calldata === 'function' ? spec.calldata(from) : spec.calldata
-    // no calldata: a plain transfer, 21000, without a call (or a promise) on the hot path
-    const gas = spec.gasLimit ?? (data === undefined || data === '0x' ? TRANSFER_GAS : await this.estimate(from, to, spec, data))
+    if (this.settleNonce !== undefined) {
+      // the last send was a self-authorized set-code tx: wait until it is mined (see waitForNonce)
+      const reached = await waitForNonce(o.rpc, from, this.settleNonce, o.cancel)
+      if (reached < this.settleNonce) this.nonce = undefined
+      this.settleNonce = undefined
+    }
+    // no calldata: a plain transfer, 21000 (plus its access list), without a call (or a promise) on the
+    // hot path; a set-code tx is estimated below, with its authorization (which needs the nonce)
+    const gas =
+      spec.gasLimit ??
+      (spec.txType === 'eip7702' ? undefined : data === undefined || data === '0x' ? intrinsicTransferGas(spec) : (await this.estimate(from, to, spec, data)) + accessListGas(spec))
     this.nonce ??= await this.pendingNonce()
     // the spec's part of the tx, built once (no spreads: this runs for every tx)
-    const fields: TxFields = { chainId: o.chainId, nonce: this.nonce, to, value: spec.value, gas }
+    const fields: TxFields = { chainId: o.chainId, nonce: this.nonce, to, value: spec.value, gas: gas ?? TRANSFER_GAS }
     if (data !== undefined) fields.data = data
     if (spec.accessList) fields.accessList = spec.accessList
     if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas
     if (spec.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = spec.maxPriorityFeePerGas
+    if (spec.txType !== undefined) {
+      fields.txType = spec.txType
+      if (spec.txType === 'eip4844' || spec.txType === 'eip7702') await typeFields(fields, spec, o.signer, o.fees.current)
+    }
+    if (gas === undefined) {
+      fields.gas = data === undefined || data === '0x' ? intrinsicTransferGas(fields) : (await this.estimate(from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
+    }
 
+    // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
+    const nonceStep = 1 + (fields.authorizationList?.length ?? 0)
     let feeRetries = 0
     let nonceRetries = 0
     let resends = 0
     let signed: Hex | undefined
     for (;;) {
       if (signed === undefined) {
+        // a set-code tx's authorization carries the sender's nonce after this tx's
+        if (fields.authorizationList && fields.nonce !== this.nonce) fields.authorizationList = [await authorize(o.signer, o.chainId, spec, this.nonce + 1)]
         fields.nonce = this.nonce
         const tx = buildTx(fields, o.fees.current)
         if (o.signer.signNow) {
@@ -162,7 +185,7 @@ export class Worker {
         hand.nonce = this.nonce
         if (o.dryRun) {
           hand.raw = signed
-          this.nonce++
+          this.advance(nonceStep)
           return
         }
       }
@@ -170,19 +193,19 @@ export class Worker {
       let outcome
       try {
         await o.rpc.request('eth_sendRawTransaction', [signed])
-        this.nonce++
+        this.advance(nonceStep)
         return
       } catch (err) {
         outcome = classifySendError(err)
       }
       switch (outcome.kind) {
         case 'accepted':
-          this.nonce++
+          this.advance(nonceStep)
           return
         case 'rejected':
           throw new SpecFailure(outcome.code, outcome.message)
         case 'fees':
-          if (pinsFee(spec) || o.fees.pinned || feeRetries >= MAX_FEE_RETRIES) throw new SpecFailure(outcome.code, outcome.message)
+          if (pinsFee(spec, outcome.code) || o.fees.pinned || feeRetries >= MAX_FEE_RETRIES) throw new SpecFailure(outcome.code, outcome.message)
           feeRetries++
           await o.fees.refreshNow()
           signed = undefined
@@ -190,7 +213,7 @@ export class Worker {
         case 'nonce': {
           // after a resend, "nonce too low" may well mean our own first copy landed
           if (resends > 0 && (await this.probe(hand.hash!)) === 'known') {
-            this.nonce++
+            this.advance(nonceStep)
             return
           }
           if (nonceRetries >= MAX_NONCE_RETRIES) {
@@ -205,7 +228,7 @@ export class Worker {
         case 'unknown': {
           const seen = await this.probe(hand.hash!)
           if (seen === 'known') {
-            this.nonce++
+            this.advance(nonceStep)
             return
           }
           if (seen === 'absent' && !outcome.resend) throw new SpecFailure(outcome.code, outcome.message)
@@ -222,7 +245,13 @@ export class Worker {
     }
   }
 
-  private async estimate(from: Address, to: Address, spec: IndexedSpec, data: Hex | undefined): Promise<bigint> {
+  /** An accepted send: the next nonce; after a set-code tx the next send first waits for it to be mined. */
+  private advance(step: number): void {
+    this.nonce! += step
+    if (step > 1 && !this.o.dryRun) this.settleNonce = this.nonce
+  }
+
+  private async estimate(from: Address, to: Address, spec: IndexedSpec, data: Hex | undefined, authorizationList?: SignedAuthorization[]): Promise<bigint> {
     try {
       return await this.o.gas.limitFor({
         from,
@@ -231,6 +260,7 @@ export class Worker {
         value: spec.value,
         ...(data !== undefined ? { data } : {}),
         ...(spec.selector !== undefined ? { selector: spec.selector } : {}),
+        ...(authorizationList !== undefined ? { authorizationList } : {}),
       })
     } catch (err) {
       if (err instanceof RpcError) throw new SpecFailure('GAS_ESTIMATION_FAILED', `eth_estimateGas: ${err.message}`)

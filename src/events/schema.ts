@@ -44,6 +44,8 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     status: oneOf('success', 'reverted'),
     gas_used: req('integer'),
     effective_gas_price: req('decimal'),
+    blob_gas_used: opt('integer'),
+    blob_gas_price: opt('decimal'),
     inclusion_ms: req('number'),
   },
   tx_timeout: {

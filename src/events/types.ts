@@ -88,6 +88,10 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   gas_used: number
   /** Wei, as a decimal string. */
   effective_gas_price: string
+  /** Blob txs (EIP-4844) only: blob gas used (131072 per blob). */
+  blob_gas_used?: number
+  /** Blob txs only: wei per blob gas paid, as a decimal string. */
+  blob_gas_price?: string
   /** ms from the send start (`tx_result.start_timestamp_ms`) to the tracker first seeing the block. */
   inclusion_ms: number
 }

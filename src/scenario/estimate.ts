@@ -41,6 +41,9 @@ export async function estimateSteps(steps: CompiledStep[], rpc: Rpc, senderOf: (
         const r = parseSpec(JSON.stringify(fields), 0, { poolName: '', poolAddresses: new Map() })
         if (!r.ok) break // validated before; nothing to estimate
         const spec = r.spec
+        // a set-code tx runs the code it delegates to, which a plain estimate made now cannot see:
+        // the worker estimates it with the tx's signed authorization
+        if (spec.authorizationAddress !== undefined) break
         const data = typeof spec.calldata === 'function' ? spec.calldata(sender) : spec.calldata
         if (!data || data === '0x') continue // a plain transfer: 21000, send knows
         const to = spec.to === SENDER_PLACEHOLDER ? sender : spec.to

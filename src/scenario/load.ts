@@ -95,11 +95,6 @@ function optStr(t: Table, key: string, where: string): string | undefined {
   return t[key] === undefined ? undefined : str(t[key], `${where}.${key}`)
 }
 
-/** contender fields that need transaction types floodgate does not send yet. */
-const NOT_YET: Readonly<Record<string, string>> = {
-  blob_data: 'blob transactions (EIP-4844)',
-  authorization_address: 'set-code transactions (EIP-7702)',
-}
 /** Scenario-only fields of a [[setup]] / [spam.tx] entry, beside the stream-spec fields. */
 const SCENARIO_CALL_FIELDS = ['fuzz', 'for_all_accounts']
 const CALL_FIELDS: readonly string[] = [...new Set([...KNOWN_FIELDS, ...SCENARIO_CALL_FIELDS])]
@@ -140,10 +135,6 @@ function parseCall(v: unknown, where: string): CallDef {
   if (!isTable(v)) throw new ScenarioError(`${where}: expected a table, got ${kindOf(v)}`)
   const fields: Record<string, unknown> = {}
   for (const [k, val] of Object.entries(v)) {
-    const notYet = NOT_YET[k]
-    if (notYet !== undefined && Object.hasOwn(NOT_YET, k)) {
-      throw new ScenarioError(`${where}: ${k} needs ${notYet}, which floodgate does not send yet`)
-    }
     if (!CALL_FIELDS.includes(k)) throw unknownKey(where, k, CALL_FIELDS)
     if (SCENARIO_CALL_FIELDS.includes(k) || k === 'from' || k === 'from_pool') continue
     fields[k] = val

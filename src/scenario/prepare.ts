@@ -69,6 +69,15 @@ function parseCallSpec(obj: Record<string, unknown>, where: string): Spec {
   return r.spec
 }
 
+/** A [[setup]] step's spec: setup sends plain txs (the chain's default type), so no blobs or set-code. */
+function setupSpec(obj: Record<string, unknown>, where: string): Spec {
+  const spec = parseCallSpec(obj, where)
+  if (spec.txType !== undefined) {
+    throw new ScenarioError(`${where}: [[setup]] steps are sent as the chain's default tx type; tx_type, blob_data and authorization_address are for [[spam]] entries`)
+  }
+  return spec
+}
+
 /** Constructor arguments ABI-encoded (without a selector), for `signature = "(uint256 supply)"`. */
 function encodeConstructorArgs(c: CreateDef, args: unknown[]): Hex {
   const sig = c.signature!.trim().replace(/^(constructor|function)\s*/, '')
@@ -97,7 +106,7 @@ export function validateScenario(s: Scenario): void {
       bytecodeHex(c, ctx)
       if (c.signature !== undefined) encodeConstructorArgs(c, c.args.map((a) => (typeof a === 'string' ? substitute(a, ctx, `${c.where}.args`) : a)))
     }
-    for (const st of s.setups) parseCallSpec(resolveCall(st, ctx), st.where)
+    for (const st of s.setups) setupSpec(resolveCall(st, ctx), st.where)
     const { sender: _sender, ...spamCtx } = ctx
     for (const step of compileSpam(s, spamCtx, { fromPool: false })) {
       const obj = { ...step.base }
@@ -210,7 +219,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
       await Promise.all(
         targets.map(async (sender) => {
           const ctx: TemplateContext = { ...baseContext(s, contracts), sender: sender.address }
-          const spec = parseCallSpec(resolveCall(st, ctx), st.where)
+          const spec = setupSpec(resolveCall(st, ctx), st.where)
           const to = spec.to === SENDER_PLACEHOLDER ? sender.address : spec.to
           const data = typeof spec.calldata === 'function' ? spec.calldata(sender.address) : spec.calldata
           await sendAndWait(o, nonces, sender, { to, value: spec.value, ...(data ? { data } : {}), ...(spec.gasLimit ? { gas: spec.gasLimit } : {}), ...(spec.accessList ? { accessList: spec.accessList } : {}), ...(spec.maxFeePerGas !== undefined ? { maxFeePerGas: spec.maxFeePerGas } : {}), ...(spec.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: spec.maxPriorityFeePerGas } : {}) }, st.where)

@@ -19,8 +19,11 @@ import {
   type ParseResult,
   type Spec,
   type SpecProblem,
+  type TxType,
   SENDER_PLACEHOLDER,
+  TX_TYPES,
 } from './spec.js'
+import { MAX_BLOB_DATA_BYTES, blobDataBytes } from '../chain/blobs.js'
 import { nearest } from './suggest.js'
 
 /**
@@ -44,16 +47,15 @@ const SPEC_FIELDS = [
   'max_priority_fee_per_gas',
   'id',
   'data',
+  'tx_type',
+  'blob_data',
+  'max_fee_per_blob_gas',
+  'authorization_address',
 ] as const
 /** contender fields that are accepted and reported back in `ignored`. */
 const IGNORED_FIELDS = ['fuzz', 'for_all_accounts'] as const
-/** contender fields floodgate cannot honour yet. */
-const UNSUPPORTED_FIELDS: Readonly<Record<string, string>> = {
-  blob_data: 'blob transactions',
-  authorization_address: 'set-code (EIP-7702) transactions',
-}
 /** Every field name a spec may contain, for "did you mean" suggestions. */
-export const KNOWN_FIELDS: readonly string[] = [...SPEC_FIELDS, ...IGNORED_FIELDS, ...Object.keys(UNSUPPORTED_FIELDS)]
+export const KNOWN_FIELDS: readonly string[] = [...SPEC_FIELDS, ...IGNORED_FIELDS]
 
 const SPEC_FIELD_SET: ReadonlySet<string> = new Set(SPEC_FIELDS)
 const IGNORED_FIELD_SET: ReadonlySet<string> = new Set(IGNORED_FIELDS)
@@ -622,10 +624,6 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
       ignored.push(key)
       continue
     }
-    const what = UNSUPPORTED_FIELDS[key]
-    if (what !== undefined && Object.hasOwn(UNSUPPORTED_FIELDS, key)) {
-      throw problem('UNSUPPORTED_FIELD', key, `${key}: not supported yet: ${what}`)
-    }
     const hint = nearest(key, KNOWN_FIELDS)
     throw problem('UNKNOWN_FIELD', cut(key, 80), `unknown field ${quoteInput(key)}${hint ? ` (did you mean "${hint}"?)` : ''}`)
   }
@@ -719,5 +717,68 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
     spec.selector = selector
   }
 
+  parseTxType(obj, spec, ctx)
   return { ok: true, spec, ignored }
+}
+
+const TX_TYPE_SET: ReadonlySet<string> = new Set(TX_TYPES)
+
+/**
+ * `tx_type`, `blob_data`, `max_fee_per_blob_gas`, `authorization_address`, and the type they
+ * make: the spec's own `tx_type`, else the one its fields imply (as contender infers), else the
+ * run's `--tx-type`. A type and the fields it needs must agree.
+ */
+function parseTxType(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext): void {
+  const given = field(obj, 'tx_type')
+  let own: TxType | undefined
+  if (given !== undefined) {
+    if (typeof given !== 'string') throw invalidType('tx_type', `one of ${TX_TYPES.join(', ')}`, given)
+    if (!TX_TYPE_SET.has(given)) {
+      const hint = nearest(given, TX_TYPES)
+      throw problem('INVALID_VALUE', 'tx_type', `tx_type: ${quoteInput(given)} is not one of ${TX_TYPES.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`)
+    }
+    own = given as TxType
+  }
+
+  const blobData = field(obj, 'blob_data')
+  if (blobData !== undefined) {
+    if (typeof blobData !== 'string') throw invalidType('blob_data', 'a string (hex, or UTF-8 text)', blobData)
+    const bytes = blobDataBytes(blobData)
+    if (bytes.length > MAX_BLOB_DATA_BYTES) {
+      throw problem('INVALID_VALUE', 'blob_data', `blob_data: ${bytes.length} bytes is more than ${MAX_BLOB_DATA_BYTES} (6 blobs)`)
+    }
+    spec.blobData = bytes
+  }
+  const blobFee = field(obj, 'max_fee_per_blob_gas')
+  if (blobFee !== undefined) spec.maxFeePerBlobGas = parseAmountField(blobFee, 'max_fee_per_blob_gas')
+  const auth = field(obj, 'authorization_address')
+  if (auth !== undefined) spec.authorizationAddress = requireAddress(auth, 'authorization_address')
+
+  if (spec.blobData !== undefined && spec.authorizationAddress !== undefined) {
+    throw problem('CONFLICTING_FIELDS', 'authorization_address', 'authorization_address: cannot be combined with blob_data; a tx is either a blob tx (EIP-4844) or a set-code tx (EIP-7702)')
+  }
+  const implied: TxType | undefined = spec.blobData !== undefined ? 'eip4844' : spec.authorizationAddress !== undefined ? 'eip7702' : undefined
+  if (own !== undefined && implied !== undefined && own !== implied) {
+    const by = implied === 'eip4844' ? 'blob_data' : 'authorization_address'
+    throw problem('CONFLICTING_FIELDS', 'tx_type', `tx_type: ${own} cannot carry ${by} (${by} makes an ${implied} tx)`)
+  }
+  const type = own ?? implied ?? ctx.txType
+  if (spec.maxFeePerBlobGas !== undefined && type !== 'eip4844') {
+    throw problem('CONFLICTING_FIELDS', 'max_fee_per_blob_gas', `max_fee_per_blob_gas: only a blob tx (eip4844) has one, this one is ${type ?? 'eip1559'}`)
+  }
+  if (type === undefined) return
+  const from = own !== undefined || implied !== undefined ? 'tx_type' : 'tx_type (--tx-type)'
+  if (type === 'eip4844' && spec.blobData === undefined) {
+    throw problem('MISSING_FIELD', 'blob_data', `blob_data: required by ${from} eip4844 (the data the blobs carry)`)
+  }
+  if (type === 'eip7702' && spec.authorizationAddress === undefined) {
+    throw problem('MISSING_FIELD', 'authorization_address', `authorization_address: required by ${from} eip7702 (the address the sender delegates to)`)
+  }
+  if (type === 'legacy' && spec.accessList !== undefined) {
+    throw problem('CONFLICTING_FIELDS', 'access_list', 'access_list: a legacy tx has no access list (use tx_type eip2930 or later)')
+  }
+  if ((type === 'legacy' || type === 'eip2930') && spec.maxPriorityFeePerGas !== undefined) {
+    throw problem('CONFLICTING_FIELDS', 'max_priority_fee_per_gas', `max_priority_fee_per_gas: a ${type} tx has one gas price (give max_fee_per_gas, which sets it)`)
+  }
+  spec.txType = type
 }

@@ -33,7 +33,23 @@ export interface Spec {
   accessList?: AccessList
   maxFeePerGas?: bigint
   maxPriorityFeePerGas?: bigint
+  /**
+   * The tx type: the spec's `tx_type`, else inferred (`eip4844` with blob data, `eip7702` with an
+   * authorization address), else the run's `--tx-type`; undefined means the chain's default
+   * (EIP-1559 where blocks have a base fee, else legacy, or EIP-2930 with an access list).
+   */
+  txType?: TxType
+  /** EIP-4844: the bytes `blob_data` stands for (hex decoded, or the UTF-8 text). */
+  blobData?: Uint8Array
+  /** EIP-4844: wei per blob gas, pinned by the spec. */
+  maxFeePerBlobGas?: bigint
+  /** EIP-7702: the address the sender delegates its code to (signed by the sender). */
+  authorizationAddress?: Address
 }
+
+/** The tx types floodgate sends (the spec's `tx_type`, `--tx-type`). */
+export const TX_TYPES = ['legacy', 'eip2930', 'eip1559', 'eip4844', 'eip7702'] as const
+export type TxType = (typeof TX_TYPES)[number]
 
 /** A spec routed to a worker: `idx` is the 0-based index among accepted specs. */
 export interface IndexedSpec extends Spec {
@@ -55,7 +71,6 @@ export type InvalidSpecCode =
   | 'INVALID_HEX'
   | 'INVALID_ACCESS_LIST'
   | 'CONFLICTING_FIELDS'
-  | 'UNSUPPORTED_FIELD'
   | 'UNKNOWN_SENDER'
   | 'UNKNOWN_POOL'
 
@@ -83,4 +98,6 @@ export interface ParseContext {
    * `from_pool` may then name any of them; `poolName` is the pool of specs that name none.
    */
   pools?: ReadonlyMap<string, ReadonlyMap<string, Address>>
+  /** The run's `--tx-type`: the type of specs that give none and imply none. */
+  txType?: TxType
 }

@@ -5,7 +5,8 @@ import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { assertAccounted, ofType, runCli, tempStateDir } from '../helpers/cli.js'
-import { CONTENDER_NOT_YET, CONTENDER_RUNNABLE, contenderScenarios } from '../helpers/compat.js'
+import { rpc } from '../helpers/anvil.js'
+import { CONTENDER_RUNNABLE, CONTENDER_TX_TYPES, contenderScenarios } from '../helpers/compat.js'
 
 /**
  * contender's own scenario files, unchanged, through `floodgate run` against a real anvil:
@@ -53,12 +54,27 @@ describe("contender's scenarios run unchanged (real anvil)", () => {
     expect(senders.size).toBe(Math.min(20, expected.size))
   })
 
-  test.for(Object.entries(CONTENDER_NOT_YET))('error: %s exits 2 with a clear message before anything is sent', async ([name, message], ctx) => {
+  test.for(Object.entries(CONTENDER_TX_TYPES))('behavior: %s: its spam is on chain as its tx type, with what makes it that type', async ([name, typeByte], ctx) => {
     const dir = contenderScenarios(ctx)
     if (!dir) return
-    const r = await runCli(['run', join(dir, `${name}.toml`), '--rpc-url', anvil.url, '--max-txs', '5'], { env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY } })
-    expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(message)
-    expect(r.stdout).toBe('')
+    const r = await runCli(
+      ['run', join(dir, `${name}.toml`), '--rpc-url', anvil.url, '--max-txs', '6', '--tps', '0', '--accounts-per-pool', '2', '--min-balance', '5eth', '--log-level', 'warn'],
+      { env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: `contender-types-${name}`, FLOODGATE_STATE_DIR: tempStateDir() }, timeoutMs: 120_000 },
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const s = assertAccounted(r.events, 6)
+    expect(s, JSON.stringify(s.errors)).toMatchObject({ sent: 6, included: 6, reverted: 0 })
+    for (const e of ofType(r.events, 'tx_result')) {
+      const tx = await rpc<{ type: string; blobVersionedHashes?: string[]; authorizationList?: { address: string }[] }>(anvil.url, 'eth_getTransactionByHash', [e.tx_hash])
+      expect(tx.type).toBe(typeByte)
+      if (name === 'blobs') expect(tx.blobVersionedHashes).toHaveLength(1)
+      else {
+        expect(tx.authorizationList).toHaveLength(1)
+        // the sender is delegated to the scenario's SmartWallet: its code is the EIP-7702 designator
+        const code = await rpc<string>(anvil.url, 'eth_getCode', [e.from, 'latest'])
+        expect(code).toBe(`0xef0100${tx.authorizationList![0]!.address.slice(2).toLowerCase()}`)
+      }
+    }
+    if (name === 'blobs') for (const e of ofType(r.events, 'tx_receipt')) expect(e).toMatchObject({ blob_gas_used: 131072 })
   })
 })

@@ -101,7 +101,7 @@ describe('floodgate send (real anvil)', () => {
       JSON.stringify({ to: SINK, signature: 'transfer(address,uint256)', args: ['0x0000000000000000000000000000000000000001'] }),
       JSON.stringify({ to: SINK, signature: 'not a signature((' }),
       JSON.stringify({ to: SINK, data: '0x12', signature: 'foo()' }),
-      JSON.stringify({ to: SINK, blob_data: '0x00' }),
+      JSON.stringify({ to: SINK, tx_type: 'eip4844' }),
       JSON.stringify({ to: SINK, from: '0x1111111111111111111111111111111111111111' }),
       JSON.stringify({ to: SINK, from_pool: 'someone-else' }),
       JSON.stringify({ to: SINK, data: `0x${'ab'.repeat(70_000)}` }),
@@ -137,7 +137,7 @@ describe('floodgate send (real anvil)', () => {
     expect(at(6)).toMatchObject({ error_code: 'INVALID_ARGS' })
     expect(at(7)).toMatchObject({ error_code: 'INVALID_SIGNATURE', field: 'signature' })
     expect(at(8)).toMatchObject({ error_code: 'CONFLICTING_FIELDS' })
-    expect(at(9)).toMatchObject({ error_code: 'UNSUPPORTED_FIELD', field: 'blob_data' })
+    expect(at(9)).toMatchObject({ error_code: 'MISSING_FIELD', field: 'blob_data' })
     expect(at(10)).toMatchObject({ error_code: 'UNKNOWN_SENDER', field: 'from' })
     expect(at(11)).toMatchObject({ error_code: 'UNKNOWN_POOL', field: 'from_pool' })
     expect(at(12)).toMatchObject({ error_code: 'LINE_TOO_LONG' })

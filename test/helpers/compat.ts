@@ -22,6 +22,7 @@ export function contenderScenarios(ctx: { skip: (note?: string) => void }): stri
   return undefined
 }
 
-/** The ten contender scenarios floodgate runs unchanged, and the two that need tx types it lacks. */
-export const CONTENDER_RUNNABLE = ['simple', 'simpler', 'reverts', 'simpleAccessList', 'slotContention', 'stress', 'mempool', 'uniV2', 'modexp', 'precompileStress'] as const
-export const CONTENDER_NOT_YET = { blobs: /blob_data needs blob transactions \(EIP-4844\)/, setCode: /authorization_address needs set-code transactions \(EIP-7702\)/ } as const
+/** The twelve contender scenarios floodgate runs unchanged. */
+export const CONTENDER_RUNNABLE = ['simple', 'simpler', 'reverts', 'simpleAccessList', 'slotContention', 'stress', 'mempool', 'uniV2', 'modexp', 'precompileStress', 'blobs', 'setCode'] as const
+/** The ones whose spam is of a newer tx type than EIP-1559, and that type's byte. */
+export const CONTENDER_TX_TYPES = { blobs: '0x3', setCode: '0x4' } as const

@@ -27,7 +27,10 @@ describe('classifySendError', () => {
     ['intrinsic gas too high -- tx.gas_limit > env.block.gas_limit', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
     ['intrinsic gas too low', 'rejected', 'INTRINSIC_GAS_TOO_LOW'],
     ['max fee per gas less than block base fee', 'fees', 'FEE_CAP_TOO_LOW'],
+    ['Block `blob_gas_price` is greater than tx-specified `max_fee_per_blob_gas`', 'fees', 'BLOB_FEE_TOO_LOW'],
     // geth's
+    ['max fee per blob gas less than block blob gas fee: address 0x…, blobGasFeeCap: 1, blobBaseFee: 2', 'fees', 'BLOB_FEE_TOO_LOW'],
+    ['address already reserved', 'rejected', 'SENDER_RESERVED'],
     ['exceeds block gas limit', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
     ['gas limit reached', 'rejected', 'GAS_LIMIT_TOO_HIGH'],
   ])('behavior: "%s" → %s', (message, kind, code) => {

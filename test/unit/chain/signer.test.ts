@@ -43,7 +43,44 @@ const legacy = fc
   .record(common)
   .chain((c) => big.map((gasPrice) => ({ ...c, gasPrice })))
   .map(({ data: d, ...c }): TransactionSerializable => ({ ...c, type: 'legacy', ...(d !== undefined ? { data: d } : {}) }))
-const anyTx = fc.oneof(eip1559, eip2930, legacy)
+/** r / s of a signature as viem types them: 32 bytes, possibly with leading zeros (trimmed on the wire). */
+const scalar = fc.tuple(hex(32), fc.integer({ min: 0, max: 3 })).map(([h, zeros]) => `0x${'00'.repeat(zeros)}${h.slice(2 + 2 * zeros)}` as Hex)
+const authorizationList = fc.array(
+  fc.record({
+    chainId: fc.oneof(fc.constant(0), fc.constant(31337), fc.integer({ min: 0, max: 2 ** 40 })),
+    address,
+    nonce: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 ** 40 })),
+    yParity: fc.integer({ min: 0, max: 1 }),
+    r: scalar,
+    s: scalar,
+  }),
+  { maxLength: 3 },
+)
+const eip7702 = fc
+  .record({ ...common, maxFeePerGas: big, tip: big, accessList, authorizationList })
+  .map(({ tip, maxFeePerGas, accessList: al, data: d, ...c }): TransactionSerializable => ({
+    ...c,
+    type: 'eip7702',
+    maxFeePerGas,
+    maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip,
+    ...(d !== undefined ? { data: d } : {}),
+    ...(al ? { accessList: al } : {}),
+  }))
+/** Blob txs with (small, fake) sidecars: serialization does not look inside blobs. */
+const sidecar = fc.record({ blob: fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => `0x${Buffer.from(b).toString('hex')}` as Hex), commitment: hex(48), proof: hex(48) })
+const eip4844 = fc
+  .record({ ...common, maxFeePerGas: big, tip: big, maxFeePerBlobGas: big, accessList, sidecars: fc.array(sidecar, { minLength: 1, maxLength: 3 }) })
+  .map(({ tip, maxFeePerGas, accessList: al, data: d, sidecars, ...c }): TransactionSerializable => ({
+    ...c,
+    type: 'eip4844',
+    maxFeePerGas,
+    maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip,
+    blobVersionedHashes: sidecars.map((sc) => `0x01${keccak256(sc.commitment).slice(4)}` as Hex),
+    sidecars,
+    ...(d !== undefined ? { data: d } : {}),
+    ...(al ? { accessList: al } : {}),
+  }))
+const anyTx = fc.oneof(eip1559, eip2930, legacy, eip7702)
 
 describe('native signer (libsecp256k1) against viem', () => {
   test('behavior: the same tx gives the same signed bytes as viem (RFC 6979 is deterministic), on random txs of every type floodgate builds', async () => {
@@ -75,7 +112,7 @@ describe('native signer (libsecp256k1) against viem', () => {
       { numRuns: 500 },
     )
     const base = { chainId: 1, nonce: 0, to: SINK as Hex, value: 0n, gas: 21000n }
-    // viem's own errors stay viem's: tip above cap, bad checksum, no explicit type, 4844/7702
+    // viem's own errors stay viem's: tip above cap, bad checksum, no explicit type, blob txs that ask for KZG
     expect(serializeUnsignedFast({ ...base, type: 'eip1559', maxFeePerGas: 1n, maxPriorityFeePerGas: 2n })).toBeUndefined()
     expect(serializeUnsignedFast({ ...base, to: '0x000000000000000000000000000000000000DEAD', type: 'eip1559', maxFeePerGas: 1n, maxPriorityFeePerGas: 1n })).toBeUndefined()
     expect(serializeUnsignedFast({ ...base, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n })).toBeUndefined()
@@ -84,6 +121,43 @@ describe('native signer (libsecp256k1) against viem', () => {
     // long payloads: list and string headers over 55 bytes, and a scratch buffer that must grow
     const big: TransactionSerializable = { ...base, type: 'eip1559', maxFeePerGas: 5n, maxPriorityFeePerGas: 1n, data: `0x${'ab'.repeat(70_000)}` }
     expect(serializeUnsignedFast(big)).toBe(serializeTransaction(big))
+  })
+
+  test('behavior: blob txs: the network form (with sidecars) is viem\'s bytes, the hash is that of the payload without them', async () => {
+    const viem = viemSigner(KEY)
+    const mine = native(KEY)
+    const rsArb = fc.tuple(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.integer({ min: 0, max: 1 }))
+    fc.assert(
+      fc.property(eip4844, rsArb, (tx, [rs, recid]) => {
+        const bare = { ...tx, sidecars: false } as TransactionSerializable
+        expect(serializeUnsignedFast(bare)).toBe(serializeTransaction(bare))
+        const sig = { r: `0x${Buffer.from(rs.subarray(0, 32)).toString('hex')}` as Hex, s: `0x${Buffer.from(rs.subarray(32)).toString('hex')}` as Hex, yParity: recid }
+        const network = serializeSignedFast(tx, rs, recid)
+        expect(network).toBe(serializeTransaction(tx, sig))
+        expect(txHash(network!)).toBe(keccak256(serializeTransaction(bare, sig)))
+      }),
+      { numRuns: 200 },
+    )
+    await fc.assert(
+      fc.asyncProperty(eip4844, async (tx) => {
+        const a = await viem.signTransaction(tx)
+        expect(await mine.signTransaction(tx)).toBe(a)
+        expect(mine.signNow!(tx)).toEqual({ raw: a, hash: txHash(a) })
+      }),
+      { numRuns: 50 },
+    )
+  })
+
+  test('behavior: an authorization signed natively is the one viem signs (EIP-7702 digest, RFC 6979)', async () => {
+    const viem = viemSigner(KEY)
+    const mine = native(KEY)
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 40 }), address, fc.integer({ min: 0, max: 2 ** 40 }), async (chainId, to, nonce) => {
+        const a = { chainId, address: getAddress(to), nonce }
+        expect(await mine.signAuthorization!(a)).toEqual(await viem.signAuthorization!(a))
+      }),
+      { numRuns: 100 },
+    )
   })
 
   test('behavior: txs the fast encoder leaves to viem are still signed like viem signs them, and viem errors still throw', async () => {

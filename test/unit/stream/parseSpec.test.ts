@@ -682,19 +682,59 @@ describe('fields: ignored and unsupported', () => {
   test('a spec without them reports nothing', () => {
     expect(ok({ to: DEAD }).ignored).toEqual([])
   })
-  test('error: blob_data', () => {
-    expect(bad({ to: '{_sender}', blob_data: 'f00d' })).toEqual({
-      code: 'UNSUPPORTED_FIELD',
-      field: 'blob_data',
-      error: 'blob_data: not supported yet: blob transactions',
-    })
+})
+
+describe('field: tx_type, blob_data, authorization_address', () => {
+  test('behavior: no type, no type fields: the chain decides (undefined)', () => {
+    expect(ok({ to: DEAD }).spec.txType).toBeUndefined()
   })
-  test('error: authorization_address', () => {
-    expect(bad({ to: '{_sender}', authorization_address: OTHER })).toEqual({
-      code: 'UNSUPPORTED_FIELD',
-      field: 'authorization_address',
-      error: 'authorization_address: not supported yet: set-code (EIP-7702) transactions',
+  test.for(['legacy', 'eip2930', 'eip1559'] as const)('args: tx_type %s', (t) => {
+    expect(ok({ to: DEAD, tx_type: t }).spec.txType).toBe(t)
+  })
+  test('behavior: blob_data implies eip4844; hex (with or without 0x) is decoded, anything else is UTF-8 text', () => {
+    const { spec } = ok({ to: DEAD, blob_data: 'f00d' })
+    expect(spec.txType).toBe('eip4844')
+    expect([...spec.blobData!]).toEqual([0xf0, 0x0d])
+    expect(Buffer.from(ok({ to: DEAD, blob_data: '0xF00D' }).spec.blobData!).toString('hex')).toBe('f00d')
+    expect(Buffer.from(ok({ to: DEAD, blob_data: 'hello blobs' }).spec.blobData!).toString()).toBe('hello blobs')
+    expect(Buffer.from(ok({ to: DEAD, blob_data: 'abc' }).spec.blobData!).toString()).toBe('abc')
+  })
+  test('behavior: authorization_address implies eip7702, checksummed', () => {
+    expect(ok({ to: '{_sender}', authorization_address: DEAD.toLowerCase() }).spec).toMatchObject({ txType: 'eip7702', authorizationAddress: DEAD_CHECKSUMMED })
+  })
+  test('behavior: max_fee_per_blob_gas pins the blob fee', () => {
+    expect(ok({ to: DEAD, blob_data: '00', max_fee_per_blob_gas: '3 gwei' }).spec.maxFeePerBlobGas).toBe(3_000_000_000n)
+  })
+  test('behavior: the run-wide type (--tx-type) applies to specs that give and imply none', () => {
+    const withType = (obj: Record<string, unknown>, txType: Spec['txType']) => parseSpec(line(obj), 1, { ...ctx, txType })
+    expect(withType({ to: DEAD }, 'legacy')).toMatchObject({ ok: true, spec: { txType: 'legacy' } })
+    expect(withType({ to: DEAD, tx_type: 'eip2930' }, 'legacy')).toMatchObject({ ok: true, spec: { txType: 'eip2930' } })
+    expect(withType({ to: DEAD, blob_data: 'x' }, 'legacy')).toMatchObject({ ok: true, spec: { txType: 'eip4844' } })
+    expect(withType({ to: DEAD }, 'eip7702')).toMatchObject({ ok: false, problem: { code: 'MISSING_FIELD', field: 'authorization_address' } })
+  })
+  test('error: an unknown type, with a suggestion', () => {
+    expect(bad({ to: DEAD, tx_type: 'eip1599' })).toEqual({
+      code: 'INVALID_VALUE',
+      field: 'tx_type',
+      error: 'tx_type: "eip1599" is not one of legacy, eip2930, eip1559, eip4844, eip7702 (did you mean "eip1559"?)',
     })
+    expect(bad({ to: DEAD, tx_type: 2 })).toMatchObject({ code: 'INVALID_TYPE', field: 'tx_type' })
+  })
+  test('error: a type without the field it needs', () => {
+    expect(bad({ to: DEAD, tx_type: 'eip4844' })).toMatchObject({ code: 'MISSING_FIELD', field: 'blob_data' })
+    expect(bad({ to: DEAD, tx_type: 'eip7702' })).toMatchObject({ code: 'MISSING_FIELD', field: 'authorization_address' })
+  })
+  test('error: fields of another type', () => {
+    expect(bad({ to: DEAD, tx_type: 'eip1559', blob_data: 'f00d' })).toMatchObject({ code: 'CONFLICTING_FIELDS', field: 'tx_type' })
+    expect(bad({ to: DEAD, blob_data: 'f00d', authorization_address: DEAD })).toMatchObject({ code: 'CONFLICTING_FIELDS', field: 'authorization_address' })
+    expect(bad({ to: DEAD, tx_type: 'legacy', access_list: [] })).toMatchObject({ code: 'CONFLICTING_FIELDS', field: 'access_list' })
+    expect(bad({ to: DEAD, tx_type: 'eip2930', max_priority_fee_per_gas: '1 gwei' })).toMatchObject({ code: 'CONFLICTING_FIELDS', field: 'max_priority_fee_per_gas' })
+    expect(bad({ to: DEAD, max_fee_per_blob_gas: '1 gwei' })).toMatchObject({ code: 'CONFLICTING_FIELDS', field: 'max_fee_per_blob_gas' })
+  })
+  test('error: bad values', () => {
+    expect(bad({ to: DEAD, blob_data: 12 })).toMatchObject({ code: 'INVALID_TYPE', field: 'blob_data' })
+    expect(bad({ to: DEAD, authorization_address: '{SmartWallet}' })).toMatchObject({ code: 'INVALID_ADDRESS', field: 'authorization_address' })
+    expect(bad({ to: DEAD, blob_data: 'ab'.repeat(800_000) })).toMatchObject({ code: 'INVALID_VALUE', field: 'blob_data' })
   })
 })
 
@@ -724,7 +764,7 @@ describe('fields: unknown', () => {
     expect([...KNOWN_FIELDS].sort()).toEqual(
       [
         'access_list', 'args', 'authorization_address', 'blob_data', 'data', 'for_all_accounts', 'from', 'from_pool', 'fuzz',
-        'gas_limit', 'id', 'kind', 'max_fee_per_gas', 'max_priority_fee_per_gas', 'signature', 'to', 'value',
+        'gas_limit', 'id', 'kind', 'max_fee_per_blob_gas', 'max_fee_per_gas', 'max_priority_fee_per_gas', 'signature', 'to', 'tx_type', 'value',
       ].sort(),
     )
   })
@@ -798,7 +838,6 @@ const EXAMPLES: Record<ParserCode, { input: Record<string, unknown> | string; fi
   INVALID_HEX: { input: { to: DEAD, data: '0xabc' }, field: 'data' },
   INVALID_ACCESS_LIST: { input: { to: DEAD, access_list: [{ address: DEAD, storageKeys: ['0x1'] }] }, field: 'access_list[0].storageKeys[0]' },
   CONFLICTING_FIELDS: { input: { to: DEAD, data: '0x', signature: 'hey()' }, field: 'data' },
-  UNSUPPORTED_FIELD: { input: { to: DEAD, blob_data: '0x' }, field: 'blob_data' },
   UNKNOWN_SENDER: { input: { to: DEAD, from: OTHER }, field: 'from' },
   UNKNOWN_POOL: { input: { to: DEAD, from_pool: 'spammers' }, field: 'from_pool' },
 }

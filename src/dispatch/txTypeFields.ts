@@ -1,0 +1,93 @@
+import type { Address, SignedAuthorization } from 'viem'
+import { BlobCache } from '../chain/blobs.js'
+import type { TxFields } from '../chain/buildTx.js'
+import type { FeeSnapshot } from '../chain/feeOracle.js'
+import { TRANSFER_GAS } from '../chain/gasEstimator.js'
+import type { Rpc } from '../chain/rpc.js'
+import type { Signer } from '../chain/signer.js'
+import { sleep } from './sleep.js'
+import type { Spec } from '../stream/spec.js'
+
+/** EIP-7702: intrinsic gas per authorization (PER_EMPTY_ACCOUNT_COST; part is refunded when the account exists). */
+export const AUTHORIZATION_GAS = 25_000n
+
+/** A spec of a blob or set-code type that cannot be built: it fails with `code`, the worker goes on. */
+export class TxTypeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Blobs (commitments, proofs) of every run in this process: one KZG context, one cache. */
+const blobs = new BlobCache()
+
+/**
+ * The fields only blob and set-code txs have, added to `fields` once per spec: the blob sidecars
+ * (computed once per distinct `blob_data`, shared) and the sender's authorization for its own
+ * next nonce after this tx (`fields.nonce + 1`: the tx's own nonce is spent before the
+ * authorization list is processed).
+ */
+export async function typeFields(fields: TxFields, spec: Spec, signer: Signer, fees: FeeSnapshot): Promise<void> {
+  if (spec.txType === 'eip4844') {
+    if (spec.maxFeePerBlobGas === undefined && (fees.type !== 'eip1559' || fees.maxFeePerBlobGas === undefined)) {
+      throw new TxTypeError('TX_TYPE_UNSUPPORTED', 'blob txs need blob fees, and the node reports none (eth_blobBaseFee): the chain is before cancun, or give max_fee_per_blob_gas')
+    }
+    if (spec.maxFeePerBlobGas !== undefined) fields.maxFeePerBlobGas = spec.maxFeePerBlobGas
+    try {
+      fields.blobs = await blobs.bundleFor(spec.blobData!)
+    } catch (err) {
+      throw new TxTypeError('KZG_UNAVAILABLE', (err as Error)?.message ?? String(err))
+    }
+  } else if (spec.txType === 'eip7702') {
+    fields.authorizationList = [await authorize(signer, fields.chainId, spec, fields.nonce + 1)]
+  }
+}
+
+/** The sender's signed authorization to delegate to the spec's `authorization_address` at `nonce`. */
+export async function authorize(signer: Signer, chainId: number, spec: Spec, nonce: number): Promise<SignedAuthorization> {
+  if (!signer.signAuthorization) throw new TxTypeError('TX_TYPE_UNSUPPORTED', 'this signer cannot sign EIP-7702 authorizations')
+  return signer.signAuthorization({ chainId, address: spec.authorizationAddress!, nonce })
+}
+
+/** EIP-2930: intrinsic gas per access-list address and per storage key. */
+export const ACCESS_LIST_ADDRESS_GAS = 2_400n
+export const ACCESS_LIST_KEY_GAS = 1_900n
+
+/** Intrinsic gas of an access list (not part of an `eth_estimateGas` made without it). */
+export function accessListGas(fields: Pick<TxFields, 'accessList'>): bigint {
+  if (!fields.accessList?.length) return 0n
+  let gas = 0n
+  for (const e of fields.accessList) gas += ACCESS_LIST_ADDRESS_GAS + ACCESS_LIST_KEY_GAS * BigInt(e.storageKeys.length)
+  return gas
+}
+
+/** Gas of a tx without calldata: 21000, plus its access list, plus 25000 per authorization. */
+export function intrinsicTransferGas(fields: Pick<TxFields, 'accessList' | 'authorizationList'>): bigint {
+  const auths = fields.authorizationList?.length ?? 0
+  if (auths === 0 && !fields.accessList?.length) return TRANSFER_GAS
+  return TRANSFER_GAS + accessListGas(fields) + AUTHORIZATION_GAS * BigInt(auths)
+}
+
+/** How long a sender waits for its self-authorized set-code tx to be mined before it resyncs instead. */
+export const SET_CODE_SETTLE_MS = 120_000
+const SETTLE_POLL_MS = 200
+
+/**
+ * After a set-code tx whose sender authorized itself (tx nonce N, authorization N + 1), the sender's
+ * next nonce is N + 2, but only once that tx is mined: until then a tx at N + 2 follows a gap in
+ * the pool, and nodes differ on bridging it (anvil 1.7.1 keeps it queued for ever, even after the
+ * set-code tx is mined). So the sender's next send waits until the node's `latest` count reaches
+ * `nonce`. Resolves with the node's count (`nonce`, or less after the timeout or a cancel: the
+ * caller then resyncs from the node's pending count).
+ */
+export async function waitForNonce(rpc: Rpc, address: Address, nonce: number, cancel: AbortSignal, timeoutMs = SET_CODE_SETTLE_MS): Promise<number> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const n = Number(BigInt(await rpc.request<string>('eth_getTransactionCount', [address, 'latest'])))
+    if (n >= nonce || cancel.aborted || performance.now() >= deadline) return n
+    await sleep(SETTLE_POLL_MS)
+  }
+}
