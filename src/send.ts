@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import type { Address, Hex } from 'viem'
 import { connect, warnIfAutomine } from './chain/chainGuard.js'
 import { FeeOracle } from './chain/feeOracle.js'
+import { NodeHealth } from './chain/nodeHealth.js'
 import { pollMsFor, ReceiptTracker } from './chain/receiptTracker.js'
 import { fundPool } from './chain/fundPool.js'
 import { GasEstimator } from './chain/gasEstimator.js'
@@ -75,6 +76,11 @@ export interface SendOptions {
   receipts?: boolean
   /** A sent tx without a receipt this long after its tx_result gets tx_timeout (default 60 s). */
   receiptTimeoutMs?: number
+  /**
+   * How often each worker checks that the node still has its sent txs (pending nonce), to
+   * rebroadcast or fill a gap (default: twice the block time, 1-10 s; 2 s when unknown). 0: off.
+   */
+  gapCheckMs?: number
   /** Emit a `progress` event this often. */
   reportIntervalMs?: number
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
@@ -92,7 +98,7 @@ const DEFAULT_MIN_BALANCE = 10n ** 16n
 const DEVNET_MIN_BALANCE = 1000n * 10n ** 18n
 export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000
 
-export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed'
+export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable'
 
 export interface SendResult {
   summary: Omit<SummaryEvent, 'version'>
@@ -236,6 +242,12 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stopWith('duration'), o.durationMs) : undefined
   const pacer = createPacer(o.tps)
   const gas = new GasEstimator(c.rpc)
+  // an outage longer than --rpc-timeout ends the run: every spec not sent yet fails at once
+  const health = new NodeHealth(o.rpcTimeoutMs, (outageMs) => {
+    o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), rpc_timeout_ms: o.rpcTimeoutMs }, 'the node stayed unreachable longer than --rpc-timeout: failing the remaining specs with RPC_UNAVAILABLE')
+  })
+  const receiptTimeoutMs = o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS
+  const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   const workers = c.signers.map(
     (signer, index) =>
       new Worker({
@@ -252,6 +264,9 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
         dryRun: o.dryRun,
         cancel: cancel.signal,
         queueCapacity: o.workerCapacity,
+        health,
+        gapCheckMs,
+        settleMs: receiptTimeoutMs,
       }),
   )
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
@@ -283,7 +298,7 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   await Promise.all(running)
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
-    if (!cancel.signal.aborted && tracker.pendingCount > 0) {
+    if (!cancel.signal.aborted && !health.dead && tracker.pendingCount > 0) {
       o.log.info({ pending: tracker.pendingCount }, 'all sent; waiting for receipts')
       await tracker.settle(cancel.signal)
     }
@@ -293,7 +308,7 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   o.signal?.removeEventListener('abort', onSignal)
   progress.stop()
 
-  const end: EndReason = reason ?? intakeEnd
+  const end: EndReason = reason ?? (health.dead ? 'rpc_unavailable' : intakeEnd)
   const summary = stats.summary(end)
   if (o.onSummary) Object.assign(summary, o.onSummary(summary))
   if (events.closed) o.log.info({ summary }, 'summary')
