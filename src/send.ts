@@ -243,10 +243,11 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const pacer = createPacer(o.tps)
   const gas = new GasEstimator(c.rpc)
   // an outage longer than --rpc-timeout ends the run: every spec not sent yet fails at once
+  const nodeDead = new AbortController()
   const health = new NodeHealth(o.rpcTimeoutMs, (outageMs) => {
+    nodeDead.abort()
     o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), rpc_timeout_ms: o.rpcTimeoutMs }, 'the node stayed unreachable longer than --rpc-timeout: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  const receiptTimeoutMs = o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   const workers = c.signers.map(
     (signer, index) =>
@@ -266,7 +267,6 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
         queueCapacity: o.workerCapacity,
         health,
         gapCheckMs,
-        settleMs: receiptTimeoutMs,
       }),
   )
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
@@ -300,7 +300,15 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
     if (!cancel.signal.aborted && !health.dead && tracker.pendingCount > 0) {
       o.log.info({ pending: tracker.pendingCount }, 'all sent; waiting for receipts')
-      await tracker.settle(cancel.signal)
+      // meanwhile each worker keeps checking that the node still has its txs (mending gaps)
+      const waited = new AbortController()
+      const stop = AbortSignal.any([cancel.signal, nodeDead.signal])
+      const until = AbortSignal.any([stop, waited.signal])
+      setMaxListeners(workers.length + 16, until) // each settling worker sleeps on it
+      const mending = workers.map((w) => w.settle(until))
+      await tracker.settle(stop)
+      waited.abort()
+      await Promise.all(mending)
     }
     await tracker.stop()
   }

@@ -40,6 +40,7 @@ export interface SendFlags {
   assert?: string[]
   receipts: boolean
   receiptTimeout: string
+  gapCheck?: string
   reportInterval?: string
   metricsPort?: string
 }
@@ -75,6 +76,7 @@ export function sendCommand(): Command {
     .addOption(new Option('--reader-queue <n>', 'capacity of the queue between reader and router').default('256'))
     .addOption(new Option('--worker-queue <n>', 'capacity of each worker\'s queue').default('64'))
     .addOption(new Option('--receipt-timeout <time>', 'a sent tx without a receipt this long after it was accepted gets tx_timeout').default('60s'))
+    .addOption(new Option('--gap-check <time>', "how often each signer's pending nonce is checked for txs the node lost (rebroadcast, else nonce_gap_filled); 0: off (default: 2 block times, 1-10 s)"))
     .addOption(new Option('--no-receipts', 'do not follow blocks: no tx_receipt / tx_timeout, no inclusion figures'))
     .addOption(new Option('--report-interval <time>', 'emit a progress event this often (e.g. 5s)'))
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0: a free port, logged)'))
@@ -160,6 +162,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnTy
     allowMainnet: flags.allowMainnet === true,
     receipts: flags.receipts !== false,
     receiptTimeoutMs: positive(parseDuration(flags.receiptTimeout, '--receipt-timeout'), '--receipt-timeout'),
+    ...(flags.gapCheck !== undefined ? { gapCheckMs: parseDuration(flags.gapCheck, '--gap-check') } : {}),
     ...(flags.reportInterval !== undefined ? { reportIntervalMs: Math.max(100, parseDuration(flags.reportInterval, '--report-interval')) } : {}),
     ...(flags.metricsPort !== undefined ? { metricsPort: parseCount(flags.metricsPort, '--metrics-port', 0, 65_535) } : {}),
     readerCapacity: parseCount(flags.readerQueue, '--reader-queue', 1),

@@ -42,8 +42,6 @@ export interface WorkerOptions {
    * a tx of ours the node lost (dropped from the pool, a restart). 0: never (and no settle).
    */
   gapCheckMs: number
-  /** After its last spec, the worker waits at most this long for its txs to be mined, mending gaps. */
-  settleMs: number
 }
 
 /** A sent tx the node accepted and that was not yet seen mined: the bytes to rebroadcast. */
@@ -137,7 +135,6 @@ export class Worker {
       }
       if (this.o.events.needsDrain) await this.o.events.drained()
     }
-    await this.settle()
   }
 
   private deadMessage(): string {
@@ -464,14 +461,16 @@ export class Worker {
     o.events.emit(event)
   }
 
-  /** After the last spec: wait until our txs are mined, mending gaps, within settleMs. */
-  private async settle(): Promise<void> {
+  /**
+   * After its last spec, while the run waits for receipts: keep checking that the node still
+   * has our txs, mending gaps, until they are all mined or `stop` aborts (the wait ended).
+   */
+  async settle(stop: AbortSignal): Promise<void> {
     const o = this.o
     if (o.gapCheckMs <= 0 || o.dryRun || this.retired) return
-    const deadline = performance.now() + o.settleMs
-    while (this.unmined.size > 0 && !o.cancel.aborted && !o.health.dead && performance.now() < deadline) {
-      await sleep(Math.max(0, this.nextGapCheck - performance.now()), o.cancel)
-      if (o.cancel.aborted) return
+    while (this.unmined.size > 0 && !stop.aborted && !o.health.dead) {
+      await sleep(Math.max(0, this.nextGapCheck - performance.now()), stop)
+      if (stop.aborted) return
       try {
         if (await this.checkGaps()) return
       } catch (err) {

@@ -311,7 +311,8 @@ describe('timeouts (real anvil that mines only on request, 2 transfers per block
     await fundedPool(seed, 1)
     const rpc = createHttpRpc(manual.url)
     const t = Date.now()
-    const run = await runCli(cli(['--receipt-timeout', '4s']), {
+    // --gap-check 0: the worker must not rebroadcast the dropped tx (test/e2e/nodeFaults.test.ts covers that)
+    const run = await runCli(cli(['--receipt-timeout', '4s', '--gap-check', '0']), {
       env: { FLOODGATE_SEED: seed },
       stdin: jsonl(Array.from({ length: 5 }, (_, i) => ({ to: SINK, value: '1 wei', gas_limit: 21_000, id: `s${i}` }))),
       onSpawn: afterResults(5, async (hashes) => {

@@ -38,9 +38,10 @@ async function receiptsOf(url: string, hashes: string[]): Promise<(Record<string
  * nonce it was reported with); every signer's on-chain nonce equals its accepted count (no
  * gap, no duplicate, nothing of ours that we did not report). `replaced`: hashes a
  * `nonce_gap_filled` took the nonce of (they are the only accepted txs allowed off chain,
- * and their fillers count in their place).
+ * and their fillers count in their place). `external`: txs another process got mined from a
+ * pool key, by signer.
  */
-export async function assertNothingLost(url: string, events: Event[], lines: number): Promise<Outcome> {
+export async function assertNothingLost(url: string, events: Event[], lines: number, external: Map<string, number> = new Map()): Promise<Outcome> {
   const summary = assertAccounted(events, lines)
   const results = ofType(events, 'tx_result')
   const accepted = results.filter((r) => !r.error_code)
@@ -54,6 +55,7 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
   const perSigner = new Map<string, number>()
   for (const r of onChain) perSigner.set(r.from, (perSigner.get(r.from) ?? 0) + 1)
   for (const f of fills) perSigner.set(f.signer, (perSigner.get(f.signer) ?? 0) + 1)
+  for (const [signer, n] of external) perSigner.set(signer, (perSigner.get(signer) ?? 0) + n)
   const signers = [...new Set(results.map((r) => r.from))]
   const mined = await settledNonces(url, signers)
   const gaps = signers.filter((s) => mined.get(s) !== (perSigner.get(s) ?? 0))
