@@ -162,7 +162,13 @@ export async function send(o: SendOptions): Promise<SendResult> {
         if (!funderKey) {
           o.log.warn('no --funder-key: pool accounts are not topped up (pass --skip-funding to silence this)')
         } else {
-          await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE), fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+          try {
+            await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE), fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+          } catch (err) {
+            // a signal while funding is a stop like any other: nothing is read, the summary says so
+            if (!o.signal?.aborted) throw err
+            o.log.warn('stopped while funding the pool: nothing is sent')
+          }
         }
       }
       // the workers' sends are coalesced into JSON-RPC batches (setup above went one by one)

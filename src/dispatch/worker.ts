@@ -95,6 +95,8 @@ export class Worker {
   private readonly unmined = new Map<number, Unmined>()
   /** The nonce whose tx was rebroadcast at the last gap check, if the node lacked it. */
   private rebroadcastNonce: number | undefined
+  /** The nonce whose filler the node refused last (logged once). */
+  private fillRefusedNonce: number | undefined
   private nextGapCheck = 0
   private panicTimes: number[] = []
   private retired = false
@@ -394,9 +396,18 @@ export class Worker {
       this.rebroadcastNonce = undefined
       return false
     }
-    // the node lacks our tx at `pending`
+    // the node counts our txs up to `pending` only: it lacks the next one, or holds it without
+    // being able to run it (its fee or our balance no longer suffices: nothing to mend here)
     const gap = pending
     const lost = this.unmined.get(gap)
+    if (lost) {
+      const seen = await this.probe(lost.hash)
+      if (seen === 'unreachable') return false
+      if (seen === 'known') {
+        this.rebroadcastNonce = undefined
+        return false
+      }
+    }
     if (lost && this.rebroadcastNonce !== gap) {
       o.log.warn({ worker: o.index, signer: o.signer.address, nonce: gap, pending, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
       for (let n = gap; n < mine; n++) {
@@ -445,7 +456,8 @@ export class Worker {
     }
     const r = await this.rebroadcast(raw)
     if (r !== 'ok') {
-      o.log.warn({ worker: o.index, signer: from, nonce: gap, result: r }, 'nonce gap: the filler was not accepted; trying again at the next check')
+      if (this.fillRefusedNonce !== gap) o.log.warn({ worker: o.index, signer: from, nonce: gap, result: r }, 'nonce gap: the filler was not accepted; trying again at each check')
+      this.fillRefusedNonce = gap
       return
     }
     this.rebroadcastNonce = undefined
