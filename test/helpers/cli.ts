@@ -21,7 +21,8 @@ export interface CliRun {
 }
 
 export interface CliOptions {
-  stdin?: string | Iterable<string>
+  /** Text, or chunks of text or bytes (bytes go through unchanged: invalid UTF-8 stays invalid). */
+  stdin?: string | Iterable<string | Uint8Array>
   env?: Record<string, string | undefined>
   timeoutMs?: number
   /** Called once the child is spawned (to send signals, write stdin slowly, …). */
@@ -56,7 +57,7 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
     if (typeof o.stdin === 'string') child.stdin!.end(o.stdin)
     else if (o.stdin) {
       void (async () => {
-        for (const chunk of o.stdin as Iterable<string>) {
+        for (const chunk of o.stdin as Iterable<string | Uint8Array>) {
           if (!child.stdin!.write(chunk)) await new Promise((r) => child.stdin!.once('drain', r))
         }
         child.stdin!.end()
