@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { validateEvent } from '../../src/events/schema.js'
+import { assertNoSecrets, cliSecrets } from './secrets.js'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 export const BIN = join(ROOT, 'dist', 'bin', 'floodgate.js')
@@ -42,9 +43,10 @@ export function tempStateDir(): string {
  */
 export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` (npm test does)`)
+  const env = { ...process.env, FLOODGATE_STATE_DIR: tempStateDir(), ...o.env }
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir(), ...o.env },
+    env,
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -68,6 +70,8 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolvePromise) => {
     child.on('close', (code, signal) => {
       clearTimeout(timeout)
+      // every run: no key, seed or mnemonic in what it printed (`devnet` prints a funded key by design)
+      if (args[0] !== 'devnet') assertNoSecrets(stdout + stderr, cliSecrets(args, env, env.FLOODGATE_STATE_DIR!), `floodgate ${args.join(' ').slice(0, 80)}`)
       resolvePromise({ code, signal, stdout, stderr, events: parseEvents(stdout), child })
     })
   })
