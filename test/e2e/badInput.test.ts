@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { useAnvil } from '../helpers/anvil.js'
 import { assertAccounted, ofType, runCli } from '../helpers/cli.js'
 import { recordFigures } from '../helpers/figures.js'
+import { watchRss } from '../helpers/rss.js'
 
 /**
  * Issue 4, bad input at scale: 100,000 lines, 10 % garbage of every kind (random bytes,
@@ -84,7 +84,7 @@ describe('bad input at scale (real CLI, --dry-run)', () => {
       parts.push(Buffer.from('\n'))
     }
     const input = Buffer.concat(parts)
-    let peak = 0
+    const rss = { peak: 0 }
     const started = performance.now()
     const run = await runCli(['send', '--dry-run', '--skip-funding', '--pool-size', '16', '--log-level', 'warn', '--rpc-url', anvil().url], {
       stdin: (function* () {
@@ -92,17 +92,7 @@ describe('bad input at scale (real CLI, --dry-run)', () => {
       })(),
       env: { FLOODGATE_SEED: 'bad-input-at-scale' },
       timeoutMs: 240_000,
-      onSpawn: (child) => {
-        const timer = setInterval(() => {
-          try {
-            const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-            if (m) peak = Math.max(peak, Number(m[1]) / 1024)
-          } catch {
-            // gone
-          }
-        }, 100)
-        child.once('exit', () => clearInterval(timer))
-      },
+      onSpawn: (child) => watchRss(child, rss),
     })
     const ms = performance.now() - started
     expect(run.code, run.stderr.slice(0, 2000)).toBe(0)
@@ -113,8 +103,8 @@ describe('bad input at scale (real CLI, --dry-run)', () => {
     expect(summary).toMatchObject({ sent: LINES - bad.size, failed: 0, invalid: bad.size })
     expect(invalid.filter((e) => e.error_code === 'LINE_TOO_LONG')).toHaveLength(bigLines)
     expect(bigLines).toBe(5)
-    expect(peak).toBeGreaterThan(0)
-    expect(peak).toBeLessThan(400)
-    recordFigures({ fault: 'bad input at scale (100,000 lines, 10 % garbage, --dry-run)', runs: 1, specs: LINES, faults: bad.size, lost: 0, failed: 0, gaps: 0, peak_rss_mib: Math.round(peak), ms: Math.round(ms) })
+    expect(rss.peak).toBeGreaterThan(0)
+    expect(rss.peak).toBeLessThan(400)
+    recordFigures({ fault: 'bad input at scale (100,000 lines, 10 % garbage, --dry-run)', runs: 1, specs: LINES, faults: bad.size, lost: 0, failed: 0, gaps: 0, peak_rss_mib: Math.round(rss.peak), ms: Math.round(ms) })
   }, 300_000)
 })

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -10,6 +9,7 @@ import { startChaosProxy } from '../helpers/chaosProxy.js'
 import { assertAccounted, jsonl, ofType, runCli } from '../helpers/cli.js'
 import { recordFigures } from '../helpers/figures.js'
 import { assertNothingLost } from '../helpers/invariants.js'
+import { watchRss } from '../helpers/rss.js'
 
 /**
  * Issue 4: stopping under pressure, through the real CLI: a signal while funding, a second
@@ -55,25 +55,6 @@ function afterResults(n: number, act: (child: ChildProcess) => void) {
       if (seen >= n) act(child)
     })
   }
-}
-
-/** Peak resident memory (VmHWM) of a live process, in MiB; undefined once it is gone. */
-function peakRssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) / 1024 : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** Samples a child's peak RSS until it exits. */
-function watchRss(child: ChildProcess, into: { peak: number }) {
-  const timer = setInterval(() => {
-    const v = peakRssMiB(child.pid!)
-    if (v !== undefined) into.peak = Math.max(into.peak, v)
-  }, 100)
-  child.once('exit', () => clearInterval(timer))
 }
 
 describe('signals', () => {
