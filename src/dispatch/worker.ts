@@ -121,7 +121,7 @@ export class Worker {
   async run(): Promise<void> {
     for (;;) {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
-      if (spec === undefined) break
+      if (spec === undefined) return
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
       if (this.retired) this.result(hand, 'WORKER_RETIRED', `worker ${this.o.index} was retired after repeated panics`)
       else if (this.o.health.dead) this.result(hand, 'RPC_UNAVAILABLE', this.deadMessage())
@@ -185,6 +185,8 @@ export class Worker {
     let resends = 0
     /** When this tx's fate first became unknown (no definite answer, the node not asked yet). */
     let unknownSince: number | undefined
+    /** A send of this spec got no definite answer: its tx may be in the node. */
+    let ambiguous = false
     let signed: Hex | undefined
     for (;;) {
       if (signed === undefined) {
@@ -237,10 +239,20 @@ export class Worker {
           signed = undefined
           continue
         case 'nonce': {
-          // after a resend, "nonce too low" may well mean our own first copy landed
-          if (resends > 0 && (await this.probe(hand.hash!)) === 'known') {
-            this.accepted(hand, signed)
-            return
+          // after a send without a definite answer, "nonce too low" may well mean our own
+          // copy landed: only a definite "the node does not have it" lets the nonce go (else
+          // the tx would land under a rebuilt one: a nonce used and never reported)
+          if (ambiguous) {
+            const seen = await this.probeUntilSure(hand.hash!)
+            if (seen === 'known') {
+              this.accepted(hand, signed)
+              return
+            }
+            if (seen === 'unreachable') {
+              this.nonce = undefined
+              throw new SpecFailure('RPC_UNAVAILABLE', `${outcome.message}, and the node could not say whether it has this tx`)
+            }
+            ambiguous = false
           }
           if (nonceRetries >= MAX_NONCE_RETRIES) {
             this.nonce = undefined
@@ -252,6 +264,7 @@ export class Worker {
           continue
         }
         case 'unknown': {
+          ambiguous = true
           const seen = await this.probe(hand.hash!)
           if (seen === 'known') {
             this.accepted(hand, signed)
@@ -346,6 +359,16 @@ export class Worker {
     } catch (err) {
       if (err instanceof TransportError) this.o.health.failed()
       return 'unreachable'
+    }
+  }
+
+  /** Asks the node for a tx until it says yes or no (backoff), within the outage budget. */
+  private async probeUntilSure(hash: Hex): Promise<'known' | 'absent' | 'unreachable'> {
+    const since = performance.now()
+    for (let attempt = 1; ; attempt++) {
+      const seen = await this.probe(hash)
+      if (seen !== 'unreachable' || this.o.health.dead || this.o.cancel.aborted || performance.now() - since > this.o.health.budgetMs) return seen
+      await sleep(backoffMs(attempt), this.o.cancel)
     }
   }
 
@@ -454,7 +477,9 @@ export class Worker {
       raw = await o.signer.signTransaction(tx)
       hash = txHash(raw)
     }
-    const r = await this.rebroadcast(raw)
+    let r = await this.rebroadcast(raw)
+    // no answer: the filler may have reached the node all the same (then it is reported)
+    if (r === 'unreachable' && (await this.probeUntilSure(hash)) === 'known') r = 'ok'
     if (r !== 'ok') {
       if (this.fillRefusedNonce !== gap) o.log.warn({ worker: o.index, signer: from, nonce: gap, result: r }, 'nonce gap: the filler was not accepted; trying again at each check')
       this.fillRefusedNonce = gap
