@@ -221,6 +221,22 @@ export class Worker {
         } else if (err instanceof RpcError) o.health.ok()
         outcome = classifySendError(err)
       }
+      // After a send without a definite answer, a definite refusal of a later copy ("nonce too
+      // low": the first copy may have been mined) does not mean the node lacks the tx. Only
+      // the node saying so lets the worker fail the spec or rebuild it; else the tx would land
+      // unreported, under a failed spec or beside a rebuilt one (a nonce used twice over).
+      if (ambiguous && outcome.kind !== 'accepted' && outcome.kind !== 'unknown') {
+        const seen = await this.probeUntilSure(hand.hash!)
+        if (seen === 'known') {
+          this.accepted(hand, signed)
+          return
+        }
+        if (seen === 'unreachable') {
+          this.nonce = undefined
+          throw new SpecFailure('RPC_UNAVAILABLE', `${outcome.message}; the node could not say whether it has the earlier copy of this tx`)
+        }
+        ambiguous = false
+      }
       switch (outcome.kind) {
         case 'accepted':
           this.accepted(hand, signed)
@@ -239,21 +255,6 @@ export class Worker {
           signed = undefined
           continue
         case 'nonce': {
-          // after a send without a definite answer, "nonce too low" may well mean our own
-          // copy landed: only a definite "the node does not have it" lets the nonce go (else
-          // the tx would land under a rebuilt one: a nonce used and never reported)
-          if (ambiguous) {
-            const seen = await this.probeUntilSure(hand.hash!)
-            if (seen === 'known') {
-              this.accepted(hand, signed)
-              return
-            }
-            if (seen === 'unreachable') {
-              this.nonce = undefined
-              throw new SpecFailure('RPC_UNAVAILABLE', `${outcome.message}, and the node could not say whether it has this tx`)
-            }
-            ambiguous = false
-          }
           if (nonceRetries >= MAX_NONCE_RETRIES) {
             this.nonce = undefined
             throw new SpecFailure(outcome.code, `${outcome.message} (after ${nonceRetries} nonce resyncs)`)
