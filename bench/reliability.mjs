@@ -37,7 +37,7 @@ const rows = new Map()
 for (const line of readFileSync(figures, 'utf8').split('\n')) {
   if (!line) continue
   const f = JSON.parse(line)
-  const r = rows.get(f.fault) ?? { runs: 0, specs: 0, faults: 0, lost: 0, failed: 0, gaps: 0, filled: 0, rss: 0, ms: [] }
+  const r = rows.get(f.fault) ?? { runs: 0, specs: 0, faults: 0, lost: 0, failed: 0, gaps: 0, filled: 0, rss: 0, baseline: 0, ms: [] }
   r.runs += f.runs
   r.specs += f.specs
   r.faults += f.faults
@@ -46,14 +46,18 @@ for (const line of readFileSync(figures, 'utf8').split('\n')) {
   r.gaps += f.gaps
   r.filled += f.filled ?? 0
   r.rss = Math.max(r.rss, f.peak_rss_mib ?? 0)
+  r.baseline = Math.max(r.baseline, f.baseline_rss_mib ?? 0)
   if (f.ms) r.ms.push(f.ms)
   rows.set(f.fault, r)
 }
 const fmt = (n) => n.toLocaleString('en-US')
 let table = '| fault | runs | specs | faults injected | lost | failed (definite) | nonce gaps left | gaps filled | peak RSS (MiB) | run time (median) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-for (const [fault, r] of rows) {
+// the chaos proxy's rows first, then the node's faults, stopping, input, each in test order
+const ordered = [...rows].sort(([a], [b]) => Number(b.startsWith('chaos')) - Number(a.startsWith('chaos')))
+for (const [fault, r] of ordered) {
   const ms = r.ms.sort((a, b) => a - b)[Math.floor(r.ms.length / 2)]
-  table += `| ${fault} | ${r.runs} | ${fmt(r.specs)} | ${fmt(r.faults)} | ${r.lost} | ${fmt(r.failed)} | ${r.gaps} | ${r.filled} | ${r.rss ? Math.round(r.rss) : '—'} | ${ms ? `${(ms / 1000).toFixed(1)} s` : '—'} |\n`
+  const rss = r.rss ? `${Math.round(r.rss)}${r.baseline ? ` (fast reader: ${Math.round(r.baseline)})` : ''}` : '—'
+  table += `| ${fault} | ${r.runs} | ${fmt(r.specs)} | ${fmt(r.faults)} | ${r.lost} | ${fmt(r.failed)} | ${r.gaps} | ${r.filled} | ${rss} | ${ms ? `${(ms / 1000).toFixed(1)} s` : '—'} |\n`
 }
 process.stdout.write(table)
 if (process.argv.includes('--write')) {

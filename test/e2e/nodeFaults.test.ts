@@ -13,6 +13,7 @@ import { assertAccounted, jsonl, ofType, runCli } from '../helpers/cli.js'
 import { recordFigures } from '../helpers/figures.js'
 import { runSend } from '../helpers/inProcess.js'
 import { assertNothingLost } from '../helpers/invariants.js'
+import { watchRss } from '../helpers/rss.js'
 
 /**
  * Issue 4: faults of the node itself, on a real anvil: a tx dropped from its pool, another
@@ -214,11 +215,13 @@ describe('the node restarts mid-run (real anvil, state dumped and loaded, pool l
     const anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n, logger: null, silent: true })
     try {
       const started = performance.now()
+      const rss = { peak: 0 }
       let killedAt = 0
       const run = await runCli(['send', '--rpc-url', anvil.url, '--pool-size', String(POOL), '--tps', '200', '--rpc-timeout', '2s', '--log-level', 'warn'], {
         stdin: jsonl(specs()),
         env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: `down-${Date.now()}` },
         onSpawn: (child) => {
+          watchRss(child, rss)
           let seen = 0
           child.stdout!.on('data', (c: Buffer) => {
             seen += c.toString().split('\n').filter((l) => l.includes('"tx_result"')).length
@@ -239,7 +242,7 @@ describe('the node restarts mid-run (real anvil, state dumped and loaded, pool l
       expect(failed.length).toBeGreaterThan(1_000)
       expect(new Set(failed.map((r) => r.error_code))).toEqual(new Set(['RPC_UNAVAILABLE']))
       expect(run.stderr).toMatch(/unreachable longer than --rpc-timeout/)
-      recordFigures({ fault: 'node down longer than --rpc-timeout (2 s)', runs: 1, specs: SPECS, faults: 1, lost: 0, failed: failed.length, gaps: 0, ms: Math.round(ms) })
+      recordFigures({ fault: 'node down longer than --rpc-timeout (2 s)', runs: 1, specs: SPECS, faults: 1, lost: 0, failed: failed.length, gaps: 0, peak_rss_mib: Math.round(rss.peak), ms: Math.round(ms) })
     } finally {
       await anvil.stop()
     }
