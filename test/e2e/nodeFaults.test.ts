@@ -74,7 +74,7 @@ describe('a node that loses txs, shares a key, restarts (real anvil, 1 s blocks)
     let accepted = 0
     let busy = false
     const senders = new Set<string>()
-    const at = [300, 700, 1_100]
+    const at = [200, 500, 800]
     const rpcSeam = watched(anvil.url, {
       swallow,
       onAccepted: async (raw, hash) => {
@@ -116,9 +116,9 @@ describe('a node that loses txs, shares a key, restarts (real anvil, 1 s blocks)
     expect(filler.blockNumber).not.toBeNull()
     // the lost spec gets its definite end: no receipt, a tx_timeout saying the node does not have it
     expect(ofType(events, 'tx_timeout').filter((t) => t.tx_hash === dropped[2]!.hash)).toMatchObject([{ pending: false }])
-    // and the signer went on: its specs after the lost one all landed
+    // and the signer went on: it had specs after the lost one, and they all landed (assertNothingLost)
     const after = ofType(events, 'tx_result').filter((r) => r.from === lost.from && r.idx > lost.idx)
-    expect(after.length).toBeGreaterThan(50)
+    expect(after.length).toBeGreaterThan(20)
     recordFigures({ fault: 'tx dropped from the pool (3 drops, 1 kept lost)', runs: 1, specs: SPECS, faults: 3, lost: o.missing, failed: o.failed, gaps: o.gaps, filled: fills.length, ms: Math.round(ms) })
   })
 
