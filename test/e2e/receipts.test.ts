@@ -146,7 +146,7 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
       ...Array.from({ length: 20 }, (_, i) => ({ to: REVERTER, gas_limit: 60_000, kind: 'revert', id: `r${i}` })),
       ...Array.from({ length: 5 }, (_, i) => ({ to: SINK, value: '1000000000 eth', kind: 'rich', id: `x${i}` })),
     ]
-    const run = await runCli(['send', '--rpc-url', anvil.url, '--log-level', 'warn', '--pool-size', '4', '--report-interval', '1s'], {
+    const run = await runCli(['send', '--rpc-url', anvil.url, '--log-level', 'warn', '--pool-size', '4', '--report-interval', '250ms'], {
       stdin: jsonl(specs),
       env: env('receipts-truth'),
     })
