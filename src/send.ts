@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import type { Address, Hex } from 'viem'
 import { connect, warnIfAutomine } from './chain/chainGuard.js'
 import { FeeOracle } from './chain/feeOracle.js'
+import { NodeHealth } from './chain/nodeHealth.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from './chain/receiptTracker.js'
 import { fundPool } from './chain/fundPool.js'
 import { GasEstimator } from './chain/gasEstimator.js'
@@ -79,6 +80,11 @@ export interface SendOptions {
   receiptTimeoutMs?: number
   /** How receipts are read (`--receipts-by`): auto, block or tx; see ReceiptTrackerOptions.source. */
   receiptSource?: ReceiptSource
+  /**
+   * How often each worker checks that the node still has its sent txs (pending nonce), to
+   * rebroadcast or fill a gap (default: twice the block time, 1-10 s; 2 s when unknown). 0: off.
+   */
+  gapCheckMs?: number
   /** Emit a `progress` event this often. */
   reportIntervalMs?: number
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
@@ -96,7 +102,7 @@ const DEFAULT_MIN_BALANCE = 10n ** 16n
 const DEVNET_MIN_BALANCE = 1000n * 10n ** 18n
 export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000
 
-export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed'
+export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable'
 
 export interface SendResult {
   summary: Omit<SummaryEvent, 'version'>
@@ -160,7 +166,13 @@ export async function send(o: SendOptions): Promise<SendResult> {
         if (!funderKey) {
           o.log.warn('no --funder-key: pool accounts are not topped up (pass --skip-funding to silence this)')
         } else {
-          await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE), fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+          try {
+            await fundPool({ rpc, chainId, funder: makeSigner(funderKey), accounts: pool, minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE), fees: fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+          } catch (err) {
+            // a signal while funding is a stop like any other: nothing is read, the summary says so
+            if (!o.signal?.aborted) throw err
+            o.log.warn('stopped while funding the pool: nothing is sent')
+          }
         }
       }
       // the workers' sends are coalesced into JSON-RPC batches (setup above went one by one)
@@ -240,6 +252,13 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stopWith('duration'), o.durationMs) : undefined
   const pacer = createPacer(o.tps)
   const gas = new GasEstimator(c.rpc)
+  // an outage longer than --rpc-timeout ends the run: every spec not sent yet fails at once
+  const nodeDead = new AbortController()
+  const health = new NodeHealth(o.rpcTimeoutMs, (outageMs) => {
+    nodeDead.abort()
+    o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), rpc_timeout_ms: o.rpcTimeoutMs }, 'the node stayed unreachable longer than --rpc-timeout: failing the remaining specs with RPC_UNAVAILABLE')
+  })
+  const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   const workers = c.signers.map(
     (signer, index) =>
       new Worker({
@@ -256,6 +275,8 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
         dryRun: o.dryRun,
         cancel: cancel.signal,
         queueCapacity: o.workerCapacity,
+        health,
+        gapCheckMs,
       }),
   )
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
@@ -287,9 +308,17 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   await Promise.all(running)
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
-    if (!cancel.signal.aborted && tracker.pendingCount > 0) {
+    if (!cancel.signal.aborted && !health.dead && tracker.pendingCount > 0) {
       o.log.info({ pending: tracker.pendingCount }, 'all sent; waiting for receipts')
-      await tracker.settle(cancel.signal)
+      // meanwhile each worker keeps checking that the node still has its txs (mending gaps)
+      const waited = new AbortController()
+      const stop = AbortSignal.any([cancel.signal, nodeDead.signal])
+      const until = AbortSignal.any([stop, waited.signal])
+      setMaxListeners(workers.length + 16, until) // each settling worker sleeps on it
+      const mending = workers.map((w) => w.settle(until))
+      await tracker.settle(stop)
+      waited.abort()
+      await Promise.all(mending)
     }
     await tracker.stop()
   }
@@ -297,7 +326,7 @@ async function dispatch(o: SendOptions, c: Chain): Promise<SendResult> {
   o.signal?.removeEventListener('abort', onSignal)
   progress.stop()
 
-  const end: EndReason = reason ?? intakeEnd
+  const end: EndReason = reason ?? (health.dead ? 'rpc_unavailable' : intakeEnd)
   const summary = stats.summary(end)
   if (o.tps > 0) {
     summary.pacing = { target_tps: o.tps, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }

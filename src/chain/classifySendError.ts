@@ -50,6 +50,9 @@ const RULES: readonly Rule[] = [
 /** Wording that says "the server is busy", not "your tx is wrong": worth sending again. */
 const BUSY = /txpool is full|pool is full|queue is full|timeout|timed out|unavailable|overload|rate limit|too many requests|limit exceeded/i
 
+/** JSON-RPC 2.0's "Internal error" code. */
+const INTERNAL_ERROR = -32603
+
 export function classifySendError(err: unknown): SendOutcome {
   if (err instanceof TransportError) {
     return {
@@ -71,6 +74,9 @@ export function classifySendError(err: unknown): SendOutcome {
     // An error we cannot read may come from a proxy or an overloaded node after the tx
     // was forwarded: never assume it was not sent. The worker asks the node.
     if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true }
+    // JSON-RPC's "internal error" is the server's own trouble (node, proxy, load balancer),
+    // not a verdict on the tx: the same bytes are worth sending again (within --retries)
+    if (err.code === INTERNAL_ERROR) return { kind: 'unknown', code: 'RPC_INTERNAL_ERROR', message: err.message, resend: true }
     return { kind: 'unknown', code: 'REJECTED', message: err.message, resend: false }
   }
   throw err

@@ -1,5 +1,6 @@
 import type { Hex } from 'viem'
 import { describeError, FatalError } from '../errors.js'
+import { retryReads } from './retryReads.js'
 import type { EventBody, FloodgateEvent, TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { sleep } from '../dispatch/sleep.js'
@@ -98,6 +99,9 @@ const STOPPING_TIMEOUT_MS = 3_000
  * Memory: the pending set (bounded by send rate × timeout), the hashes of the blocks read
  * in the last `recentWindowMs` (capped), and the first-seen time of the last 4096 blocks.
  */
+/** How long start() retries its first block-number read through transient failures. */
+const START_READ_WINDOW_MS = 5_000
+
 export class ReceiptTracker {
   private readonly pending = new Map<string, Pending>()
   /** Pending txs already known to be in a block read earlier (their tx_result came late). */
@@ -137,7 +141,8 @@ export class ReceiptTracker {
   async start(): Promise<void> {
     let head: number
     try {
-      head = Number(BigInt(await this.req<string>('eth_blockNumber')))
+      // idempotent: retried through transient failures (a blip at start is no reason to stop)
+      head = Number(BigInt(await retryReads(() => this.req<string>('eth_blockNumber'), START_READ_WINDOW_MS)))
     } catch (err) {
       throw new FatalError('RPC_UNAVAILABLE', `receipt tracking: cannot read the block number (${describeError(err)})`)
     }

@@ -156,7 +156,9 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
     const id = nextId++
     const a = await post(JSON.stringify({ jsonrpc: '2.0', id, method, params }), method, ro)
     const parsed = parse(a.text) as JsonRpcResponse | undefined
-    if (parsed && typeof parsed === 'object' && parsed.error) throw rpcError(parsed.error)
+    // a JSON-RPC error object is the node's definite answer, whatever the HTTP status; an
+    // `error` that is not one (a proxy's {"error":"bad gateway"}) is not
+    if (parsed && typeof parsed === 'object' && parsed.error && typeof parsed.error === 'object') throw rpcError(parsed.error)
     if (a.status < 200 || a.status > 299) throw httpError(method, a)
     if (!parsed || typeof parsed !== 'object' || !('result' in parsed)) {
       throw new TransportError('malformed', `${method}: malformed answer from ${displayUrl}`)

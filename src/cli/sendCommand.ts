@@ -43,6 +43,7 @@ export interface SendFlags {
   receipts: boolean
   receiptTimeout: string
   receiptsBy: string
+  gapCheck?: string
   reportInterval?: string
   metricsPort?: string
 }
@@ -80,6 +81,7 @@ export function sendCommand(): Command {
     .addOption(new Option('--worker-queue <n>', 'capacity of each worker\'s queue').default('64'))
     .addOption(new Option('--receipt-timeout <time>', 'a sent tx without a receipt this long after it was accepted gets tx_timeout').default('60s'))
     .addOption(new Option('--receipts-by <how>', 'read receipts per block (eth_getBlockReceipts) or per tx in JSON-RPC batches; auto: per tx on anvil, where block receipts hold the node').choices(['auto', 'block', 'tx']).default('auto'))
+    .addOption(new Option('--gap-check <time>', "how often each signer's pending nonce is checked for txs the node lost (rebroadcast, else nonce_gap_filled); 0: off (default: 2 block times, 1-10 s)"))
     .addOption(new Option('--no-receipts', 'do not follow blocks: no tx_receipt / tx_timeout, no inclusion figures'))
     .addOption(new Option('--report-interval <time>', 'emit a progress event this often (e.g. 5s)'))
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0: a free port, logged)'))
@@ -167,6 +169,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnTy
     receipts: flags.receipts !== false,
     receiptSource: flags.receiptsBy as 'auto' | 'block' | 'tx',
     receiptTimeoutMs: positive(parseDuration(flags.receiptTimeout, '--receipt-timeout'), '--receipt-timeout'),
+    ...(flags.gapCheck !== undefined ? { gapCheckMs: parseDuration(flags.gapCheck, '--gap-check') } : {}),
     ...(flags.reportInterval !== undefined ? { reportIntervalMs: Math.max(100, parseDuration(flags.reportInterval, '--report-interval')) } : {}),
     ...(flags.metricsPort !== undefined ? { metricsPort: parseCount(flags.metricsPort, '--metrics-port', 0, 65_535) } : {}),
     readerCapacity: parseCount(flags.readerQueue, '--reader-queue', 1),

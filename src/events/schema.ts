@@ -36,6 +36,15 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   backpressure_end: { stage: req('string'), worker: opt('integer'), blocked_ms: req('number') },
   worker_panic: { worker: req('integer'), signer: req('address'), idx: req('integer'), error: req('string') },
   worker_retired: { worker: req('integer'), signer: req('address'), panics: req('integer') },
+  nonce_gap_filled: {
+    worker: req('integer'),
+    signer: req('address'),
+    nonce: req('integer'),
+    tx_hash: req('hex'),
+    lost_tx_hash: opt('hex'),
+    idx: opt('integer'),
+    id: opt('string'),
+  },
   tx_receipt: {
     ...specRef,
     tx_hash: req('hex'),

@@ -68,6 +68,19 @@ export interface WorkerRetiredEvent extends Envelope<'worker_retired'> {
   panics: number
 }
 
+/** A worker found the node lacking a tx of its signer and took that nonce with a zero-value self-transfer. */
+export interface NonceGapFilledEvent extends Envelope<'nonce_gap_filled'> {
+  worker: number
+  signer: Address
+  nonce: number
+  /** The filler's hash. */
+  tx_hash: Hex
+  /** The tx that was lost at that nonce, and its spec, when the worker still remembered it. */
+  lost_tx_hash?: Hex
+  idx?: number
+  id?: string
+}
+
 export interface LatencySummary {
   p50: number
   p90: number
@@ -182,6 +195,7 @@ export type FloodgateEvent =
   | BackpressureEndEvent
   | WorkerPanicEvent
   | WorkerRetiredEvent
+  | NonceGapFilledEvent
   | TxReceiptEvent
   | TxTimeoutEvent
   | ProgressEvent

@@ -138,7 +138,7 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
       ...Array.from({ length: 20 }, (_, i) => ({ to: REVERTER, gas_limit: 60_000, kind: 'revert', id: `r${i}` })),
       ...Array.from({ length: 5 }, (_, i) => ({ to: SINK, value: '1000000000 eth', kind: 'rich', id: `x${i}` })),
     ]
-    const run = await runCli(['send', '--rpc-url', anvil.url, '--log-level', 'warn', '--pool-size', '4', '--report-interval', '1s'], {
+    const run = await runCli(['send', '--rpc-url', anvil.url, '--log-level', 'warn', '--pool-size', '4', '--report-interval', '250ms'], {
       stdin: jsonl(specs),
       env: env('receipts-truth'),
     })
@@ -342,7 +342,8 @@ describe('timeouts (real anvil that mines only on request, 2 transfers per block
     await fundedPool(seed, 1)
     const rpc = createHttpRpc(manual.url)
     const t = Date.now()
-    const run = await runCli(cli(['--receipt-timeout', '4s']), {
+    // --gap-check 0: the worker must not rebroadcast the dropped tx (test/e2e/nodeFaults.test.ts covers that)
+    const run = await runCli(cli(['--receipt-timeout', '4s', '--gap-check', '0']), {
       env: { FLOODGATE_SEED: seed },
       stdin: jsonl(Array.from({ length: 5 }, (_, i) => ({ to: SINK, value: '1 wei', gas_limit: 21_000, id: `s${i}` }))),
       onSpawn: afterResults(5, async (hashes) => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { validateEvent } from '../../src/events/schema.js'
+import { assertNoSecrets, cliSecrets } from './secrets.js'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 export const BIN = join(ROOT, 'dist', 'bin', 'floodgate.js')
@@ -21,7 +22,8 @@ export interface CliRun {
 }
 
 export interface CliOptions {
-  stdin?: string | Iterable<string>
+  /** Text, or chunks of text or bytes (bytes go through unchanged: invalid UTF-8 stays invalid). */
+  stdin?: string | Iterable<string | Uint8Array>
   env?: Record<string, string | undefined>
   timeoutMs?: number
   /** Called once the child is spawned (to send signals, write stdin slowly, …). */
@@ -41,9 +43,10 @@ export function tempStateDir(): string {
  */
 export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` (npm test does)`)
+  const env = { ...process.env, FLOODGATE_STATE_DIR: tempStateDir(), ...o.env }
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir(), ...o.env },
+    env,
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -56,7 +59,7 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
     if (typeof o.stdin === 'string') child.stdin!.end(o.stdin)
     else if (o.stdin) {
       void (async () => {
-        for (const chunk of o.stdin as Iterable<string>) {
+        for (const chunk of o.stdin as Iterable<string | Uint8Array>) {
           if (!child.stdin!.write(chunk)) await new Promise((r) => child.stdin!.once('drain', r))
         }
         child.stdin!.end()
@@ -67,6 +70,8 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolvePromise) => {
     child.on('close', (code, signal) => {
       clearTimeout(timeout)
+      // every run: no key, seed or mnemonic in what it printed (`devnet` prints a funded key by design)
+      if (args[0] !== 'devnet') assertNoSecrets(stdout + stderr, cliSecrets(args, env, env.FLOODGATE_STATE_DIR!), `floodgate ${args.join(' ').slice(0, 80)}`)
       resolvePromise({ code, signal, stdout, stderr, events: parseEvents(stdout), child })
     })
   })

@@ -4,6 +4,7 @@ import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { createLogger } from '../../src/log.js'
 import { send, type SendOptions } from '../../src/send.js'
 import { jsonl, parseEvents, tempStateDir, type Event } from './cli.js'
+import { assertNoSecrets, sendSecrets } from './secrets.js'
 
 /**
  * Runs `send()` in-process against `rpcUrl`, with the seams (`rpc`, `signerFactory`) open
@@ -16,7 +17,7 @@ export async function runSend(rpcUrl: string, specs: unknown[], over: Partial<Se
   const errStream = new PassThrough()
   let stderr = ''
   errStream.on('data', (c: Buffer) => (stderr += c.toString()))
-  await send({
+  const opts: SendOptions = {
     rpcUrl,
     input: Readable.from([jsonl(specs)]),
     output: out,
@@ -35,8 +36,11 @@ export async function runSend(rpcUrl: string, specs: unknown[], over: Partial<Se
     workerCapacity: 64,
     stateDir: tempStateDir(),
     ...over,
-  })
+  }
+  await send(opts)
   await new Promise((r) => setImmediate(r))
+  // every run: no key, seed or mnemonic in what it printed
+  assertNoSecrets(stdout + stderr, sendSecrets({ ...opts, ...(opts.funderKey ? { funderKey: opts.funderKey } : {}) }), 'send()')
   return { events: parseEvents(stdout), stderr }
 }
 

@@ -51,7 +51,11 @@ describe('classifySendError', () => {
   })
 
   test('behavior: an unreadable node error is verified, not resent', () => {
-    expect(classifySendError(rpc('something odd happened', -32603))).toMatchObject({ kind: 'unknown', code: 'REJECTED', resend: false })
+    expect(classifySendError(rpc('something odd happened', -32000))).toMatchObject({ kind: 'unknown', code: 'REJECTED', resend: false })
+  })
+
+  test('behavior: an unreadable JSON-RPC internal error (-32603: the server\'s trouble, not the tx\'s) is verified, then resent', () => {
+    expect(classifySendError(rpc('something odd happened', -32603))).toMatchObject({ kind: 'unknown', code: 'RPC_INTERNAL_ERROR', resend: true })
   })
 
   test('behavior: a busy node is resent', () => {

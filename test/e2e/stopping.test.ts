@@ -1,0 +1,165 @@
+import type { ChildProcess } from 'node:child_process'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { rpcNumber } from '../helpers/anvil.js'
+import { startChaosProxy } from '../helpers/chaosProxy.js'
+import { jsonl, ofType, runCli } from '../helpers/cli.js'
+import { recordFigures } from '../helpers/figures.js'
+import { assertNothingLost } from '../helpers/invariants.js'
+import { watchRss } from '../helpers/rss.js'
+
+/**
+ * Issue 4: stopping under pressure, through the real CLI: a signal while funding, a second
+ * signal, SIGTERM, and a consumer that reads stdout slowly (memory stays bounded: the peak
+ * RSS of the floodgate process is measured). `| head` closing stdout early is in send.test.ts.
+ */
+const SINK = '0x000000000000000000000000000000000000dEaD'
+const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })))
+
+let anvil: AnvilInstance
+beforeAll(async () => {
+  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n, logger: null, silent: true })
+})
+afterAll(async () => {
+  await anvil?.stop()
+})
+
+const env = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })
+const base = () => ['send', '--rpc-url', anvil.url]
+
+/** Calls `act` once, when a stream line matches. */
+function onLine(stream: 'stdout' | 'stderr', pattern: RegExp, act: (child: ChildProcess) => void) {
+  return (child: ChildProcess) => {
+    let fired = false
+    let buf = ''
+    child[stream]!.on('data', (c: Buffer) => {
+      buf = (buf + c.toString()).slice(-4096)
+      if (!fired && pattern.test(buf)) {
+        fired = true
+        act(child)
+      }
+    })
+  }
+}
+
+/** Calls `act` once, after `n` tx_result lines were printed. */
+function afterResults(n: number, act: (child: ChildProcess) => void) {
+  return (child: ChildProcess) => {
+    let seen = 0
+    child.stdout!.on('data', (c: Buffer) => {
+      if (seen >= n) return
+      seen += c.toString().split('"type":"tx_result"').length - 1
+      if (seen >= n) act(child)
+    })
+  }
+}
+
+describe('signals', () => {
+  test('behavior: SIGINT while funding the pool: nothing is sent, the summary says signal, exit 130', async () => {
+    const seed = `sigint-funding-${Date.now()}`
+    const size = 48
+    const run = await runCli([...base(), '--pool-size', String(size), '--log-level', 'info'], {
+      stdin: transfers(200),
+      env: env(seed),
+      onSpawn: onLine('stderr', /funding pool accounts/, (child) => child.kill('SIGINT')),
+    })
+    expect(run.code, run.stderr).toBe(130)
+    expect(run.stderr).toMatch(/stopped while funding the pool/)
+    expect(run.stderr).not.toMatch(/unexpected error|at .*\.js:\d+/)
+    expect(run.events).toHaveLength(1)
+    expect(run.events[0]).toMatchObject({ type: 'summary', sent: 0, failed: 0, reason: 'signal' })
+    // no pool account sent anything
+    const pool = poolKeysFromSeed(seed, 'executors', size).map((k) => privateKeyToAccount(k).address)
+    const nonces = await Promise.all(pool.map((a) => rpcNumber(anvil.url, 'eth_getTransactionCount', [a, 'pending'])))
+    expect(nonces.every((n) => n === 0)).toBe(true)
+  })
+
+  test('behavior: SIGTERM mid-run: in-flight sends finish, queued specs are CANCELLED, summary, exit 143', async () => {
+    const run = await runCli([...base(), '--pool-size', '4', '--tps', '100', '--log-level', 'warn'], {
+      stdin: transfers(600),
+      env: env(`sigterm-${Date.now()}`),
+      onSpawn: afterResults(20, (child) => child.kill('SIGTERM')),
+    })
+    expect(run.code, run.stderr).toBe(143)
+    const results = ofType(run.events, 'tx_result')
+    expect(results.filter((r) => r.error_code === 'CANCELLED').length).toBeGreaterThan(0)
+    expect(results.filter((r) => r.error_code && r.error_code !== 'CANCELLED')).toEqual([])
+    expect(run.events.at(-1)).toMatchObject({ type: 'summary', reason: 'signal' })
+    const idx = results.map((r) => r.idx).sort((a, b) => a - b)
+    expect(idx).toEqual(Array.from({ length: idx.length }, (_, i) => i))
+  })
+
+  test('behavior: a second SIGINT exits at once, while the first still waits for sends the node is slow to answer', async () => {
+    // the node answers through a proxy that, once switched on, holds every request for 60 s
+    const proxy = await startChaosProxy({ target: anvil.url, seed: 7, faults: { delay: 1 }, delayMs: [60_000, 60_000] })
+    proxy.setEnabled(false)
+    let firstAt = 0
+    let secondAt = 0
+    try {
+      const run = await runCli(['send', '--rpc-url', proxy.url, '--pool-size', '16', '--tps', '100', '--rpc-timeout', '90s', '--log-level', 'warn'], {
+        stdin: transfers(2_000),
+        env: env(`sigint-twice-${Date.now()}`),
+        onSpawn: afterResults(20, (child) => {
+          proxy.setEnabled(true)
+          setTimeout(() => {
+            firstAt = performance.now()
+            child.kill('SIGINT')
+            setTimeout(() => {
+              secondAt = performance.now()
+              child.kill('SIGINT')
+            }, 1_000)
+          }, 500)
+        }),
+      })
+      const exitedAt = performance.now()
+      expect(run.code, run.stderr).toBe(130)
+      expect(secondAt).toBeGreaterThan(firstAt)
+      expect(run.stderr).toMatch(/second signal: exiting now/)
+      // the first signal alone would have waited for the held sends (60 s): the second did not
+      expect(exitedAt - firstAt).toBeLessThan(30_000)
+      // what was written is whole, valid lines (parseEvents checked each), and no summary
+      expect(ofType(run.events, 'summary')).toHaveLength(0)
+    } finally {
+      await proxy.close()
+    }
+  })
+})
+
+describe('a slow stdout consumer', () => {
+  test('behavior: stdout read at ~300 KB/s: the workers wait for it, nothing is lost, peak RSS stays bounded (measured)', async () => {
+    const specs = 6_000 // over 32 signers: ~190 transfers each, well within what the default top-up pays for
+    const slow = { peak: 0 }
+    const started = performance.now()
+    const run = await runCli([...base(), '--pool-size', '32', '--log-level', 'warn'], {
+      stdin: transfers(specs),
+      env: env(`slow-consumer-${Date.now()}`),
+      onSpawn: (child) => {
+        watchRss(child, slow)
+        // read one chunk, then nothing for 100 ms: the pipe stays full
+        child.stdout!.on('data', () => {
+          child.stdout!.pause()
+          setTimeout(() => child.stdout!.resume(), 100)
+        })
+      },
+    })
+    const slowMs = performance.now() - started
+    expect(run.code, run.stderr).toBe(0)
+    const { summary } = await assertNothingLost(anvil.url, run.events, specs)
+    expect(summary.sent).toBe(specs)
+    expect(summary.included).toBe(specs)
+    const fast = { peak: 0 }
+    const baseline = await runCli([...base(), '--pool-size', '32', '--log-level', 'warn'], {
+      stdin: transfers(specs),
+      env: env(`fast-consumer-${Date.now()}`),
+      onSpawn: (child) => watchRss(child, fast),
+    })
+    expect(baseline.code, baseline.stderr).toBe(0)
+    expect(slow.peak).toBeGreaterThan(0)
+    // bounded: the output waits in the pipe and the bounded queues, not in floodgate's memory
+    expect(slow.peak).toBeLessThan(400)
+    recordFigures({ fault: 'slow stdout consumer (~300 KB/s)', runs: 1, specs, faults: 0, lost: 0, failed: summary.failed, gaps: 0, peak_rss_mib: Math.round(slow.peak), baseline_rss_mib: Math.round(fast.peak), ms: Math.round(slowMs) })
+  })
+})

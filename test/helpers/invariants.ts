@@ -1,0 +1,67 @@
+import { expect } from 'vitest'
+import { assertAccounted, ofType, type Event } from './cli.js'
+import { settledNonces } from './inProcess.js'
+
+export interface Outcome {
+  summary: Event
+  /** Specs the node accepted (tx_result without error). */
+  accepted: number
+  failed: number
+  /** Signers whose on-chain nonce differs from their accepted count (must be 0). */
+  gaps: number
+  /** Accepted txs with no receipt on chain (must be 0, bar the ones a gap filler replaced). */
+  missing: number
+}
+
+/** Receipts of `hashes` straight from the node (JSON-RPC batches of 500), null where there is none. */
+async function receiptsOf(url: string, hashes: string[]): Promise<(Record<string, string> | null)[]> {
+  const out: (Record<string, string> | null)[] = []
+  for (let i = 0; i < hashes.length; i += 500) {
+    const chunk = hashes.slice(i, i + 500)
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chunk.map((h, k) => ({ jsonrpc: '2.0', id: k, method: 'eth_getTransactionReceipt', params: [h] }))),
+      signal: AbortSignal.timeout(30_000),
+    })
+    const answers = (await res.json()) as { id: number; result: Record<string, string> | null }[]
+    const byId = new Map(answers.map((a) => [a.id, a.result]))
+    for (let k = 0; k < chunk.length; k++) out.push(byId.get(k) ?? null)
+  }
+  return out
+}
+
+/**
+ * The promise of issue 4, checked against the node itself (`url`: straight to anvil, never
+ * through a chaos proxy): every input line ends in exactly one terminal event; every tx
+ * reported accepted is on chain exactly once (distinct hashes, each with a receipt, at the
+ * nonce it was reported with); every signer's on-chain nonce equals its accepted count (no
+ * gap, no duplicate, nothing of ours that we did not report). `replaced`: hashes a
+ * `nonce_gap_filled` took the nonce of (they are the only accepted txs allowed off chain,
+ * and their fillers count in their place). `external`: txs another process got mined from a
+ * pool key, by signer.
+ */
+export async function assertNothingLost(url: string, events: Event[], lines: number, external: Map<string, number> = new Map()): Promise<Outcome> {
+  const summary = assertAccounted(events, lines)
+  const results = ofType(events, 'tx_result')
+  const accepted = results.filter((r) => !r.error_code)
+  const fills = ofType(events, 'nonce_gap_filled')
+  const replaced = new Set(fills.map((f) => f.lost_tx_hash).filter(Boolean))
+  expect(new Set(accepted.map((r) => r.tx_hash)).size, 'accepted txs have distinct hashes').toBe(accepted.length)
+  const onChain = accepted.filter((r) => !replaced.has(r.tx_hash))
+  const receipts = await receiptsOf(url, onChain.map((r) => r.tx_hash))
+  const missing = onChain.filter((_, i) => receipts[i] === null)
+  expect(missing.map((r) => r.idx), 'accepted txs that are not on chain').toEqual([])
+  const perSigner = new Map<string, number>()
+  for (const r of onChain) perSigner.set(r.from, (perSigner.get(r.from) ?? 0) + 1)
+  for (const f of fills) perSigner.set(f.signer, (perSigner.get(f.signer) ?? 0) + 1)
+  for (const [signer, n] of external) perSigner.set(signer, (perSigner.get(signer) ?? 0) + n)
+  const signers = [...new Set(results.map((r) => r.from))]
+  const mined = await settledNonces(url, signers)
+  const gaps = signers.filter((s) => mined.get(s) !== (perSigner.get(s) ?? 0))
+  expect(
+    gaps.map((s) => `${s}: on chain ${mined.get(s)}, accepted ${perSigner.get(s) ?? 0}`),
+    "signers whose on-chain nonce is not their accepted count",
+  ).toEqual([])
+  return { summary, accepted: accepted.length, failed: results.length - accepted.length, gaps: gaps.length, missing: missing.length }
+}
