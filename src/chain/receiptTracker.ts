@@ -155,7 +155,7 @@ export class ReceiptTracker {
 
   private async isAnvil(): Promise<boolean> {
     try {
-      return /^anvil\b/i.test(await this.req<string>('web3_clientVersion'))
+      return /^anvil\b/i.test(await retryReads(() => this.req<string>('web3_clientVersion'), START_READ_WINDOW_MS))
     } catch {
       return false
     }
