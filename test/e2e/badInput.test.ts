@@ -3,6 +3,7 @@ import { useAnvil } from '../helpers/anvil.js'
 import { assertAccounted, ofType, runCli } from '../helpers/cli.js'
 import { recordFigures } from '../helpers/figures.js'
 import { watchRss } from '../helpers/rss.js'
+import { prng } from '../helpers/prng.js'
 
 /**
  * Issue 4, bad input at scale: 100,000 lines, 10 % garbage of every kind (random bytes,
@@ -15,17 +16,6 @@ import { watchRss } from '../helpers/rss.js'
 const SINK = '0x000000000000000000000000000000000000dEaD'
 const LINES = 100_000
 
-/** mulberry32: the same garbage every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function garbage(rand: () => number, k: number): Buffer {
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { prng } from './prng.js'
 
 /**
  * An HTTP JSON-RPC proxy for tests, between floodgate and anvil on 127.0.0.1, that injects
@@ -36,17 +37,6 @@ export interface ChaosProxy {
   close(): Promise<void>
 }
 
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function methodsOf(body: string): string[] {
   try {
