@@ -290,13 +290,22 @@ export class ReceiptTracker {
 
   /** Emits the receipts of `ours`, all in block `b`. */
   private async resolve(b: Pick<SeenBlock, 'number' | 'timestamp'>, ours: Pending[]): Promise<void> {
-    const receipts = await this.receiptsOf(b.number, ours)
+    // what was read is reported even when a later part of the read fails: the retry then asks
+    // only for the rest (a block's receipts are not all-or-nothing)
+    const receipts = new Map<string, RpcReceipt>()
+    let failure: unknown
+    try {
+      await this.receiptsOf(b.number, ours, receipts)
+    } catch (err) {
+      failure = err
+    }
     const seenMs = this.seenAt.get(b.number) ?? Date.now()
     for (const p of ours) {
       const r = receipts.get(p.hash)
       if (!r || !this.pending.has(p.hash)) continue
       this.emitReceipt(p, r, b.timestamp, seenMs)
     }
+    if (failure !== undefined) throw failure
   }
 
   private emitReceipt(p: Pending, r: RpcReceipt, blockTimestamp: number, seenMs: number): void {
@@ -321,8 +330,7 @@ export class ReceiptTracker {
   }
 
   /** Receipts of our txs in block n, by lowercase hash: one eth_getBlockReceipts, or one call per tx of ours. */
-  private async receiptsOf(n: number, ours: Pending[]): Promise<Map<string, RpcReceipt>> {
-    const out = new Map<string, RpcReceipt>()
+  private async receiptsOf(n: number, ours: Pending[], out: Map<string, RpcReceipt>): Promise<void> {
     if (this.blockReceipts !== 'no') {
       try {
         const all = await this.req<RpcReceipt[] | null>('eth_getBlockReceipts', [toHex(n)])
@@ -333,7 +341,7 @@ export class ReceiptTracker {
             const h = r.transactionHash.toLowerCase()
             if (want.has(h)) out.set(h, r)
           }
-          return out
+          return
         }
       } catch (err) {
         if (!(err instanceof RpcError) || this.blockReceipts === 'yes' || !isMethodMissing(err)) throw err
@@ -343,7 +351,6 @@ export class ReceiptTracker {
       if (this.blockReceipts !== 'no') throw new Error(`eth_getBlockReceipts: no receipts for block ${n} yet`)
     }
     await this.receiptsByTx(ours, out)
-    return out
   }
 
   /** Our txs' receipts, RECEIPT_BATCH to a JSON-RPC batch (one call each where the Rpc has no batches). */
@@ -361,16 +368,27 @@ export class ReceiptTracker {
       }
       const opts = this.stopped ? { timeoutMs: STOPPING_TIMEOUT_MS } : {}
       const items = await rpc.batch(chunk.map((p) => ({ method: 'eth_getTransactionReceipt', params: [p.hash] })), opts)
+      let failed: unknown
       items.forEach((item, i) => {
-        if (!item.ok) throw item.error
-        if (item.result) out.set(chunk[i]!.hash, item.result as RpcReceipt)
+        if (!item.ok) failed ??= item.error
+        else if (item.result) out.set(chunk[i]!.hash, item.result as RpcReceipt)
       })
+      if (failed !== undefined) throw failed
     }
+    // after a failure no new chunk is started; what the others read is kept (see resolve)
     let next = 0
+    let failure: unknown
     const lane = async () => {
-      while (next < chunks.length) await readChunk(chunks[next++]!)
+      while (failure === undefined && next < chunks.length) {
+        try {
+          await readChunk(chunks[next++]!)
+        } catch (err) {
+          failure ??= err
+        }
+      }
     }
     await Promise.all(Array.from({ length: Math.min(RECEIPT_BATCHES_IN_FLIGHT, chunks.length) }, lane))
+    if (failure !== undefined) throw failure
   }
 
   /** Receipts for txs whose tx_result came after their block was read. */
