@@ -47,7 +47,8 @@ export interface WorkerOptions {
 
 /** A sent tx the node accepted and that was not yet seen mined: the bytes to rebroadcast. */
 interface Unmined {
-  raw: Hex
+  /** The signed bytes to rebroadcast; not kept for blob txs (≈256 KiB a blob with its sidecar). */
+  raw?: Hex
   hash: Hex
   idx: number
   id?: string
@@ -55,6 +56,8 @@ interface Unmined {
 
 /** Unmined txs a worker remembers at most (older ones are forgotten; a lost one is then filled, not rebroadcast). */
 const MAX_UNMINED = 4_096
+/** Signed txs longer than this (hex characters: blob txs) are not kept for rebroadcast: a lost one is filled. */
+const MAX_KEPT_RAW = 64 * 1024
 
 /** JSON-RPC codes a retry cannot change: method not found, invalid params. */
 const PERMANENT_RPC_CODES = new Set([-32601, -32602])
@@ -410,7 +413,8 @@ export class Worker {
     const nonce = this.nonce!
     this.advance(step)
     if (this.o.gapCheckMs <= 0) return
-    const u: Unmined = { raw, hash: hand.hash!, idx: hand.spec.idx }
+    const u: Unmined = { hash: hand.hash!, idx: hand.spec.idx }
+    if (raw.length <= MAX_KEPT_RAW) u.raw = raw
     if (hand.spec.id !== undefined) u.id = hand.spec.id
     this.unmined.set(nonce, u)
     if (this.unmined.size > MAX_UNMINED) this.unmined.delete(this.unmined.keys().next().value!)
@@ -466,11 +470,11 @@ export class Worker {
         return false
       }
     }
-    if (lost && this.rebroadcastNonce !== gap) {
+    if (lost?.raw && this.rebroadcastNonce !== gap) {
       o.log.warn({ worker: o.index, signer: o.signer.address, nonce: gap, pending, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
       for (let n = gap; n < mine; n++) {
         const u = this.unmined.get(n)
-        if (!u) continue
+        if (!u?.raw) continue
         const r = await this.rebroadcast(u.raw)
         if (r === 'unreachable') return false
         if (r === 'refused' && n === gap) break // the gap stays: filled at the next check
