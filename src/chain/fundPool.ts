@@ -6,6 +6,7 @@ import type { FeeSnapshot } from './feeOracle.js'
 import { TRANSFER_GAS } from './gasEstimator.js'
 import type { Rpc } from './rpc.js'
 import type { Signer } from './signer.js'
+import { untilMined } from './untilMined.js'
 
 export interface FundPoolOptions {
   rpc: Rpc
@@ -73,16 +74,12 @@ async function balanceOf(rpc: Rpc, address: Address): Promise<bigint> {
   return BigInt(await rpc.request<string>('eth_getBalance', [address, 'latest']))
 }
 
-/** Polls the funder's mined nonce until every top-up is in a block. */
+/** Waits until every top-up is in a block (the funder's mined nonce reaches `target`). */
 async function waitForNonce(o: FundPoolOptions, target: number): Promise<void> {
-  const deadline = performance.now() + (o.timeoutMs ?? 120_000)
-  for (;;) {
-    if (o.signal?.aborted) throw new FatalError('CANCELLED', 'cancelled while waiting for the funding transactions')
-    const mined = Number(BigInt(await o.rpc.request<string>('eth_getTransactionCount', [o.funder.address, 'latest'])))
-    if (mined >= target) return
-    if (performance.now() > deadline) {
-      throw new FatalError('FUNDING_TIMEOUT', `funding transactions not mined after ${Math.round((o.timeoutMs ?? 120_000) / 1000)} s (${target - mined} still pending)`)
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  const timeoutMs = o.timeoutMs ?? 120_000
+  const readLatest = async () => Number(BigInt(await o.rpc.request<string>('eth_getTransactionCount', [o.funder.address, 'latest'])))
+  const mined = await untilMined(readLatest, target, { timeoutMs, pollMs: 250, signal: o.signal })
+  if (mined >= target) return
+  if (o.signal?.aborted) throw new FatalError('CANCELLED', 'cancelled while waiting for the funding transactions')
+  throw new FatalError('FUNDING_TIMEOUT', `funding transactions not mined after ${Math.round(timeoutMs / 1000)} s (${target - mined} still pending)`)
 }

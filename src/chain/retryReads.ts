@@ -1,8 +1,6 @@
 import { sleep } from '../dispatch/sleep.js'
-import { RpcError, TransportError } from './rpc.js'
+import { isPermanentRpcError, RpcError, TransportError } from './rpc.js'
 
-/** JSON-RPC codes that will not change on a retry: the method or its params are wrong. */
-const PERMANENT = new Set([-32601, -32602])
 
 /**
  * Retries an idempotent read (chain id, fees) through transient failures — no answer,
@@ -16,7 +14,7 @@ export async function retryReads<T>(read: (timeoutMs: number) => Promise<T>, win
     try {
       return await read(Math.max(250, Math.round(left)))
     } catch (err) {
-      const transient = err instanceof TransportError || (err instanceof RpcError && !PERMANENT.has(err.code))
+      const transient = err instanceof TransportError || (err instanceof RpcError && !isPermanentRpcError(err))
       const wait = Math.min(1_000, 100 * 2 ** attempt)
       if (!transient || performance.now() + wait >= deadline) throw err
       await sleep(wait)

@@ -13,6 +13,14 @@ export class RpcError extends Error {
   }
 }
 
+/** JSON-RPC codes a retry cannot change: method not found, invalid params. */
+const PERMANENT_RPC_CODES = new Set([-32601, -32602])
+
+/** A node error no retry can change (the method or its params are wrong); any other may pass. */
+export function isPermanentRpcError(err: RpcError): boolean {
+  return PERMANENT_RPC_CODES.has(err.code)
+}
+
 export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed'
 
 /**

@@ -1,11 +1,9 @@
-import type { Address, SignedAuthorization } from 'viem'
+import type { SignedAuthorization } from 'viem'
 import { BlobCache } from '../chain/blobs.js'
 import type { TxFields } from '../chain/buildTx.js'
 import type { FeeSnapshot } from '../chain/feeOracle.js'
 import { TRANSFER_GAS } from '../chain/gasEstimator.js'
-import type { Rpc } from '../chain/rpc.js'
 import type { Signer } from '../chain/signer.js'
-import { sleep } from './sleep.js'
 import type { Spec } from '../stream/spec.js'
 
 /** EIP-7702: intrinsic gas per authorization (PER_EMPTY_ACCOUNT_COST; part is refunded when the account exists). */
@@ -71,23 +69,12 @@ export function intrinsicTransferGas(fields: Pick<TxFields, 'accessList' | 'auth
   return TRANSFER_GAS + accessListGas(fields) + AUTHORIZATION_GAS * BigInt(auths)
 }
 
-/** How long a sender waits for its self-authorized set-code tx to be mined before it resyncs instead. */
-export const SET_CODE_SETTLE_MS = 120_000
-const SETTLE_POLL_MS = 200
-
 /**
  * After a set-code tx whose sender authorized itself (tx nonce N, authorization N + 1), the sender's
  * next nonce is N + 2, but only once that tx is mined: until then a tx at N + 2 follows a gap in
  * the pool, and nodes differ on bridging it (anvil 1.7.1 keeps it queued for ever, even after the
- * set-code tx is mined). So the sender's next send waits until the node's `latest` count reaches
- * `nonce`. Resolves with the node's count (`nonce`, or less after the timeout or a cancel: the
- * caller then resyncs from the node's pending count).
+ * set-code tx is mined). So the sender's next send waits until the node's mined count reaches
+ * N + 2, at most this long (then it resyncs from the node's pending count).
  */
-export async function waitForNonce(rpc: Rpc, address: Address, nonce: number, cancel: AbortSignal, timeoutMs = SET_CODE_SETTLE_MS): Promise<number> {
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const n = Number(BigInt(await rpc.request<string>('eth_getTransactionCount', [address, 'latest'])))
-    if (n >= nonce || cancel.aborted || performance.now() >= deadline) return n
-    await sleep(SETTLE_POLL_MS)
-  }
-}
+export const SET_CODE_SETTLE_MS = 120_000
+export const SET_CODE_SETTLE_POLL_MS = 200

@@ -8,9 +8,10 @@ import { classifySendError } from '../chain/classifySendError.js'
 import type { FeeOracle, FeeSnapshot } from '../chain/feeOracle.js'
 import type { NodeHealth } from '../chain/nodeHealth.js'
 import { TRANSFER_GAS, type GasEstimator } from '../chain/gasEstimator.js'
-import { RpcError, TransportError, type Rpc } from '../chain/rpc.js'
+import { isPermanentRpcError, RpcError, TransportError, type Rpc } from '../chain/rpc.js'
 import { txHash, type Signer } from '../chain/signer.js'
-import { accessListGas, authorize, intrinsicTransferGas, TxTypeError, typeFields, waitForNonce } from './txTypeFields.js'
+import { accessListGas, authorize, intrinsicTransferGas, SET_CODE_SETTLE_MS, SET_CODE_SETTLE_POLL_MS, TxTypeError, typeFields } from './txTypeFields.js'
+import { untilMined } from '../chain/untilMined.js'
 import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
 import { BoundedQueue } from './boundedQueue.js'
 import type { Pacer } from './pacer.js'
@@ -58,9 +59,6 @@ interface Unmined {
 const MAX_UNMINED = 4_096
 /** Signed txs longer than this (hex characters: blob txs) are not kept for rebroadcast: a lost one is filled. */
 const MAX_KEPT_RAW = 64 * 1024
-
-/** JSON-RPC codes a retry cannot change: method not found, invalid params. */
-const PERMANENT_RPC_CODES = new Set([-32601, -32602])
 
 /** Rebuild-and-retry bounds for fee and nonce problems. */
 const MAX_FEE_RETRIES = 3
@@ -176,8 +174,9 @@ export class Worker {
     const to = spec.to === SENDER_PLACEHOLDER ? from : spec.to
     const data = typeof spec.calldata === 'function' ? spec.calldata(from) : spec.calldata
     if (this.settleNonce !== undefined) {
-      // the last send was a self-authorized set-code tx: wait until it is mined (see waitForNonce)
-      const reached = await waitForNonce(o.rpc, from, this.settleNonce, o.cancel)
+      // the last send was a self-authorized set-code tx: wait until it is mined (see SET_CODE_SETTLE_MS);
+      // the reads go through the worker's own retries and outage handling
+      const reached = await untilMined(() => this.nonceAt('latest'), this.settleNonce, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: o.cancel })
       if (reached < this.settleNonce) this.nonce = undefined
       this.settleNonce = undefined
     }
@@ -186,7 +185,7 @@ export class Worker {
     const gas =
       spec.gasLimit ??
       (spec.txType === 'eip7702' ? undefined : data === undefined || data === '0x' ? intrinsicTransferGas(spec) : (await this.estimate(from, to, spec, data)) + accessListGas(spec))
-    this.nonce ??= await this.pendingNonce()
+    this.nonce ??= await this.nonceAt('pending')
     // the spec's part of the tx, built once (no spreads: this runs for every tx)
     const fields: TxFields = { chainId: o.chainId, nonce: this.nonce, to, value: spec.value, gas: gas ?? TRANSFER_GAS }
     if (data !== undefined) fields.data = data
@@ -285,7 +284,7 @@ export class Worker {
             throw new SpecFailure(outcome.code, `${outcome.message} (after ${nonceRetries} nonce resyncs)`)
           }
           nonceRetries++
-          this.nonce = await this.pendingNonce()
+          this.nonce = await this.nonceAt('pending')
           signed = undefined
           continue
         }
@@ -345,10 +344,6 @@ export class Worker {
     }
   }
 
-  private async pendingNonce(): Promise<number> {
-    return this.nonceAt('pending')
-  }
-
   private async nonceAt(tag: 'pending' | 'latest'): Promise<number> {
     const n = await this.read<string>('eth_getTransactionCount', [this.o.signer.address, tag])
     return Number(BigInt(n))
@@ -370,7 +365,7 @@ export class Worker {
           // an error answer to a read of a nonce or a tx is the server's trouble, unless the
           // method or its params are wrong: worth the same retries as a lost answer
           o.health.ok()
-          if (PERMANENT_RPC_CODES.has(err.code) || attempt > o.retries || o.cancel.aborted) throw err
+          if (isPermanentRpcError(err) || attempt > o.retries || o.cancel.aborted) throw err
           await sleep(backoffMs(attempt), o.cancel)
           continue
         }
