@@ -277,7 +277,7 @@ try {
     const target = Number(opt('inclusion-tps', 4000))
     const pool = 128
     log(`inclusion: --tps ${target} for ${secs} s, pool ${pool}`)
-    const { poolKeysFromSeed } = await import(path.join(ROOT, 'dist/src/chain/signerPool.js'))
+    const { poolKeysFromSeed } = await import(path.join(ROOT, 'dist/src/accounts/poolKeys.js'))
     const addresses = poolKeysFromSeed(SEED, 'executors', pool).map(addressOf)
     const sum = (xs) => xs.reduce((a, b) => a + b, 0)
     const start = sum(await latestNonces(rpc, addresses))

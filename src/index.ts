@@ -1,7 +1,7 @@
 /** Programmatic API: the CLI is a thin shell over these. */
 export { send, type SendOptions, type SendResult, type EndReason } from './send.js'
-export { createHttpRpc, RpcError, TransportError, type Rpc } from './chain/rpc.js'
-export { viemSigner, type Signer, type SignerFactory } from './chain/signer.js'
+export { createHttpRpc, RpcError, TransportError, type Rpc } from './rpc/rpc.js'
+export { viemSigner, type Signer, type SignerFactory } from './tx/signer.js'
 export { startEmbeddedDevnet } from './devnet/embedded.js'
 export { createLogger } from './log.js'
 export type * from './events/types.js'

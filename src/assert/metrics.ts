@@ -1,6 +1,6 @@
 import { EVENT_SCHEMA } from '../events/schema.js'
 import type { SummaryEvent } from '../events/types.js'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../base/errors.js'
 import { type AssertNode, AssertSyntaxError, comparisons, compare, evaluate, parseAssert } from './expr.js'
 
 type Summary = Omit<SummaryEvent, 'version'>

@@ -1,30 +1,10 @@
 import type { Logger } from '../log.js'
-import { describeError } from '../errors.js'
-import { retryReads } from './retryReads.js'
-import type { Rpc } from './rpc.js'
+import { describeError } from '../base/errors.js'
+import { retryReads } from '../rpc/retryReads.js'
+import type { Rpc } from '../rpc/rpc.js'
+import type { FeeSnapshot } from '../tx/fees.js'
 
-/** One immutable view of the fees every worker builds with. */
-export type FeeSnapshot =
-  | {
-      readonly type: 'eip1559'
-      readonly baseFeePerGas: bigint
-      readonly maxFeePerGas: bigint
-      readonly maxPriorityFeePerGas: bigint
-      /**
-       * EIP-4844 (blocks with `excessBlobGas`): the blob base fee of the next block
-       * (`eth_blobBaseFee`) and the max fee per blob gas blob txs are built with (2 × it).
-       */
-      readonly blobBaseFee?: bigint
-      readonly maxFeePerBlobGas?: bigint
-      readonly blockNumber: bigint
-      readonly updatedAt: number
-    }
-  | {
-      readonly type: 'legacy'
-      readonly gasPrice: bigint
-      readonly blockNumber: bigint
-      readonly updatedAt: number
-    }
+export type { FeeSnapshot }
 
 export interface FeeOracleOptions {
   /** Pins the fee: legacy gas price, or max fee per gas on an EIP-1559 chain. */

@@ -1,11 +1,11 @@
 import type { Hex } from 'viem'
-import { describeError, FatalError } from '../errors.js'
-import { retryReads } from './retryReads.js'
+import { describeError, FatalError } from '../base/errors.js'
+import { retryReads } from '../rpc/retryReads.js'
 import type { EventBody, FloodgateEvent, TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
-import { sleep } from '../dispatch/sleep.js'
+import { sleep } from '../base/sleep.js'
 import { isMethodMissing, parseReceipt, type RpcBlockHeader, type RpcReceipt } from './receipts.js'
-import { RpcError, type Rpc } from './rpc.js'
+import { RpcError, type Rpc } from '../rpc/rpc.js'
 
 export interface ReceiptTrackerOptions {
   rpc: Rpc

@@ -1,5 +1,5 @@
 import type { ReceiptStatus } from '../events/types.js'
-import type { RpcError } from './rpc.js'
+import type { RpcError } from '../rpc/rpc.js'
 
 /** The block fields the receipt tracker reads. */
 export interface RpcBlockHeader {

@@ -1,4 +1,4 @@
-import { sleep } from '../dispatch/sleep.js'
+import { sleep } from '../base/sleep.js'
 
 /**
  * Polls an account's mined nonce (`readLatest`: its `eth_getTransactionCount(…, 'latest')`)

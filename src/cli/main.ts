@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { FatalError, UsageError, describeError } from '../errors.js'
+import { FatalError, UsageError, describeError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { devnetCommand } from './devnetCommand.js'
 import { reportCommand } from './reportCommand.js'

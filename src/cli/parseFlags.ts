@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Hex } from 'viem'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../base/errors.js'
 import { parseAmount } from '../stream/parseValue.js'
 
 /** `30s`, `500ms`, `2m`, `1h`, or a bare number of seconds → milliseconds. */

@@ -1,6 +1,6 @@
 import { createReadStream, statSync, writeFileSync } from 'node:fs'
 import { Command } from 'commander'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../base/errors.js'
 import { buildReport } from '../report/analyze.js'
 import { reportHtml } from '../report/html.js'
 import { reportTable } from '../report/table.js'

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import type { Hex } from 'viem'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
 import { send, type SendOptions } from '../send.js'

@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'

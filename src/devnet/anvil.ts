@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { FloodgateError } from '../errors.js'
+import { FloodgateError } from '../base/errors.js'
 import { createLogger, type Logger } from '../log.js'
 import { anvilBinary } from './anvilBinary.js'
 

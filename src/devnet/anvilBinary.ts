@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { FloodgateError } from '../errors.js'
+import { FloodgateError } from '../base/errors.js'
 
 /** How to run anvil: `spawn(command, [...args, ...anvilFlags], { env: { ...process.env, ...env } })`. */
 export interface AnvilCommand {

@@ -1,4 +1,4 @@
-import { sleep } from './sleep.js'
+import { sleep } from '../base/sleep.js'
 
 /**
  * Hands out send slots at a fixed rate, shared by all workers. Slot k is due at

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { FatalError } from '../errors.js'
+import { FatalError } from '../base/errors.js'
 import type { FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { MAX_KINDS, NO_KIND, OTHER_KINDS } from './runStats.js'

@@ -1,5 +1,5 @@
 import type { Address } from 'viem'
-import type { Rpc } from '../chain/rpc.js'
+import type { Rpc } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
 import { parseSpec } from '../stream/parseSpec.js'
 import { SENDER_PLACEHOLDER } from '../stream/spec.js'

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../base/errors.js'
 
 /**
  * What `floodgate setup` deployed, kept in the state directory per chain id and scenario

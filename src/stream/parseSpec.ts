@@ -23,7 +23,7 @@ import {
   SENDER_PLACEHOLDER,
   TX_TYPES,
 } from './spec.js'
-import { MAX_BLOB_DATA_BYTES, blobDataBytes } from '../chain/blobs.js'
+import { MAX_BLOB_DATA_BYTES, blobDataBytes } from '../tx/blobs.js'
 import { nearest } from './suggest.js'
 
 /**

@@ -1,4 +1,4 @@
-import { FloodgateError } from '../errors.js'
+import { FloodgateError } from '../base/errors.js'
 
 /**
  * Amount parsing for spec fields (`value`, `max_fee_per_gas`, `max_priority_fee_per_gas`)

@@ -1,4 +1,5 @@
 import type { AccessList, Address, Hex } from 'viem'
+import type { TxType } from '../tx/txType.js'
 
 /** The placeholder contender uses for "the address that sends this tx". */
 export const SENDER_PLACEHOLDER = '{_sender}'
@@ -47,9 +48,7 @@ export interface Spec {
   authorizationAddress?: Address
 }
 
-/** The tx types floodgate sends (the spec's `tx_type`, `--tx-type`). */
-export const TX_TYPES = ['legacy', 'eip2930', 'eip1559', 'eip4844', 'eip7702'] as const
-export type TxType = (typeof TX_TYPES)[number]
+export { TX_TYPES, type TxType } from '../tx/txType.js'
 
 /** A spec routed to a worker: `idx` is the 0-based index among accepted specs. */
 export interface IndexedSpec extends Spec {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
-import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
+import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { assertAccounted, ofType, runCli, tempStateDir } from '../helpers/cli.js'

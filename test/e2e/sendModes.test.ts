@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parseTransaction } from 'viem'
-import { createHttpRpc } from '../../src/chain/rpc.js'
+import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { BIN, assertAccounted, jsonl, ofType, runCli, tempStateDir } from '../helpers/cli.js'

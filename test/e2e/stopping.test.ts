@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { poolKeysFromSeed } from '../../src/chain/signerPool.js'
+import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { rpcNumber } from '../helpers/anvil.js'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { recoverTransactionAddress, type Hex, type TransactionSerialized } from 'viem'
-import { createHttpRpc, type Rpc } from '../../src/chain/rpc.js'
+import { createHttpRpc, type Rpc } from '../../src/rpc/rpc.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { assertAccounted, ofType } from '../helpers/cli.js'
 import { acceptedBySender, runSend, settledNonces } from '../helpers/inProcess.js'

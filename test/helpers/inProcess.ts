@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream'
-import { createHttpRpc } from '../../src/chain/rpc.js'
+import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { createLogger } from '../../src/log.js'
 import { send, type SendOptions } from '../../src/send.js'

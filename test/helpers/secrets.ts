@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
-import { poolKeysFromMnemonic, poolKeysFromSeed } from '../../src/chain/signerPool.js'
+import { poolKeysFromMnemonic, poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 
 /**
  * Issue 4, security: every end-to-end run's stdout and stderr (the helpers runCli and runSend

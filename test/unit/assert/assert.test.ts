@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { AssertSyntaxError, evaluate, parseAssert } from '../../../src/assert/expr.js'
 import { availableMetrics, evaluateAssertions, formatAssertTable, parseAssertions } from '../../../src/assert/metrics.js'
-import { UsageError } from '../../../src/errors.js'
+import { UsageError } from '../../../src/base/errors.js'
 
 const summary = (over: Record<string, unknown> = {}) =>
   ({

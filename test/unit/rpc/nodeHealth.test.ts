@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import { NodeHealth } from '../../../src/chain/nodeHealth.js'
+import { NodeHealth } from '../../../src/rpc/nodeHealth.js'
 
 describe('NodeHealth', () => {
   afterEach(() => {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { describe, expect, test } from 'vitest'
-import { BlobCache, BYTES_PER_BLOB, blobDataBytes, loadKzg, MAX_BLOB_DATA_BYTES, toBlobs, versionedHash, type Kzg } from '../../../src/chain/blobs.js'
+import { BlobCache, BYTES_PER_BLOB, blobDataBytes, loadKzg, MAX_BLOB_DATA_BYTES, toBlobs, versionedHash, type Kzg } from '../../../src/tx/blobs.js'
 
 describe('blobDataBytes', () => {
   test('behavior: hex with or without 0x is decoded; anything else is UTF-8 text (as contender reads blob_data)', () => {

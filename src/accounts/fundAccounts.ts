@@ -1,12 +1,12 @@
 import { formatEther, type Address, type Hex } from 'viem'
-import { FatalError, describeError } from '../errors.js'
+import { FatalError, describeError } from '../base/errors.js'
 import type { Logger } from '../log.js'
-import { buildTx } from './buildTx.js'
-import type { FeeSnapshot } from './feeOracle.js'
-import { TRANSFER_GAS } from './gasEstimator.js'
-import type { Rpc } from './rpc.js'
-import type { Signer } from './signer.js'
-import { untilMined } from './untilMined.js'
+import { buildTx } from '../tx/buildTx.js'
+import type { FeeSnapshot } from '../tx/fees.js'
+import { TRANSFER_GAS } from '../tx/gasEstimator.js'
+import type { Rpc } from '../rpc/rpc.js'
+import type { Signer } from '../tx/signer.js'
+import { untilMined } from '../chain/untilMined.js'
 
 export interface FundPoolOptions {
   rpc: Rpc

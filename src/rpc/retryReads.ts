@@ -1,4 +1,4 @@
-import { sleep } from '../dispatch/sleep.js'
+import { sleep } from '../base/sleep.js'
 import { isPermanentRpcError, RpcError, TransportError } from './rpc.js'
 
 

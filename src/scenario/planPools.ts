@@ -1,4 +1,4 @@
-import type { PoolSize } from '../chain/pools.js'
+import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import { ADMIN_POOL, SPAM_POOL, type Scenario } from './types.js'
 
 export interface PoolPlan {

@@ -1,5 +1,5 @@
 import { toHex, type Address, type Hex, type SignedAuthorization } from 'viem'
-import type { Rpc } from './rpc.js'
+import type { Rpc } from '../rpc/rpc.js'
 
 /** Gas of a plain value transfer without calldata. */
 export const TRANSFER_GAS = 21_000n

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { classifySendError } from '../../../src/chain/classifySendError.js'
-import { RpcError, TransportError } from '../../../src/chain/rpc.js'
+import { classifySendError } from '../../../src/rpc/classifySendError.js'
+import { RpcError, TransportError } from '../../../src/rpc/rpc.js'
 
 const rpc = (message: string, code = -32000) => new RpcError(code, message)
 

@@ -1,7 +1,7 @@
 import type { AccessList, Address, Hex, SignedAuthorization, TransactionSerializable } from 'viem'
-import type { TxType } from '../stream/spec.js'
+import type { TxType } from './txType.js'
 import type { BlobBundle } from './blobs.js'
-import type { FeeSnapshot } from './feeOracle.js'
+import type { FeeSnapshot } from './fees.js'
 
 export interface TxFields {
   chainId: number

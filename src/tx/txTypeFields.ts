@@ -1,10 +1,10 @@
 import type { SignedAuthorization } from 'viem'
-import { BlobCache } from '../chain/blobs.js'
-import type { TxFields } from '../chain/buildTx.js'
-import type { FeeSnapshot } from '../chain/feeOracle.js'
-import { TRANSFER_GAS } from '../chain/gasEstimator.js'
-import type { Signer } from '../chain/signer.js'
-import type { Spec } from '../stream/spec.js'
+import { BlobCache } from './blobs.js'
+import type { TxFields } from './buildTx.js'
+import type { FeeSnapshot } from './fees.js'
+import { TRANSFER_GAS } from './gasEstimator.js'
+import type { Signer } from './signer.js'
+import type { TypeSpec } from './txType.js'
 
 /** EIP-7702: intrinsic gas per authorization (PER_EMPTY_ACCOUNT_COST; part is refunded when the account exists). */
 export const AUTHORIZATION_GAS = 25_000n
@@ -28,7 +28,7 @@ const blobs = new BlobCache()
  * next nonce after this tx (`fields.nonce + 1`: the tx's own nonce is spent before the
  * authorization list is processed).
  */
-export async function typeFields(fields: TxFields, spec: Spec, signer: Signer, fees: FeeSnapshot): Promise<void> {
+export async function typeFields(fields: TxFields, spec: TypeSpec, signer: Signer, fees: FeeSnapshot): Promise<void> {
   if (spec.txType === 'eip4844') {
     if (spec.maxFeePerBlobGas === undefined && (fees.type !== 'eip1559' || fees.maxFeePerBlobGas === undefined)) {
       throw new TxTypeError('TX_TYPE_UNSUPPORTED', 'blob txs need blob fees, and the node reports none (eth_blobBaseFee): the chain is before cancun, or give max_fee_per_blob_gas')
@@ -45,7 +45,7 @@ export async function typeFields(fields: TxFields, spec: Spec, signer: Signer, f
 }
 
 /** The sender's signed authorization to delegate to the spec's `authorization_address` at `nonce`. */
-export async function authorize(signer: Signer, chainId: number, spec: Spec, nonce: number): Promise<SignedAuthorization> {
+export async function authorize(signer: Signer, chainId: number, spec: TypeSpec, nonce: number): Promise<SignedAuthorization> {
   if (!signer.signAuthorization) throw new TxTypeError('TX_TYPE_UNSUPPORTED', 'this signer cannot sign EIP-7702 authorizations')
   return signer.signAuthorization({ chainId, address: spec.authorizationAddress!, nonce })
 }

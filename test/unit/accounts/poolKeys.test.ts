@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
-import { poolKeysFromMnemonic, poolKeysFromSeed } from '../../../src/chain/signerPool.js'
+import { poolKeysFromMnemonic, poolKeysFromSeed } from '../../../src/accounts/poolKeys.js'
 
 describe('poolKeysFromSeed', () => {
   test('behavior: 256 keys of one seed are all distinct (no index aliasing)', () => {

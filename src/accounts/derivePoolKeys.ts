@@ -1,5 +1,5 @@
 import type { Hex } from 'viem'
-import { poolKeysFromMnemonic, poolKeysFromSeed } from './signerPool.js'
+import { poolKeysFromMnemonic, poolKeysFromSeed } from './poolKeys.js'
 
 /** A named pool and its number of accounts. */
 export interface PoolSize {

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { getAddress, keccak256, parseTransaction, recoverTransactionAddress, serializeTransaction, type Hex, type TransactionSerializable } from 'viem'
 import { describe, expect, test } from 'vitest'
-import { keccak256Bytes, keccak256BytesJs, keccakBackend } from '../../../src/chain/keccak.js'
-import { serializeSignedFast, serializeUnsignedFast } from '../../../src/chain/serializeTx.js'
-import { chooseSigner, loadNativeSecp256k1, nativeSignerFactory, txHash, viemSigner } from '../../../src/chain/signer.js'
+import { keccak256Bytes, keccak256BytesJs, keccakBackend } from '../../../src/tx/keccak.js'
+import { serializeSignedFast, serializeUnsignedFast } from '../../../src/tx/serializeTx.js'
+import { chooseSigner, loadNativeSecp256k1, nativeSignerFactory, txHash, viemSigner } from '../../../src/tx/signer.js'
 
 const KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 const SINK = '0x000000000000000000000000000000000000dEaD'

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
-import { autoBatchSize, createBatchingRpc } from '../../../src/chain/batchingRpc.js'
-import { createHttpRpc, RpcError, TransportError, type BatchCall, type BatchItem, type Rpc } from '../../../src/chain/rpc.js'
+import { autoBatchSize, createBatchingRpc } from '../../../src/rpc/batchingRpc.js'
+import { createHttpRpc, RpcError, TransportError, type BatchCall, type BatchItem, type Rpc } from '../../../src/rpc/rpc.js'
 
 /** An inner Rpc that records what it was asked and answers each batch with `answer`. */
 function fakeInner(answer: (calls: readonly BatchCall[]) => Promise<BatchItem[]>) {

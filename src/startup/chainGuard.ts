@@ -1,7 +1,7 @@
-import { FatalError } from '../errors.js'
+import { FatalError } from '../base/errors.js'
 import type { Logger } from '../log.js'
-import { retryReads } from './retryReads.js'
-import { TransportError, type Rpc } from './rpc.js'
+import { retryReads } from '../rpc/retryReads.js'
+import { TransportError, type Rpc } from '../rpc/rpc.js'
 
 /** Public mainnets floodgate refuses to load without --allow-mainnet. */
 export const MAINNET_CHAIN_IDS: ReadonlyMap<number, string> = new Map([
