@@ -1,50 +1,62 @@
-import { formatEther, type Address, type Hex } from 'viem'
+/** Tops up accounts from a funder key, through the same sender units as the workers. */
+import { formatEther, type Address } from 'viem'
 import { FatalError, describeError } from '../base/errors.js'
 import type { Logger } from '../log.js'
-import { buildTx } from '../tx/buildTx.js'
-import type { FeeSnapshot } from '../tx/fees.js'
+import { RpcError, TransportError } from '../rpc/rpc.js'
+import type { SendSession } from '../sender/sendSession.js'
+import { SendFailure } from '../sender/signerSender.js'
+import { untilMined } from '../sender/untilMined.js'
 import { TRANSFER_GAS } from '../tx/gasEstimator.js'
-import type { Rpc } from '../rpc/rpc.js'
 import type { Signer } from '../tx/signer.js'
-import { untilMined } from '../chain/untilMined.js'
 
-export interface FundPoolOptions {
-  rpc: Rpc
+export interface FundOptions {
+  /** The phase's senders and reads (retries, outage budget, cancel). */
+  session: SendSession
   chainId: number
   funder: Signer
   accounts: readonly Address[]
   /** Every account below this is topped up to exactly this. */
   minBalance: bigint
-  fees: FeeSnapshot
   log: Logger
   /** How long to wait for the top-ups to be mined. */
   timeoutMs?: number
-  signal?: AbortSignal
 }
 
-export interface FundPoolResult {
+export interface FundResult {
   toppedUp: number
   total: bigint
 }
 
 /**
- * Tops up every pool account below `minBalance`. First checks that the funder can pay for
- * all top-ups and their gas, and stops with a clear error before sending anything if not.
- * Then sends the top-ups and waits until they are mined.
+ * Tops up every account below `minBalance`. First checks that the funder can pay for all
+ * top-ups and their gas, and stops with a clear error before sending anything if not. Then
+ * sends the top-ups (a send without an answer is asked about, never guessed) and waits until
+ * they are mined. A node that stays away ends it with one line, never a stack trace.
  */
-export async function fundPool(o: FundPoolOptions): Promise<FundPoolResult> {
-  const balances = await Promise.all(o.accounts.map((a) => balanceOf(o.rpc, a)))
-  const topUps = o.accounts
-    .map((address, i) => ({ address, amount: o.minBalance - balances[i]! }))
-    .filter((t) => t.amount > 0n)
+export async function fundAccounts(o: FundOptions): Promise<FundResult> {
+  try {
+    return await topUp(o)
+  } catch (err) {
+    if (err instanceof TransportError) throw new FatalError('RPC_UNAVAILABLE', `funding: the node did not answer: ${describeError(err)}`, { cause: err })
+    if (err instanceof RpcError) throw new FatalError('RPC_ERROR', `funding: ${describeError(err)}`, { cause: err })
+    throw err
+  }
+}
+
+async function topUp(o: FundOptions): Promise<FundResult> {
+  const { reads } = o.session
+  const balances = await Promise.all(o.accounts.map((a) => reads.balanceOf(a)))
+  const topUps = o.accounts.map((address, i) => ({ address, amount: o.minBalance - balances[i]! })).filter((t) => t.amount > 0n)
   if (topUps.length === 0) {
     o.log.info({ accounts: o.accounts.length }, 'pool already funded')
     return { toppedUp: 0, total: 0n }
   }
-  const feePerGas = o.fees.type === 'eip1559' ? o.fees.maxFeePerGas : o.fees.gasPrice
+  const sender = o.session.senderOf(o.funder)
+  const fees = sender.o.fees.current
+  const feePerGas = fees.type === 'eip1559' ? fees.maxFeePerGas : fees.gasPrice
   const total = topUps.reduce((s, t) => s + t.amount, 0n)
   const need = total + BigInt(topUps.length) * TRANSFER_GAS * feePerGas
-  const have = await balanceOf(o.rpc, o.funder.address)
+  const have = await reads.balanceOf(o.funder.address)
   if (have < need) {
     throw new FatalError(
       'FUNDER_INSUFFICIENT',
@@ -52,34 +64,25 @@ export async function fundPool(o: FundPoolOptions): Promise<FundPoolResult> {
     )
   }
   o.log.info({ accounts: topUps.length, eth: formatEther(total) }, 'funding pool accounts')
-  let nonce = Number(BigInt(await o.rpc.request<string>('eth_getTransactionCount', [o.funder.address, 'pending'])))
-  const firstNonce = nonce
   for (const t of topUps) {
-    const signed: Hex = await o.funder.signTransaction(
-      buildTx({ chainId: o.chainId, nonce, to: t.address, value: t.amount, gas: TRANSFER_GAS }, o.fees),
-    )
     try {
-      await o.rpc.request('eth_sendRawTransaction', [signed])
+      await sender.send({ fields: { chainId: o.chainId, nonce: 0, to: t.address, value: t.amount, gas: TRANSFER_GAS } })
     } catch (err) {
-      throw new FatalError('FUNDING_FAILED', `funding ${t.address} failed: ${describeError(err)}`)
+      if (err instanceof SendFailure) throw new FatalError('FUNDING_FAILED', `funding ${t.address} failed: ${err.message}`, { cause: err })
+      throw err
     }
-    nonce++
   }
-  await waitForNonce(o, firstNonce + topUps.length)
+  await waitMined(o, await sender.nextNonce())
   o.log.info({ accounts: topUps.length }, 'pool funded')
   return { toppedUp: topUps.length, total }
 }
 
-async function balanceOf(rpc: Rpc, address: Address): Promise<bigint> {
-  return BigInt(await rpc.request<string>('eth_getBalance', [address, 'latest']))
-}
-
 /** Waits until every top-up is in a block (the funder's mined nonce reaches `target`). */
-async function waitForNonce(o: FundPoolOptions, target: number): Promise<void> {
+async function waitMined(o: FundOptions, target: number): Promise<void> {
   const timeoutMs = o.timeoutMs ?? 120_000
-  const readLatest = async () => Number(BigInt(await o.rpc.request<string>('eth_getTransactionCount', [o.funder.address, 'latest'])))
-  const mined = await untilMined(readLatest, target, { timeoutMs, pollMs: 250, signal: o.signal })
+  const { session } = o
+  const mined = await untilMined(() => session.reads.nonceAt(o.funder.address, 'latest'), target, { timeoutMs, pollMs: 250, signal: session.cancel })
   if (mined >= target) return
-  if (o.signal?.aborted) throw new FatalError('CANCELLED', 'cancelled while waiting for the funding transactions')
+  if (session.cancel.aborted) throw new FatalError('CANCELLED', 'cancelled while waiting for the funding transactions')
   throw new FatalError('FUNDING_TIMEOUT', `funding transactions not mined after ${Math.round(timeoutMs / 1000)} s (${target - mined} still pending)`)
 }

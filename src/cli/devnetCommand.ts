@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { startEmbeddedDevnet } from '../devnet/embedded.js'
+import { connectChain } from '../startup/openChain.js'
 import { EVENT_VERSION } from '../events/types.js'
 import { createLogger } from '../log.js'
 
@@ -14,7 +14,8 @@ export function devnetCommand(): Command {
     .option('--log-level <level>', 'stderr log level', 'info')
     .action(async (flags: { logLevel: string }) => {
       const log = createLogger({ level: flags.logLevel as 'info' })
-      const devnet = await startEmbeddedDevnet()
+      const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log })
+      const devnet = conn.devnet!
       process.stdout.write(
         `${JSON.stringify({
           version: EVENT_VERSION,
@@ -31,6 +32,6 @@ export function devnetCommand(): Command {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
       })
-      await devnet.stop()
+      await conn.close()
     })
 }

@@ -1,15 +1,14 @@
 import { Command, Option } from 'commander'
 import type { Address, Hex } from 'viem'
 import { keccak256 } from 'viem'
-import { connect } from '../startup/chainGuard.js'
-import { createHttpRpc } from '../rpc/rpc.js'
+import { connectChain, type Connection } from '../startup/openChain.js'
 import { UsageError } from '../base/errors.js'
-import { createLogger } from '../log.js'
+import { createLogger, type Logger } from '../log.js'
 import { compileSpam, specObjects } from '../scenario/generate.js'
 import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'
 import { readRecord, recordPath } from '../scenario/record.js'
-import { ScenarioError } from '../scenario/types.js'
+import { ScenarioError, type Scenario } from '../scenario/types.js'
 import { stateDir } from '../state.js'
 import { parseCount } from './parseFlags.js'
 
@@ -44,32 +43,7 @@ export function genCommand(): Command {
       const count = parseCount(flags.count, '--count')
       const scenario = loadScenario(scenarioArg)
       validateScenario(scenario)
-      const contracts = new Map<string, Address>()
-      if (scenario.creates.length > 0) {
-        let chainId: number
-        const rpc = flags.rpcUrl !== undefined ? createHttpRpc(flags.rpcUrl) : undefined
-        if (flags.chainId !== undefined) chainId = parseCount(flags.chainId, '--chain-id', 1)
-        else if (rpc) chainId = await connect(rpc, { allowMainnet: true, timeoutMs: 8_000 })
-        else {
-          throw new UsageError(`scenario ${scenario.name} deploys contracts: give --rpc-url or --chain-id of the chain where \`floodgate setup ${scenarioArg}\` deployed them`)
-        }
-        const file = recordPath(stateDir(), chainId, scenario.name, flags.label)
-        const record = readRecord(file)
-        const missing = scenario.creates.filter((c) => !record?.contracts[c.name])
-        if (!record || missing.length > 0) {
-          throw new UsageError(`no deployment of ${scenario.name}${flags.label ? `@${flags.label}` : ''} is recorded for chain ${chainId}: run \`floodgate setup ${scenarioArg} --rpc-url …\` first`)
-        }
-        for (const c of scenario.creates) contracts.set(c.name, record.contracts[c.name]!.address)
-        if (rpc) {
-          for (const c of scenario.creates) {
-            const code = await rpc.request<Hex>('eth_getCode', [contracts.get(c.name), 'latest'])
-            if (code === '0x' || keccak256(code) !== record.contracts[c.name]!.codeHash) {
-              throw new UsageError(`contract ${c.name} recorded at ${contracts.get(c.name)} is not on chain ${chainId} any more: run \`floodgate setup ${scenarioArg}\` again`)
-            }
-          }
-        }
-        log.debug({ record: file }, 'using recorded contracts')
-      }
+      const contracts = await recordedContracts(scenario, scenarioArg, flags, log)
       let steps
       try {
         steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(contracts.keys()), contracts }, { fromPool: false })
@@ -92,4 +66,40 @@ export function genCommand(): Command {
       }
       if (buf && !closed) out.write(buf)
     })
+}
+
+/** The addresses `floodgate setup` recorded for the scenario's contracts on the chain named by --chain-id or --rpc-url (checked there). */
+async function recordedContracts(scenario: Scenario, scenarioArg: string, flags: GenFlags, log: Logger): Promise<Map<string, Address>> {
+  const contracts = new Map<string, Address>()
+  if (scenario.creates.length === 0) return contracts
+  let chainId: number
+  let conn: Connection | undefined
+  if (flags.chainId !== undefined) chainId = parseCount(flags.chainId, '--chain-id', 1)
+  else if (flags.rpcUrl !== undefined) {
+    conn = await connectChain({ rpcUrl: flags.rpcUrl, requestTimeoutMs: 10_000, allowMainnet: true, log })
+    chainId = conn.chainId
+  } else {
+    throw new UsageError(`scenario ${scenario.name} deploys contracts: give --rpc-url or --chain-id of the chain where \`floodgate setup ${scenarioArg}\` deployed them`)
+  }
+  try {
+    const file = recordPath(stateDir(), chainId, scenario.name, flags.label)
+    const record = readRecord(file)
+    const missing = scenario.creates.filter((c) => !record?.contracts[c.name])
+    if (!record || missing.length > 0) {
+      throw new UsageError(`no deployment of ${scenario.name}${flags.label ? `@${flags.label}` : ''} is recorded for chain ${chainId}: run \`floodgate setup ${scenarioArg} --rpc-url …\` first`)
+    }
+    for (const c of scenario.creates) contracts.set(c.name, record.contracts[c.name]!.address)
+    if (conn) {
+      for (const c of scenario.creates) {
+        const code = await conn.rpc.request<Hex>('eth_getCode', [contracts.get(c.name), 'latest'])
+        if (code === '0x' || keccak256(code) !== record.contracts[c.name]!.codeHash) {
+          throw new UsageError(`contract ${c.name} recorded at ${contracts.get(c.name)} is not on chain ${chainId} any more: run \`floodgate setup ${scenarioArg}\` again`)
+        }
+      }
+    }
+    log.debug({ record: file }, 'using recorded contracts')
+  } finally {
+    await conn?.close()
+  }
+  return contracts
 }

@@ -8,10 +8,11 @@ import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'
 import { checkLabel } from '../scenario/record.js'
 import { send } from '../send.js'
+import { openChain } from '../startup/openChain.js'
 import { assertions } from './assertOption.js'
 import { parseDuration } from './parseFlags.js'
 import { type SendFlags, resolveSendOptions } from './sendCommand.js'
-import { type ScenarioFlags, builtinsHelp, openChain, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
+import { type ScenarioFlags, builtinsHelp, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
 import { exitCodeFor, installSignals } from './signals.js'
 
 /** `send` flags that make no sense for a scenario (it brings its own specs and pools). */
@@ -55,7 +56,7 @@ export function runCommand(): Command {
     const generateFor = durationMs !== undefined && base.tps === 0 ? durationMs : undefined
 
     const signals = installSignals(controller, log)
-    const chain = await openChain(base, log)
+    const chain = await openChain(base)
     try {
       const prepared = await setUpScenario(scenario, chain, base, flags, log)
       if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
@@ -67,12 +68,9 @@ export function runCommand(): Command {
       const result = await send({
         ...rest,
         ...(statusLine ? { statusLine } : {}),
-        rpcUrl: chain.url,
-        ...(chain.devnet ? { funderKey: chain.devnet.funderKey } : {}),
+        chain,
         input: specStream(steps, base.seed ?? scenario.name, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
         pools,
-        poolName: pools[0]!.name,
-        poolSize: pools.reduce((n, p) => n + p.size, 0),
         skipFunding: true, // the scenario's accounts were funded with its setup
         ...(checks.onSummary ? { onSummary: checks.onSummary } : {}),
       })

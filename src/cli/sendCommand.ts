@@ -5,6 +5,7 @@ import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
 import { send, type SendOptions } from '../send.js'
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { parseCount, parseDuration, parsePrivateKey, parseRate, parseWei, readKeyFile } from './parseFlags.js'
 import { exitCodeFor, installSignals } from './signals.js'
 import { assertOption, assertions } from './assertOption.js'
@@ -145,8 +146,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnTy
     input,
     output: process.stdout,
     log,
-    poolSize,
-    poolName: flags.fromPool,
+    pools: [{ name: flags.fromPool, size: poolSize }],
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.mnemonic !== undefined ? { mnemonic: flags.mnemonic } : {}),
     ...(funderKey !== undefined ? { funderKey } : {}),
@@ -156,7 +156,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnTy
     ...(flags.maxTxs !== undefined ? { maxTxs: parseCount(flags.maxTxs, '--max-txs') } : {}),
     ...(flags.duration !== undefined ? { durationMs: parseDuration(flags.duration, '--duration') } : {}),
     retries: parseCount(flags.retries, '--retries'),
-    rpcTimeoutMs: parseDuration(flags.rpcTimeout, '--rpc-timeout'),
+    ...rpcTimeouts(parseDuration(flags.rpcTimeout, '--rpc-timeout')),
     ...(flags.batchSize !== 'auto' ? { batchSize: parseCount(flags.batchSize, '--batch-size', 1) } : {}),
     batchWaitMs: parseDuration(flags.batchWait, '--batch-wait'),
     signer: flags.signer as 'auto' | 'native' | 'viem',
@@ -176,6 +176,11 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: ReturnTy
     workerCapacity: parseCount(flags.workerQueue, '--worker-queue', 1),
     signal,
   }
+}
+
+/** `--rpc-timeout`: one request's timeout, the first contact's (at most 8 s) and how long an outage may last. */
+function rpcTimeouts(ms: number): Pick<SendOptions, 'requestTimeoutMs' | 'connectTimeoutMs' | 'maxOutageMs'> {
+  return { requestTimeoutMs: ms, connectTimeoutMs: Math.min(ms, DEFAULT_CONNECT_TIMEOUT_MS), maxOutageMs: ms }
 }
 
 function positive(ms: number, flag: string): number {

@@ -5,8 +5,9 @@ import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'
 import { checkLabel } from '../scenario/record.js'
 import { type SendFlags, resolveSendOptions } from './sendCommand.js'
-import { type ScenarioFlags, builtinsHelp, openChain, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
+import { type ScenarioFlags, builtinsHelp, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
 import { exitCodeFor, installSignals } from './signals.js'
+import { openChain } from '../startup/openChain.js'
 
 /** The `send` flags that matter for deploying and setting up. */
 const FOR_SETUP = new Set([
@@ -37,7 +38,7 @@ export function setupCommand(): Command {
       throw new UsageError('setup needs --rpc-url (or RPC_URL): the embedded devnet lives only as long as one command, so `floodgate run` sets a scenario up on it by itself')
     }
     const signals = installSignals(controller, log)
-    const chain = await openChain(base, log)
+    const chain = await openChain(base)
     try {
       const p = await setUpScenario(scenario, chain, base, flags, log)
       log.info(

@@ -5,18 +5,17 @@ import type { BoundedQueue } from './boundedQueue.js'
 import type { Worker } from './worker.js'
 
 /**
- * Moves specs from the intake queue to the workers: spec `idx` goes to worker
- * `idx % workers` unless its `from` pins a signer. Blocks (and reports backpressure)
- * when the chosen worker's queue is full. Closes every worker queue at the end.
+ * Moves specs from the intake queue to the workers `route` picks (`poolRoute`: by index within
+ * the spec's pool, or the signer its `from` pins). Blocks (and reports backpressure) when the
+ * chosen worker's queue is full. Closes every worker queue at the end.
  */
 export async function routeSpecs(
   source: BoundedQueue<IndexedSpec>,
   workers: readonly Worker[],
   events: EventWriter,
-  /** Picks the worker index of a spec instead of the rule above (several pools: `poolRoute`). */
-  route?: (spec: IndexedSpec) => number | undefined,
+  /** Picks the worker index of a spec. */
+  route: (spec: IndexedSpec) => number | undefined,
 ): Promise<void> {
-  const byAddress = new Map(workers.map((w, i) => [w.address.toLowerCase(), i]))
   const gauges = workers.map((w, i) => new BackpressureGauge(w.queue, events, 'worker', i))
   try {
     for (;;) {
@@ -24,7 +23,7 @@ export async function routeSpecs(
       // would empty it below half and end the reader's backpressure episode at every refill
       const spec = await source.shift()
       if (spec === undefined) break
-      const target = route ? route(spec) : spec.from !== undefined ? byAddress.get(spec.from.toLowerCase()) : spec.idx % workers.length
+      const target = route(spec)
       // the parser only lets pool addresses through, so a miss is a bug worth crashing on
       if (target === undefined) throw new Error(`no worker for pinned sender ${spec.from}`)
       const gauge = gauges[target]!

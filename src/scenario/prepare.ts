@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto'
-import { type Address, type Hex, type TransactionSerializable, formatEther, getAddress, keccak256, zeroAddress } from 'viem'
-import { buildTx } from '../tx/buildTx.js'
-import type { FeeOracle } from '../chain/feeOracle.js'
-import { fundPool } from '../accounts/fundAccounts.js'
+import { type Address, type Hex, formatEther, getAddress, keccak256, toHex, zeroAddress } from 'viem'
+import { fundAccounts } from '../accounts/fundAccounts.js'
 import { derivePoolKeys, type PoolSize } from '../accounts/derivePoolKeys.js'
-import { RpcError, type Rpc } from '../rpc/rpc.js'
-import type { Signer, SignerFactory } from '../tx/signer.js'
+import type { RpcReceipt } from '../chain/receipts.js'
+import { SendSession } from '../sender/sendSession.js'
+import { SendFailure, type SendProgress } from '../sender/signerSender.js'
+import type { Chain } from '../startup/openChain.js'
+import type { TxFields } from '../tx/buildTx.js'
+import { withHeadroom } from '../tx/gasEstimator.js'
+import type { Signer } from '../tx/signer.js'
 import { FatalError, UsageError, describeError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import { parseSpec } from '../stream/parseSpec.js'
@@ -19,18 +22,16 @@ import { ADMIN_POOL, type CreateDef, type Scenario, ScenarioError } from './type
 
 export interface PrepareOptions {
   scenario: Scenario
-  rpc: Rpc
-  chainId: number
-  fees: FeeOracle
+  /** The open chain: its RPC, chain id, fees, signer backend, funder key and top-up minimum. */
+  chain: Chain
   log: Logger
   /** Pool derivation seed (the same `send` uses). */
   seed: string
   accountsPerPool: number
-  makeSigner: SignerFactory
-  /** Tops up every scenario account; none: no funding (warned). */
-  funderKey?: Hex
-  /** Each account is topped up to this, plus the value its setup steps send. */
-  minBalance: bigint
+  /** Retries of a read or a send after a transient failure (`--retries`). */
+  retries: number
+  /** How long the node may stay unreachable before setup gives up. */
+  maxOutageMs: number
   skipFunding: boolean
   /** Where deployment records live; none: nothing is recorded or reused (the embedded devnet). */
   stateDir?: string
@@ -120,28 +121,8 @@ export function validateScenario(s: Scenario): void {
   }
 }
 
-/** Tracks the next nonce of each sender of the setup phase. */
-class Nonces {
-  private readonly next = new Map<string, number>()
-  constructor(private readonly rpc: Rpc) {}
-  async take(address: Address): Promise<number> {
-    const key = address.toLowerCase()
-    let n = this.next.get(key)
-    if (n === undefined) n = Number(BigInt(await this.rpc.request<string>('eth_getTransactionCount', [address, 'pending'])))
-    this.next.set(key, n + 1)
-    return n
-  }
-  forget(address: Address): void {
-    this.next.delete(address.toLowerCase())
-  }
-}
-
-interface Receipt {
-  status: string
-  contractAddress?: Address | null
-  transactionHash: Hex
-  blockNumber: string
-}
+/** A create/setup tx's receipt: what setup reads of it. */
+type Receipt = RpcReceipt & { contractAddress?: Address | null }
 
 /**
  * Deploys the [[create]] contracts and runs the [[setup]] steps of a scenario, or reuses what
@@ -155,9 +136,10 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   const plan = planPools(s, o.accountsPerPool)
   const keys = derivePoolKeys(plan.all, { seed: o.seed })
   const signers = new Map<string, Signer[]>()
-  plan.all.forEach((p, i) => signers.set(p.name, keys[i]!.map((k) => o.makeSigner(k))))
+  plan.all.forEach((p, i) => signers.set(p.name, keys[i]!.map((k) => o.chain.makeSigner(k))))
   for (const k of keys) k.fill('0x')
-  const funder = o.funderKey ? o.makeSigner(o.funderKey) : undefined
+  const funder = o.chain.funderKey ? o.chain.makeSigner(o.chain.funderKey) : undefined
+  const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
   const known = new Map<string, Signer>()
   for (const list of signers.values()) for (const sg of list) known.set(sg.address.toLowerCase(), sg)
   if (funder) known.set(funder.address.toLowerCase(), funder)
@@ -172,17 +154,16 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
     return signers.get(fromPool ?? ADMIN_POOL)!
   }
 
-  if (!o.skipFunding) await fund(o, plan, signers, funder)
+  if (!o.skipFunding) await fund(o, session, plan, signers, funder)
 
-  const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chainId, s.name, o.label) : undefined
+  const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined
   const record = file ? readRecord(file) : undefined
   const deployers = s.creates.map((c) => senderOf(c.from, c.fromPool, c.where)[0]!.address)
   const createHash = hash({ creates: s.creates, env: s.env, deployers })
   const contracts = new Map<string, Address>()
-  const nonces = new Nonces(o.rpc)
 
   let reusedContracts = false
-  if (!o.redeploy && record && record.createHash === createHash && (await stillDeployed(o.rpc, s, record))) {
+  if (!o.redeploy && record && record.createHash === createHash && (await stillDeployed(session, s, record))) {
     for (const c of s.creates) contracts.set(c.name, record.contracts[c.name]!.address)
     reusedContracts = s.creates.length > 0
     if (reusedContracts) o.log.info({ scenario: s.name, contracts: Object.fromEntries(contracts), record: file }, 'reusing deployed contracts')
@@ -194,7 +175,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
       const ctx: TemplateContext = { ...baseContext(s, contracts), sender: sender.address }
       const args = c.args.map((a, j) => (typeof a === 'string' ? substitute(a, ctx, `${c.where}.args[${j}]`) : a))
       const data = `${bytecodeHex(c, ctx)}${c.signature !== undefined ? encodeConstructorArgs(c, args).slice(2) : ''}` as Hex
-      const receipt = await sendAndWait(o, nonces, sender, { data }, c.where)
+      const receipt = await sendAndWait(o, session, sender, { data }, c.where)
       if (!receipt.contractAddress) throw new FatalError('SETUP_FAILED', `${c.where}: the receipt names no contract address`)
       const address = getAddress(receipt.contractAddress)
       contracts.set(c.name, address)
@@ -203,7 +184,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   }
   for (const c of s.creates) {
     const address = contracts.get(c.name)!
-    const code = await o.rpc.request<Hex>('eth_getCode', [address, 'latest'])
+    const code = await session.reads.read<Hex>('eth_getCode', [address, 'latest'])
     codeHashes[c.name] = { address, codeHash: keccak256(code) }
   }
 
@@ -222,7 +203,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
           const spec = setupSpec(resolveCall(st, ctx), st.where)
           const to = spec.to === SENDER_PLACEHOLDER ? sender.address : spec.to
           const data = typeof spec.calldata === 'function' ? spec.calldata(sender.address) : spec.calldata
-          await sendAndWait(o, nonces, sender, { to, value: spec.value, ...(data ? { data } : {}), ...(spec.gasLimit ? { gas: spec.gasLimit } : {}), ...(spec.accessList ? { accessList: spec.accessList } : {}), ...(spec.maxFeePerGas !== undefined ? { maxFeePerGas: spec.maxFeePerGas } : {}), ...(spec.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: spec.maxPriorityFeePerGas } : {}) }, st.where)
+          await sendAndWait(o, session, sender, { to, value: spec.value, ...(data ? { data } : {}), ...(spec.gasLimit ? { gas: spec.gasLimit } : {}), ...(spec.accessList ? { accessList: spec.accessList } : {}), ...(spec.maxFeePerGas !== undefined ? { maxFeePerGas: spec.maxFeePerGas } : {}), ...(spec.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: spec.maxPriorityFeePerGas } : {}) }, st.where)
         }),
       )
       o.log.info({ step: `setup ${i + 1}/${s.setups.length}`, entry: st.where, txs: targets.length }, 'setup step done')
@@ -234,7 +215,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
       version: 1,
       scenario: s.name,
       ...(o.label !== undefined ? { label: o.label } : {}),
-      chainId: o.chainId,
+      chainId: o.chain.chainId,
       createHash,
       setupHash,
       contracts: codeHashes,
@@ -245,24 +226,24 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   return { contracts, pools: plan, reusedContracts, reusedSetup, ...(file ? { recordFile: file } : {}), poolAddresses }
 }
 
-async function stillDeployed(rpc: Rpc, s: Scenario, record: DeploymentRecord): Promise<boolean> {
+async function stillDeployed(session: SendSession, s: Scenario, record: DeploymentRecord): Promise<boolean> {
   for (const c of s.creates) {
     const r = record.contracts[c.name]
     if (!r) return false
-    const code = await rpc.request<Hex>('eth_getCode', [r.address, 'latest'])
+    const code = await session.reads.read<Hex>('eth_getCode', [r.address, 'latest'])
     if (code === '0x' || keccak256(code) !== r.codeHash) return false
   }
   return true
 }
 
-async function fund(o: PrepareOptions, plan: PoolPlan, signers: Map<string, Signer[]>, funder: Signer | undefined): Promise<void> {
+async function fund(o: PrepareOptions, session: SendSession, plan: PoolPlan, signers: Map<string, Signer[]>, funder: Signer | undefined): Promise<void> {
   if (!funder) {
     o.log.warn('no funder key: scenario accounts are not topped up (pass --skip-funding to silence this)')
     return
   }
   // what each account needs: the minimum, plus the value its setup steps send
   const need = new Map<Address, bigint>()
-  for (const p of plan.all) for (const sg of signers.get(p.name)!) need.set(sg.address, o.minBalance)
+  for (const p of plan.all) for (const sg of signers.get(p.name)!) need.set(sg.address, o.chain.minBalance)
   for (const st of o.scenario.setups) {
     if (st.from !== undefined || typeof st.fields.value !== 'string' && typeof st.fields.value !== 'number') continue
     let v: bigint
@@ -277,12 +258,13 @@ async function fund(o: PrepareOptions, plan: PoolPlan, signers: Map<string, Sign
   const groups = new Map<bigint, Address[]>()
   for (const [a, v] of need) groups.set(v, [...(groups.get(v) ?? []), a])
   for (const [minBalance, accounts] of groups) {
-    await fundPool({ rpc: o.rpc, chainId: o.chainId, funder, accounts, minBalance, fees: o.fees.current, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
+    await fundAccounts({ session, chainId: o.chain.chainId, funder, accounts, minBalance, log: o.log })
   }
-  o.log.debug({ accounts: need.size, pools: plan.all.map((p) => `${p.name}×${p.size}`).join(' ') }, `scenario accounts hold at least ${formatEther(o.minBalance)} ETH`)
+  o.log.debug({ accounts: need.size, pools: plan.all.map((p) => `${p.name}×${p.size}`).join(' ') }, `scenario accounts hold at least ${formatEther(o.chain.minBalance)} ETH`)
 }
 
-interface TxRequest {
+/** A create (no `to`) or setup call, from the scenario's entry. */
+interface StepTx {
   to?: Address
   data?: Hex
   value?: bigint
@@ -292,50 +274,43 @@ interface TxRequest {
   maxPriorityFeePerGas?: bigint
 }
 
-/** Signs and sends one create/setup tx and waits until it is mined; a revert or rejection is fatal. */
-async function sendAndWait(o: PrepareOptions, nonces: Nonces, signer: Signer, req: TxRequest, where: string): Promise<Receipt> {
-  const value = req.value ?? 0n
-  let gas = req.gas
-  if (gas === undefined) {
-    const call = { from: signer.address, ...(req.to ? { to: req.to } : {}), data: req.data ?? '0x', value: `0x${value.toString(16)}` }
-    try {
-      const est = BigInt(await o.rpc.request<string>('eth_estimateGas', [call]))
-      gas = est + est / 4n
-    } catch (err) {
-      const why = err instanceof RpcError ? err.message : describeError(err)
-      throw new FatalError('SETUP_FAILED', `${where}: eth_estimateGas failed (the call would revert?): ${why}`)
-    }
-  }
-  const nonce = await nonces.take(signer.address)
-  let tx: TransactionSerializable
-  if (req.to) {
-    tx = buildTx({ chainId: o.chainId, nonce, to: req.to, value, gas, ...(req.data ? { data: req.data } : {}), ...(req.accessList ? { accessList: req.accessList } : {}), ...(req.maxFeePerGas !== undefined ? { maxFeePerGas: req.maxFeePerGas } : {}), ...(req.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: req.maxPriorityFeePerGas } : {}) }, o.fees.current)
-  } else {
-    const f = o.fees.current
-    tx = f.type === 'eip1559'
-      ? { type: 'eip1559', chainId: o.chainId, nonce, gas, value, data: req.data!, maxFeePerGas: f.maxFeePerGas, maxPriorityFeePerGas: f.maxPriorityFeePerGas }
-      : { type: 'legacy', chainId: o.chainId, nonce, gas, value, data: req.data!, gasPrice: f.gasPrice }
-  }
-  const signed = await signer.signTransaction(tx)
-  let txHash: Hex
+/**
+ * Sends one create/setup tx through the signer's sender (its nonces, its fault handling) and
+ * waits until it is mined; a revert or a refusal stops setup with one line naming the entry.
+ */
+async function sendAndWait(o: PrepareOptions, session: SendSession, signer: Signer, step: StepTx, where: string): Promise<Receipt> {
+  const sender = session.senderOf(signer)
+  const fields: TxFields = { chainId: o.chain.chainId, nonce: 0, value: step.value ?? 0n, gas: step.gas ?? (await estimateStep(session, signer, step, where)) }
+  if (step.to) fields.to = step.to
+  if (step.data) fields.data = step.data
+  if (step.accessList) fields.accessList = step.accessList
+  if (step.maxFeePerGas !== undefined) fields.maxFeePerGas = step.maxFeePerGas
+  if (step.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = step.maxPriorityFeePerGas
+  const sent: SendProgress = { nonce: null, attempts: 0 }
   try {
-    txHash = await o.rpc.request<Hex>('eth_sendRawTransaction', [signed])
+    await sender.send({ fields }, sent)
   } catch (err) {
-    nonces.forget(signer.address)
-    const why = describeError(err)
-    const hint = /insufficient funds/i.test(why) ? ` (top the scenario's accounts up higher: --min-balance, now ${formatEther(o.minBalance)} ETH)` : ''
-    throw new FatalError('SETUP_FAILED', `${where}: the node refused the tx from ${signer.address}: ${why}${hint}`)
+    if (!(err instanceof SendFailure)) throw err
+    const hint = err.code === 'INSUFFICIENT_FUNDS' ? ` (top the scenario's accounts up higher: --min-balance, now ${formatEther(o.chain.minBalance)} ETH)` : ''
+    throw new FatalError('SETUP_FAILED', `${where}: the node refused the tx from ${signer.address}: ${err.message}${hint}`, { cause: err })
   }
-  const deadline = performance.now() + (o.receiptTimeoutMs ?? 120_000)
-  for (;;) {
-    if (o.signal?.aborted) throw new FatalError('CANCELLED', `${where}: cancelled while waiting for ${txHash}`)
-    const r = await o.rpc.request<Receipt | null>('eth_getTransactionReceipt', [txHash])
-    if (r) {
-      if (r.status !== '0x1') throw new FatalError('SETUP_FAILED', `${where}: tx ${txHash} from ${signer.address} reverted (block ${Number(BigInt(r.blockNumber))})`)
-      return r
-    }
-    if (performance.now() > deadline) throw new FatalError('SETUP_TIMEOUT', `${where}: tx ${txHash} not mined after ${Math.round((o.receiptTimeoutMs ?? 120_000) / 1000)} s`)
-    await new Promise((res) => setTimeout(res, 150))
+  const timeoutMs = o.receiptTimeoutMs ?? 120_000
+  const r = (await session.receipt(sent.hash!, timeoutMs)) as Receipt | null
+  if (r) {
+    if (r.status !== '0x1') throw new FatalError('SETUP_FAILED', `${where}: tx ${sent.hash} from ${signer.address} reverted (block ${Number(BigInt(r.blockNumber))})`)
+    return r
+  }
+  if (session.cancel.aborted) throw new FatalError('CANCELLED', `${where}: cancelled while waiting for ${sent.hash}`)
+  throw new FatalError('SETUP_TIMEOUT', `${where}: tx ${sent.hash} not mined after ${Math.round(timeoutMs / 1000)} s`)
+}
+
+/** A step's gas: the node's estimate plus 25 %; a failed estimate stops setup naming the entry. */
+async function estimateStep(session: SendSession, signer: Signer, step: StepTx, where: string): Promise<bigint> {
+  const call = { from: signer.address, ...(step.to ? { to: step.to } : {}), data: step.data ?? '0x', value: toHex(step.value ?? 0n) }
+  try {
+    return withHeadroom(BigInt(await session.reads.read<string>('eth_estimateGas', [call])))
+  } catch (err) {
+    throw new FatalError('SETUP_FAILED', `${where}: eth_estimateGas failed (the call would revert?): ${describeError(err)}`, { cause: err })
   }
 }
 

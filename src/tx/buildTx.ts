@@ -6,7 +6,8 @@ import type { FeeSnapshot } from './fees.js'
 export interface TxFields {
   chainId: number
   nonce: number
-  to: Address
+  /** None: a contract creation (`data` is the init code). */
+  to?: Address
   value: bigint
   data?: Hex
   gas: bigint

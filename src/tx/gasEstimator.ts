@@ -16,6 +16,11 @@ export interface GasQuery {
   authorizationList?: SignedAuthorization[]
 }
 
+/** An estimate plus headroom (default 25 %): state can change between the estimate and the tx. */
+export function withHeadroom(gas: bigint, percent = 25n): bigint {
+  return gas + (gas * percent) / 100n
+}
+
 /**
  * Gas limits for specs that give none: 21000 without calldata; otherwise one
  * `eth_estimateGas` per distinct (to, selector), cached, plus 25 % headroom.
@@ -48,7 +53,6 @@ export class GasEstimator {
     if (q.authorizationList?.length) {
       call.authorizationList = q.authorizationList.map((a) => ({ chainId: toHex(a.chainId), address: a.address, nonce: toHex(a.nonce), yParity: toHex(a.yParity ?? 0), r: a.r, s: a.s }))
     }
-    const gas = BigInt(await this.rpc.request<string>('eth_estimateGas', [call]))
-    return gas + (gas * this.headroomPercent) / 100n
+    return withHeadroom(BigInt(await this.rpc.request<string>('eth_estimateGas', [call])), this.headroomPercent)
   }
 }

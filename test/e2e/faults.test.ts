@@ -5,9 +5,8 @@ import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { privateKeyToAccount } from 'viem/accounts'
 import { parseTransaction, type Hex } from 'viem'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
-import type { SendOptions } from '../../src/send.js'
 import { assertAccounted, ofType } from '../helpers/cli.js'
-import { runSend as runSendAt, settledNonces } from '../helpers/inProcess.js'
+import { runSend as runSendAt, settledNonces, type RunSendOptions } from '../helpers/inProcess.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
 
@@ -19,7 +18,7 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
-const runSend = (specs: unknown[], over: Partial<SendOptions>) => runSendAt(anvil.url, specs, over)
+const runSend = (specs: unknown[], over: RunSendOptions) => runSendAt(anvil.url, specs, over)
 const settle = (addresses: string[]) => settledNonces(anvil.url, addresses)
 
 /** A signer whose `signTransaction` throws on the calls `shouldThrow` picks: a worker bug. */

@@ -10,7 +10,11 @@ import { assertNoSecrets, sendSecrets } from './secrets.js'
  * Runs `send()` in-process against `rpcUrl`, with the seams (`rpc`, `signerFactory`) open
  * to the test; collects stdout events (schema-checked) and stderr text.
  */
-export async function runSend(rpcUrl: string, specs: unknown[], over: Partial<SendOptions> = {}): Promise<{ events: Event[]; stderr: string }> {
+/** `send()`'s options, plus the one-pool shorthand and the old single timeout the tests were written with. */
+export type RunSendOptions = Partial<SendOptions> & { poolSize?: number; poolName?: string; rpcTimeoutMs?: number }
+
+export async function runSend(rpcUrl: string, specs: unknown[], over: RunSendOptions = {}): Promise<{ events: Event[]; stderr: string }> {
+  const { poolSize = 4, poolName = 'executors', rpcTimeoutMs = 5_000, ...rest } = over
   const out = new PassThrough()
   let stdout = ''
   out.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -22,25 +26,25 @@ export async function runSend(rpcUrl: string, specs: unknown[], over: Partial<Se
     input: Readable.from([jsonl(specs)]),
     output: out,
     log: createLogger({ level: 'info', pretty: false, destination: errStream }),
-    poolSize: 4,
-    poolName: 'executors',
+    pools: [{ name: poolName, size: poolSize }],
     seed: `in-process-${Math.random()}`,
     funderKey: DEVNET_FUNDER_KEY,
     skipFunding: false,
     tps: 0,
     retries: 3,
-    rpcTimeoutMs: 5_000,
+    requestTimeoutMs: rpcTimeoutMs,
+    maxOutageMs: rpcTimeoutMs,
     dryRun: false,
     allowMainnet: false,
     readerCapacity: 256,
     workerCapacity: 64,
     stateDir: tempStateDir(),
-    ...over,
+    ...rest,
   }
   await send(opts)
   await new Promise((r) => setImmediate(r))
   // every run: no key, seed or mnemonic in what it printed
-  assertNoSecrets(stdout + stderr, sendSecrets({ ...opts, ...(opts.funderKey ? { funderKey: opts.funderKey } : {}) }), 'send()')
+  assertNoSecrets(stdout + stderr, sendSecrets({ ...opts, poolName, poolSize, ...(opts.funderKey ? { funderKey: opts.funderKey } : {}) }), 'send()')
   return { events: parseEvents(stdout), stderr }
 }
 

@@ -1,0 +1,61 @@
+/** A spec → the tx request a signer's sender sends: addresses, calldata, gas (estimated when not given), type fields. */
+import type { Address, Hex, SignedAuthorization } from 'viem'
+import type { FeeOracle } from '../chain/feeOracle.js'
+import { RpcError } from '../rpc/rpc.js'
+import { SendFailure, type SignerSender, type TxRequest } from '../sender/signerSender.js'
+import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
+import type { TxFields } from '../tx/buildTx.js'
+import { TRANSFER_GAS, type GasEstimator } from '../tx/gasEstimator.js'
+import { accessListGas, authorize, intrinsicTransferGas, typeFields } from '../tx/txTypeFields.js'
+
+export interface SpecTxOptions {
+  chainId: number
+  fees: FeeOracle
+  /** Shared by every worker: one estimate per (to, selector). */
+  gas: GasEstimator
+}
+
+/**
+ * Builds the request once per spec (no spreads: this runs for every tx). No calldata: a plain
+ * transfer, 21000 (plus its access list) without a call on the hot path. A set-code tx is
+ * estimated with its authorization, which needs the sender's nonce: its nonce is read first.
+ */
+export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSender): Promise<TxRequest> {
+  const from = sender.address
+  const to = spec.to === SENDER_PLACEHOLDER ? from : spec.to
+  const data = typeof spec.calldata === 'function' ? spec.calldata(from) : spec.calldata
+  const plain = data === undefined || data === '0x'
+  const setCode = spec.txType === 'eip7702'
+  const gas = spec.gasLimit ?? (setCode ? undefined : plain ? intrinsicTransferGas(spec) : (await estimate(o, from, to, spec, data)) + accessListGas(spec))
+  const fields: TxFields = { chainId: o.chainId, nonce: await sender.nextNonce(), to, value: spec.value, gas: gas ?? TRANSFER_GAS }
+  if (data !== undefined) fields.data = data
+  if (spec.accessList) fields.accessList = spec.accessList
+  if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas
+  if (spec.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = spec.maxPriorityFeePerGas
+  if (spec.txType !== undefined) {
+    fields.txType = spec.txType
+    if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
+  }
+  if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
+  const req: TxRequest = { fields, idx: spec.idx }
+  if (spec.id !== undefined) req.id = spec.id
+  if (setCode) req.authorize = (nonce) => authorize(sender.o.signer, o.chainId, spec, nonce)
+  return req
+}
+
+async function estimate(o: SpecTxOptions, from: Address, to: Address, spec: IndexedSpec, data: Hex | undefined, authorizationList?: SignedAuthorization[]): Promise<bigint> {
+  try {
+    return await o.gas.limitFor({
+      from,
+      to,
+      toIsSender: spec.to === SENDER_PLACEHOLDER,
+      value: spec.value,
+      ...(data !== undefined ? { data } : {}),
+      ...(spec.selector !== undefined ? { selector: spec.selector } : {}),
+      ...(authorizationList !== undefined ? { authorizationList } : {}),
+    })
+  } catch (err) {
+    if (err instanceof RpcError) throw new SendFailure('GAS_ESTIMATION_FAILED', `eth_estimateGas: ${err.message}`)
+    throw err
+  }
+}

@@ -1,0 +1,91 @@
+/** A signer's nonces and its ledger of accepted, not yet mined txs: what gap checks and rebroadcasts read. */
+import type { Hex } from 'viem'
+
+/** A sent tx the node accepted and that was not yet seen mined. */
+export interface Unmined {
+  /** The signed bytes to rebroadcast; not kept for blob txs (≈256 KiB a blob with its sidecar). */
+  raw?: Hex
+  hash: Hex
+  /** The spec's index; -1 for a gap filler. */
+  idx: number
+  id?: string
+}
+
+/** Unmined txs a ledger remembers at most (older ones are forgotten; a lost one is then filled, not rebroadcast). */
+const MAX_UNMINED = 4_096
+/** Signed txs longer than this (hex characters: blob txs) are not kept for rebroadcast: a lost one is filled. */
+const MAX_KEPT_RAW = 64 * 1024
+
+/**
+ * One per signer, owned by the one sender of that signer (no lock, no sharing). The next nonce
+ * advances only on an accepted send and is forgotten (read again from the node) when the node
+ * and we may disagree, so no gap is left.
+ */
+export class NonceLedger {
+  /** The nonce of the next send; undefined: read the node's pending nonce first. */
+  next: number | undefined
+  /**
+   * Set after an accepted self-authorized set-code tx: the nonce the node must have mined
+   * before the next send (the authorization's nonce is counted only once the tx is mined).
+   */
+  settleNonce: number | undefined
+  /** Accepted txs by nonce, in nonce order, until seen mined. */
+  readonly unmined = new Map<number, Unmined>()
+  /** performance.now() of the next gap check; 0: at the next chance. */
+  nextCheck = 0
+
+  /** `keep`: remember accepted txs for gap checks (off for dry runs and when gap checks are off). */
+  constructor(private readonly keep: boolean) {}
+
+  /** The node may hold a different view of our nonce: read it again before the next send. */
+  forget(): void {
+    this.next = undefined
+  }
+
+  /** The node may have lost txs of ours: check at the next chance. */
+  checkSoon(): void {
+    this.nextCheck = 0
+  }
+
+  /**
+   * The node has the tx at `next`: advance by `step` (2 after a self-authorized set-code tx,
+   * whose next send then waits for it to be mined) and remember it until it is mined.
+   */
+  accepted(step: number, tx?: { hash: Hex; raw: Hex; idx: number; id?: string }): void {
+    const nonce = this.next!
+    this.next = nonce + step
+    if (step > 1) this.settleNonce = this.next
+    if (!this.keep || !tx) return
+    const u: Unmined = { hash: tx.hash, idx: tx.idx }
+    if (tx.raw.length <= MAX_KEPT_RAW) u.raw = tx.raw
+    if (tx.id !== undefined) u.id = tx.id
+    this.remember(nonce, u)
+  }
+
+  /** A dry run's tx, built and signed but not sent: the nonce advances, nothing waits. */
+  signedOnly(step: number): void {
+    this.next! += step
+  }
+
+  remember(nonce: number, u: Unmined): void {
+    this.unmined.set(nonce, u)
+    if (this.unmined.size > MAX_UNMINED) this.unmined.delete(this.unmined.keys().next().value!)
+  }
+
+  /** Forgets the txs below `latest` (mined). */
+  minedBelow(latest: number): void {
+    for (const n of this.unmined.keys()) {
+      if (n >= latest) break // insertion order is nonce order
+      this.unmined.delete(n)
+    }
+  }
+
+  /**
+   * The highest nonce the node should count as ours: `next`, less a set-code tx's authorization
+   * nonce while that tx is unmined (the node counts it only once mined: no gap of ours).
+   */
+  get counted(): number | undefined {
+    if (this.next === undefined) return undefined
+    return this.settleNonce !== undefined ? this.next - 1 : this.next
+  }
+}

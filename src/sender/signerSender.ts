@@ -1,0 +1,271 @@
+/** One signer's sends: a built tx → an outcome (sign, send, classify, probe after an ambiguous answer, resync, fee refresh). */
+import type { Address, Hex, SignedAuthorization, TransactionSerializable } from 'viem'
+import { backoffMs } from '../base/backoff.js'
+import { FloodgateError } from '../base/errors.js'
+import { sleep } from '../base/sleep.js'
+import type { FeeOracle } from '../chain/feeOracle.js'
+import { classifySendError, type SendOutcome } from '../rpc/classifySendError.js'
+import { RpcError, TransportError } from '../rpc/rpc.js'
+import { buildTx, pinsFee, type TxFields } from '../tx/buildTx.js'
+import type { FeeSnapshot } from '../tx/fees.js'
+import { txHash, type Signer } from '../tx/signer.js'
+import { SET_CODE_SETTLE_MS, SET_CODE_SETTLE_POLL_MS } from '../tx/txTypeFields.js'
+import type { ChainReads, Seen } from './chainReads.js'
+import type { NonceLedger } from './nonceLedger.js'
+import { untilMined } from './untilMined.js'
+
+const ACCEPTED = { kind: 'accepted' } as const
+
+/** Rebuild-and-retry bounds for fee and nonce problems. */
+const MAX_FEE_RETRIES = 3
+const MAX_NONCE_RETRIES = 3
+
+/** A send that ended without the node taking the tx: the spec fails with `code`, the sender goes on. */
+export class SendFailure extends FloodgateError {
+  override name = 'SendFailure'
+}
+
+/** What a send did so far: the caller reports it, also when the send throws. */
+export interface SendProgress {
+  nonce: number | null
+  hash?: Hex
+  /** The signed bytes (a dry run's result). */
+  raw?: Hex
+  attempts: number
+}
+
+export interface TxRequest {
+  /** The tx's fields; `nonce` is the sender's to set. */
+  fields: TxFields
+  /** A set-code tx's authorization for the sender's nonce after the tx's own (`nonce` + 1). */
+  authorize?: (nonce: number) => Promise<SignedAuthorization>
+  /** Kept with the tx in the ledger, for gap reports. */
+  idx?: number
+  id?: string
+}
+
+export interface SenderOptions {
+  signer: Signer
+  chainId: number
+  fees: FeeOracle
+  reads: ChainReads
+  ledger: NonceLedger
+  /** Resends of the same signed bytes after a transport failure. */
+  retries: number
+  /** Build and sign only. */
+  dryRun: boolean
+}
+
+/**
+ * Sends one signer's txs, one at a time, with the nonce its ledger owns. Every sender of a tx
+ * (workers, funding, scenario setup, gap fillers) goes through here, so each gets the same
+ * fault handling: after a send without a definite answer the node is asked before the nonce
+ * is reused or the tx reported lost.
+ */
+export class SignerSender {
+  constructor(readonly o: SenderOptions) {}
+
+  get address(): Address {
+    return this.o.signer.address
+  }
+
+  get ledger(): NonceLedger {
+    return this.o.ledger
+  }
+
+  /** The nonce of the next send: the ledger's, or the node's pending nonce when the ledger has none. */
+  async nextNonce(): Promise<number> {
+    const l = this.o.ledger
+    if (l.settleNonce !== undefined) await this.settle(l.settleNonce)
+    l.next ??= await this.nonceAt('pending')
+    return l.next
+  }
+
+  /**
+   * The last send was a self-authorized set-code tx: wait until it is mined (see
+   * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again.
+   */
+  private async settle(target: number): Promise<void> {
+    const l = this.o.ledger
+    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.o.reads.ctx.cancel })
+    if (reached < target) l.forget()
+    l.settleNonce = undefined
+  }
+
+  nonceAt(tag: 'pending' | 'latest'): Promise<number> {
+    return this.o.reads.nonceAt(this.o.signer.address, tag, () => this.o.ledger.checkSoon())
+  }
+
+  /** Signs a tx: the native signer's synchronous path when it has one. */
+  async sign(tx: TransactionSerializable): Promise<{ raw: Hex; hash: Hex }> {
+    if (this.o.signer.signNow) return this.o.signer.signNow(tx)
+    const raw = await this.o.signer.signTransaction(tx)
+    return { raw, hash: txHash(raw) }
+  }
+
+  /**
+   * Builds, signs and sends `req` until the node has it (resolves) or it cannot be sent
+   * (throws SendFailure; a failed read throws TransportError/RpcError). `p` records what was
+   * done, for the caller's report.
+   */
+  async send(req: TxRequest, p: SendProgress = { nonce: null, attempts: 0 }): Promise<void> {
+    const { fields } = req
+    const ledger = this.o.ledger
+    // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
+    const step = 1 + (fields.authorizationList?.length ?? 0)
+    const s = new Attempt()
+    let signed: Hex | undefined
+    for (;;) {
+      if (signed === undefined) {
+        const nonce = await this.nextNonce()
+        if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
+        fields.nonce = nonce
+        ;({ raw: signed, hash: p.hash } = await this.sign(buildTx(fields, this.o.fees.current)))
+        p.nonce = nonce
+        if (this.o.dryRun) {
+          p.raw = signed
+          ledger.signedOnly(step)
+          return
+        }
+      }
+      p.attempts++
+      let outcome = await this.sendRaw(signed)
+      if (s.ambiguous && outcome.kind !== 'accepted' && outcome.kind !== 'unknown') {
+        if (await this.knownAfterAmbiguous(p.hash!, outcome.message)) outcome = ACCEPTED
+        else s.ambiguous = false
+      }
+      const next = await this.next(outcome, fields, p, s)
+      if (next === 'accepted') {
+        ledger.accepted(step, { hash: p.hash!, raw: signed, idx: req.idx ?? -1, ...(req.id !== undefined ? { id: req.id } : {}) })
+        return
+      }
+      if (next === 'rebuild') signed = undefined
+    }
+  }
+
+  /**
+   * After a send without a definite answer, a definite refusal of a later copy ("nonce too
+   * low": the first copy may have been mined) does not mean the node lacks the tx. Only the
+   * node saying so lets the sender fail or rebuild the tx; else it would land unreported,
+   * under a failed spec or beside a rebuilt one (a nonce used twice over).
+   */
+  private async knownAfterAmbiguous(hash: Hex, why: string): Promise<boolean> {
+    const seen = await this.o.reads.probeUntilSure(hash)
+    if (seen === 'known') return true
+    if (seen === 'unreachable') {
+      this.o.ledger.forget()
+      throw new SendFailure('RPC_UNAVAILABLE', `${why}; the node could not say whether it has the earlier copy of this tx`)
+    }
+    return false
+  }
+
+  /** What to do after one send's outcome: done, send the same bytes again, or rebuild. Throws when the tx fails. */
+  private async next(outcome: SendOutcome | { kind: 'accepted' }, fields: TxFields, p: SendProgress, s: Attempt): Promise<'accepted' | 'resend' | 'rebuild'> {
+    const { ledger, fees } = this.o
+    switch (outcome.kind) {
+      case 'accepted':
+        return 'accepted'
+      case 'rejected':
+        throw new SendFailure(outcome.code, outcome.message)
+      case 'fees':
+        if (pinsFee(fields, outcome.code) || fees.pinned || s.feeRetries >= MAX_FEE_RETRIES) throw new SendFailure(outcome.code, outcome.message)
+        s.feeRetries++
+        try {
+          await fees.refreshNow()
+        } catch (err) {
+          // no fresh fees now: the next try is built with the last ones (and counted)
+          if (!(err instanceof TransportError || err instanceof RpcError)) throw err
+        }
+        return 'rebuild'
+      case 'nonce':
+        if (s.nonceRetries >= MAX_NONCE_RETRIES) {
+          ledger.forget()
+          throw new SendFailure(outcome.code, `${outcome.message} (after ${s.nonceRetries} nonce resyncs)`)
+        }
+        s.nonceRetries++
+        ledger.next = await this.nonceAt('pending')
+        return 'rebuild'
+      case 'unknown':
+        s.ambiguous = true
+        return (await this.resendUnknown(outcome, p, s)) ? 'accepted' : 'resend'
+    }
+  }
+
+  /**
+   * No definite answer: ask the node. Resend the same bytes while the node is down (up to the
+   * outage budget), or the tx's fate is unknown (up to the same budget), or within --retries.
+   * Resolves true when the node turns out to have the tx.
+   */
+  private async resendUnknown(outcome: Extract<SendOutcome, { kind: 'unknown' }>, p: SendProgress, s: Attempt): Promise<boolean> {
+    const { reads, ledger } = this.o
+    const { health, cancel } = reads.ctx
+    const seen: Seen = await reads.probe(p.hash!)
+    if (seen === 'known') return true
+    if (seen === 'absent' && !outcome.resend) throw new SendFailure(outcome.code, outcome.message)
+    if (health.dead) {
+      // it may still land later: read the nonce from the node before the next send
+      ledger.forget()
+      throw new SendFailure('RPC_UNAVAILABLE', `${outcome.message}; ${outageMessage(health.budgetMs)}`)
+    }
+    // the fate of the tx decides, not a count alone: while the node has not said it lacks the
+    // tx, giving up would leave a tx that may land under a failed spec, and a nonce unknown
+    if (seen === 'absent') s.unknownSince = undefined
+    else s.unknownSince ??= performance.now()
+    const unresolved = s.unknownSince !== undefined && performance.now() - s.unknownSince < health.budgetMs
+    if (s.resends >= this.o.retries && !health.down && !unresolved) {
+      ledger.forget()
+      throw new SendFailure(outcome.code, `${outcome.message} (after ${s.resends} resends)`)
+    }
+    s.resends++
+    await sleep(outcome.retryAfterMs ?? backoffMs(s.resends), cancel)
+    return false
+  }
+
+  /** One eth_sendRawTransaction and what its answer means; the node's reachability is noted. */
+  async sendRaw(raw: Hex): Promise<SendOutcome | { kind: 'accepted' }> {
+    const { rpc, health } = this.o.reads.ctx
+    try {
+      await rpc.request('eth_sendRawTransaction', [raw])
+      health.ok()
+      return { kind: 'accepted' }
+    } catch (err) {
+      if (err instanceof TransportError) {
+        health.failed()
+        this.o.ledger.checkSoon() // the node may have lost txs of ours meanwhile
+      } else if (err instanceof RpcError) health.ok()
+      return classifySendError(err)
+    }
+  }
+
+  /** Sends bytes the node had before once more: 'ok' when it has them (or mined them). */
+  async rebroadcast(raw: Hex): Promise<'ok' | 'refused' | 'unreachable'> {
+    const outcome = await this.sendRaw(raw)
+    if (outcome.kind === 'unknown' && (outcome.code === 'RPC_UNAVAILABLE' || outcome.code === 'RPC_TIMEOUT')) return 'unreachable'
+    // accepted (already known) or nonce too low (it was mined meanwhile): nothing lacks
+    return outcome.kind === 'accepted' || outcome.kind === 'nonce' ? 'ok' : 'refused'
+  }
+
+  /** Signs and sends a tx at a fixed nonce (a gap filler) with these fees; 'ok' once the node has it. */
+  async sendAt(fields: TxFields, fees: FeeSnapshot): Promise<{ result: 'ok' | 'refused' | 'unreachable'; hash: Hex; raw: Hex }> {
+    const { raw, hash } = await this.sign(buildTx(fields, fees))
+    let result = await this.rebroadcast(raw)
+    // no answer: it may have reached the node all the same
+    if (result === 'unreachable' && (await this.o.reads.probeUntilSure(hash)) === 'known') result = 'ok'
+    return { result, hash, raw }
+  }
+}
+
+/** The retry state of one tx. */
+class Attempt {
+  feeRetries = 0
+  nonceRetries = 0
+  resends = 0
+  /** When this tx's fate first became unknown (no definite answer, the node not asked yet). */
+  unknownSince: number | undefined
+  /** A send of this tx got no definite answer: it may be in the node. */
+  ambiguous = false
+}
+
+export function outageMessage(budgetMs: number): string {
+  return `the node was unreachable for longer than --rpc-timeout (${budgetMs} ms)`
+}

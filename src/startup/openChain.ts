@@ -1,0 +1,140 @@
+/** One chain start-up for every command: devnet or URL, connect, chain guard, signer backend, fee oracle, funding defaults. */
+import type { Hex } from 'viem'
+import { FatalError } from '../base/errors.js'
+import { FeeOracle } from '../chain/feeOracle.js'
+import { type EmbeddedDevnet, startEmbeddedDevnet } from '../devnet/embedded.js'
+import type { Logger } from '../log.js'
+import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
+import { chooseSigner, type SignerBackend, type SignerFactory } from '../tx/signer.js'
+import { blockTimeMs } from './blockTime.js'
+import { connect, warnIfAutomine } from './chainGuard.js'
+
+/** contender's default top-up. */
+export const DEFAULT_MIN_BALANCE = 10n ** 16n
+/** On the embedded devnet ether is free: fund enough that no load test runs dry. */
+export const DEVNET_MIN_BALANCE = 1000n * 10n ** 18n
+/** How long the first contact with a node may take, when not set. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000
+
+export interface ChainSettings {
+  /** Target node; none starts the embedded devnet. */
+  rpcUrl?: string
+  /** Timeout of one RPC request. */
+  requestTimeoutMs: number
+  /** How long the first contact (eth_chainId, retried through transient failures) may take. */
+  connectTimeoutMs?: number
+  allowMainnet: boolean
+  /** Signing backend: native libsecp256k1 when it loads (default 'auto'), or viem's pure-JS signer. */
+  signer?: 'auto' | SignerBackend
+  feeRefreshMs?: number
+  priorityFee?: bigint
+  gasPrice?: bigint
+  funderKey?: Hex
+  minBalance?: bigint
+  log: Logger
+  /** Seams for tests: fault-injecting transports or signers. */
+  rpc?: Rpc
+  signerFactory?: SignerFactory
+}
+
+export interface Chain extends Connection {
+  /** The chain's block time, when its two latest blocks show one. */
+  blockTimeMs: number | undefined
+  makeSigner: SignerFactory
+  /** The shared fee snapshot, refreshed in the background until `close()`. */
+  fees: FeeOracle
+  /** The key that tops up accounts: the given one, or the devnet's dev key. */
+  funderKey?: Hex
+  /** Accounts below this are topped up to it. */
+  minBalance: bigint
+}
+
+export interface Connection {
+  /** The node's URL (the devnet's, or `--rpc-url`); undefined only when a test passed its own `rpc`. */
+  url: string | undefined
+  rpc: Rpc
+  chainId: number
+  devnet?: EmbeddedDevnet
+  close(): Promise<void>
+}
+
+/**
+ * The first half of a start-up, all `gen` and `devnet` need: the embedded devnet when no URL is
+ * given, the RPC client, the first contact (chain id, mainnet guard). `close()` stops the devnet.
+ */
+export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log'>): Promise<Connection> {
+  const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o.log) : undefined
+  const url = devnet?.url ?? o.rpcUrl
+  const ownRpc = o.rpc ? undefined : createHttpRpc(url!, { timeoutMs: o.requestTimeoutMs })
+  const rpc = o.rpc ?? ownRpc!
+  const close = async () => {
+    await ownRpc?.close?.().catch(() => {})
+    await devnet?.stop()
+  }
+  try {
+    const chainId = await connect(rpc, { allowMainnet: o.allowMainnet, timeoutMs: o.connectTimeoutMs ?? Math.min(o.requestTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS) })
+    o.log.info({ rpc: rpc.displayUrl, chainId }, 'connected')
+    return { url, rpc, chainId, ...(devnet ? { devnet } : {}), close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+/**
+ * Opens the target chain for sending: {@link connectChain}, then the signer backend, the
+ * started fee oracle and the funding defaults. `close()` stops all of it, the devnet last. A
+ * failure stops what was started.
+ */
+export async function openChain(o: ChainSettings): Promise<Chain> {
+  const conn = await connectChain(o)
+  let fees: FeeOracle | undefined
+  const close = async () => {
+    fees?.stop()
+    await conn.close()
+  }
+  try {
+    const { devnet, rpc } = conn
+    if (!devnet) await warnIfAutomine(rpc, o.log)
+    const makeSigner = o.signerFactory ?? pickSigner(o.signer ?? 'auto', o.log)
+    const blockTime = await blockTimeMs(rpc)
+    fees = new FeeOracle(rpc, {
+      refreshMs: o.feeRefreshMs ?? blockTime ?? 2_000,
+      ...(o.gasPrice !== undefined ? { gasPrice: o.gasPrice } : {}),
+      ...(o.priorityFee !== undefined ? { priorityFee: o.priorityFee } : {}),
+    }, o.log)
+    await fees.start()
+    const funderKey = o.funderKey ?? devnet?.funderKey
+    return {
+      ...conn,
+      blockTimeMs: blockTime,
+      makeSigner,
+      fees,
+      ...(funderKey ? { funderKey } : {}),
+      minBalance: o.minBalance ?? (devnet ? DEVNET_MIN_BALANCE : DEFAULT_MIN_BALANCE),
+      close,
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+async function startDevnet(log: Logger): Promise<EmbeddedDevnet> {
+  log.info('no --rpc-url: starting the embedded anvil devnet')
+  const d = await startEmbeddedDevnet()
+  log.info({ rpc: d.url, chainId: d.chainId }, 'embedded devnet started')
+  return d
+}
+
+function pickSigner(prefer: 'auto' | SignerBackend, log: Logger): SignerFactory {
+  let choice
+  try {
+    choice = chooseSigner({ prefer })
+  } catch (err) {
+    throw new FatalError('SIGNER_UNAVAILABLE', (err as Error).message)
+  }
+  if (choice.reason && prefer !== 'viem') log.warn({ reason: choice.reason }, "signing with viem's pure-JS signer (slower)")
+  log.debug({ signer: choice.backend }, 'signer')
+  return choice.factory
+}
