@@ -15,14 +15,20 @@
  * A small recursive-descent parser builds a tree; nothing is ever evaluated as code.
  */
 
+import { FloodgateError } from '../base/errors.js'
+
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!='
 
 export type AssertNode =
   | { kind: 'cmp'; metric: string; op: Op; value: number; text: string }
   | { kind: 'and' | 'or'; left: AssertNode; right: AssertNode }
 
-export class AssertSyntaxError extends Error {
+/** An --assert expression that does not parse: names the position and what was expected. */
+export class AssertSyntaxError extends FloodgateError {
   override name = 'AssertSyntaxError'
+  constructor(message: string) {
+    super('ASSERT_SYNTAX', message)
+  }
 }
 
 type Token =

@@ -1,24 +1,139 @@
 /**
+ * Why an input line is not a spec (`invalid_spec.error_code`), here with every other code.
+ * src/stream/spec.ts still spells the same union out (test/unit/base checks they agree).
+ */
+export type InvalidSpecCode =
+  | 'INVALID_JSON'
+  | 'NOT_AN_OBJECT'
+  | 'LINE_TOO_LONG'
+  | 'INVALID_UTF8'
+  | 'UNKNOWN_FIELD'
+  | 'MISSING_FIELD'
+  | 'INVALID_TYPE'
+  | 'INVALID_ADDRESS'
+  | 'INVALID_VALUE'
+  | 'INVALID_SIGNATURE' // also a node's verdict on a sent tx
+  | 'INVALID_ARGS'
+  | 'INVALID_HEX'
+  | 'INVALID_ACCESS_LIST'
+  | 'CONFLICTING_FIELDS'
+  | 'UNKNOWN_SENDER'
+  | 'UNKNOWN_POOL'
+
+/**
+ * Every code floodgate gives a failure: in `error_code` of events, in `[CODE]` of the one
+ * stderr line a stopped run prints. A new code is added here first.
+ */
+export type ErrorCode =
+  // run-stopping: floodgate exits 1 before (or instead of) sending
+  | 'RPC_UNAVAILABLE' // no definite answer from the node (refused, reset, timeout, HTTP error, garbage); also per spec
+  | 'RPC_ERROR' // the node answered with a JSON-RPC error; also per spec
+  | 'MAINNET_REFUSED'
+  | 'METRICS_PORT'
+  | 'SIGNER_UNAVAILABLE'
+  | 'POOL_DUPLICATE'
+  | 'FUNDER_INSUFFICIENT'
+  | 'FUNDING_FAILED'
+  | 'FUNDING_TIMEOUT'
+  | 'SETUP_FAILED'
+  | 'SETUP_TIMEOUT'
+  | 'CANCELLED' // a stop (signal, --duration) before the work was done; also per spec
+  // the embedded devnet
+  | 'ANVIL_NOT_FOUND'
+  | 'ANVIL_START'
+  | 'ANVIL_OPTIONS'
+  // invalid input: the command line (exit 2), a scenario file, an --assert expression, an amount
+  | 'USAGE'
+  | 'SCENARIO_INVALID'
+  | 'ASSERT_SYNTAX'
+  | 'INVALID_AMOUNT'
+  // invalid spec lines (`invalid_spec.error_code`)
+  | InvalidSpecCode
+  // per-spec send failures (`tx_result.error_code`): the node's verdicts (src/rpc/classifySendError.ts)
+  | 'ALREADY_KNOWN' // not a failure: the node has the tx
+  | 'REPLACEMENT_UNDERPRICED'
+  | 'NONCE_TOO_LOW'
+  | 'NONCE_TOO_HIGH'
+  | 'INSUFFICIENT_FUNDS'
+  | 'GAS_LIMIT_TOO_HIGH'
+  | 'INTRINSIC_GAS_TOO_LOW'
+  | 'BLOB_FEE_TOO_LOW'
+  | 'SENDER_RESERVED'
+  | 'TIP_ABOVE_FEE_CAP'
+  | 'FEE_CAP_TOO_LOW'
+  | 'UNDERPRICED'
+  | 'TX_TYPE_UNSUPPORTED' // also: the chain or signer cannot build the type
+  | 'WRONG_CHAIN_ID'
+  | 'TX_TOO_LARGE'
+  | 'RPC_TIMEOUT'
+  | 'RPC_BUSY'
+  | 'RPC_INTERNAL_ERROR'
+  | 'REJECTED' // an error no rule reads, and the node does not have the tx
+  // per-spec failures of the worker itself
+  | 'GAS_ESTIMATION_FAILED'
+  | 'KZG_UNAVAILABLE'
+  | 'WORKER_PANIC'
+  | 'WORKER_RETIRED'
+
+/** What to do about a code, when one clause says it whatever the message; an error's own hint wins. */
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  RPC_UNAVAILABLE: 'is the node up and the URL right? raise --rpc-timeout if it is slow',
+  FUNDER_INSUFFICIENT: 'fund the funder or lower --min-balance',
+  FUNDING_TIMEOUT: 'is the chain producing blocks?',
+  SETUP_TIMEOUT: 'is the chain producing blocks? raise --receipt-timeout if they are slow',
+  METRICS_PORT: 'pick another --metrics-port, or 0 for a free one',
+  SIGNER_UNAVAILABLE: 'use --signer auto or viem',
+}
+
+export interface ErrorOptions {
+  /** The error this one explains (kept as `cause`, walked by `walk`). */
+  cause?: unknown
+  /** What to do, in one clause ("fund the funder or lower --min-balance"). Never secrets. */
+  hint?: string
+  /** More of the story for debugging (a node's output, an RPC error code). */
+  details?: string
+}
+
+/**
  * The one error base. `code` is a stable machine-readable identifier that ends up in
- * events (`error_code`); `message` is for people and never carries secrets.
+ * events (`error_code`) and in the `[CODE]` of the stderr line; `message` is short, for
+ * people, and never carries secrets; `hint` says what to do.
  */
 export class FloodgateError extends Error {
   override name = 'FloodgateError'
-  readonly code: string
+  readonly code: ErrorCode
+  readonly hint?: string
   readonly details?: string
 
-  constructor(code: string, message: string, opts: { cause?: unknown; details?: string } = {}) {
+  constructor(code: ErrorCode, message: string, opts: ErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.code = code
+    const hint = opts.hint ?? HINTS[code]
+    if (hint !== undefined) this.hint = hint
     if (opts.details !== undefined) this.details = opts.details
+  }
+
+  /**
+   * Follows the `cause` chain: the first error (this one included) `fn` accepts, or
+   * without `fn` the deepest cause. undefined when `fn` accepts none.
+   */
+  walk(fn?: (err: unknown) => boolean): unknown {
+    let err: unknown = this
+    for (let depth = 0; depth < 32; depth++) {
+      if (fn?.(err)) return err
+      const next = err instanceof Error ? err.cause : undefined
+      if (next === undefined) return fn ? undefined : err
+      err = next
+    }
+    return fn ? undefined : err
   }
 }
 
 /** A command-line usage problem: exit code 2, before anything is sent. */
 export class UsageError extends FloodgateError {
   override name = 'UsageError'
-  constructor(message: string) {
-    super('USAGE', message)
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super('USAGE', message, opts)
   }
 }
 
@@ -33,4 +148,9 @@ export function describeError(err: unknown, max = 300): string {
     err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err) ?? String(err)
   const oneLine = text.replace(/\s+/g, ' ').trim()
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine
+}
+
+/** The one stderr line of a FloodgateError that stops floodgate: `[CODE] message — hint`. */
+export function errorLine(err: FloodgateError): string {
+  return `[${err.code}] ${err.message.replace(/\s*\n\s*/g, ' ').trim()}${err.hint ? ` — ${err.hint}` : ''}`
 }

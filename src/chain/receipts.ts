@@ -51,6 +51,6 @@ export function parseReceipt(r: RpcReceipt): ParsedReceipt {
  * proxies use for it. Anything else (a node error, a timeout) is not a reason to fall back.
  */
 export function isMethodMissing(err: RpcError): boolean {
-  if (err.code === -32601) return true
+  if (err.rpcCode === -32601) return true
   return /method .*(not found|not supported|does not exist|not available|unsupported)|unsupported method|no such method|unknown method/i.test(err.message)
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../base/errors.js'
 import { RpcError, TransportError } from './rpc.js'
 
 /**
@@ -9,19 +10,19 @@ export type SendOutcome =
   /** The node has the tx already (same hash): as good as accepted. */
   | { kind: 'accepted' }
   /** Definitely not in the pool: reuse the nonce, fail the spec with `code`. */
-  | { kind: 'rejected'; code: string; message: string }
+  | { kind: 'rejected'; code: ErrorCode; message: string }
   /** Our fee is below what the node wants: refresh the shared fees, rebuild, retry. */
-  | { kind: 'fees'; code: string; message: string }
+  | { kind: 'fees'; code: ErrorCode; message: string }
   /** Our nonce is out of step with the node: resync, rebuild, retry. */
-  | { kind: 'nonce'; code: string; message: string }
+  | { kind: 'nonce'; code: ErrorCode; message: string }
   /**
    * No definite answer: the tx may be in the pool. Ask the node before deciding. With
    * `resend`, the same signed bytes may be sent again (transport failure, busy node);
    * without, a tx the node does not know was rejected (an error we cannot read).
    */
-  | { kind: 'unknown'; code: string; message: string; resend: boolean; retryAfterMs?: number }
+  | { kind: 'unknown'; code: ErrorCode; message: string; resend: boolean; retryAfterMs?: number }
 
-type Rule = readonly [RegExp, 'accepted' | 'rejected' | 'fees' | 'nonce', string]
+type Rule = readonly [RegExp, 'accepted' | 'rejected' | 'fees' | 'nonce', ErrorCode]
 
 /** First match wins, so the more specific wording comes first. */
 const RULES: readonly Rule[] = [
@@ -76,7 +77,7 @@ export function classifySendError(err: unknown): SendOutcome {
     if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true }
     // JSON-RPC's "internal error" is the server's own trouble (node, proxy, load balancer),
     // not a verdict on the tx: the same bytes are worth sending again (within --retries)
-    if (err.code === INTERNAL_ERROR) return { kind: 'unknown', code: 'RPC_INTERNAL_ERROR', message: err.message, resend: true }
+    if (err.rpcCode === INTERNAL_ERROR) return { kind: 'unknown', code: 'RPC_INTERNAL_ERROR', message: err.message, resend: true }
     return { kind: 'unknown', code: 'REJECTED', message: err.message, resend: false }
   }
   throw err

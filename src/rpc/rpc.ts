@@ -1,15 +1,24 @@
 import { Pool } from 'undici'
+import { FloodgateError } from '../base/errors.js'
 import { redactUrl } from './redactUrl.js'
 
-/** The node answered, and the answer is a JSON-RPC error: the outcome is definite. */
-export class RpcError extends Error {
+/**
+ * The node answered, and the answer is a JSON-RPC error: the outcome is definite. `code` is
+ * floodgate's RPC_ERROR; `rpcCode` is the node's JSON-RPC error code (-32000, -32601…).
+ */
+export class RpcError extends FloodgateError {
   override name = 'RpcError'
   constructor(
-    readonly code: number,
+    readonly rpcCode: number,
     message: string,
     readonly data?: unknown,
+    /** Where the answer came from, for the hint: the redacted URL and the method. */
+    at: { url?: string; method?: string } = {},
   ) {
-    super(message)
+    super('RPC_ERROR', message, {
+      details: `JSON-RPC error ${rpcCode}`,
+      ...(at.url ? { hint: `the node at ${at.url} refused ${at.method ?? 'the request'}: see its logs` } : {}),
+    })
   }
 }
 
@@ -18,24 +27,41 @@ const PERMANENT_RPC_CODES = new Set([-32601, -32602])
 
 /** A node error no retry can change (the method or its params are wrong); any other may pass. */
 export function isPermanentRpcError(err: RpcError): boolean {
-  return PERMANENT_RPC_CODES.has(err.code)
+  return PERMANENT_RPC_CODES.has(err.rpcCode)
 }
 
 export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed'
 
+/** What to do about a TransportError from the node at `url`. */
+function transportHint(failure: TransportFailure, url: string): string {
+  switch (failure) {
+    case 'timeout':
+      return `is the node at ${url} up? raise --rpc-timeout if it is slow`
+    case 'network':
+      return `is the node at ${url} up?`
+    case 'http':
+      return `is the node at ${url} (or the proxy before it) healthy?`
+    case 'malformed':
+      return `is ${url} a JSON-RPC endpoint?`
+  }
+}
+
 /**
  * No definite answer from the node (connection refused or reset, timeout, HTTP error,
- * garbage body). For a send, the tx may or may not have reached the pool.
+ * garbage body). For a send, the tx may or may not have reached the pool. `code` is
+ * RPC_UNAVAILABLE; `failure` says which.
  */
-export class TransportError extends Error {
+export class TransportError extends FloodgateError {
   override name = 'TransportError'
   constructor(
     readonly failure: TransportFailure,
     message: string,
     readonly status?: number,
     readonly retryAfterMs?: number,
+    /** The redacted URL of the node, for the hint. */
+    url?: string,
   ) {
-    super(message)
+    super('RPC_UNAVAILABLE', message, url ? { hint: transportHint(failure, url) } : {})
   }
 }
 
@@ -113,6 +139,9 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
     connectTimeout: defaultTimeout,
   })
   let nextId = 1
+  /** A TransportError from this node: its hint names the (redacted) URL. */
+  const lost = (failure: TransportFailure, message: string, status?: number, retryAfterMs?: number) =>
+    new TransportError(failure, message, status, retryAfterMs, displayUrl)
 
   /**
    * POSTs `body`; any failure to get a whole HTTP answer is a TransportError. The deadline
@@ -131,16 +160,16 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
     } catch (err) {
       const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } }
       if (timeout.aborted || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
-        throw new TransportError('timeout', `${what}: no answer from ${displayUrl} within ${ms} ms`)
+        throw lost('timeout', `${what}: no answer from ${displayUrl} within ${ms} ms`)
       }
       const why = e.code && !e.code.startsWith('UND_ERR_') ? e.code : (e.cause?.code ?? e.message ?? e.code ?? String(err))
-      throw new TransportError('network', `${what}: cannot reach ${displayUrl} (${why})`)
+      throw lost('network', `${what}: cannot reach ${displayUrl} (${why})`)
     }
   }
 
   function httpError(what: string, a: HttpAnswer): TransportError {
     const retryAfter = Number(a.retryAfter)
-    return new TransportError(
+    return lost(
       'http',
       `${what}: HTTP ${a.status} from ${displayUrl}`,
       a.status,
@@ -148,8 +177,8 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
     )
   }
 
-  function rpcError(e: NonNullable<JsonRpcResponse['error']>): RpcError {
-    return new RpcError(typeof e.code === 'number' ? e.code : -32603, String(e.message ?? 'unknown error'), e.data)
+  function rpcError(e: NonNullable<JsonRpcResponse['error']>, method: string): RpcError {
+    return new RpcError(typeof e.code === 'number' ? e.code : -32603, String(e.message ?? 'unknown error'), e.data, { url: displayUrl, method })
   }
 
   function parse(text: string): unknown {
@@ -166,10 +195,10 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
     const parsed = parse(a.text) as JsonRpcResponse | undefined
     // a JSON-RPC error object is the node's definite answer, whatever the HTTP status; an
     // `error` that is not one (a proxy's {"error":"bad gateway"}) is not
-    if (parsed && typeof parsed === 'object' && parsed.error && typeof parsed.error === 'object') throw rpcError(parsed.error)
+    if (parsed && typeof parsed === 'object' && parsed.error && typeof parsed.error === 'object') throw rpcError(parsed.error, method)
     if (a.status < 200 || a.status > 299) throw httpError(method, a)
     if (!parsed || typeof parsed !== 'object' || !('result' in parsed)) {
-      throw new TransportError('malformed', `${method}: malformed answer from ${displayUrl}`)
+      throw lost('malformed', `${method}: malformed answer from ${displayUrl}`)
     }
     return parsed.result as T
   }
@@ -198,9 +227,9 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
       for (let i = 0; i < calls.length; i++) {
         const r = byIndex[i]
         const method = calls[i]!.method
-        if (r?.error && typeof r.error === 'object') out[i] = { ok: false, error: rpcError(r.error) }
+        if (r?.error && typeof r.error === 'object') out[i] = { ok: false, error: rpcError(r.error, method) }
         else if (r && 'result' in r) out[i] = { ok: true, result: r.result }
-        else out[i] = { ok: false, error: new TransportError('malformed', `${method}: no answer for this call in the batch answer from ${displayUrl}`) }
+        else out[i] = { ok: false, error: lost('malformed', `${method}: no answer for this call in the batch answer from ${displayUrl}`) }
       }
       return out
     }
@@ -208,11 +237,11 @@ export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
     // large: definite, nothing was executed), or an HTTP error / garbage (no definite answer)
     const obj = parsed as JsonRpcResponse | undefined
     if (obj && typeof obj === 'object' && obj.error && typeof obj.error === 'object') {
-      const err = rpcError(obj.error)
+      const err = rpcError(obj.error, what)
       return calls.map(() => ({ ok: false, error: err }))
     }
     if (a.status < 200 || a.status > 299) throw httpError(what, a)
-    throw new TransportError('malformed', `${what}: malformed answer from ${displayUrl}`)
+    throw lost('malformed', `${what}: malformed answer from ${displayUrl}`)
   }
 
   return { displayUrl, request, batch, close: () => pool.close() }

@@ -4,6 +4,8 @@
  * (`spam[2].tx`, `create[0] (weth)`, `setup[3] (admin_approve_router)`).
  */
 
+import { FloodgateError, type ErrorOptions } from '../base/errors.js'
+
 /** contender's default pool of [[create]] and [[setup]] steps that name no sender. */
 export const ADMIN_POOL = 'admin'
 /** contender's default pool of [[spam]] txs that name no sender. */
@@ -60,6 +62,9 @@ export interface Scenario {
 }
 
 /** A scenario file that cannot be used: always names the entry and the problem. */
-export class ScenarioError extends Error {
+export class ScenarioError extends FloodgateError {
   override name = 'ScenarioError'
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super('SCENARIO_INVALID', message, opts)
+  }
 }

@@ -1,4 +1,5 @@
 import type { SignedAuthorization } from 'viem'
+import { FloodgateError } from '../base/errors.js'
 import { BlobCache } from './blobs.js'
 import type { TxFields } from './buildTx.js'
 import type { FeeSnapshot } from './fees.js'
@@ -10,12 +11,10 @@ import type { TypeSpec } from './txType.js'
 export const AUTHORIZATION_GAS = 25_000n
 
 /** A spec of a blob or set-code type that cannot be built: it fails with `code`, the worker goes on. */
-export class TxTypeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
+export class TxTypeError extends FloodgateError {
+  override name = 'TxTypeError'
+  constructor(code: 'TX_TYPE_UNSUPPORTED' | 'KZG_UNAVAILABLE', message: string, opts: { cause?: unknown } = {}) {
+    super(code, message, opts)
   }
 }
 
@@ -37,7 +36,7 @@ export async function typeFields(fields: TxFields, spec: TypeSpec, signer: Signe
     try {
       fields.blobs = await blobs.bundleFor(spec.blobData!)
     } catch (err) {
-      throw new TxTypeError('KZG_UNAVAILABLE', (err as Error)?.message ?? String(err))
+      throw new TxTypeError('KZG_UNAVAILABLE', (err as Error)?.message ?? String(err), { cause: err })
     }
   } else if (spec.txType === 'eip7702') {
     fields.authorizationList = [await authorize(signer, fields.chainId, spec, fields.nonce + 1)]
