@@ -1,20 +1,18 @@
 import {
   type AbiFunction,
   type AbiParameter,
-  type AccessList,
   type Address,
   type Hex,
   concatHex,
   encodeAbiParameters,
-  getAddress,
   isAddress,
   parseAbiItem,
   toFunctionSelector,
   zeroAddress,
 } from 'viem'
-import { AmountError, parseAmount, quoteInput } from './parseValue.js'
+import { quoteInput } from './parseValue.js'
+import { ArgRejection, SpecRejection, cut, describeType, errorText, invalidType, placeholderHint, reject } from './rejections.js'
 import {
-  type InvalidSpecCode,
   type ParseContext,
   type ParseResult,
   type Spec,
@@ -24,7 +22,10 @@ import {
   TX_TYPES,
 } from './spec.js'
 import { MAX_BLOB_DATA_BYTES, blobDataBytes } from '../tx/blobs.js'
+import { MAX_LABEL_LENGTH, field, parseAccessList, parseAmountField, parseGasLimit, parseLabel, requireAddress } from './specFields.js'
 import { nearest } from './suggest.js'
+
+export { MAX_LABEL_LENGTH } from './specFields.js'
 
 /**
  * One input line (a JSON object in contender's `FunctionCallDefinition` shape) → a validated
@@ -61,76 +62,8 @@ const SPEC_FIELD_SET: ReadonlySet<string> = new Set(SPEC_FIELDS)
 const IGNORED_FIELD_SET: ReadonlySet<string> = new Set(IGNORED_FIELDS)
 
 /** Longest accepted `id` / `kind` (they are echoed in every event). */
-export const MAX_LABEL_LENGTH = 256
-const GAS_LIMIT_MAX = (1n << 64n) - 1n
 const SIGNATURE_CACHE_SIZE = 1024
-const ADDRESS_CACHE_SIZE = 4096
 const MAX_COMPOSITE_DEPTH = 32
-
-class ProblemError {
-  constructor(readonly problem: SpecProblem) {}
-}
-
-function problem(code: InvalidSpecCode, field: string | undefined, error: string): ProblemError {
-  return new ProblemError(field === undefined ? { code, error } : { code, field, error })
-}
-
-function describeType(v: unknown): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'object') return 'an object'
-  return typeof v === 'number' && !Number.isInteger(v) ? 'a fractional number' : `a ${typeof v}`
-}
-
-function invalidType(field: string, expected: string, got: unknown): ProblemError {
-  return problem('INVALID_TYPE', field, `${field}: expected ${expected}, got ${describeType(got)}`)
-}
-
-function cut(text: string, max: number): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim()
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine
-}
-
-function errorText(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const short = (err as { shortMessage?: unknown }).shortMessage
-    if (typeof short === 'string') return short
-    const msg = (err as { message?: unknown }).message
-    if (typeof msg === 'string') return msg
-  }
-  return String(err)
-}
-
-function placeholderHint(v: unknown): string {
-  return typeof v === 'string' && v.includes('{') && v !== SENDER_PLACEHOLDER
-    ? ` (placeholders other than ${SENDER_PLACEHOLDER} are not supported; substitute the value before streaming)`
-    : ''
-}
-
-// ---------------------------------------------------------------------------------------------
-// Addresses
-
-const addressCache = new Map<string, Address>()
-
-/** Checksummed form of an address of any case, or undefined when it is not an address. */
-function toAddress(v: string): Address | undefined {
-  const hit = addressCache.get(v)
-  if (hit !== undefined) return hit
-  if (!isAddress(v, { strict: false })) return undefined
-  const checksummed = getAddress(v)
-  if (addressCache.size >= ADDRESS_CACHE_SIZE) addressCache.clear()
-  addressCache.set(v, checksummed)
-  return checksummed
-}
-
-function requireAddress(v: unknown, field: string, code: InvalidSpecCode = 'INVALID_ADDRESS'): Address {
-  if (typeof v !== 'string') throw invalidType(field, 'an address string', v)
-  const a = toAddress(v)
-  if (a === undefined) {
-    throw problem(code, field, `${field}: ${quoteInput(v)} is not an address (0x followed by 40 hex digits)${placeholderHint(v)}`)
-  }
-  return a
-}
 
 // ---------------------------------------------------------------------------------------------
 // ABI argument coercion
@@ -144,13 +77,6 @@ interface CoerceState {
 
 type Coercer = (value: unknown, path: string, st: CoerceState) => unknown
 
-class ArgError {
-  constructor(
-    readonly path: string,
-    readonly type: string,
-    readonly message: string,
-  ) {}
-}
 
 interface CompiledSignature {
   inputs: readonly AbiParameter[]
@@ -239,10 +165,10 @@ function toList(v: unknown, path: string, label: string): unknown[] {
     try {
       return parseComposite(v)
     } catch (err) {
-      throw new ArgError(path, label, `${quoteInput(v)} is not a valid list: ${errorText(err)}`)
+      throw new ArgRejection(path, label, `${quoteInput(v)} is not a valid list: ${errorText(err)}`)
     }
   }
-  throw new ArgError(path, label, `expected a JSON array or a string like "[1,2]", got ${describeType(v)}`)
+  throw new ArgRejection(path, label, `expected a JSON array or a string like "[1,2]", got ${describeType(v)}`)
 }
 
 function compileParam(param: AbiParameter): Coercer {
@@ -256,7 +182,7 @@ function compileParam(param: AbiParameter): Coercer {
     return (v, path, st) => {
       const list = toList(v, path, label)
       if (len !== undefined && list.length !== len) {
-        throw new ArgError(path, label, `expected ${len} elements, got ${list.length}`)
+        throw new ArgRejection(path, label, `expected ${len} elements, got ${list.length}`)
       }
       const out = new Array<unknown>(list.length)
       for (let k = 0; k < list.length; k++) out[k] = inner(list[k], `${path}[${k}]`, st)
@@ -274,14 +200,14 @@ function compileParam(param: AbiParameter): Coercer {
       if (allNamed && v !== null && typeof v === 'object' && !Array.isArray(v)) {
         const o = v as Record<string, unknown>
         const extra = Object.keys(o).find((k) => !names.includes(k))
-        if (extra !== undefined) throw new ArgError(path, label, `unknown tuple member ${quoteInput(extra)}`)
+        if (extra !== undefined) throw new ArgRejection(path, label, `unknown tuple member ${quoteInput(extra)}`)
         list = names.map((n) => {
-          if (!Object.hasOwn(o, n!)) throw new ArgError(path, label, `missing tuple member "${n}"`)
+          if (!Object.hasOwn(o, n!)) throw new ArgRejection(path, label, `missing tuple member "${n}"`)
           return o[n!]
         })
       } else list = toList(v, path, label)
       if (list.length !== parts.length) {
-        throw new ArgError(path, label, `expected ${parts.length} tuple members, got ${list.length}`)
+        throw new ArgRejection(path, label, `expected ${parts.length} tuple members, got ${list.length}`)
       }
       const out = new Array<unknown>(list.length)
       for (let k = 0; k < list.length; k++) out[k] = parts[k]!(list[k], `${path}[${k}]`, st)
@@ -295,9 +221,9 @@ function compileParam(param: AbiParameter): Coercer {
         st.usesSender = true
         return SENDER
       }
-      if (typeof v !== 'string') throw new ArgError(path, label, `expected an address string, got ${describeType(v)}`)
+      if (typeof v !== 'string') throw new ArgRejection(path, label, `expected an address string, got ${describeType(v)}`)
       if (!isAddress(v, { strict: false })) {
-        throw new ArgError(path, label, `${quoteInput(v)} is not an address${placeholderHint(v)}`)
+        throw new ArgRejection(path, label, `${quoteInput(v)} is not an address${placeholderHint(v)}`)
       }
       return v.toLowerCase()
     }
@@ -311,21 +237,21 @@ function compileParam(param: AbiParameter): Coercer {
         if (t === 'true') return true
         if (t === 'false') return false
       }
-      throw new ArgError(path, label, `expected true or false, got ${quoteInput(v)}${placeholderHint(v)}`)
+      throw new ArgRejection(path, label, `expected true or false, got ${quoteInput(v)}${placeholderHint(v)}`)
     }
   }
 
   if (type === 'string') {
     return (v, path) => {
-      if (typeof v !== 'string') throw new ArgError(path, label, `expected a string, got ${describeType(v)}`)
+      if (typeof v !== 'string') throw new ArgRejection(path, label, `expected a string, got ${describeType(v)}`)
       return v
     }
   }
 
   if (type === 'bytes') {
     return (v, path) => {
-      if (typeof v !== 'string') throw new ArgError(path, label, `expected a 0x hex string, got ${describeType(v)}`)
-      if (!HEX_BYTES_RE.test(v)) throw new ArgError(path, label, `${quoteInput(v)} ${hexProblem(v)}${placeholderHint(v)}`)
+      if (typeof v !== 'string') throw new ArgRejection(path, label, `expected a 0x hex string, got ${describeType(v)}`)
+      if (!HEX_BYTES_RE.test(v)) throw new ArgRejection(path, label, `${quoteInput(v)} ${hexProblem(v)}${placeholderHint(v)}`)
       return v.toLowerCase()
     }
   }
@@ -334,10 +260,10 @@ function compileParam(param: AbiParameter): Coercer {
   if (fixed) {
     const size = Number(fixed[1])
     return (v, path) => {
-      if (typeof v !== 'string') throw new ArgError(path, label, `expected a 0x hex string, got ${describeType(v)}`)
-      if (!HEX_BYTES_RE.test(v)) throw new ArgError(path, label, `${quoteInput(v)} ${hexProblem(v)}${placeholderHint(v)}`)
+      if (typeof v !== 'string') throw new ArgRejection(path, label, `expected a 0x hex string, got ${describeType(v)}`)
+      if (!HEX_BYTES_RE.test(v)) throw new ArgRejection(path, label, `${quoteInput(v)} ${hexProblem(v)}${placeholderHint(v)}`)
       const got = (v.length - 2) / 2
-      if (got !== size) throw new ArgError(path, label, `${quoteInput(v)} is ${got} bytes, expected exactly ${size}`)
+      if (got !== size) throw new ArgRejection(path, label, `${quoteInput(v)} is ${got} bytes, expected exactly ${size}`)
       return v.toLowerCase()
     }
   }
@@ -352,29 +278,29 @@ function compileParam(param: AbiParameter): Coercer {
     return (v, path) => {
       let n: bigint
       if (typeof v === 'number') {
-        if (!Number.isInteger(v)) throw new ArgError(path, label, `${v} is not an integer`)
+        if (!Number.isInteger(v)) throw new ArgRejection(path, label, `${v} is not an integer`)
         if (!Number.isSafeInteger(v)) {
-          throw new ArgError(path, label, `${v} is above 2^53 and loses precision as a JSON number; use a string`)
+          throw new ArgRejection(path, label, `${v} is above 2^53 and loses precision as a JSON number; use a string`)
         }
         n = BigInt(v)
       } else if (typeof v === 'string') {
         const t = v.trim()
         if (t.length > 100 || !(DEC_RE.test(t) || HEX_NUM_RE.test(t))) {
-          throw new ArgError(path, label, `${quoteInput(v)} is not an integer (decimal or 0x hex)${placeholderHint(v)}`)
+          throw new ArgRejection(path, label, `${quoteInput(v)} is not an integer (decimal or 0x hex)${placeholderHint(v)}`)
         }
         n = t.startsWith('-') ? -BigInt(t.slice(1)) : BigInt(t)
       } else if (typeof v === 'bigint') {
         n = v
       } else {
-        throw new ArgError(path, label, `expected an integer (number or string), got ${describeType(v)}`)
+        throw new ArgRejection(path, label, `expected an integer (number or string), got ${describeType(v)}`)
       }
-      if (n < min || n > max) throw new ArgError(path, label, `${quoteInput(v)} is out of range (${range})`)
+      if (n < min || n > max) throw new ArgRejection(path, label, `${quoteInput(v)} is out of range (${range})`)
       return n
     }
   }
 
   return (_v, path) => {
-    throw new ArgError(path, label, `ABI type ${label} is not supported`)
+    throw new ArgRejection(path, label, `ABI type ${label} is not supported`)
   }
 }
 
@@ -445,118 +371,21 @@ function isProblem(x: CompiledSignature | SpecProblem): x is SpecProblem {
   return 'code' in x
 }
 
-// ---------------------------------------------------------------------------------------------
-// Fields
-
-function parseGasLimit(v: unknown): bigint {
-  let n: bigint
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v) || !Number.isSafeInteger(v)) {
-      throw problem('INVALID_VALUE', 'gas_limit', `gas_limit: ${quoteInput(v)} is not a safe integer`)
-    }
-    n = BigInt(v)
-  } else if (typeof v === 'string') {
-    const t = v.trim()
-    if (!/^\d{1,20}$/.test(t)) {
-      throw problem('INVALID_VALUE', 'gas_limit', `gas_limit: ${quoteInput(v)} is not a positive decimal integer`)
-    }
-    n = BigInt(t)
-  } else {
-    throw invalidType('gas_limit', 'a positive integer (number or decimal string)', v)
-  }
-  if (n <= 0n) throw problem('INVALID_VALUE', 'gas_limit', `gas_limit: must be positive, got ${quoteInput(v)}`)
-  if (n > GAS_LIMIT_MAX) throw problem('INVALID_VALUE', 'gas_limit', `gas_limit: ${quoteInput(v)} is above 2^64-1`)
-  return n
-}
-
-function parseAmountField(v: unknown, field: string): bigint {
-  if (typeof v !== 'string' && typeof v !== 'number') {
-    throw invalidType(field, 'an amount (string such as "1 gwei", or an integer number of wei)', v)
-  }
-  try {
-    return parseAmount(v, field)
-  } catch (err) {
-    if (err instanceof AmountError) throw problem('INVALID_VALUE', field, `${field}: ${err.message}`)
-    throw err
-  }
-}
-
-function parseLabel(v: unknown, field: 'id' | 'kind'): string {
-  let s: string
-  if (typeof v === 'string') s = v
-  else if (field === 'id' && typeof v === 'number' && Number.isInteger(v)) {
-    if (!Number.isSafeInteger(v)) {
-      throw problem('INVALID_VALUE', field, `id: ${quoteInput(v)} is above 2^53 and loses precision as a JSON number; use a string`)
-    }
-    s = String(v)
-  } else {
-    throw invalidType(field, field === 'id' ? 'a string or an integer' : 'a string', v)
-  }
-  if (s.length > MAX_LABEL_LENGTH) {
-    throw problem('INVALID_VALUE', field, `${field}: longer than ${MAX_LABEL_LENGTH} characters (${s.length})`)
-  }
-  return s
-}
-
-const STORAGE_KEY_RE = /^0x[0-9a-fA-F]{64}$/
-
-function parseAccessList(v: unknown): AccessList {
-  if (!Array.isArray(v)) throw invalidType('access_list', 'an array of {address, storageKeys}', v)
-  const out: { address: Address; storageKeys: Hex[] }[] = []
-  for (let k = 0; k < v.length; k++) {
-    const entry: unknown = v[k]
-    const at = `access_list[${k}]`
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-      throw problem('INVALID_ACCESS_LIST', at, `${at}: expected an object {address, storageKeys}, got ${describeType(entry)}`)
-    }
-    const e = entry as Record<string, unknown>
-    for (const key of Object.keys(e)) {
-      if (key !== 'address' && key !== 'storageKeys') {
-        const hint = nearest(key, ['address', 'storageKeys'])
-        throw problem(
-          'INVALID_ACCESS_LIST',
-          `${at}.${cut(key, 80)}`,
-          `${at}: unknown member ${quoteInput(key)}${hint ? ` (did you mean "${hint}"?)` : ''}`,
-        )
-      }
-    }
-    if (e.address === undefined || e.address === null) {
-      throw problem('INVALID_ACCESS_LIST', `${at}.address`, `${at}.address: missing`)
-    }
-    const address = requireAddress(e.address, `${at}.address`, 'INVALID_ACCESS_LIST')
-    const keys = e.storageKeys ?? []
-    if (!Array.isArray(keys)) {
-      throw problem('INVALID_ACCESS_LIST', `${at}.storageKeys`, `${at}.storageKeys: expected an array of 32-byte hex strings, got ${describeType(keys)}`)
-    }
-    const storageKeys: Hex[] = []
-    for (let j = 0; j < keys.length; j++) {
-      const key: unknown = keys[j]
-      if (typeof key !== 'string' || !STORAGE_KEY_RE.test(key)) {
-        const f = `${at}.storageKeys[${j}]`
-        throw problem('INVALID_ACCESS_LIST', f, `${f}: ${quoteInput(key)} is not a 32-byte hex storage key (0x followed by 64 hex digits)`)
-      }
-      storageKeys.push(key.toLowerCase() as Hex)
-    }
-    out.push({ address, storageKeys })
-  }
-  return out
-}
-
 function parseData(v: unknown): Hex {
   if (typeof v !== 'string') throw invalidType('data', 'a 0x hex string', v)
-  if (!HEX_BYTES_RE.test(v)) throw problem('INVALID_HEX', 'data', `data: ${quoteInput(v)} ${hexProblem(v)}`)
+  if (!HEX_BYTES_RE.test(v)) throw reject('INVALID_HEX', 'data', `data: ${quoteInput(v)} ${hexProblem(v)}`)
   return v.toLowerCase() as Hex
 }
 
 function buildCalldata(signature: unknown, args: unknown): { calldata: Hex | ((sender: Address) => Hex); selector: Hex } {
   if (typeof signature !== 'string') throw invalidType('signature', 'a string such as "transfer(address,uint256)"', signature)
   const compiled = getSignature(signature)
-  if (isProblem(compiled)) throw new ProblemError(compiled)
+  if (isProblem(compiled)) throw new SpecRejection(compiled)
   if (args !== undefined && !Array.isArray(args)) throw invalidType('args', 'an array', args)
   const given = args ?? []
   const expected = compiled.coercers.length
   if (given.length !== expected) {
-    throw problem(
+    throw reject(
       'INVALID_ARGS',
       'args',
       `args: ${cut(compiled.display, 80)} takes ${expected} argument${expected === 1 ? '' : 's'}, got ${args === undefined ? 'none' : given.length}`,
@@ -567,8 +396,8 @@ function buildCalldata(signature: unknown, args: unknown): { calldata: Hex | ((s
   try {
     for (let k = 0; k < expected; k++) values[k] = compiled.coercers[k]!(given[k], `args[${k}]`, st)
   } catch (err) {
-    if (err instanceof ArgError) {
-      throw problem('INVALID_ARGS', err.path, `${err.path} (${cut(err.type, 60)}): ${err.message}`)
+    if (err instanceof ArgRejection) {
+      throw reject('INVALID_ARGS', err.path, `${err.path} (${cut(err.type, 60)}): ${err.message}`)
     }
     throw err
   }
@@ -578,17 +407,9 @@ function buildCalldata(signature: unknown, args: unknown): { calldata: Hex | ((s
     if (!st.usesSender) return { calldata: encode(values), selector }
     encode(substituteSender(values, zeroAddress) as unknown[])
   } catch (err) {
-    throw problem('INVALID_ARGS', 'args', `args: cannot encode for ${cut(compiled.display, 80)}: ${cut(errorText(err), 160)}`)
+    throw reject('INVALID_ARGS', 'args', `args: cannot encode for ${cut(compiled.display, 80)}: ${cut(errorText(err), 160)}`)
   }
   return { calldata: (sender: Address) => encode(substituteSender(values, sender) as unknown[]), selector }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** The value of an optional field; JSON `null` counts as absent (as in contender's TOML/serde). */
-function field(obj: Record<string, unknown>, key: string): unknown {
-  const v = Object.hasOwn(obj, key) ? obj[key] : undefined
-  return v === null ? undefined : v
 }
 
 /** Parse and validate one spec line. Never throws for bad input; returns the first problem found. */
@@ -608,7 +429,7 @@ export function parseSpec(text: string, line: number, ctx: ParseContext): ParseR
   try {
     return buildSpec(json as Record<string, unknown>, line, ctx)
   } catch (err) {
-    if (!(err instanceof ProblemError)) throw err
+    if (!(err instanceof SpecRejection)) throw err
     // echo a usable `id` even on a bad line, so the producer can correlate the rejection
     const id = (json as Record<string, unknown>).id
     const echo = typeof id === 'string' ? id : Number.isSafeInteger(id) ? String(id) : undefined
@@ -625,7 +446,7 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
       continue
     }
     const hint = nearest(key, KNOWN_FIELDS)
-    throw problem('UNKNOWN_FIELD', cut(key, 80), `unknown field ${quoteInput(key)}${hint ? ` (did you mean "${hint}"?)` : ''}`)
+    throw reject('UNKNOWN_FIELD', cut(key, 80), `unknown field ${quoteInput(key)}${hint ? ` (did you mean "${hint}"?)` : ''}`)
   }
 
   const spec: Spec = { line, to: SENDER_PLACEHOLDER, value: 0n }
@@ -636,7 +457,7 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
   if (kind !== undefined) spec.kind = parseLabel(kind, 'kind')
 
   const to = field(obj, 'to')
-  if (to === undefined) throw problem('MISSING_FIELD', 'to', `to: missing (a recipient address, or "${SENDER_PLACEHOLDER}")`)
+  if (to === undefined) throw reject('MISSING_FIELD', 'to', `to: missing (a recipient address, or "${SENDER_PLACEHOLDER}")`)
   spec.to = to === SENDER_PLACEHOLDER ? SENDER_PLACEHOLDER : requireAddress(to, 'to')
 
   const from = field(obj, 'from')
@@ -644,7 +465,7 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
     const address = requireAddress(from, 'from')
     const pinned = ctx.poolAddresses.get(address.toLowerCase())
     if (pinned === undefined) {
-      throw problem(
+      throw reject(
         'UNKNOWN_SENDER',
         'from',
         `from: ${address} is not an address of pool "${cut(ctx.poolName, 40)}" (${ctx.poolAddresses.size} addresses)`,
@@ -660,14 +481,14 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
       const members = ctx.pools.get(fromPool)
       if (members === undefined) {
         const names = [...ctx.pools.keys()].map((n) => quoteInput(n)).join(', ')
-        throw problem('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; this run's pools are ${cut(names, 160)}`)
+        throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; this run's pools are ${cut(names, 160)}`)
       }
       if (spec.from !== undefined && !members.has(spec.from.toLowerCase())) {
-        throw problem('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)
+        throw reject('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)
       }
       spec.pool = fromPool
     } else if (fromPool !== ctx.poolName) {
-      throw problem(
+      throw reject(
         'UNKNOWN_POOL',
         'from_pool',
         `from_pool: unknown pool ${quoteInput(fromPool)}; this run has one pool, ${quoteInput(ctx.poolName)}`,
@@ -686,7 +507,7 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
   const maxPriority = field(obj, 'max_priority_fee_per_gas')
   if (maxPriority !== undefined) spec.maxPriorityFeePerGas = parseAmountField(maxPriority, 'max_priority_fee_per_gas')
   if (spec.maxFeePerGas !== undefined && spec.maxPriorityFeePerGas !== undefined && spec.maxPriorityFeePerGas > spec.maxFeePerGas) {
-    throw problem(
+    throw reject(
       'CONFLICTING_FIELDS',
       'max_priority_fee_per_gas',
       `max_priority_fee_per_gas: ${spec.maxPriorityFeePerGas} wei is above max_fee_per_gas (${spec.maxFeePerGas} wei)`,
@@ -700,10 +521,10 @@ function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext
   const signature = field(obj, 'signature')
   const args = field(obj, 'args')
   if (data !== undefined && signature !== undefined) {
-    throw problem('CONFLICTING_FIELDS', 'data', 'data: cannot be combined with signature; give raw calldata or signature + args, not both')
+    throw reject('CONFLICTING_FIELDS', 'data', 'data: cannot be combined with signature; give raw calldata or signature + args, not both')
   }
   if (args !== undefined && signature === undefined) {
-    throw problem('MISSING_FIELD', 'signature', 'signature: required when args is given (e.g. "transfer(address,uint256)")')
+    throw reject('MISSING_FIELD', 'signature', 'signature: required when args is given (e.g. "transfer(address,uint256)")')
   }
   if (data !== undefined) {
     const hex = parseData(data)
@@ -735,7 +556,7 @@ function parseTxType(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext
     if (typeof given !== 'string') throw invalidType('tx_type', `one of ${TX_TYPES.join(', ')}`, given)
     if (!TX_TYPE_SET.has(given)) {
       const hint = nearest(given, TX_TYPES)
-      throw problem('INVALID_VALUE', 'tx_type', `tx_type: ${quoteInput(given)} is not one of ${TX_TYPES.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`)
+      throw reject('INVALID_VALUE', 'tx_type', `tx_type: ${quoteInput(given)} is not one of ${TX_TYPES.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`)
     }
     own = given as TxType
   }
@@ -745,7 +566,7 @@ function parseTxType(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext
     if (typeof blobData !== 'string') throw invalidType('blob_data', 'a string (hex, or UTF-8 text)', blobData)
     const bytes = blobDataBytes(blobData)
     if (bytes.length > MAX_BLOB_DATA_BYTES) {
-      throw problem('INVALID_VALUE', 'blob_data', `blob_data: ${bytes.length} bytes is more than ${MAX_BLOB_DATA_BYTES} (6 blobs)`)
+      throw reject('INVALID_VALUE', 'blob_data', `blob_data: ${bytes.length} bytes is more than ${MAX_BLOB_DATA_BYTES} (6 blobs)`)
     }
     spec.blobData = bytes
   }
@@ -755,30 +576,30 @@ function parseTxType(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext
   if (auth !== undefined) spec.authorizationAddress = requireAddress(auth, 'authorization_address')
 
   if (spec.blobData !== undefined && spec.authorizationAddress !== undefined) {
-    throw problem('CONFLICTING_FIELDS', 'authorization_address', 'authorization_address: cannot be combined with blob_data; a tx is either a blob tx (EIP-4844) or a set-code tx (EIP-7702)')
+    throw reject('CONFLICTING_FIELDS', 'authorization_address', 'authorization_address: cannot be combined with blob_data; a tx is either a blob tx (EIP-4844) or a set-code tx (EIP-7702)')
   }
   const implied: TxType | undefined = spec.blobData !== undefined ? 'eip4844' : spec.authorizationAddress !== undefined ? 'eip7702' : undefined
   if (own !== undefined && implied !== undefined && own !== implied) {
     const by = implied === 'eip4844' ? 'blob_data' : 'authorization_address'
-    throw problem('CONFLICTING_FIELDS', 'tx_type', `tx_type: ${own} cannot carry ${by} (${by} makes an ${implied} tx)`)
+    throw reject('CONFLICTING_FIELDS', 'tx_type', `tx_type: ${own} cannot carry ${by} (${by} makes an ${implied} tx)`)
   }
   const type = own ?? implied ?? ctx.txType
   if (spec.maxFeePerBlobGas !== undefined && type !== 'eip4844') {
-    throw problem('CONFLICTING_FIELDS', 'max_fee_per_blob_gas', `max_fee_per_blob_gas: only a blob tx (eip4844) has one, this one is ${type ?? 'eip1559'}`)
+    throw reject('CONFLICTING_FIELDS', 'max_fee_per_blob_gas', `max_fee_per_blob_gas: only a blob tx (eip4844) has one, this one is ${type ?? 'eip1559'}`)
   }
   if (type === undefined) return
   const from = own !== undefined || implied !== undefined ? 'tx_type' : 'tx_type (--tx-type)'
   if (type === 'eip4844' && spec.blobData === undefined) {
-    throw problem('MISSING_FIELD', 'blob_data', `blob_data: required by ${from} eip4844 (the data the blobs carry)`)
+    throw reject('MISSING_FIELD', 'blob_data', `blob_data: required by ${from} eip4844 (the data the blobs carry)`)
   }
   if (type === 'eip7702' && spec.authorizationAddress === undefined) {
-    throw problem('MISSING_FIELD', 'authorization_address', `authorization_address: required by ${from} eip7702 (the address the sender delegates to)`)
+    throw reject('MISSING_FIELD', 'authorization_address', `authorization_address: required by ${from} eip7702 (the address the sender delegates to)`)
   }
   if (type === 'legacy' && spec.accessList !== undefined) {
-    throw problem('CONFLICTING_FIELDS', 'access_list', 'access_list: a legacy tx has no access list (use tx_type eip2930 or later)')
+    throw reject('CONFLICTING_FIELDS', 'access_list', 'access_list: a legacy tx has no access list (use tx_type eip2930 or later)')
   }
   if ((type === 'legacy' || type === 'eip2930') && spec.maxPriorityFeePerGas !== undefined) {
-    throw problem('CONFLICTING_FIELDS', 'max_priority_fee_per_gas', `max_priority_fee_per_gas: a ${type} tx has one gas price (give max_fee_per_gas, which sets it)`)
+    throw reject('CONFLICTING_FIELDS', 'max_priority_fee_per_gas', `max_priority_fee_per_gas: a ${type} tx has one gas price (give max_fee_per_gas, which sets it)`)
   }
   spec.txType = type
 }
