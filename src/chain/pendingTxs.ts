@@ -109,9 +109,19 @@ export class PendingTxs {
     return byBlock
   }
 
-  /** A block just read: a tx_result observed from now on for a tx in it is matched to it. */
-  remember(b: SeenBlock): void {
+  /**
+   * A block just read, whose receipts were asked for `asked`: a tx_result observed from now
+   * on for a tx in it is matched to it, and so is one observed while it was being read.
+   */
+  remember(b: SeenBlock, asked: readonly Pending[] = []): void {
     this.recent.add(b)
+    // without receipts to read there was no wait, so no tx_result could come meanwhile
+    if (asked.length === 0) return
+    const known = new Set(asked)
+    for (const h of b.hashes) {
+      const p = this.byHash.get(h)
+      if (p && !known.has(p)) this.markLate(p, b.number)
+    }
   }
 
   /** The remembered block n. */

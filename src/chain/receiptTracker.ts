@@ -202,7 +202,7 @@ export class ReceiptTracker {
       if (p) ours.push(p)
     }
     if (ours.length > 0) await this.resolve(seen, ours)
-    this.pending.remember(seen)
+    this.pending.remember(seen, ours)
     return true
   }
 

@@ -42,6 +42,15 @@ describe('PendingTxs', () => {
     expect(t.size).toBe(1)
   })
 
+  test('behavior: a tx added while its block was being read (not among those asked for) is late by that block; those asked for are not', () => {
+    const t = table()
+    t.add(txResult(0, hashOf(0)))
+    const asked = [t.get(hashOf(0))!]
+    t.add(txResult(1, hashOf(1))) // came while block 8's receipts were read for hashOf(0)
+    t.remember(block(8, hashOf(0), hashOf(1), hashOf(2)), asked)
+    expect([...t.lateByBlock()].map(([n, ps]) => [n, ps.map((p) => p.ref.idx)])).toEqual([[8, [1]]])
+  })
+
   test('behavior: blocks are forgotten past the hash cap or the window, oldest first; the last block read is always kept', () => {
     const capped = table({ recentHashCap: 3 })
     capped.remember(block(1, hashOf(1), hashOf(2)))

@@ -83,6 +83,23 @@ describe('ReceiptTracker: receipts', () => {
     expect(t.timeouts()).toEqual([])
   })
 
+  test.each([
+    { source: 'block' as const, read: 'eth_getBlockReceipts' },
+    { source: 'tx' as const, read: 'eth_getTransactionReceipt' },
+  ])('behavior: ($source) a tx_result observed while its block\'s receipts are being read gets its receipt before its deadline', async ({ source, read }) => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source, timeoutMs: 5_000 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const gate = chain.hold(read)
+    const b = chain.mine({ hash: hashOf(0) }, { hash: hashOf(1) })
+    await gate.reached // the reader is reading block b's receipts, for hashOf(0) only
+    t.tracker.observe(txResult(1, hashOf(1)))
+    gate.release()
+    await t.until(() => t.receipts().length === 2, 1_500, 'receipt for the tx observed during the read')
+    expect(t.receiptOf(1)).toMatchObject({ tx_hash: hashOf(1), block_number: b.number })
+    expect(t.timeouts()).toEqual([])
+  })
+
   test('behavior: --receipts-by tx and auto on anvil never need eth_getBlockReceipts; block reads it (until the look-up at the deadline)', async () => {
     const early = async (source: 'tx' | 'auto' | 'block', client?: string) => {
       const chain = new FakeChain()
