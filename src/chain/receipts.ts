@@ -1,3 +1,4 @@
+/** The receipt fields the tracker reads, and what they become: a parsed receipt, a tx_receipt event. */
 import type { EventBody, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
 import type { RpcError } from '../rpc/rpc.js'
 import type { Pending } from './pendingTxs.js'
