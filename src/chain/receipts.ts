@@ -1,5 +1,7 @@
-import type { ReceiptStatus } from '../events/types.js'
+/** The receipt fields the tracker reads, and what they become: a parsed receipt, a tx_receipt event. */
+import type { EventBody, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
 import type { RpcError } from '../rpc/rpc.js'
+import type { Pending } from './pendingTxs.js'
 
 /** The block fields the receipt tracker reads. */
 export interface RpcBlockHeader {
@@ -53,4 +55,21 @@ export function parseReceipt(r: RpcReceipt): ParsedReceipt {
 export function isMethodMissing(err: RpcError): boolean {
   if (err.rpcCode === -32601) return true
   return /method .*(not found|not supported|does not exist|not available|unsupported)|unsupported method|no such method|unknown method/i.test(err.message)
+}
+
+/** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
+export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs'>, r: RpcReceipt, blockTimestamp: number, seenMs: number): EventBody<TxReceiptEvent> {
+  const parsed = parseReceipt(r)
+  return {
+    type: 'tx_receipt',
+    ...p.ref,
+    tx_hash: p.hash,
+    block_number: parsed.blockNumber,
+    block_timestamp: blockTimestamp,
+    status: parsed.status,
+    gas_used: parsed.gasUsed,
+    effective_gas_price: parsed.effectiveGasPrice,
+    ...(parsed.blobGasUsed !== undefined ? { blob_gas_used: parsed.blobGasUsed, blob_gas_price: parsed.blobGasPrice! } : {}),
+    inclusion_ms: seenMs - p.startMs,
+  }
 }

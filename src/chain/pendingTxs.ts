@@ -1,0 +1,168 @@
+/** The table of sent txs awaiting a receipt (add, match, due/expire), and the recent blocks' hashes a late tx_result is matched against. */
+import type { Hex } from 'viem'
+import type { TxResultEvent } from '../events/types.js'
+
+/** Which spec a tx came from, as its events name it. */
+export type TxRef = Pick<TxResultEvent, 'idx' | 'line' | 'id' | 'kind'>
+
+export interface Pending {
+  ref: TxRef
+  /** Lowercase. */
+  hash: Hex
+  /** tx_result.start_timestamp_ms (wall clock). */
+  startMs: number
+  /** performance.now() after which it times out. */
+  deadline: number
+  /** Set once the tx was found in a block read earlier; its receipt is still to be read. */
+  block?: number
+}
+
+/** A block read, remembered for a while by its tx hashes. */
+export interface SeenBlock {
+  number: number
+  timestamp: number
+  /** performance.now() when the block was read, for the recent window. */
+  readAt: number
+  /** Lowercase. */
+  hashes: string[]
+}
+
+export interface PendingTxsOptions {
+  /** A tx is due this long after it was added. */
+  timeoutMs: number
+  /** How long the hashes of blocks read are kept. */
+  recentWindowMs: number
+  /** At most this many of them (oldest blocks dropped first). */
+  recentHashCap: number
+}
+
+export class PendingTxs {
+  private readonly byHash = new Map<string, Pending>()
+  /** Pending txs already known to be in a block read earlier (their tx_result came late). */
+  private readonly late = new Set<Pending>()
+  private readonly recent: RecentBlocks
+
+  constructor(private readonly o: PendingTxsOptions) {
+    this.recent = new RecentBlocks(o.recentWindowMs, o.recentHashCap)
+  }
+
+  get size(): number {
+    return this.byHash.size
+  }
+
+  /** The sent tx of `e` is pending from now; if a block read earlier holds it, it is late. */
+  add(e: TxResultEvent): void {
+    const hash = e.tx_hash!.toLowerCase() as Hex
+    if (this.byHash.has(hash)) return
+    const p: Pending = {
+      ref: { idx: e.idx, line: e.line, ...(e.id !== undefined ? { id: e.id } : {}), ...(e.kind !== undefined ? { kind: e.kind } : {}) },
+      hash,
+      startMs: e.start_timestamp_ms,
+      deadline: performance.now() + this.o.timeoutMs,
+    }
+    this.byHash.set(hash, p)
+    const seen = this.recent.holding(hash)
+    if (seen) this.markLate(p, seen.number)
+  }
+
+  /** The pending tx with this lowercase hash. */
+  get(hash: string): Pending | undefined {
+    return this.byHash.get(hash)
+  }
+
+  has(hash: string): boolean {
+    return this.byHash.has(hash)
+  }
+
+  /** `p` is resolved (or handed on): it is no longer pending. */
+  delete(p: Pending): void {
+    this.byHash.delete(p.hash)
+    this.late.delete(p)
+  }
+
+  /** Removes and returns the txs past their deadline. */
+  takeDue(now = performance.now()): Pending[] {
+    const out: Pending[] = []
+    for (const p of this.byHash.values()) {
+      if (p.deadline > now) break // insertion order is deadline order
+      out.push(p)
+    }
+    for (const p of out) this.delete(p)
+    return out
+  }
+
+  /** Removes and returns every pending tx. */
+  takeAll(): Pending[] {
+    const out = [...this.byHash.values()]
+    for (const p of out) this.delete(p)
+    return out
+  }
+
+  /** The late txs by the block that holds them. */
+  lateByBlock(): Map<number, Pending[]> {
+    const byBlock = new Map<number, Pending[]>()
+    for (const p of this.late) {
+      const list = byBlock.get(p.block!) ?? []
+      list.push(p)
+      byBlock.set(p.block!, list)
+    }
+    return byBlock
+  }
+
+  /**
+   * A block just read, whose receipts were asked for `asked`: a tx_result observed from now
+   * on for a tx in it is matched to it, and so is one observed while it was being read.
+   */
+  remember(b: SeenBlock, asked: readonly Pending[] = []): void {
+    this.recent.add(b)
+    // without receipts to read there was no wait, so no tx_result could come meanwhile
+    if (asked.length === 0) return
+    const known = new Set(asked)
+    for (const h of b.hashes) {
+      const p = this.byHash.get(h)
+      if (p && !known.has(p)) this.markLate(p, b.number)
+    }
+  }
+
+  /** The remembered block n. */
+  recentBlock(n: number): SeenBlock | undefined {
+    return this.recent.byNumber(n)
+  }
+
+  private markLate(p: Pending, block: number): void {
+    p.block = block
+    this.late.add(p)
+  }
+}
+
+/** The blocks read in the last `windowMs`, by tx hash, at most `hashCap` hashes (the last block always). */
+class RecentBlocks {
+  private readonly blocks: SeenBlock[] = []
+  private readonly index = new Map<string, SeenBlock>()
+  private hashes = 0
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly hashCap: number,
+  ) {}
+
+  add(b: SeenBlock): void {
+    this.blocks.push(b)
+    for (const h of b.hashes) this.index.set(h, b)
+    this.hashes += b.hashes.length
+    const oldest = performance.now() - this.windowMs
+    while (this.blocks.length > 1 && (this.blocks[0]!.readAt < oldest || this.hashes > this.hashCap)) {
+      const gone = this.blocks.shift()!
+      for (const h of gone.hashes) if (this.index.get(h) === gone) this.index.delete(h)
+      this.hashes -= gone.hashes.length
+    }
+  }
+
+  holding(hash: string): SeenBlock | undefined {
+    return this.index.get(hash)
+  }
+
+  byNumber(n: number): SeenBlock | undefined {
+    return this.blocks.find((s) => s.number === n)
+  }
+}

@@ -1,0 +1,118 @@
+/** Reading our txs' receipts in one block, by block or by tx, keeping what a read got before it failed. */
+import { retryReads } from '../rpc/retryReads.js'
+import { RpcError } from '../rpc/rpc.js'
+import type { Logger } from '../log.js'
+import { START_READ_WINDOW_MS, toHex, type ChainReads } from './chainReads.js'
+import { inLanes } from './inLanes.js'
+import { isMethodMissing, type RpcReceipt } from './receipts.js'
+
+/**
+ * How receipts are read: `block`, one eth_getBlockReceipts per block that holds ours; `tx`,
+ * eth_getTransactionReceipt for each of ours, in JSON-RPC batches; `auto`, `tx` on anvil,
+ * `block` elsewhere.
+ */
+export type ReceiptSource = 'auto' | 'block' | 'tx'
+
+/** eth_getTransactionReceipt calls per JSON-RPC batch, and batches in flight, in `tx` mode. */
+const RECEIPT_BATCH = 100
+const RECEIPT_BATCHES_IN_FLIGHT = 2
+
+/** What a read got: receipts by lowercase hash, and what cut it short, if anything did. */
+export interface BlockRead {
+  receipts: Map<string, RpcReceipt>
+  failure?: unknown
+}
+
+export class ReceiptReader {
+  private blockReceipts: 'unknown' | 'yes' | 'no' = 'unknown'
+
+  constructor(
+    private readonly calls: ChainReads,
+    private readonly log: Logger,
+  ) {}
+
+  /** Before the first read: by tx for `tx`, and for `auto` on anvil; else by block (by tx after all on a node without it). */
+  async choose(source: ReceiptSource): Promise<void> {
+    if (source === 'tx' || (source === 'auto' && (await this.isAnvil()))) this.blockReceipts = 'no'
+  }
+
+  /**
+   * The receipts of `hashes` (lowercase, all in block n). A read is not all-or-nothing: what
+   * came before a failure is returned with it, so a retry need ask only for the rest.
+   */
+  async read(n: number, hashes: readonly string[]): Promise<BlockRead> {
+    const receipts = new Map<string, RpcReceipt>()
+    try {
+      if (!(await this.byBlock(n, hashes, receipts))) await this.byTx(hashes, receipts)
+      return { receipts }
+    } catch (failure) {
+      return { receipts, failure }
+    }
+  }
+
+  private async isAnvil(): Promise<boolean> {
+    try {
+      return /^anvil\b/i.test(await retryReads(() => this.calls.req<string>('web3_clientVersion'), START_READ_WINDOW_MS))
+    } catch {
+      return false
+    }
+  }
+
+  /** One eth_getBlockReceipts, unless reading by tx. False if the receipts are to be read by tx. */
+  private async byBlock(n: number, hashes: readonly string[], out: Map<string, RpcReceipt>): Promise<boolean> {
+    if (this.blockReceipts === 'no') return false
+    try {
+      const all = await this.calls.req<RpcReceipt[] | null>('eth_getBlockReceipts', [toHex(n)])
+      if (all) {
+        this.blockReceipts = 'yes'
+        const want = new Set(hashes)
+        for (const r of all) {
+          const h = r.transactionHash.toLowerCase()
+          if (want.has(h)) out.set(h, r)
+        }
+        return true
+      }
+    } catch (err) {
+      if (!(err instanceof RpcError) || this.blockReceipts === 'yes' || !isMethodMissing(err)) throw err
+      this.blockReceipts = 'no'
+      this.log.info({ rpc: this.calls.rpc.displayUrl }, 'the node has no eth_getBlockReceipts: reading one receipt per tx of ours')
+      return false
+    }
+    throw new Error(`eth_getBlockReceipts: no receipts for block ${n} yet`)
+  }
+
+  /** Our txs' receipts, RECEIPT_BATCH to a JSON-RPC batch (one call each where the Rpc has no batches). */
+  private async byTx(hashes: readonly string[], out: Map<string, RpcReceipt>): Promise<void> {
+    const chunks: string[][] = []
+    for (let i = 0; i < hashes.length; i += RECEIPT_BATCH) chunks.push(hashes.slice(i, i + RECEIPT_BATCH))
+    // after a failure no new chunk is started; what the others read is kept
+    let failure: unknown
+    const readChunk = async (chunk: string[]) => {
+      try {
+        await this.readChunk(chunk, out)
+      } catch (err) {
+        failure ??= err
+      }
+    }
+    await inLanes(chunks, RECEIPT_BATCHES_IN_FLIGHT, readChunk, () => failure === undefined)
+    if (failure !== undefined) throw failure
+  }
+
+  private async readChunk(chunk: string[], out: Map<string, RpcReceipt>): Promise<void> {
+    const rpc = this.calls.rpc
+    if (!rpc.batch || chunk.length === 1) {
+      for (const h of chunk) {
+        const r = await this.calls.req<RpcReceipt | null>('eth_getTransactionReceipt', [h])
+        if (r) out.set(h, r)
+      }
+      return
+    }
+    const items = await rpc.batch(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })), this.calls.callOptions())
+    let failed: unknown
+    items.forEach((item, i) => {
+      if (!item.ok) failed ??= item.error
+      else if (item.result) out.set(chunk[i]!, item.result as RpcReceipt)
+    })
+    if (failed !== undefined) throw failed
+  }
+}

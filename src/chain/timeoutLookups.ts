@@ -1,0 +1,78 @@
+/** What a tx left without a receipt becomes: the node is asked, and says mined after all (tx_receipt) or not (tx_timeout). */
+import type { EventBody, TimeoutReason } from '../events/types.js'
+import { describeError } from '../base/errors.js'
+import { STOPPING_TIMEOUT_MS, type ChainReads } from './chainReads.js'
+import type { HeadWatcher } from './headWatcher.js'
+import { inLanes } from './inLanes.js'
+import type { Pending } from './pendingTxs.js'
+import { receiptEvent, type RpcReceipt } from './receipts.js'
+
+export interface TimeoutLookupsOptions {
+  calls: ChainReads
+  /** First-seen times of blocks, for the inclusion of a tx found mined after all. */
+  heads: HeadWatcher
+  emit: (e: EventBody) => void
+  /** Parallel eth_getTransactionByHash look-ups at most. */
+  concurrency: number
+}
+
+export class TimeoutLookups {
+  private inFlight = 0
+
+  constructor(private readonly o: TimeoutLookupsOptions) {}
+
+  /** Txs handed to `expire` and not reported yet. */
+  get count(): number {
+    return this.inFlight
+  }
+
+  /**
+   * Asks the node about each tx of `list` (already out of the pending table), a few at a
+   * time: mined after all → tx_receipt; else a tx_timeout saying whether the node still
+   * holds it.
+   */
+  async expire(list: Pending[], reason: TimeoutReason): Promise<void> {
+    if (list.length === 0) return
+    this.inFlight += list.length
+    await inLanes(list, this.o.concurrency, async (p) => {
+      try {
+        await this.lookup(p, reason)
+      } finally {
+        this.inFlight--
+      }
+    })
+  }
+
+  private async lookup(p: Pending, reason: TimeoutReason): Promise<void> {
+    const timeoutMs = reason === 'run_stopped' ? STOPPING_TIMEOUT_MS : undefined
+    const opts = timeoutMs !== undefined ? { timeoutMs } : {}
+    const rpc = this.o.calls.rpc
+    let pending = false
+    let lookupError: string | undefined
+    try {
+      const tx = await rpc.request<{ blockNumber?: string | null } | null>('eth_getTransactionByHash', [p.hash], opts)
+      if (tx && tx.blockNumber) {
+        // mined in a block the tracker has not read (or no longer remembers): report it
+        const r = await rpc.request<RpcReceipt | null>('eth_getTransactionReceipt', [p.hash], opts)
+        if (r) {
+          const n = Number(BigInt(r.blockNumber))
+          const timestamp = await this.o.calls.blockTimestamp(n, opts)
+          this.o.emit(receiptEvent(p, r, timestamp, this.o.heads.firstSeen(n)))
+          return
+        }
+      }
+      pending = tx !== null
+    } catch (err) {
+      lookupError = describeError(err)
+    }
+    this.o.emit({
+      type: 'tx_timeout',
+      ...p.ref,
+      tx_hash: p.hash,
+      pending,
+      waited_ms: Math.max(0, Date.now() - p.startMs),
+      reason,
+      ...(lookupError !== undefined ? { lookup_error: lookupError } : {}),
+    })
+  }
+}

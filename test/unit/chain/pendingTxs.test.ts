@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest'
+import { PendingTxs, type SeenBlock } from '../../../src/chain/pendingTxs.js'
+import { hashOf, txResult } from '../../helpers/fakeChain.js'
+
+const table = (o: { timeoutMs?: number; recentWindowMs?: number; recentHashCap?: number } = {}) =>
+  new PendingTxs({ timeoutMs: o.timeoutMs ?? 1_000, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 1_000 })
+const block = (number: number, ...hashes: string[]): SeenBlock => ({ number, timestamp: 1_700_000_000 + number, readAt: performance.now(), hashes })
+
+describe('PendingTxs', () => {
+  test('behavior: a tx is pending under its lowercase hash, with the spec it came from; a second tx_result for it changes nothing', () => {
+    const t = table()
+    const upper = `0x${hashOf(0).slice(2).toUpperCase()}` as const
+    t.add(txResult(3, upper, { id: 'x', kind: 'transfer', start_timestamp_ms: 42 }))
+    t.add(txResult(9, hashOf(0)))
+    expect(t.size).toBe(1)
+    expect(t.get(hashOf(0))).toMatchObject({ ref: { idx: 3, line: 4, id: 'x', kind: 'transfer' }, hash: hashOf(0), startMs: 42 })
+    expect(t.has(upper)).toBe(false)
+  })
+
+  test('behavior: takeDue gives the txs past their deadline, oldest first, and removes them', () => {
+    const t = table({ timeoutMs: 100 })
+    for (let i = 0; i < 3; i++) t.add(txResult(i, hashOf(i)))
+    expect(t.takeDue(performance.now())).toEqual([])
+    expect(t.takeDue(performance.now() + 100).map((p) => p.ref.idx)).toEqual([0, 1, 2])
+    expect(t.size).toBe(0)
+    t.add(txResult(5, hashOf(5)))
+    expect(t.takeAll().map((p) => p.ref.idx)).toEqual([5])
+    expect(t.size).toBe(0)
+  })
+
+  test('behavior: a tx added after a block holding it was read is late, by that block; once resolved it is neither', () => {
+    const t = table()
+    t.remember(block(7, hashOf(0), hashOf(1)))
+    t.add(txResult(0, hashOf(0)))
+    t.add(txResult(2, hashOf(2)))
+    const late = t.lateByBlock()
+    expect([...late.keys()]).toEqual([7])
+    expect(late.get(7)!.map((p) => p.ref.idx)).toEqual([0])
+    expect(t.recentBlock(7)?.timestamp).toBe(1_700_000_007)
+    t.delete(t.get(hashOf(0))!)
+    expect(t.lateByBlock().size).toBe(0)
+    expect(t.size).toBe(1)
+  })
+
+  test('behavior: a tx added while its block was being read (not among those asked for) is late by that block; those asked for are not', () => {
+    const t = table()
+    t.add(txResult(0, hashOf(0)))
+    const asked = [t.get(hashOf(0))!]
+    t.add(txResult(1, hashOf(1))) // came while block 8's receipts were read for hashOf(0)
+    t.remember(block(8, hashOf(0), hashOf(1), hashOf(2)), asked)
+    expect([...t.lateByBlock()].map(([n, ps]) => [n, ps.map((p) => p.ref.idx)])).toEqual([[8, [1]]])
+  })
+
+  test('behavior: blocks are forgotten past the hash cap or the window, oldest first; the last block read is always kept', () => {
+    const capped = table({ recentHashCap: 3 })
+    capped.remember(block(1, hashOf(1), hashOf(2)))
+    capped.remember(block(2, hashOf(3), hashOf(4)))
+    capped.add(txResult(1, hashOf(1)))
+    capped.add(txResult(3, hashOf(3)))
+    expect([...capped.lateByBlock().keys()]).toEqual([2])
+    expect(capped.recentBlock(1)).toBeUndefined()
+
+    const windowed = table({ recentWindowMs: 50, recentHashCap: 0 })
+    windowed.remember({ ...block(1, hashOf(1)), readAt: performance.now() - 100 })
+    windowed.remember(block(2, hashOf(2)))
+    windowed.add(txResult(1, hashOf(1)))
+    windowed.add(txResult(2, hashOf(2)))
+    expect([...windowed.lateByBlock().keys()]).toEqual([2])
+  })
+})

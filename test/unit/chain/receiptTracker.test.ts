@@ -1,0 +1,342 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptTrackerOptions } from '../../../src/chain/receiptTracker.js'
+import { createLogger } from '../../../src/log.js'
+import { RpcError } from '../../../src/rpc/rpc.js'
+import { eventSink, FakeChain, hashOf, txResult } from '../../helpers/fakeChain.js'
+
+const log = createLogger({ level: 'silent' })
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const running: ReceiptTracker[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((t) => t.stop()))
+})
+
+/** A started tracker on `chain`, polling every 10 ms (head every 5 ms), its events in a sink. */
+async function track(chain: FakeChain, over: Partial<ReceiptTrackerOptions> & { batch?: boolean } = {}) {
+  const sink = eventSink()
+  const { batch, ...opts } = over
+  const tracker = new ReceiptTracker({ rpc: chain.rpc({ batch: batch ?? true }), emit: sink.emit, log, timeoutMs: 5_000, pollMs: 10, headPollMs: 5, ...opts })
+  running.push(tracker)
+  await tracker.start()
+  return { tracker, ...sink, receiptOf: (i: number) => sink.receipts().find((e) => e.idx === i) }
+}
+
+describe('ReceiptTracker: receipts', () => {
+  test.each([
+    { how: 'by block', source: 'block' as const },
+    { how: 'by tx, batched', source: 'tx' as const },
+    { how: 'by tx, one call each (an Rpc without batches)', source: 'tx' as const, batch: false },
+    { how: 'auto on anvil (by tx)', source: 'auto' as const, client: 'anvil/v1.2.0' },
+    { how: 'auto elsewhere (by block)', source: 'auto' as const },
+    { how: 'by block on a node without eth_getBlockReceipts (falls back to by tx)', source: 'block' as const, noBlockReceipts: true },
+  ])('behavior: $how: one tx_receipt per tx of ours, with its status, gas, price, block and timestamp', async ({ source, batch, client, noBlockReceipts }) => {
+    const chain = new FakeChain()
+    if (client) chain.clientVersion = client
+    if (noBlockReceipts) chain.blockReceipts = false
+    const t = await track(chain, { source, ...(batch === false ? { batch } : {}) })
+    const start = Date.now() - 1_000
+    // the node spells the first hash in capitals; the tx_result in lowercase
+    t.tracker.observe(txResult(0, hashOf(0), { id: 'a', kind: 'transfer', start_timestamp_ms: start }))
+    t.tracker.observe(txResult(1, hashOf(1), { start_timestamp_ms: start }))
+    t.tracker.observe(txResult(2, hashOf(2), { kind: 'blob', start_timestamp_ms: start }))
+    const b1 = chain.mine({ hash: `0x${hashOf(0).slice(2).toUpperCase()}` }, { hash: hashOf(1), status: 'reverted', gasUsed: 30_000, effectiveGasPrice: 7n })
+    const b2 = chain.mine({ hash: hashOf(99) }, { hash: hashOf(2), gasUsed: 50_000, blobGasUsed: 131_072, blobGasPrice: 3n })
+    await t.until(() => t.receipts().length === 3)
+    const sorted = t.receipts().sort((a, b) => a.idx - b.idx)
+    const ms = expect.any(Number) as unknown as number
+    expect(sorted).toStrictEqual([
+      { type: 'tx_receipt', idx: 0, line: 1, id: 'a', kind: 'transfer', tx_hash: hashOf(0), block_number: b1.number, block_timestamp: b1.timestamp, status: 'success', gas_used: 21_000, effective_gas_price: '1000000007', inclusion_ms: ms },
+      { type: 'tx_receipt', idx: 1, line: 2, tx_hash: hashOf(1), block_number: b1.number, block_timestamp: b1.timestamp, status: 'reverted', gas_used: 30_000, effective_gas_price: '7', inclusion_ms: ms },
+      { type: 'tx_receipt', idx: 2, line: 3, kind: 'blob', tx_hash: hashOf(2), block_number: b2.number, block_timestamp: b2.timestamp, status: 'success', gas_used: 50_000, effective_gas_price: '1000000007', blob_gas_used: 131_072, blob_gas_price: '3', inclusion_ms: ms },
+    ])
+    await sleep(30)
+    expect(t.events).toHaveLength(3) // nothing for the tx that is not ours, no timeouts
+    expect(t.tracker.pendingCount).toBe(0)
+  })
+
+  test('behavior: inclusion_ms is measured to when the head watcher first saw the block, not to when the reader got to it', async () => {
+    const chain = new FakeChain()
+    // the reader polls every 600 ms; the head watcher every 5 ms
+    const t = await track(chain, { pollMs: 600, headPollMs: 5 })
+    const start = Date.now()
+    t.tracker.observe(txResult(0, hashOf(0), { start_timestamp_ms: start }))
+    await sleep(30)
+    const b = chain.mine({ hash: hashOf(0) })
+    await t.until(() => t.receipts().length === 1)
+    const readAt = Date.now()
+    const seenAt = start + t.receipts()[0]!.inclusion_ms
+    expect(readAt - b.minedAt, 'the reader got to the block late').toBeGreaterThan(450)
+    expect(seenAt).toBeGreaterThanOrEqual(b.minedAt)
+    expect(seenAt - b.minedAt).toBeLessThan(200)
+  })
+
+  test('behavior: a tx_result observed after its block was read still gets its receipt, long before its deadline', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 5_000 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const b = chain.mine({ hash: hashOf(0) }, { hash: hashOf(1), status: 'reverted' })
+    await t.until(() => t.receipts().length === 1) // block b was read: hashOf(1) was not ours then
+    t.tracker.observe(txResult(1, hashOf(1)))
+    await t.until(() => t.receipts().length === 2, 1_000)
+    expect(t.receiptOf(1)).toMatchObject({ tx_hash: hashOf(1), block_number: b.number, block_timestamp: b.timestamp, status: 'reverted' })
+    expect(t.timeouts()).toEqual([])
+  })
+
+  test.each([
+    { source: 'block' as const, read: 'eth_getBlockReceipts' },
+    { source: 'tx' as const, read: 'eth_getTransactionReceipt' },
+  ])('behavior: ($source) a tx_result observed while its block\'s receipts are being read gets its receipt before its deadline', async ({ source, read }) => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source, timeoutMs: 5_000 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const gate = chain.hold(read)
+    const b = chain.mine({ hash: hashOf(0) }, { hash: hashOf(1) })
+    await gate.reached // the reader is reading block b's receipts, for hashOf(0) only
+    t.tracker.observe(txResult(1, hashOf(1)))
+    gate.release()
+    await t.until(() => t.receipts().length === 2, 1_500, 'receipt for the tx observed during the read')
+    expect(t.receiptOf(1)).toMatchObject({ tx_hash: hashOf(1), block_number: b.number })
+    expect(t.timeouts()).toEqual([])
+  })
+
+  test('behavior: --receipts-by tx and auto on anvil never need eth_getBlockReceipts; block reads it (until the look-up at the deadline)', async () => {
+    const early = async (source: 'tx' | 'auto' | 'block', client?: string) => {
+      const chain = new FakeChain()
+      if (client) chain.clientVersion = client
+      chain.failCalls('eth_getBlockReceipts')
+      const t = await track(chain, { source, timeoutMs: 800 })
+      t.tracker.observe(txResult(0, hashOf(0)))
+      chain.mine({ hash: hashOf(0) })
+      await sleep(200)
+      const got = t.receipts().length
+      await t.until(() => t.events.length === 1) // in every case a receipt in the end
+      expect(t.receipts()).toHaveLength(1)
+      return got
+    }
+    expect(await early('tx')).toBe(1)
+    expect(await early('auto', 'anvil/v1.2.0')).toBe(1)
+    expect(await early('block')).toBe(0)
+  })
+})
+
+describe('ReceiptTracker: failing reads', () => {
+  test('behavior: a block read that fails partway reports what it read at once, and the retry asks only for the rest', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', timeoutMs: 10_000 })
+    for (let i = 0; i < 250; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    // 3 batches of receipts (100, 100, 50): every batch from the 3rd on is lost
+    chain.failBatches((k) => k >= 3)
+    chain.mine(...Array.from({ length: 250 }, (_, i) => ({ hash: hashOf(i) })))
+    await t.until(() => t.receipts().length === 200)
+    await sleep(100) // several retries, all failing
+    expect(t.receipts()).toHaveLength(200)
+    expect(new Set(t.receipts().map((e) => e.idx))).toEqual(new Set(Array.from({ length: 200 }, (_, i) => i)))
+    chain.heal()
+    await t.until(() => t.receipts().length === 250)
+    await sleep(30)
+    expect(t.receipts()).toHaveLength(250)
+    expect(new Set(t.receipts().map((e) => e.idx)).size).toBe(250)
+    expect(t.timeouts()).toEqual([])
+  })
+
+  test('behavior: with every 3rd batch lost, a block of 3 batches still gets through (before: only at the deadline)', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', timeoutMs: 10_000 })
+    for (let i = 0; i < 250; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.failBatches((k) => k % 3 === 0)
+    chain.mine(...Array.from({ length: 250 }, (_, i) => ({ hash: hashOf(i) })))
+    await t.until(() => t.receipts().length === 250)
+    expect(new Set(t.receipts().map((e) => e.idx)).size).toBe(250)
+  })
+
+  test('behavior: one call at a time (no batches): the receipts read before a failure are reported', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', batch: false, timeoutMs: 10_000 })
+    for (let i = 0; i < 5; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.failCalls('eth_getTransactionReceipt', { after: 3 })
+    chain.mine(...Array.from({ length: 5 }, (_, i) => ({ hash: hashOf(i) })))
+    await t.until(() => t.receipts().length === 3)
+    await sleep(60)
+    expect(t.receipts().map((e) => e.idx)).toEqual([0, 1, 2])
+    chain.heal()
+    await t.until(() => t.receipts().length === 5)
+    expect(t.receipts().map((e) => e.idx)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  test('behavior: an RPC that fails for a while: the blocks are read once it answers again', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'block', timeoutMs: 10_000 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.observe(txResult(1, hashOf(1)))
+    chain.failCalls('eth_getBlockReceipts', { times: 3 })
+    chain.failCalls('eth_blockNumber', { times: 5 })
+    const b1 = chain.mine({ hash: hashOf(0) })
+    const b2 = chain.mine({ hash: hashOf(1) })
+    await t.until(() => t.receipts().length === 2)
+    expect(t.receiptOf(0)?.block_number).toBe(b1.number)
+    expect(t.receiptOf(1)?.block_number).toBe(b2.number)
+  })
+})
+
+describe('ReceiptTracker: timeouts', () => {
+  test('behavior: a tx never mined gets tx_timeout at its deadline: pending true if the node holds it, false if not', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 300 })
+    const start = Date.now()
+    chain.toPool(hashOf(0))
+    t.tracker.observe(txResult(0, hashOf(0), { id: 'held', start_timestamp_ms: start }))
+    t.tracker.observe(txResult(1, hashOf(1), { kind: 'transfer', start_timestamp_ms: start }))
+    await sleep(60)
+    expect(t.events).toEqual([])
+    chain.mine({ hash: hashOf(7) })
+    await t.until(() => t.timeouts().length === 2)
+    const ms = expect.any(Number) as unknown as number
+    expect(t.timeouts().sort((a, b) => a.idx - b.idx)).toStrictEqual([
+      { type: 'tx_timeout', idx: 0, line: 1, id: 'held', tx_hash: hashOf(0), pending: true, waited_ms: ms, reason: 'timeout' },
+      { type: 'tx_timeout', idx: 1, line: 2, kind: 'transfer', tx_hash: hashOf(1), pending: false, waited_ms: ms, reason: 'timeout' },
+    ])
+    for (const e of t.timeouts()) expect(e.waited_ms).toBeGreaterThanOrEqual(300)
+    expect(t.receipts()).toEqual([])
+    expect(t.tracker.pendingCount).toBe(0)
+  })
+
+  test('behavior: when the look-up itself fails, tx_timeout says pending false and why', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 100 })
+    chain.toPool(hashOf(0))
+    chain.failCalls('eth_getTransactionByHash')
+    t.tracker.observe(txResult(0, hashOf(0)))
+    await t.until(() => t.timeouts().length === 1)
+    expect(t.timeouts()[0]).toMatchObject({ tx_hash: hashOf(0), pending: false, reason: 'timeout', lookup_error: 'eth_getTransactionByHash: cannot reach fake (injected)' })
+  })
+
+  test('behavior: a tx mined in a block the tracker no longer remembers: the look-up at its deadline reports its receipt', async () => {
+    const chain = new FakeChain()
+    // only the last block read is remembered
+    const t = await track(chain, { timeoutMs: 200, recentHashCap: 0 })
+    const old = chain.mine({ hash: hashOf(0), gasUsed: 42_000 })
+    t.tracker.observe(txResult(1, hashOf(1)))
+    chain.mine({ hash: hashOf(1) })
+    await t.until(() => t.receipts().length === 1) // the later block was read: the old one is forgotten
+    t.tracker.observe(txResult(0, hashOf(0)))
+    await t.until(() => t.receipts().length === 2)
+    expect(t.receiptOf(0)).toMatchObject({ tx_hash: hashOf(0), block_number: old.number, block_timestamp: old.timestamp, gas_used: 42_000 })
+    expect(t.timeouts()).toEqual([])
+  })
+})
+
+describe('ReceiptTracker: observe, settle, start, stop', () => {
+  test('behavior: only accepted, really sent txs are tracked (not failed sends, dry runs, or other events)', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 50 })
+    t.tracker.observe(txResult(0, hashOf(0), { error_code: 'NONCE_TOO_LOW', error: 'nonce too low' }))
+    const { tx_hash: _h, ...noHash } = txResult(1, hashOf(1))
+    t.tracker.observe(noHash)
+    t.tracker.observe(txResult(2, hashOf(2), { raw_tx: '0x02f8' }))
+    t.tracker.observe({ version: 1, type: 'invalid_spec', line: 4, error: 'bad', error_code: 'BAD_SPEC' })
+    expect(t.tracker.pendingCount).toBe(0)
+    await sleep(150)
+    expect(t.events).toEqual([])
+  })
+
+  test('behavior: settle resolves at once when nothing is pending, or when its signal is already aborted', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain)
+    await t.tracker.settle()
+    t.tracker.observe(txResult(0, hashOf(0)))
+    await t.tracker.settle(AbortSignal.abort())
+    expect(t.tracker.pendingCount).toBe(1)
+  })
+
+  test('behavior: settle resolves once every tx has its receipt or its timeout', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 500 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.observe(txResult(1, hashOf(1)))
+    let settled = false
+    const done = t.tracker.settle().then(() => (settled = true))
+    chain.mine({ hash: hashOf(0) })
+    await t.until(() => t.receipts().length === 1)
+    await sleep(20)
+    expect(settled, 'one tx still waits for its timeout').toBe(false)
+    await done
+    expect(t.receipts()).toHaveLength(1)
+    expect(t.timeouts()).toHaveLength(1)
+    expect(t.tracker.pendingCount).toBe(0)
+  })
+
+  test('behavior: settle resolves when its signal aborts, txs still pending', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 10_000 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 30)
+    await t.tracker.settle(ac.signal)
+    expect(t.tracker.pendingCount).toBe(1)
+    expect(t.events).toEqual([])
+  })
+
+  test('behavior: start retries a failing block-number read; a node that cannot answer it is RPC_UNAVAILABLE', async () => {
+    const blip = new FakeChain()
+    blip.failCalls('eth_blockNumber', { times: 2 })
+    const t = await track(blip)
+    t.tracker.observe(txResult(0, hashOf(0)))
+    blip.mine({ hash: hashOf(0) })
+    await t.until(() => t.receipts().length === 1)
+
+    const dead = new FakeChain()
+    dead.failCalls('eth_blockNumber', { error: () => new RpcError(-32601, 'the method eth_blockNumber does not exist') })
+    const tracker = new ReceiptTracker({ rpc: dead.rpc(), emit: () => {}, log, timeoutMs: 1_000, pollMs: 10 })
+    await expect(tracker.start()).rejects.toMatchObject({ name: 'FatalError', code: 'RPC_UNAVAILABLE', message: expect.stringMatching(/cannot read the block number/) })
+  })
+
+  test('behavior: stop: txs still pending get tx_timeout run_stopped, pending saying whether the node holds them; later tx_results are ignored', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 10_000 })
+    chain.toPool(hashOf(0))
+    t.tracker.observe(txResult(0, hashOf(0), { id: 'held' }))
+    t.tracker.observe(txResult(1, hashOf(1)))
+    await t.tracker.stop()
+    const ms = expect.any(Number) as unknown as number
+    expect(t.timeouts().sort((a, b) => a.idx - b.idx)).toStrictEqual([
+      { type: 'tx_timeout', idx: 0, line: 1, id: 'held', tx_hash: hashOf(0), pending: true, waited_ms: ms, reason: 'run_stopped' },
+      { type: 'tx_timeout', idx: 1, line: 2, tx_hash: hashOf(1), pending: false, waited_ms: ms, reason: 'run_stopped' },
+    ])
+    t.tracker.observe(txResult(2, hashOf(2)))
+    expect(t.tracker.pendingCount).toBe(0)
+    await t.tracker.settle()
+    expect(t.events).toHaveLength(2)
+  })
+
+  test('behavior: stop reads the blocks already out once more: a tx mined there gets its receipt, even where look-ups fail', async () => {
+    const chain = new FakeChain()
+    // the reader sleeps between polls for longer than the test
+    const t = await track(chain, { pollMs: 10_000, timeoutMs: 10_000 })
+    await sleep(30) // its first poll is over
+    chain.failCalls('eth_getTransactionByHash')
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const b = chain.mine({ hash: hashOf(0) })
+    await t.tracker.stop()
+    expect(t.events).toHaveLength(1)
+    expect(t.receiptOf(0)).toMatchObject({ block_number: b.number })
+  })
+
+  test('behavior: stop with a dead node: still one tx_timeout run_stopped per pending tx, with the look-up error', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 10_000 })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    for (const m of ['eth_blockNumber', 'eth_getTransactionByHash']) chain.failCalls(m)
+    await t.tracker.stop()
+    expect(t.events).toStrictEqual([
+      { type: 'tx_timeout', idx: 0, line: 1, tx_hash: hashOf(0), pending: false, waited_ms: expect.any(Number), reason: 'run_stopped', lookup_error: 'eth_getTransactionByHash: cannot reach fake (injected)' },
+    ])
+  })
+})
+
+describe('poll periods', () => {
+  test('behavior: head watcher a tenth of the block time within 25..100 ms; reader a quarter within 50..250 ms', () => {
+    expect([undefined, 100, 500, 2_000].map(headPollMsFor)).toEqual([100, 25, 50, 100])
+    expect([undefined, 100, 500, 2_000].map(pollMsFor)).toEqual([250, 50, 125, 250])
+  })
+})
