@@ -2,7 +2,7 @@
 import { retryReads } from '../rpc/retryReads.js'
 import { RpcError } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
-import { START_READ_WINDOW_MS, toHex, type ChainReads } from './chainReads.js'
+import { START_READ_WINDOW_MS, toHex, type TrackerReads } from './trackerReads.js'
 import { inLanes } from './inLanes.js'
 import { isMethodMissing, type RpcReceipt } from './receipts.js'
 
@@ -27,7 +27,7 @@ export class ReceiptReader {
   private blockReceipts: 'unknown' | 'yes' | 'no' = 'unknown'
 
   constructor(
-    private readonly calls: ChainReads,
+    private readonly calls: TrackerReads,
     private readonly log: Logger,
   ) {}
 

@@ -5,7 +5,7 @@ import { retryReads } from '../rpc/retryReads.js'
 import type { EventBody, FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
-import { ChainReads, START_READ_WINDOW_MS } from './chainReads.js'
+import { TrackerReads, START_READ_WINDOW_MS } from './trackerReads.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, type Pending, type SeenBlock } from './pendingTxs.js'
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
@@ -75,7 +75,7 @@ export function pollMsFor(blockTimeMs: number | undefined): number {
  * in the last `recentWindowMs` (capped), and the first-seen time of the last 4096 blocks.
  */
 export class ReceiptTracker {
-  private readonly calls: ChainReads
+  private readonly calls: TrackerReads
   private readonly heads = new HeadWatcher()
   private readonly pending: PendingTxs
   private readonly reader: ReceiptReader
@@ -91,7 +91,7 @@ export class ReceiptTracker {
   private stopped = false
 
   constructor(private readonly o: ReceiptTrackerOptions) {
-    this.calls = new ChainReads(o.rpc, () => this.stopped)
+    this.calls = new TrackerReads(o.rpc, () => this.stopped)
     this.pending = new PendingTxs({ timeoutMs: o.timeoutMs, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 200_000 })
     this.reader = new ReceiptReader(this.calls, o.log)
     this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16 })

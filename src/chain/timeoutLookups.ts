@@ -1,14 +1,14 @@
 /** What a tx left without a receipt becomes: the node is asked, and says mined after all (tx_receipt) or not (tx_timeout). */
 import type { EventBody, TimeoutReason } from '../events/types.js'
 import { describeError } from '../base/errors.js'
-import { STOPPING_TIMEOUT_MS, type ChainReads } from './chainReads.js'
+import { STOPPING_TIMEOUT_MS, type TrackerReads } from './trackerReads.js'
 import type { HeadWatcher } from './headWatcher.js'
 import { inLanes } from './inLanes.js'
 import type { Pending } from './pendingTxs.js'
 import { receiptEvent, type RpcReceipt } from './receipts.js'
 
 export interface TimeoutLookupsOptions {
-  calls: ChainReads
+  calls: TrackerReads
   /** First-seen times of blocks, for the inclusion of a tx found mined after all. */
   heads: HeadWatcher
   emit: (e: EventBody) => void

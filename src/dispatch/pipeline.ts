@@ -12,7 +12,7 @@ import { RunStats } from '../metrics/runStats.js'
 import type { StatusLine } from '../metrics/statusLine.js'
 import { NodeHealth } from '../rpc/nodeHealth.js'
 import type { Rpc } from '../rpc/rpc.js'
-import type { IndexedSpec, TxType } from '../stream/spec.js'
+import { parseContext, type IndexedSpec, type TxType } from '../stream/spec.js'
 import { GasEstimator } from '../tx/gasEstimator.js'
 import type { Signer } from '../tx/signer.js'
 import { BoundedQueue } from './boundedQueue.js'
@@ -186,12 +186,11 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: E
   const defaultPool = o.pools[0]!.name
   o.log.info({ pools: o.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: o.tps || 'unpaced' }, 'sending')
   const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool))
-  const poolAddresses = new Map(c.signers.map((sg) => [sg.address.toLowerCase(), sg.address]))
   let end: IntakeEnd
   try {
     end = await intake({
       input: o.input,
-      ctx: { poolName: defaultPool, poolAddresses, ...(o.pools.length > 1 ? { pools: members } : {}), ...(o.txType ? { txType: o.txType } : {}) },
+      ctx: parseContext([...members].map(([name, m]) => [name, [...m.values()]]), o.txType),
       queue: s.intakeQueue,
       events: s.events,
       log: o.log,

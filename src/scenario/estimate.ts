@@ -2,7 +2,7 @@ import type { Address } from 'viem'
 import type { Rpc } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
 import { parseSpec } from '../stream/parseSpec.js'
-import { SENDER_PLACEHOLDER } from '../stream/spec.js'
+import { NO_POOLS, SENDER_PLACEHOLDER } from '../stream/spec.js'
 import type { CompiledStep } from './generate.js'
 
 /** Headroom over the largest sampled estimate: state moves between the estimate and the block. */
@@ -38,7 +38,7 @@ export async function estimateSteps(steps: CompiledStep[], rpc: Rpc, senderOf: (
     try {
       for (const sample of samples) {
         const { from_pool: _p, from: _f, ...fields } = sample
-        const r = parseSpec(JSON.stringify(fields), 0, { poolName: '', poolAddresses: new Map() })
+        const r = parseSpec(JSON.stringify(fields), 0, NO_POOLS)
         if (!r.ok) break // validated before; nothing to estimate
         const spec = r.spec
         // a set-code tx runs the code it delegates to, which a plain estimate made now cannot see:

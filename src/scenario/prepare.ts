@@ -13,7 +13,7 @@ import { FatalError, UsageError, describeError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import { parseSpec } from '../stream/parseSpec.js'
 import { parseAmount } from '../stream/parseValue.js'
-import { SENDER_PLACEHOLDER, type Spec } from '../stream/spec.js'
+import { NO_POOLS, SENDER_PLACEHOLDER, type Spec } from '../stream/spec.js'
 import { compileSpam, resolveCall } from './generate.js'
 import { planPools, type PoolPlan } from './planPools.js'
 import { type DeploymentRecord, readRecord, recordPath, writeRecord } from './record.js'
@@ -65,7 +65,7 @@ const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v, (_k, 
 
 /** A spec object (no from/from_pool) through the stream parser, as a worker would get it. */
 function parseCallSpec(obj: Record<string, unknown>, where: string): Spec {
-  const r = parseSpec(JSON.stringify(obj), 0, { poolName: '', poolAddresses: new Map() })
+  const r = parseSpec(JSON.stringify(obj), 0, NO_POOLS)
   if (!r.ok) throw new ScenarioError(`${where}: ${r.problem.error}`)
   return r.spec
 }

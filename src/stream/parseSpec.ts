@@ -110,38 +110,33 @@ function checkFieldNames(obj: Record<string, unknown>): string[] {
   return ignored
 }
 
-/** `from` (a pinned pool address) and `from_pool` (which of the run's pools sends it). */
+/** `from` (a pinned pool address) and `from_pool` (which of the run's pools sends it; default the first). */
 function parseSender(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext): void {
   const from = field(obj, 'from')
   if (from !== undefined) {
     const address = requireAddress(from, 'from')
     const pinned = ctx.poolAddresses.get(address.toLowerCase())
-    if (pinned === undefined) {
-      throw reject(
-        'UNKNOWN_SENDER',
-        'from',
-        `from: ${address} is not an address of pool "${cut(ctx.poolName, 40)}" (${ctx.poolAddresses.size} addresses)`,
-      )
-    }
+    if (pinned === undefined) throw reject('UNKNOWN_SENDER', 'from', `from: ${address} is not an address of ${poolsPhrase(ctx)} (${ctx.poolAddresses.size} addresses)`)
     spec.from = pinned
   }
-
   const fromPool = field(obj, 'from_pool')
   if (fromPool === undefined) return
   if (typeof fromPool !== 'string') throw invalidType('from_pool', 'a pool name string', fromPool)
-  if (ctx.pools !== undefined) {
-    const members = ctx.pools.get(fromPool)
-    if (members === undefined) {
-      const names = [...ctx.pools.keys()].map((n) => quoteInput(n)).join(', ')
-      throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; this run's pools are ${cut(names, 160)}`)
-    }
-    if (spec.from !== undefined && !members.has(spec.from.toLowerCase())) {
-      throw reject('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)
-    }
-    spec.pool = fromPool
-  } else if (fromPool !== ctx.poolName) {
-    throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; this run has one pool, ${quoteInput(ctx.poolName)}`)
+  const members = ctx.pools.get(fromPool)
+  if (members === undefined) {
+    const names = [...ctx.pools.keys()].map((n) => quoteInput(n)).join(', ')
+    const known = ctx.pools.size === 1 ? `this run has one pool, ${names}` : `this run's pools are ${cut(names, 160)}`
+    throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; ${known}`)
   }
+  if (spec.from !== undefined && !members.has(spec.from.toLowerCase())) {
+    throw reject('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)
+  }
+  if (fromPool !== ctx.defaultPool) spec.pool = fromPool // the default pool is where a spec goes anyway
+}
+
+/** "pool "x"" for a run of one pool, "this run's pools" for several. */
+function poolsPhrase(ctx: ParseContext): string {
+  return ctx.pools.size === 1 ? `pool "${cut(ctx.defaultPool, 40)}"` : "this run's pools"
 }
 
 /** `max_fee_per_gas` and `max_priority_fee_per_gas`; the tip may not exceed the cap. */

@@ -1,4 +1,5 @@
 import type { AccessList, Address, Hex } from 'viem'
+import type { InvalidSpecCode } from '../base/errors.js'
 import type { TxType } from '../tx/txType.js'
 
 /** The placeholder contender uses for "the address that sends this tx". */
@@ -55,23 +56,7 @@ export interface IndexedSpec extends Spec {
   idx: number
 }
 
-export type InvalidSpecCode =
-  | 'INVALID_JSON'
-  | 'NOT_AN_OBJECT'
-  | 'LINE_TOO_LONG'
-  | 'INVALID_UTF8'
-  | 'UNKNOWN_FIELD'
-  | 'MISSING_FIELD'
-  | 'INVALID_TYPE'
-  | 'INVALID_ADDRESS'
-  | 'INVALID_VALUE'
-  | 'INVALID_SIGNATURE'
-  | 'INVALID_ARGS'
-  | 'INVALID_HEX'
-  | 'INVALID_ACCESS_LIST'
-  | 'CONFLICTING_FIELDS'
-  | 'UNKNOWN_SENDER'
-  | 'UNKNOWN_POOL'
+export type { InvalidSpecCode }
 
 export interface SpecProblem {
   code: InvalidSpecCode
@@ -88,15 +73,22 @@ export type ParseResult =
 
 /** What the parser needs to know about the run to validate `from` / `from_pool`. */
 export interface ParseContext {
-  /** Name of the one pool (contender's default is `executors`). */
-  poolName: string
-  /** Lower-cased pool addresses → checksummed address. */
+  /** The run's pools, in order: name → lower-cased address → checksummed address. `send` has one. */
+  pools: ReadonlyMap<string, ReadonlyMap<string, Address>>
+  /** The pool of specs that name no `from_pool` (the first). */
+  defaultPool: string
+  /** Every pool's addresses (what `from` may pin when no `from_pool` is given). */
   poolAddresses: ReadonlyMap<string, Address>
-  /**
-   * A run with several named pools (`floodgate run`): pool name → its lower-cased addresses.
-   * `from_pool` may then name any of them; `poolName` is the pool of specs that name none.
-   */
-  pools?: ReadonlyMap<string, ReadonlyMap<string, Address>>
   /** The run's `--tx-type`: the type of specs that give none and imply none. */
   txType?: TxType
+}
+
+/** For a scenario's entries, parsed before any pool exists: they name no sender. */
+export const NO_POOLS: ParseContext = { pools: new Map([['', new Map()]]), defaultPool: '', poolAddresses: new Map() }
+
+/** The parse context of a run's pools (the first is the default), with `--tx-type` when given. */
+export function parseContext(pools: ReadonlyArray<readonly [name: string, addresses: readonly Address[]]>, txType?: TxType): ParseContext {
+  const byName = new Map(pools.map(([name, addresses]) => [name, new Map(addresses.map((a) => [a.toLowerCase(), a]))]))
+  const poolAddresses = new Map([...byName.values()].flatMap((m) => [...m]))
+  return { pools: byName, defaultPool: pools[0]?.[0] ?? '', poolAddresses, ...(txType ? { txType } : {}) }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { ChainReads } from '../../../src/chain/chainReads.js'
+import { TrackerReads } from '../../../src/chain/trackerReads.js'
 import { ReceiptReader, type ReceiptSource } from '../../../src/chain/receiptReader.js'
 import { createLogger } from '../../../src/log.js'
 import { RpcError, TransportError } from '../../../src/rpc/rpc.js'
@@ -8,7 +8,7 @@ import { FakeChain, hashOf } from '../../helpers/fakeChain.js'
 const log = createLogger({ level: 'silent' })
 
 async function reader(chain: FakeChain, source: ReceiptSource, batch = true) {
-  const r = new ReceiptReader(new ChainReads(chain.rpc({ batch }), () => false), log)
+  const r = new ReceiptReader(new TrackerReads(chain.rpc({ batch }), () => false), log)
   await r.choose(source)
   return r
 }

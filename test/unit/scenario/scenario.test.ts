@@ -9,6 +9,7 @@ import { validateScenario } from '../../../src/scenario/prepare.js'
 import { substitute, type TemplateContext } from '../../../src/scenario/template.js'
 import { ScenarioError } from '../../../src/scenario/types.js'
 import { parseSpec } from '../../../src/stream/parseSpec.js'
+import { parseContext } from '../../../src/stream/spec.js'
 import { CONTENDER_TX_TYPES, CONTENDER_RUNNABLE, contenderScenarios } from '../../helpers/compat.js'
 
 const COUNTER: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
@@ -76,7 +77,7 @@ to = "{_sender}"
   test('behavior: a bare {Contract} as `to` and in address args parses as that address', () => {
     const [line] = take('[[create]]\nname = "Counter"\nbytecode = "0x00"\n[[spam]]\n[spam.tx]\nto = "{Counter}"\nsignature = "f(address)"\nargs = ["{Counter}"]\n', 1, 's', new Map([['Counter', COUNTER]]))
     const { from_pool: _p, ...fields } = line!
-    const r = parseSpec(JSON.stringify(fields), 1, { poolName: 'x', poolAddresses: new Map() })
+    const r = parseSpec(JSON.stringify(fields), 1, parseContext([['x', []]]))
     expect(r.ok && r.spec.to).toBe(COUNTER)
     expect(r.ok && r.spec.calldata).toContain(COUNTER.slice(2).toLowerCase())
   })

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { DEFAULT_MAX_LINE_BYTES, readLines } from '../../../src/stream/lineReader.js'
 import { parseSpec } from '../../../src/stream/parseSpec.js'
-import type { ParseContext } from '../../../src/stream/spec.js'
+import { parseContext, type ParseContext } from '../../../src/stream/spec.js'
 
 /**
  * Issue 4, bad input at scale: what properties.test.ts leaves open. Invalid UTF-8 placed
@@ -10,7 +10,7 @@ import type { ParseContext } from '../../../src/stream/spec.js'
  * numbers beyond 2^256 and negative numbers in every numeric field, and every field with
  * every wrong type rejected naming that field (not merely "not a throw").
  */
-const ctx: ParseContext = { poolName: 'executors', poolAddresses: new Map() }
+const ctx: ParseContext = parseContext([['executors', []]])
 const TO = '0x000000000000000000000000000000000000dEaD'
 const enc = new TextEncoder()
 

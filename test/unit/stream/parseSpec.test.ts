@@ -14,7 +14,7 @@ import {
 import { describe, expect, test } from 'vitest'
 import { readLines } from '../../../src/stream/lineReader.js'
 import { KNOWN_FIELDS, MAX_LABEL_LENGTH, parseSpec } from '../../../src/stream/parseSpec.js'
-import { type InvalidSpecCode, type ParseContext, type Spec, type SpecProblem, SENDER_PLACEHOLDER } from '../../../src/stream/spec.js'
+import { type InvalidSpecCode, type ParseContext, type Spec, type SpecProblem, SENDER_PLACEHOLDER, parseContext } from '../../../src/stream/spec.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const CONTENDER_EXAMPLES = resolve(REPO_ROOT, '../shared/compat/contender/stream-examples.jsonl')
@@ -23,10 +23,7 @@ const POOL: Address[] = [
   getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8'),
   getAddress('0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc'),
 ]
-const ctx: ParseContext = {
-  poolName: 'executors',
-  poolAddresses: new Map(POOL.map((a) => [a.toLowerCase(), a])),
-}
+const ctx: ParseContext = parseContext([['executors', POOL]])
 
 const DEAD = '0xdeAD000000000000000000000000000000000000'
 const DEAD_CHECKSUMMED = getAddress(DEAD)
@@ -853,7 +850,7 @@ describe('error codes: one example of each', () => {
 })
 
 describe('field: id on a bad line', () => {
-  const ctx = { poolName: 'executors', poolAddresses: new Map() }
+  const ctx = parseContext([['executors', []]])
   test('behavior: a rejected line still reports its id for correlation', () => {
     const r = parseSpec(JSON.stringify({ id: 'job-7', to: '0x12' }), 3, ctx)
     expect(r).toMatchObject({ ok: false, id: 'job-7', problem: { code: 'INVALID_ADDRESS' } })

@@ -2,9 +2,9 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { readLines } from '../../../src/stream/lineReader.js'
 import { parseSpec } from '../../../src/stream/parseSpec.js'
-import type { ParseContext } from '../../../src/stream/spec.js'
+import { parseContext, type ParseContext } from '../../../src/stream/spec.js'
 
-const ctx: ParseContext = { poolName: 'executors', poolAddresses: new Map() }
+const ctx: ParseContext = parseContext([['executors', []]])
 const LIMIT = 4096
 
 async function collect(chunks: Uint8Array[]) {

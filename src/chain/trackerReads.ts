@@ -10,7 +10,7 @@ export const START_READ_WINDOW_MS = 5_000
 /** A block as eth_getBlockByNumber(n, false) gives it: the header fields read, and the tx hashes. */
 export type BlockWithHashes = RpcBlockHeader & { transactions: string[] }
 
-export class ChainReads {
+export class TrackerReads {
   constructor(
     readonly rpc: Rpc,
     /** True once the run is stopping. */
