@@ -1,16 +1,14 @@
 /** The worker loop of one signer: take a spec, pace, send it through the signer's sender, emit its result, recover from a panic. */
 import type { Address } from 'viem'
-import { describeError } from '../base/errors.js'
+import { describeError, FloodgateError, type ErrorCode } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
 import type { EventWriter } from '../events/eventWriter.js'
 import type { TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { NodeHealth } from '../rpc/nodeHealth.js'
-import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { GapMender } from '../sender/gapMender.js'
-import { outageMessage, SendFailure, type SendProgress, type SignerSender } from '../sender/signerSender.js'
+import { outageMessage, type SendProgress, type SignerSender } from '../sender/signerSender.js'
 import type { IndexedSpec } from '../stream/spec.js'
-import { TxTypeError } from '../tx/txTypeFields.js'
 import { BoundedQueue } from './boundedQueue.js'
 import type { Pacer } from './pacer.js'
 import { specTx, type SpecTxOptions } from './specTx.js'
@@ -90,7 +88,7 @@ export class Worker {
   }
 
   /** Why a spec cannot be sent at all now (retired, node dead, run cancelled), if so. */
-  private refusal(): [code: string, message: string] | undefined {
+  private refusal(): [code: ErrorCode, message: string] | undefined {
     if (this.retired) return ['WORKER_RETIRED', `worker ${this.o.index} was retired after repeated panics`]
     if (this.o.health.dead) return ['RPC_UNAVAILABLE', outageMessage(this.o.health.budgetMs)]
     if (this.o.cancel.aborted) return ['CANCELLED', 'run cancelled before this spec was sent']
@@ -108,10 +106,9 @@ export class Worker {
       await this.o.sender.send(await specTx(this.o.build, hand.spec, this.o.sender), hand)
       this.result(hand)
     } catch (err) {
-      if (err instanceof SendFailure || err instanceof TxTypeError) return this.result(hand, err.code, err.message)
-      // a read the send needed (nonce, estimate, fee refresh) failed: not a bug
-      if (err instanceof TransportError) return this.result(hand, 'RPC_UNAVAILABLE', err.message)
-      if (err instanceof RpcError) return this.result(hand, 'RPC_ERROR', err.message)
+      // a send that failed, a type that cannot be built, a read the send needed (nonce,
+      // estimate, fee refresh) that failed: the spec fails with the error's code, no bug
+      if (err instanceof FloodgateError) return this.result(hand, err.code, err.message)
       throw err
     }
   }
@@ -135,7 +132,7 @@ export class Worker {
     }
   }
 
-  private result(hand: InHand, code?: string, error?: string): void {
+  private result(hand: InHand, code?: ErrorCode, error?: string): void {
     const { spec } = hand
     // one per spec: assigned field by field in the documented order, no spreads
     const event = { type: 'tx_result', idx: spec.idx, line: spec.line } as Omit<TxResultEvent, 'version'>
