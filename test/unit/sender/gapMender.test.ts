@@ -1,0 +1,180 @@
+import { Writable } from 'node:stream'
+import type { Hex } from 'viem'
+import { afterEach, describe, expect, test } from 'vitest'
+import { EventWriter } from '../../../src/events/eventWriter.js'
+import type { FloodgateEvent } from '../../../src/events/types.js'
+import { createLogger } from '../../../src/log.js'
+import { GapMender } from '../../../src/sender/gapMender.js'
+import { buildTx } from '../../../src/tx/buildTx.js'
+import { reject, type NodeTx } from '../../helpers/fakeNode.js'
+import { rig, SINK, stopRigs, type Rig, type RigOptions } from './harness.js'
+
+const WORKER = 3
+
+/** A signer that sent `count` txs (idx 10, 11, …; id "s<idx>"), the node holding them all, and its gap mender. */
+async function sentTxs(count: number, o: RigOptions = {}) {
+  const r = await rig(o)
+  const events: FloodgateEvent[] = []
+  const writer = new EventWriter(new Writable({ write: (_c, _e, done) => done() }))
+  writer.onEvent((e) => events.push(e))
+  const mender = new GapMender({ sender: r.sender, worker: WORKER, everyMs: 10, events: writer, log: createLogger({ level: 'silent' }) })
+  const hashes: Hex[] = []
+  for (let i = 0; i < count; i++) {
+    const { p, failure } = await r.attempt(r.transfer({ idx: 10 + i, id: `s${10 + i}` }))
+    if (failure) throw failure
+    hashes.push(p.hash!)
+  }
+  const raws = r.node.sends.map((s) => s.raw)
+  const sendsBefore = r.node.sends.length
+  /** What the node was sent since the txs were: [nonce of the bytes' tx, its hash, the node's answer]. */
+  const sentSince = () => r.node.sends.slice(sendsBefore).map((s) => [hashes.indexOf(s.hash), s.hash, s.fate])
+  return { r, mender, events, hashes, raws, sentSince }
+}
+
+const pooled = (r: Rig) => r.node.pool(r.signer.address).map((t) => [t.nonce, t.hash])
+
+afterEach(stopRigs)
+
+describe('check', () => {
+  test('behavior: nothing is done while the node counts every tx of ours (pending ≥ ours)', async () => {
+    const { r, mender, events, hashes, sentSince } = await sentTxs(3)
+    expect(await mender.check()).toBe(false)
+    expect(sentSince()).toEqual([])
+    expect(events).toEqual([])
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+    expect(r.ledger.unmined.size).toBe(3)
+  })
+
+  test('behavior: nothing is done while the node holds the tx at the gap but cannot run it yet (balance short): it knows it by hash', async () => {
+    const { r, mender, events, hashes, sentSince } = await sentTxs(3)
+    r.node.setBalance(r.signer.address, 1n)
+    expect(r.node.nonces(r.signer.address).pending).toBe(0)
+    expect(await mender.check()).toBe(false)
+    expect(await mender.check()).toBe(false)
+    expect(sentSince()).toEqual([])
+    expect(events).toEqual([])
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+  })
+
+  test('behavior: a lost tx is rebroadcast at the first check, the same bytes, and the ones after it with it', async () => {
+    const { r, mender, events, hashes, raws, sentSince } = await sentTxs(3)
+    r.node.lose(hashes[1]!)
+    expect(await mender.check()).toBe(false)
+    expect(sentSince()).toEqual([
+      [1, hashes[1], 'accepted'],
+      [2, hashes[2], 'already known'],
+    ])
+    expect(r.node.sends.at(-2)!.raw).toBe(raws[1])
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+    expect(events).toEqual([])
+    // mended: the next check finds nothing to do
+    expect(await mender.check()).toBe(false)
+    expect(sentSince()).toHaveLength(2)
+  })
+
+  test('behavior: a restarted node lost the whole pool: every tx is rebroadcast, in nonce order', async () => {
+    const { r, mender, hashes, sentSince } = await sentTxs(3)
+    r.node.restart()
+    expect(await mender.check()).toBe(false)
+    expect(sentSince()).toEqual(hashes.map((h, n) => [n, h, 'accepted']))
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+  })
+
+  test('behavior: a tx still missing at the next check is taken by a zero-value self-transfer at twice the fees: nonce_gap_filled', async () => {
+    const { r, mender, events, hashes, sentSince } = await sentTxs(3)
+    r.node.lose(hashes[1]!)
+    r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
+    expect(await mender.check()).toBe(false)
+    expect(pooled(r).map(([n]) => n)).toEqual([0, 2])
+    expect(events).toEqual([])
+
+    expect(await mender.check()).toBe(false)
+    const filler = r.node.pool(r.signer.address)[1]!
+    const fees = r.fees.current as Extract<typeof r.fees.current, { type: 'eip1559' }>
+    expect(filler).toMatchObject<Partial<NodeTx>>({
+      nonce: 1,
+      from: r.signer.address,
+      to: r.signer.address.toLowerCase() as Hex,
+      value: 0n,
+      gas: 21_000n,
+      maxFeePerGas: 2n * fees.maxFeePerGas + 1n,
+      maxPriorityFeePerGas: 2n * fees.maxPriorityFeePerGas + 1n,
+    })
+    expect(sentSince().at(-1)).toEqual([-1, filler.hash, 'accepted'])
+    expect(r.node.nonces(r.signer.address).pending).toBe(3)
+    expect(events).toEqual([
+      { version: expect.any(Number), type: 'nonce_gap_filled', worker: WORKER, signer: r.signer.address, nonce: 1, tx_hash: filler.hash, lost_tx_hash: hashes[1], idx: 11, id: 's11' },
+    ])
+    expect(r.ledger.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1 })
+  })
+
+  test('behavior: a filler the node refuses (no funds for its gas) is tried again at each check, and reported only once taken', async () => {
+    const { r, mender, events, hashes } = await sentTxs(2)
+    const balance = r.node.balance(r.signer.address)
+    r.node.lose(hashes[0]!)
+    r.node.setBalance(r.signer.address, 0n)
+    expect(await mender.check()).toBe(false) // rebroadcast: refused
+    expect(await mender.check()).toBe(false) // filler: refused
+    expect(await mender.check()).toBe(false) // filler: refused again
+    expect(events).toEqual([])
+    expect(pooled(r)).toEqual([[1, hashes[1]]])
+
+    r.node.setBalance(r.signer.address, balance)
+    expect(await mender.check()).toBe(false)
+    expect(events.map((e) => e.type === 'nonce_gap_filled' && [e.nonce, e.lost_tx_hash])).toEqual([[0, hashes[0]]])
+    expect(r.node.nonces(r.signer.address).pending).toBe(2)
+  })
+
+  test('behavior: check() returns true once everything sent is mined, and the ledger forgets it; a gap above the mined nonce is still mended', async () => {
+    const { r, mender, hashes, sentSince } = await sentTxs(3)
+    r.node.lose(hashes[2]!)
+    r.node.mine()
+    expect(r.node.nonces(r.signer.address)).toEqual({ latest: 2, pending: 2 })
+    expect(await mender.check()).toBe(false)
+    expect([...r.ledger.unmined.keys()]).toEqual([2])
+    expect(sentSince()).toEqual([[2, hashes[2], 'accepted']])
+
+    r.node.mine()
+    expect(await mender.check()).toBe(true)
+    expect(r.ledger.unmined.size).toBe(0)
+    expect(mender.watching).toBe(false)
+  })
+
+  test('behavior: an unreachable node: check() returns false and mends nothing', async () => {
+    const { r, mender, events, hashes, sentSince } = await sentTxs(2, { budgetMs: 50 })
+    r.node.lose(hashes[0]!)
+    r.node.down()
+    expect(await mender.check()).toBe(false)
+    expect(sentSince()).toEqual([])
+    r.node.up()
+    expect(pooled(r)).toEqual([[1, hashes[1]]])
+    expect(events).toEqual([])
+  })
+
+  // BUG (src/sender/signerSender.ts:251, sendAt() → rebroadcast(), whose line 245 counts a 'nonce'
+  // answer as 'ok'): sendAt classifies the filler's answer with rebroadcast(), which counts "nonce
+  // too low" (and "replacement transaction underpriced") as 'ok'. For a rebroadcast of the same
+  // bytes that means "ours was mined"; for a new filler it means another tx took the nonce and the
+  // filler was NOT taken. GapMender.fill (src/sender/gapMender.ts:118-120) then remembers the filler
+  // and emits nonce_gap_filled with a tx_hash the node never had. sendAt should treat a 'nonce'
+  // answer as 'ok' only when the node knows the filler's hash (probe), else report that the nonce
+  // was taken (no event).
+  test.fails('behavior: when another tx takes the gap nonce before the filler arrives, no nonce_gap_filled names a filler the node never took', async () => {
+    const { r, mender, events, hashes } = await sentTxs(2)
+    r.node.lose(hashes[0]!)
+    r.node.script('eth_sendRawTransaction', reject('txpool is full'))
+    expect(await mender.check()).toBe(false) // the rebroadcast is not taken
+    // while the filler is on its way, another process's tx at nonce 0 is sent and mined
+    const theirs = await r.signer.signTransaction(buildTx({ chainId: r.node.chainId, nonce: 0, to: SINK, value: 7n, gas: 21_000n }, r.fees.current))
+    r.node.script('eth_sendRawTransaction', {
+      kind: 'answer',
+      before: async () => {
+        await r.node.submit(theirs)
+        r.node.mine()
+      },
+    })
+    expect(await mender.check()).toBe(false)
+    const filled = events.filter((e) => e.type === 'nonce_gap_filled')
+    for (const e of filled) expect(r.node.tx(e.tx_hash)).toBeDefined()
+  })
+})
