@@ -124,91 +124,62 @@ export function validateScenario(s: Scenario): void {
 /** A create/setup tx's receipt: what setup reads of it. */
 type Receipt = RpcReceipt & { contractAddress?: Address | null }
 
-/**
- * Deploys the [[create]] contracts and runs the [[setup]] steps of a scenario, or reuses what
- * the state directory records for this chain, scenario and label. Funds every scenario account
- * first. Each create/setup tx is mined (and must succeed) before the next step, since later
- * steps use earlier contracts.
- */
-export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
+/** The scenario's signers: its pools' accounts and the funder, and who sends each entry. */
+interface Accounts {
+  signers: Map<string, Signer[]>
+  funder: Signer | undefined
+  /** The signers an entry's `from` / `from_pool` names (a literal `from` must be one floodgate holds the key of). */
+  senderOf(from: string | undefined, fromPool: string | undefined, where: string): Signer[]
+}
+
+function scenarioAccounts(o: PrepareOptions, plan: PoolPlan): Accounts {
   const s = o.scenario
-  validateScenario(s)
-  const plan = planPools(s, o.accountsPerPool)
   const keys = derivePoolKeys(plan.all, { seed: o.seed })
   const signers = new Map<string, Signer[]>()
   plan.all.forEach((p, i) => signers.set(p.name, keys[i]!.map((k) => o.chain.makeSigner(k))))
   for (const k of keys) k.fill('0x')
   const funder = o.chain.funderKey ? o.chain.makeSigner(o.chain.funderKey) : undefined
-  const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
   const known = new Map<string, Signer>()
   for (const list of signers.values()) for (const sg of list) known.set(sg.address.toLowerCase(), sg)
   if (funder) known.set(funder.address.toLowerCase(), funder)
-
   const senderOf = (from: string | undefined, fromPool: string | undefined, where: string): Signer[] => {
-    if (from !== undefined) {
-      const address = String(withHexPrefix(substitute(from, baseContext(s, new Map()), `${where}.from`)))
-      const sg = known.get(address.toLowerCase())
-      if (!sg) throw new UsageError(`scenario ${s.name}: ${where}.from: floodgate has no key for ${from}; name a pool with from_pool (floodgate derives its accounts) or use the funder's address`)
-      return [sg]
-    }
-    return signers.get(fromPool ?? ADMIN_POOL)!
+    if (from === undefined) return signers.get(fromPool ?? ADMIN_POOL)!
+    const address = String(withHexPrefix(substitute(from, baseContext(s, new Map()), `${where}.from`)))
+    const sg = known.get(address.toLowerCase())
+    if (!sg) throw new UsageError(`scenario ${s.name}: ${where}.from: floodgate has no key for ${from}; name a pool with from_pool (floodgate derives its accounts) or use the funder's address`)
+    return [sg]
   }
+  return { signers, funder, senderOf }
+}
 
-  if (!o.skipFunding) await fund(o, session, plan, signers, funder)
+/**
+ * Deploys the [[create]] contracts and runs the [[setup]] steps of a scenario, or reuses what
+ * the state directory records for this chain, scenario and label. Funds every scenario account
+ * first. Each create/setup tx is mined (and must succeed) before the next step, since later
+ * steps use earlier contracts. Every tx goes through the signer's sender (sender/).
+ */
+export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
+  const s = o.scenario
+  validateScenario(s)
+  const plan = planPools(s, o.accountsPerPool)
+  const accounts = scenarioAccounts(o, plan)
+  const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
+  if (!o.skipFunding) await fund(o, session, plan, accounts.signers, accounts.funder)
 
   const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined
   const record = file ? readRecord(file) : undefined
-  const deployers = s.creates.map((c) => senderOf(c.from, c.fromPool, c.where)[0]!.address)
-  const createHash = hash({ creates: s.creates, env: s.env, deployers })
-  const contracts = new Map<string, Address>()
-
-  let reusedContracts = false
-  if (!o.redeploy && record && record.createHash === createHash && (await stillDeployed(session, s, record))) {
-    for (const c of s.creates) contracts.set(c.name, record.contracts[c.name]!.address)
-    reusedContracts = s.creates.length > 0
-    if (reusedContracts) o.log.info({ scenario: s.name, contracts: Object.fromEntries(contracts), record: file }, 'reusing deployed contracts')
-  }
+  const created = await deployContracts(o, session, accounts, record, file)
+  const { contracts } = created
   const codeHashes: DeploymentRecord['contracts'] = {}
-  if (!reusedContracts) {
-    for (const [i, c] of s.creates.entries()) {
-      const sender = senderOf(c.from, c.fromPool, c.where)[0]!
-      const ctx: TemplateContext = { ...baseContext(s, contracts), sender: sender.address }
-      const args = c.args.map((a, j) => (typeof a === 'string' ? substitute(a, ctx, `${c.where}.args[${j}]`) : a))
-      const data = `${bytecodeHex(c, ctx)}${c.signature !== undefined ? encodeConstructorArgs(c, args).slice(2) : ''}` as Hex
-      const receipt = await sendAndWait(o, session, sender, { data }, c.where)
-      if (!receipt.contractAddress) throw new FatalError('SETUP_FAILED', `${c.where}: the receipt names no contract address`)
-      const address = getAddress(receipt.contractAddress)
-      contracts.set(c.name, address)
-      o.log.info({ step: `create ${i + 1}/${s.creates.length}`, name: c.name, address }, 'contract deployed')
-    }
-  }
   for (const c of s.creates) {
     const address = contracts.get(c.name)!
-    const code = await session.reads.read<Hex>('eth_getCode', [address, 'latest'])
-    codeHashes[c.name] = { address, codeHash: keccak256(code) }
+    codeHashes[c.name] = { address, codeHash: keccak256(await session.reads.read<Hex>('eth_getCode', [address, 'latest'])) }
   }
-
-  const setupSenders = s.setups.map((st) => senderOf(st.from, st.fromPool, st.where).map((sg) => sg.address))
+  const setupSenders = s.setups.map((st) => accounts.senderOf(st.from, st.fromPool, st.where).map((sg) => sg.address))
   const setupHash = hash({ setups: s.setups, env: s.env, contracts: Object.fromEntries(contracts), setupSenders })
-  const reusedSetup = reusedContracts && record?.setupHash === setupHash
-  if (reusedSetup) {
-    if (s.setups.length) o.log.info({ scenario: s.name, steps: s.setups.length }, 'setup steps already ran for these contracts and accounts; skipping them')
-  } else {
-    for (const [i, st] of s.setups.entries()) {
-      const senders = senderOf(st.from, st.fromPool, st.where)
-      const targets = st.forAllAccounts ? senders : senders.slice(0, 1)
-      await Promise.all(
-        targets.map(async (sender) => {
-          const ctx: TemplateContext = { ...baseContext(s, contracts), sender: sender.address }
-          const spec = setupSpec(resolveCall(st, ctx), st.where)
-          const to = spec.to === SENDER_PLACEHOLDER ? sender.address : spec.to
-          const data = typeof spec.calldata === 'function' ? spec.calldata(sender.address) : spec.calldata
-          await sendAndWait(o, session, sender, { to, value: spec.value, ...(data ? { data } : {}), ...(spec.gasLimit ? { gas: spec.gasLimit } : {}), ...(spec.accessList ? { accessList: spec.accessList } : {}), ...(spec.maxFeePerGas !== undefined ? { maxFeePerGas: spec.maxFeePerGas } : {}), ...(spec.maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas: spec.maxPriorityFeePerGas } : {}) }, st.where)
-        }),
-      )
-      o.log.info({ step: `setup ${i + 1}/${s.setups.length}`, entry: st.where, txs: targets.length }, 'setup step done')
-    }
-  }
+  const reusedSetup = created.reused && record?.setupHash === setupHash
+  if (!reusedSetup) await runSetups(o, session, accounts, contracts)
+  else if (s.setups.length) o.log.info({ scenario: s.name, steps: s.setups.length }, 'setup steps already ran for these contracts and accounts; skipping them')
 
   if (file) {
     writeRecord(file, {
@@ -216,14 +187,69 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
       scenario: s.name,
       ...(o.label !== undefined ? { label: o.label } : {}),
       chainId: o.chain.chainId,
-      createHash,
+      createHash: created.createHash,
       setupHash,
       contracts: codeHashes,
       updatedAt: new Date().toISOString(),
     })
   }
-  const poolAddresses = new Map([...signers].map(([name, list]) => [name, list.map((sg) => sg.address)]))
-  return { contracts, pools: plan, reusedContracts, reusedSetup, ...(file ? { recordFile: file } : {}), poolAddresses }
+  const poolAddresses = new Map([...accounts.signers].map(([name, list]) => [name, list.map((sg) => sg.address)]))
+  return { contracts, pools: plan, reusedContracts: created.reused, reusedSetup, ...(file ? { recordFile: file } : {}), poolAddresses }
+}
+
+/** The [[create]] contracts: reused when the record matches and the code is still there, else deployed one by one. */
+async function deployContracts(o: PrepareOptions, session: SendSession, accounts: Accounts, record: DeploymentRecord | undefined, file: string | undefined) {
+  const s = o.scenario
+  const deployers = s.creates.map((c) => accounts.senderOf(c.from, c.fromPool, c.where)[0]!.address)
+  const createHash = hash({ creates: s.creates, env: s.env, deployers })
+  const contracts = new Map<string, Address>()
+  if (!o.redeploy && record && record.createHash === createHash && (await stillDeployed(session, s, record))) {
+    for (const c of s.creates) contracts.set(c.name, record.contracts[c.name]!.address)
+    if (s.creates.length > 0) {
+      o.log.info({ scenario: s.name, contracts: Object.fromEntries(contracts), record: file }, 'reusing deployed contracts')
+      return { contracts, reused: true, createHash }
+    }
+  }
+  for (const [i, c] of s.creates.entries()) {
+    const sender = accounts.senderOf(c.from, c.fromPool, c.where)[0]!
+    const ctx: TemplateContext = { ...baseContext(s, contracts), sender: sender.address }
+    const args = c.args.map((a, j) => (typeof a === 'string' ? substitute(a, ctx, `${c.where}.args[${j}]`) : a))
+    const data = `${bytecodeHex(c, ctx)}${c.signature !== undefined ? encodeConstructorArgs(c, args).slice(2) : ''}` as Hex
+    const receipt = await sendAndWait(o, session, sender, { data }, c.where)
+    if (!receipt.contractAddress) throw new FatalError('SETUP_FAILED', `${c.where}: the receipt names no contract address`)
+    const address = getAddress(receipt.contractAddress)
+    contracts.set(c.name, address)
+    o.log.info({ step: `create ${i + 1}/${s.creates.length}`, name: c.name, address }, 'contract deployed')
+  }
+  return { contracts, reused: false, createHash }
+}
+
+/** The [[setup]] steps, in order; a `for_all_accounts` step sends from each of its pool's accounts at once. */
+async function runSetups(o: PrepareOptions, session: SendSession, accounts: Accounts, contracts: ReadonlyMap<string, Address>): Promise<void> {
+  const s = o.scenario
+  for (const [i, st] of s.setups.entries()) {
+    const senders = accounts.senderOf(st.from, st.fromPool, st.where)
+    const targets = st.forAllAccounts ? senders : senders.slice(0, 1)
+    await Promise.all(
+      targets.map(async (sender) => {
+        const spec = setupSpec(resolveCall(st, { ...baseContext(s, contracts), sender: sender.address }), st.where)
+        await sendAndWait(o, session, sender, stepOf(spec, sender.address), st.where)
+      }),
+    )
+    o.log.info({ step: `setup ${i + 1}/${s.setups.length}`, entry: st.where, txs: targets.length }, 'setup step done')
+  }
+}
+
+/** A setup step's spec as the tx its sender sends. */
+function stepOf(spec: Spec, sender: Address): StepTx {
+  const data = typeof spec.calldata === 'function' ? spec.calldata(sender) : spec.calldata
+  const step: StepTx = { to: spec.to === SENDER_PLACEHOLDER ? sender : spec.to, value: spec.value }
+  if (data) step.data = data
+  if (spec.gasLimit) step.gas = spec.gasLimit
+  if (spec.accessList) step.accessList = spec.accessList
+  if (spec.maxFeePerGas !== undefined) step.maxFeePerGas = spec.maxFeePerGas
+  if (spec.maxPriorityFeePerGas !== undefined) step.maxPriorityFeePerGas = spec.maxPriorityFeePerGas
+  return step
 }
 
 async function stillDeployed(session: SendSession, s: Scenario, record: DeploymentRecord): Promise<boolean> {

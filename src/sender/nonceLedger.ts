@@ -67,8 +67,17 @@ export class NonceLedger {
     this.next! += step
   }
 
+  /** Keeps `u` at `nonce`, in nonce order (the oldest is forgotten past the cap). */
   remember(nonce: number, u: Unmined): void {
+    let last: number | undefined
+    for (const n of this.unmined.keys()) last = n
     this.unmined.set(nonce, u)
+    // a filler for a nonce below the newest kept one (rare): restore nonce order
+    if (last !== undefined && nonce < last) {
+      const sorted = [...this.unmined].sort((a, b) => a[0] - b[0])
+      this.unmined.clear()
+      for (const [n, v] of sorted) this.unmined.set(n, v)
+    }
     if (this.unmined.size > MAX_UNMINED) this.unmined.delete(this.unmined.keys().next().value!)
   }
 

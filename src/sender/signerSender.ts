@@ -245,13 +245,19 @@ export class SignerSender {
     return outcome.kind === 'accepted' || outcome.kind === 'nonce' ? 'ok' : 'refused'
   }
 
-  /** Signs and sends a tx at a fixed nonce (a gap filler) with these fees; 'ok' once the node has it. */
+  /**
+   * Signs and sends a new tx at a fixed nonce (a gap filler) with these fees: 'ok' once the
+   * node has it. Unlike a rebroadcast, a nonce answer means another tx took the nonce, not
+   * that this one was mined: only the node knowing this hash makes it 'ok'.
+   */
   async sendAt(fields: TxFields, fees: FeeSnapshot): Promise<{ result: 'ok' | 'refused' | 'unreachable'; hash: Hex; raw: Hex }> {
     const { raw, hash } = await this.sign(buildTx(fields, fees))
-    let result = await this.rebroadcast(raw)
-    // no answer: it may have reached the node all the same
-    if (result === 'unreachable' && (await this.o.reads.probeUntilSure(hash)) === 'known') result = 'ok'
-    return { result, hash, raw }
+    const outcome = await this.sendRaw(raw)
+    if (outcome.kind === 'accepted') return { result: 'ok', hash, raw }
+    if (outcome.kind === 'rejected' || outcome.kind === 'fees') return { result: 'refused', hash, raw }
+    // no answer, or a nonce answer: ask the node whether it has this very tx
+    const seen = await this.o.reads.probeUntilSure(hash)
+    return { result: seen === 'known' ? 'ok' : seen === 'absent' ? 'refused' : 'unreachable', hash, raw }
   }
 }
 

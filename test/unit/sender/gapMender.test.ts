@@ -151,15 +151,8 @@ describe('check', () => {
     expect(events).toEqual([])
   })
 
-  // BUG (src/sender/signerSender.ts:251, sendAt() → rebroadcast(), whose line 245 counts a 'nonce'
-  // answer as 'ok'): sendAt classifies the filler's answer with rebroadcast(), which counts "nonce
-  // too low" (and "replacement transaction underpriced") as 'ok'. For a rebroadcast of the same
-  // bytes that means "ours was mined"; for a new filler it means another tx took the nonce and the
-  // filler was NOT taken. GapMender.fill (src/sender/gapMender.ts:118-120) then remembers the filler
-  // and emits nonce_gap_filled with a tx_hash the node never had. sendAt should treat a 'nonce'
-  // answer as 'ok' only when the node knows the filler's hash (probe), else report that the nonce
-  // was taken (no event).
-  test.fails('behavior: when another tx takes the gap nonce before the filler arrives, no nonce_gap_filled names a filler the node never took', async () => {
+  // a filler's "nonce too low" means another tx took the nonce, not that the filler was mined
+  test('behavior: when another tx takes the gap nonce before the filler arrives, no nonce_gap_filled names a filler the node never took', async () => {
     const { r, mender, events, hashes } = await sentTxs(2)
     r.node.lose(hashes[0]!)
     r.node.script('eth_sendRawTransaction', reject('txpool is full'))

@@ -73,15 +73,8 @@ describe('NonceLedger', () => {
     expect(l.unmined.has(4_096)).toBe(true)
   })
 
-  // BUG (src/sender/nonceLedger.ts:70-72 remember(), :78 minedBelow()): minedBelow and the eviction
-  // in remember rely on "insertion order is nonce order", but remember() appends a nonce that is not
-  // in the map at the end. GapMender.fill (src/sender/gapMender.ts:118) does just that when the lost
-  // tx was already evicted (more than 4,096 unmined): remember(gap, filler) for a gap below every
-  // kept nonce. Then the eviction drops the lowest kept tx above the gap (here nonce 1, whose bytes
-  // a later rebroadcast needs) instead of the oldest, and minedBelow stops at the first kept nonce,
-  // so the mined filler stays in the ledger until everything is mined. remember() should keep nonce
-  // order (e.g. rebuild the map, or evict the smallest nonce and let minedBelow scan every key).
-  test.fails('behavior: a gap filler remembered for a nonce the ledger had already evicted keeps nonce order: the oldest is evicted, and it is forgotten once mined', () => {
+  // GapMender.fill remembers a filler for a gap whose tx was already evicted (more than 4,096 unmined)
+  test('behavior: a gap filler remembered for a nonce the ledger had already evicted keeps nonce order: the oldest is evicted, and it is forgotten once mined', () => {
     const l = ledgerWith(4_097) // nonce 0 evicted
     l.remember(0, { hash: hash(99), raw: '0x02f8', idx: -1 }) // GapMender.fill at the gap
     expect(l.unmined.has(1)).toBe(true)
