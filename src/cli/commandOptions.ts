@@ -11,8 +11,6 @@ export interface CommandFlag {
   env: string | undefined
   default: string | undefined
   defaultText: string | undefined
-  /** What `--help` and docs/cli.md show as the default: the words, else the value. */
-  shownDefault: string | undefined
   help: string
   doc: string
   mandatory: boolean
@@ -32,7 +30,6 @@ export function commandFlags(command: CommandName): CommandFlag[] {
       env: pick(o.env, f.env),
       default: defaultValue,
       defaultText,
-      shownDefault: defaultText ?? defaultValue,
       help: o.help ?? f.help,
       doc: o.doc ?? (o.help !== undefined ? o.help : (f.doc ?? f.help)),
       mandatory: o.mandatory ?? f.mandatory === true,

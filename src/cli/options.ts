@@ -93,7 +93,7 @@ export const FLAGS: readonly Flag[] = [
   {
     long: 'from-pool', arg: '<name>', default: 'executors', commands: [...SEND, 'gen'],
     help: 'name of the pool; specs with another from_pool are invalid',
-    gen: { default: null, help: 'put from_pool = <name> on every line (to match `send --from-pool`)' },
+    gen: { default: null, help: 'put from_pool = <name> on every line (to match `send --from-pool`)', doc: 'put `"from_pool": "<name>"` on every line (to match `send --from-pool`)' },
   },
   {
     long: 'seed', arg: '<seed>', env: 'FLOODGATE_SEED', defaultText: 'a random seed kept in the state dir', secret: 'the FLOODGATE_SEED env var',
@@ -165,6 +165,7 @@ export const FLAGS: readonly Flag[] = [
   {
     long: 'rpc-timeout', arg: '<time>', commands: CHAIN,
     help: `all three at once: --request-timeout and --max-outage <time>, --connect-timeout <time> but at most ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s; each of them, given too, wins for its own part`,
+    doc: `all three at once (the one timeout of earlier versions): \`--request-timeout\` and \`--max-outage\` get \`<time>\`, \`--connect-timeout\` gets \`<time>\` but at most ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s; each of them, given too, wins for its own part`,
   },
   {
     long: 'batch-size', arg: '<n>', default: 'auto', commands: SENDING,
@@ -242,6 +243,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'metrics-port', arg: '<port>', commands: SENDING, help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0: a free port, logged)',
+    doc: 'serve Prometheus metrics on `127.0.0.1:<port>/metrics` (`0`: a free port, logged)',
     to: (v, flag) => ({ metricsPort: parseCount(v, flag, 0, 65_535) }),
   },
   {
