@@ -1,17 +1,9 @@
-import { Option } from 'commander'
+/** `--assert`: its thresholds checked against the summary, the table of results, the exit code of a miss. */
 import { type AssertSummary, evaluateAssertions, formatAssertTable, parseAssertions } from '../assert/metrics.js'
 import type { SummaryEvent } from '../events/types.js'
 
 /** Exit code of a run that missed one of its `--assert` thresholds. */
 export const EXIT_ASSERT_MISSED = 3
-
-export function assertOption(): Option {
-  return new Option(
-    '--assert <expr>',
-    "threshold over the summary, repeatable: 'failed == 0', 'p99_inclusion_ms < 3000 && included_tps >= 190'; a miss exits 3",
-  )
-    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
-}
 
 /**
  * `--assert` for a command: parses the expressions now (a bad one is a usage error before

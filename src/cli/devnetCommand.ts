@@ -1,7 +1,9 @@
+/** `floodgate devnet`: the embedded anvil in the foreground, its URL and dev key on stdout. */
 import { Command } from 'commander'
 import { connectChain } from '../startup/openChain.js'
 import { EVENT_VERSION } from '../events/types.js'
 import { createLogger } from '../log.js'
+import { withFlags } from './commandOptions.js'
 
 /**
  * `floodgate devnet`: the embedded anvil in the foreground. Prints one JSON line on stdout
@@ -9,9 +11,8 @@ import { createLogger } from '../log.js'
  * processes, then runs until SIGINT/SIGTERM.
  */
 export function devnetCommand(): Command {
-  return new Command('devnet')
-    .description('run the embedded anvil devnet in the foreground; prints its RPC URL and a funded dev key')
-    .option('--log-level <level>', 'stderr log level', 'info')
+  const cmd = new Command('devnet').description('run the embedded anvil devnet in the foreground; prints its RPC URL and a funded dev key')
+  return withFlags(cmd, 'devnet')
     .action(async (flags: { logLevel: string }) => {
       const log = createLogger({ level: flags.logLevel as 'info' })
       const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log })

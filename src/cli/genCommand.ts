@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander'
+/** `floodgate gen SCENARIO`: a scenario's spam stream as JSON-line specs, with its recorded contract addresses. */
+import { Command } from 'commander'
 import type { Address, Hex } from 'viem'
 import { keccak256 } from 'viem'
 import { connectChain, type Connection } from '../startup/openChain.js'
@@ -10,7 +11,9 @@ import { validateScenario } from '../scenario/prepare.js'
 import { readRecord, recordPath } from '../scenario/record.js'
 import { ScenarioError, type Scenario } from '../scenario/types.js'
 import { stateDir } from '../state.js'
+import { withFlags } from './commandOptions.js'
 import { parseCount } from './parseFlags.js'
+import { builtinsHelp } from './scenarioShared.js'
 
 interface GenFlags {
   count: string
@@ -28,16 +31,10 @@ interface GenFlags {
  * the same for the same seed. `{_sender}` stays: the worker that sends a line fills it in.
  */
 export function genCommand(): Command {
-  return new Command('gen')
+  const cmd = new Command('gen')
     .description('write a scenario\'s spam stream as JSON-line specs on stdout (pipe into `floodgate send`)')
-    .argument('<scenario>', `a scenario .toml file, or a built-in name (${builtinScenarios().join(', ')})`)
-    .addOption(new Option('--count <n>', 'number of specs').makeOptionMandatory())
-    .addOption(new Option('--seed <seed>', 'seed of the fuzz values; the same seed gives the same lines').default('floodgate'))
-    .addOption(new Option('-r, --rpc-url <url>', 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)').env('RPC_URL'))
-    .addOption(new Option('--chain-id <id>', 'use the deployment recorded for this chain id, without asking a node'))
-    .addOption(new Option('--label <label>', 'the deployment recorded under this --label'))
-    .addOption(new Option('--from-pool <name>', 'put from_pool = <name> on every line (to match `send --from-pool`)'))
-    .addOption(new Option('--log-level <level>', 'stderr log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .argument('<scenario>', builtinsHelp(builtinScenarios()))
+  return withFlags(cmd, 'gen')
     .action(async (scenarioArg: string, flags: GenFlags) => {
       const log = createLogger({ level: flags.logLevel as 'info' })
       const count = parseCount(flags.count, '--count')

@@ -1,3 +1,4 @@
+/** Parsers of flag values (durations, counts, rates, amounts, URLs, keys); each error names the flag. */
 import { readFileSync } from 'node:fs'
 import type { Hex } from 'viem'
 import { UsageError } from '../base/errors.js'
@@ -11,6 +12,24 @@ export function parseDuration(text: string, flag: string): number {
   const unit = (m[2] ?? 's').toLowerCase()
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000
   return Math.round(ms)
+}
+
+/** A duration that must be longer than 0. */
+export function parsePositiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text, flag)
+  if (ms <= 0) throw new UsageError(`${flag}: must be longer than 0`)
+  return ms
+}
+
+/** An http(s) URL; anything else is a usage error. */
+export function parseHttpUrl(text: string, flag: string): string {
+  try {
+    const u = new URL(text)
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error()
+  } catch {
+    throw new UsageError(`${flag}: not an http(s) URL`)
+  }
+  return text
 }
 
 export function parseCount(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,9 +1,11 @@
+/** `floodgate report`: an event log summarised as a table, and as an HTML page of charts with --html. */
 import { createReadStream, statSync, writeFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { UsageError } from '../base/errors.js'
 import { buildReport } from '../report/analyze.js'
 import { reportHtml } from '../report/html.js'
 import { reportTable } from '../report/table.js'
+import { withFlags } from './commandOptions.js'
 
 /**
  * `floodgate report [FILE|-]`: reads an event log (the stdout of `floodgate send`) and
@@ -11,10 +13,10 @@ import { reportTable } from '../report/table.js'
  * with charts. Every figure is recomputed from the events.
  */
 export function reportCommand(): Command {
-  return new Command('report')
+  const cmd = new Command('report')
     .description('summarise an event log of `floodgate send`: a table on stdout, charts with --html')
     .argument('[file]', 'the event log; - or nothing reads stdin', '-')
-    .option('--html <out.html>', 'also write one self-contained HTML file with charts (no network needed to view it)')
+  return withFlags(cmd, 'report')
     .action(async (file: string, flags: { html?: string }) => {
       let input: AsyncIterable<Buffer | string>
       if (file === '-') input = process.stdin

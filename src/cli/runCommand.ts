@@ -1,3 +1,4 @@
+/** `floodgate run SCENARIO`: set a scenario up (or reuse it), then send its spam through `send`'s pipeline. */
 import { Command } from 'commander'
 import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
@@ -10,17 +11,12 @@ import { checkLabel } from '../scenario/record.js'
 import { send } from '../send.js'
 import { openChain } from '../startup/openChain.js'
 import { assertions } from './assertOption.js'
+import { withFlags } from './commandOptions.js'
+import { DEFAULT_RUN_DURATION } from './options.js'
 import { parseDuration } from './parseFlags.js'
-import { type SendFlags, resolveSendOptions } from './sendCommand.js'
-import { type ScenarioFlags, builtinsHelp, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
+import { type ScenarioFlags, builtinsHelp, setUpScenario } from './scenarioShared.js'
+import { type SendFlags, resolveSendOptions } from './sendFlags.js'
 import { exitCodeFor, installSignals } from './signals.js'
-
-/** `send` flags that make no sense for a scenario (it brings its own specs and pools). */
-const NOT_FOR_RUN = new Set(['--from', '--pool-size', '--from-pool', '--mnemonic', '--dry-run'])
-/** Without --duration or --max-txs, a run lasts this long. */
-export const DEFAULT_RUN_DURATION = '10s'
-/** Without --tps, a run sends this many txs per second. */
-export const DEFAULT_RUN_TPS = '100'
 
 /**
  * `floodgate run SCENARIO`: set the scenario up (or reuse its recorded deployment), then send
@@ -30,16 +26,7 @@ export function runCommand(): Command {
   const cmd = new Command('run')
     .description('run a scenario: fund, deploy and set up (or reuse), then send its spam mix; events on stdout')
     .argument('<scenario>', builtinsHelp(builtinScenarios()))
-  for (const opt of sendOptionsExcept(NOT_FOR_RUN)) {
-    if (opt.long === '--tps') opt.default(DEFAULT_RUN_TPS).description = 'send rate across all pools; 0 = as fast as the workers go'
-    if (opt.long === '--duration') opt.description = `send for this long (default ${DEFAULT_RUN_DURATION} unless --max-txs); what was generated is sent, nothing is cancelled`
-    if (opt.long === '--max-txs') opt.description = 'send this many txs'
-    if (opt.long === '--seed') opt.description = 'derive the pools (and the fuzz values) from this seed (default: a random seed kept in the state dir)'
-    cmd.addOption(opt)
-  }
-  for (const opt of scenarioOptions()) cmd.addOption(opt)
-  return cmd.action(async (scenarioArg: string, rawFlags: SendFlags & ScenarioFlags, command: Command) => {
-    const flags = { ...sendFlagDefaults(), ...rawFlags, from: 'stdin', poolSize: '1', fromPool: 'spammers' } as SendFlags & ScenarioFlags
+  return withFlags(cmd, 'run').action(async (scenarioArg: string, flags: SendFlags & ScenarioFlags, command: Command) => {
     const statusLine = process.stdout.isTTY ? undefined : StatusLine.for(process.stderr)
     const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
     // everything that can be wrong with the command line or the file is found before anything is sent

@@ -1,19 +1,15 @@
+/** `floodgate setup SCENARIO`: fund, deploy and set a scenario up on a node, and record it. */
 import { Command } from 'commander'
 import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'
 import { checkLabel } from '../scenario/record.js'
-import { type SendFlags, resolveSendOptions } from './sendCommand.js'
-import { type ScenarioFlags, builtinsHelp, scenarioOptions, sendFlagDefaults, sendOptionsExcept, setUpScenario } from './scenarioShared.js'
-import { exitCodeFor, installSignals } from './signals.js'
 import { openChain } from '../startup/openChain.js'
-
-/** The `send` flags that matter for deploying and setting up. */
-const FOR_SETUP = new Set([
-  '--rpc-url', '--seed', '--funder-key', '--priv-key', '--funder-key-file', '--min-balance', '--skip-funding',
-  '--rpc-timeout', '--priority-fee', '--gas-price', '--allow-mainnet', '--signer', '--log-level',
-])
+import { withFlags } from './commandOptions.js'
+import { type ScenarioFlags, builtinsHelp, setUpScenario } from './scenarioShared.js'
+import { type SendFlags, resolveSendOptions } from './sendFlags.js'
+import { exitCodeFor, installSignals } from './signals.js'
 
 /**
  * `floodgate setup SCENARIO --rpc-url URL`: fund the scenario's accounts, deploy its contracts,
@@ -24,10 +20,7 @@ export function setupCommand(): Command {
   const cmd = new Command('setup')
     .description('deploy a scenario\'s contracts and run its setup steps; record them for later runs (logs on stderr)')
     .argument('<scenario>', builtinsHelp(builtinScenarios()))
-  for (const opt of sendOptionsExcept(new Set(), FOR_SETUP)) cmd.addOption(opt)
-  for (const opt of scenarioOptions()) cmd.addOption(opt)
-  return cmd.action(async (scenarioArg: string, rawFlags: SendFlags & ScenarioFlags, command: Command) => {
-    const flags = { ...sendFlagDefaults(), ...rawFlags, from: 'stdin', poolSize: '1', fromPool: 'spammers' } as SendFlags & ScenarioFlags
+  return withFlags(cmd, 'setup').action(async (scenarioArg: string, flags: SendFlags & ScenarioFlags, command: Command) => {
     const log = createLogger({ level: flags.logLevel as 'info' })
     const scenario = loadScenario(scenarioArg)
     validateScenario(scenario)

@@ -1,0 +1,276 @@
+/** The option table: every flag of every command, declared once (name, env var, default, help, parser, commands). */
+import type { SendOptions } from '../send.js'
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
+import { TX_TYPES, type TxType } from '../stream/spec.js'
+import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'
+
+export const COMMANDS = ['send', 'run', 'setup', 'gen', 'devnet', 'report'] as const
+export type CommandName = (typeof COMMANDS)[number]
+
+/** Without --duration or --max-txs, a run lasts this long. */
+export const DEFAULT_RUN_DURATION = '10s'
+/** Without --tps, a run sends this many txs per second. */
+export const DEFAULT_RUN_TPS = '100'
+
+/** What one command changes about a flag it takes; `null`: this command has none. */
+export interface FlagOverride {
+  help?: string
+  doc?: string
+  env?: string | null
+  default?: string | null
+  defaultText?: string | null
+  mandatory?: boolean
+}
+
+interface FlagBase extends Partial<Record<CommandName, FlagOverride>> {
+  /** The long name without the dashes (`rpc-url`; `no-receipts` for a negated switch). */
+  long: string
+  short?: string
+  env?: string
+  /** The literal default value, as typed on the command line. */
+  default?: string
+  /** The default in words, when it is not one literal value (shown as the default, parsed by nobody). */
+  defaultText?: string
+  choices?: readonly string[]
+  /** One line for `--help`. */
+  help: string
+  /** The meaning in docs/cli.md (markdown), when it says more than `help`. */
+  doc?: string
+  /** Accepted, but not listed by `--help`. */
+  hidden?: boolean
+  mandatory?: boolean
+  /** A secret: given on the command line, it draws a warning naming this safer way. */
+  secret?: string
+  /** The commands that take it, in no particular order. */
+  commands: readonly CommandName[]
+}
+
+/** A flag with a value (`--tps <n>`); `to` turns the value into the SendOptions fields it sets. */
+export interface ValueFlag extends FlagBase {
+  arg: string
+  /** Given more than once, the values add up to a list. */
+  repeatable?: boolean
+  to?: (value: string, flag: string) => Partial<SendOptions>
+}
+
+/** A switch (`--dry-run`, `--no-receipts`); `to` is told whether it was given. */
+export interface SwitchFlag extends FlagBase {
+  arg?: undefined
+  to?: (given: boolean) => Partial<SendOptions>
+}
+
+export type Flag = ValueFlag | SwitchFlag
+
+const SEND: readonly CommandName[] = ['send']
+/** The commands that send: `send`, and `run` through the same pipeline. */
+const SENDING: readonly CommandName[] = ['send', 'run']
+/** The commands that open a chain to send on (a pool, funding, fees). */
+const CHAIN: readonly CommandName[] = ['send', 'run', 'setup']
+const SCENARIO: readonly CommandName[] = ['run', 'setup']
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const
+const FUNDER_KEY_ADVICE = 'the FLOODGATE_FUNDER_KEY env var or --funder-key-file'
+const SCENARIO_MIN_BALANCE = {
+  help: 'top up every scenario account below this',
+  doc: 'every scenario account is topped up to this, plus the value its setup calls send',
+}
+
+/** The table, in the order `--help` and docs/cli.md list the flags. */
+export const FLAGS: readonly Flag[] = [
+  { long: 'count', arg: '<n>', help: 'number of specs', mandatory: true, commands: ['gen'] },
+  {
+    long: 'rpc-url', short: 'r', arg: '<url>', env: 'RPC_URL', commands: [...CHAIN, 'gen'],
+    help: 'target JSON-RPC endpoint', doc: 'target JSON-RPC endpoint (http/https)', defaultText: 'start the embedded anvil devnet',
+    to: (v, flag) => ({ rpcUrl: parseHttpUrl(v, flag) }),
+    setup: { defaultText: null, help: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command)' },
+    gen: { defaultText: null, help: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)' },
+  },
+  { long: 'chain-id', arg: '<id>', help: 'use the deployment recorded for this chain id, without asking a node', commands: ['gen'] },
+  { long: 'from', arg: '<stdin|file>', default: 'stdin', help: 'where specs come from: stdin (or -), or a JSON-lines file', commands: SEND },
+  {
+    long: 'pool-size', arg: '<n>', default: '10', commands: SEND,
+    help: 'signer accounts in the pool = concurrent workers', doc: 'signer accounts in the pool = concurrent workers; 1 is fully serial',
+  },
+  {
+    long: 'from-pool', arg: '<name>', default: 'executors', commands: [...SEND, 'gen'],
+    help: 'name of the pool; specs with another from_pool are invalid',
+    gen: { default: null, help: 'put from_pool = <name> on every line (to match `send --from-pool`)', doc: 'put `"from_pool": "<name>"` on every line (to match `send --from-pool`)' },
+  },
+  {
+    long: 'seed', arg: '<seed>', env: 'FLOODGATE_SEED', defaultText: 'a random seed kept in the state dir', secret: 'the FLOODGATE_SEED env var',
+    commands: [...CHAIN, 'gen'], help: 'derive the pool from this seed', to: (v) => ({ seed: v }),
+    run: { help: 'derive the pools (and the fuzz values) from this seed' },
+    setup: { help: 'derive the scenario\'s accounts from this seed (give `run` the same)' },
+    gen: { env: null, default: 'floodgate', defaultText: null, help: 'seed of the fuzz values; the same seed gives the same lines' },
+  },
+  {
+    long: 'mnemonic', arg: '<words>', env: 'FLOODGATE_MNEMONIC', secret: 'the FLOODGATE_MNEMONIC env var', commands: SEND,
+    help: 'derive the pool from a BIP-39 mnemonic instead (m/44\'/60\'/0\'/0/i)', to: (v) => ({ mnemonic: v }),
+  },
+  {
+    long: 'funder-key', arg: '<key>', env: 'FLOODGATE_FUNDER_KEY', secret: FUNDER_KEY_ADVICE, commands: CHAIN,
+    defaultText: 'the dev key on the embedded devnet, else none',
+    help: 'private key that tops up the pool (prefer the env var or --funder-key-file)',
+    setup: { defaultText: null, help: 'private key that tops up the scenario\'s accounts (prefer the env var or --funder-key-file)' },
+  },
+  {
+    long: 'priv-key', short: 'p', arg: '<key>', hidden: true, secret: FUNDER_KEY_ADVICE, commands: CHAIN,
+    help: 'alias of --funder-key (contender\'s name)', doc: 'alias of `--funder-key` (contender\'s name); not listed by `--help`',
+  },
+  { long: 'funder-key-file', arg: '<path>', help: 'read the funder key from a file', commands: CHAIN },
+  {
+    long: 'min-balance', arg: '<amount>', defaultText: '0.01 eth; 1000 eth on the embedded devnet', commands: CHAIN,
+    help: 'top up pool accounts below this', doc: 'pool accounts below this are topped up to it before sending',
+    to: (v, flag) => ({ minBalance: parseWei(v, flag) }),
+    run: SCENARIO_MIN_BALANCE,
+    setup: { ...SCENARIO_MIN_BALANCE, defaultText: '0.01 eth' },
+  },
+  {
+    long: 'skip-funding', help: 'do not top up the pool', commands: CHAIN, to: (given) => ({ skipFunding: given }),
+    setup: { help: 'do not top up the scenario\'s accounts' },
+  },
+  {
+    long: 'tps', arg: '<n>', default: '0', commands: SENDING,
+    help: 'send rate across the pool; 0 = as fast as the workers go', to: (v, flag) => ({ tps: parseRate(v, flag) }),
+    run: { default: DEFAULT_RUN_TPS, help: 'send rate across all pools; 0 = as fast as the workers go' },
+  },
+  {
+    long: 'max-txs', arg: '<n>', commands: SENDING,
+    help: 'stop reading after this many accepted specs', to: (v, flag) => ({ maxTxs: parseCount(v, flag) }),
+    run: { help: 'send this many txs', doc: 'send this many txs (with `--duration`, the smaller count)' },
+  },
+  {
+    long: 'duration', arg: '<time>', commands: SENDING,
+    help: 'stop after this long (e.g. 30s); queued specs end as CANCELLED', to: (v, flag) => ({ durationMs: parseDuration(v, flag) }),
+    run: {
+      defaultText: `${DEFAULT_RUN_DURATION} unless --max-txs`,
+      help: 'send for this long; what was generated is sent, nothing is cancelled',
+      doc: 'send for this long; with `--tps`, exactly rate × duration txs; what was generated is sent, nothing is cancelled at the end',
+    },
+  },
+  {
+    long: 'retries', arg: '<n>', default: '3', commands: SENDING,
+    help: 'resends of the same signed tx after a transport failure', to: (v, flag) => ({ retries: parseCount(v, flag) }),
+  },
+  { long: 'request-timeout', arg: '<time>', default: '10s', help: 'timeout of one RPC request', commands: CHAIN },
+  {
+    long: 'connect-timeout', arg: '<time>', defaultText: `the request timeout, at most ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s`, commands: CHAIN,
+    help: 'how long the first contact with the node (eth_chainId, retried through transient failures) may take',
+  },
+  {
+    long: 'max-outage', arg: '<time>', default: '10s', commands: CHAIN,
+    help: 'how long the node may stay unreachable before the run gives up (the remaining specs end RPC_UNAVAILABLE, exit 1)',
+    doc: 'how long the node may stay unreachable before the run gives up: the remaining specs end `RPC_UNAVAILABLE`, exit 1',
+    setup: { help: 'how long the node may stay unreachable before setup gives up' },
+  },
+  {
+    long: 'rpc-timeout', arg: '<time>', commands: CHAIN,
+    help: `all three at once: --request-timeout and --max-outage <time>, --connect-timeout <time> but at most ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s; each of them, given too, wins for its own part`,
+    doc: `all three at once (the one timeout of earlier versions): \`--request-timeout\` and \`--max-outage\` get \`<time>\`, \`--connect-timeout\` gets \`<time>\` but at most ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s; each of them, given too, wins for its own part`,
+  },
+  {
+    long: 'batch-size', arg: '<n>', default: 'auto', commands: SENDING,
+    help: 'most sends coalesced into one JSON-RPC batch; 1 = no batching; auto = a quarter of the pool, at most 100',
+    doc: 'most sends coalesced into one JSON-RPC batch; `1` = no batching; `auto` = a quarter of the pool, at most 100. Each send still gets its own answer or error',
+    to: (v, flag) => (v === 'auto' ? {} : { batchSize: parseCount(v, flag, 1) }),
+  },
+  {
+    long: 'batch-wait', arg: '<time>', default: '0', commands: SENDING,
+    help: 'how long a send waits for others to share its batch (0 = same event-loop turn)', to: (v, flag) => ({ batchWaitMs: parseDuration(v, flag) }),
+  },
+  {
+    long: 'signer', arg: '<backend>', choices: ['auto', 'native', 'viem'], default: 'auto', commands: CHAIN,
+    help: 'signing backend: native libsecp256k1 when it loads, else viem (auto)',
+    doc: '`native` (libsecp256k1, from the `secp256k1` package\'s prebuilt addon), `viem` (pure JS, same bytes, ≈8× the CPU); `auto` = native when the addon loads',
+    to: (v) => ({ signer: v as 'auto' | 'native' | 'viem' }),
+  },
+  {
+    long: 'fee-refresh', arg: '<time>', defaultText: 'the block time, or 2s', commands: SENDING,
+    help: 'fee snapshot refresh period', to: (v, flag) => ({ feeRefreshMs: Math.max(100, parseDuration(v, flag)) }),
+  },
+  {
+    long: 'priority-fee', arg: '<amount>', defaultText: 'the node\'s suggestion', commands: CHAIN,
+    help: 'pin the priority fee (tip), e.g. "1 gwei"', to: (v, flag) => ({ priorityFee: parseWei(v, flag) }),
+  },
+  {
+    long: 'gas-price', arg: '<amount>', commands: CHAIN,
+    help: 'pin the fee: legacy gas price, or max fee per gas', to: (v, flag) => ({ gasPrice: parseWei(v, flag) }),
+  },
+  {
+    long: 'tx-type', arg: '<type>', choices: TX_TYPES, defaultText: 'eip1559, legacy on a chain without base fee', commands: SENDING,
+    help: 'tx type of specs that give no tx_type and imply none',
+    doc: 'type of lines that give no `tx_type` and imply none ([tx types](stream-format.md#tx-types))',
+    to: (v) => ({ txType: v as TxType }),
+  },
+  {
+    long: 'dry-run', commands: SEND, help: 'build and sign without sending; tx_result carries raw_tx',
+    doc: 'build and sign without sending; `tx_result.raw_tx` has the signed bytes', to: (given) => ({ dryRun: given }),
+  },
+  {
+    long: 'allow-mainnet', commands: CHAIN, help: 'allow public mainnet chain ids',
+    doc: 'allow public mainnet chain ids (refused otherwise)', to: (given) => ({ allowMainnet: given }),
+  },
+  {
+    long: 'reader-queue', arg: '<n>', default: '256', commands: SENDING,
+    help: 'capacity of the queue between reader and router', to: (v, flag) => ({ readerCapacity: parseCount(v, flag, 1) }),
+  },
+  {
+    long: 'worker-queue', arg: '<n>', default: '64', commands: SENDING,
+    help: 'capacity of each worker\'s queue', to: (v, flag) => ({ workerCapacity: parseCount(v, flag, 1) }),
+  },
+  {
+    long: 'receipt-timeout', arg: '<time>', default: '60s', commands: SENDING,
+    help: 'a sent tx without a receipt this long after it was accepted gets tx_timeout',
+    to: (v, flag) => ({ receiptTimeoutMs: parsePositiveDuration(v, flag) }),
+  },
+  {
+    long: 'receipts-by', arg: '<how>', choices: ['auto', 'block', 'tx'], default: 'auto', commands: SENDING,
+    help: 'read receipts per block (eth_getBlockReceipts) or per tx in JSON-RPC batches; auto: per tx on anvil, where block receipts hold the node',
+    doc: '`block`: one `eth_getBlockReceipts` per block of ours; `tx`: per tx of ours, in JSON-RPC batches of 100; `auto`: `tx` on anvil, whose block receipts hold the whole node, else `block` ([architecture](architecture.md#receipts))',
+    to: (v) => ({ receiptSource: v as 'auto' | 'block' | 'tx' }),
+  },
+  {
+    long: 'gap-check', arg: '<time>', defaultText: '2 block times, 1-10 s', commands: SENDING,
+    help: 'how often each signer\'s pending nonce is checked for txs the node lost (rebroadcast, else nonce_gap_filled); 0: off',
+    to: (v, flag) => ({ gapCheckMs: parseDuration(v, flag) }),
+  },
+  {
+    long: 'no-receipts', commands: SENDING, help: 'do not follow blocks: no tx_receipt / tx_timeout, no inclusion figures',
+    doc: 'do not follow blocks: no `tx_receipt` / `tx_timeout`, no inclusion figures, no wait at the end', to: (given) => ({ receipts: !given }),
+  },
+  {
+    long: 'report-interval', arg: '<time>', commands: SENDING, help: 'emit a progress event this often (e.g. 5s)',
+    to: (v, flag) => ({ reportIntervalMs: Math.max(100, parseDuration(v, flag)) }),
+  },
+  {
+    long: 'metrics-port', arg: '<port>', commands: SENDING, help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0: a free port, logged)',
+    doc: 'serve Prometheus metrics on `127.0.0.1:<port>/metrics` (`0`: a free port, logged)',
+    to: (v, flag) => ({ metricsPort: parseCount(v, flag, 0, 65_535) }),
+  },
+  {
+    long: 'assert', arg: '<expr>', repeatable: true, commands: SENDING,
+    help: 'threshold over the summary, repeatable: \'failed == 0\', \'p99_inclusion_ms < 3000 && included_tps >= 190\'; a miss exits 3',
+    doc: 'threshold over the summary, repeatable (`\'failed == 0\'`, `\'p99_inclusion_ms < 3000\'`); results in `summary.asserts`; a miss exits 3 ([ci.md](ci.md#thresholds))',
+  },
+  {
+    long: 'accounts-per-pool', arg: '<n>', default: '10', commands: SCENARIO,
+    help: 'accounts (= workers) of each named pool (from_pool) that sends spam',
+    doc: 'accounts (= workers) of each named pool (`from_pool`) that sends spam; a pool only `[[create]]` / `[[setup]]` use has 1',
+  },
+  {
+    long: 'label', arg: '<label>', commands: [...SCENARIO, 'gen'], help: 'keeps this deployment apart from others of the same scenario on the same chain',
+    gen: { help: 'the deployment recorded under this --label' },
+  },
+  { long: 'redeploy', commands: SCENARIO, help: 'deploy the contracts and run the setup steps again, even if recorded' },
+  { long: 'html', arg: '<out.html>', commands: ['report'], help: 'also write one self-contained HTML file with charts (no network needed to view it)' },
+  {
+    long: 'log-level', arg: '<level>', choices: LOG_LEVELS, default: 'info', commands: ['send', 'run', 'setup', 'gen', 'devnet'],
+    help: 'stderr log level',
+  },
+]
+
+/** The table entry of `--<long>`. */
+export function flag(long: string): Flag {
+  const f = FLAGS.find((x) => x.long === long)
+  if (!f) throw new Error(`no flag --${long} in the option table`)
+  return f
+}

@@ -1,0 +1,112 @@
+/** The flags of `send`, `run` and `setup` → SendOptions: the table's parsers, plus the rules that span flags. */
+import { createReadStream, statSync } from 'node:fs'
+import { type Command, Option } from 'commander'
+import type { Hex } from 'viem'
+import { UsageError } from '../base/errors.js'
+import type { Logger } from '../log.js'
+import type { SendOptions } from '../send.js'
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
+import { FLAGS, type Flag, flag } from './options.js'
+import { parseCount, parseDuration, parsePrivateKey, readKeyFile } from './parseFlags.js'
+
+/** What commander parsed; the two every sending command reads itself are typed. */
+export interface SendFlags extends Record<string, unknown> {
+  logLevel: string
+  assert?: string[]
+}
+
+/**
+ * Flags → SendOptions; `given` replaces `--from` (`floodgate run` streams its own specs). A flag
+ * the command does not take counts with its `send` default (`setup` has no --tps, say).
+ */
+export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, signal: AbortSignal, given?: SendOptions['input']): SendOptions {
+  const read = reader(flags, cmd)
+  for (const f of FLAGS) {
+    if (f.secret !== undefined && read.fromCli(f) && read.text(f) !== undefined) {
+      log.warn(`a secret given on the command line is visible to other users in ps; use ${f.secret} instead`)
+    }
+  }
+  if (read.text(flag('seed')) !== undefined && read.text(flag('mnemonic')) !== undefined) throw new UsageError('--seed and --mnemonic are exclusive: give one')
+  const funderKey = resolveFunderKey(read)
+  const parsed: Partial<SendOptions> = {}
+  for (const f of FLAGS) {
+    if (f.arg === undefined) {
+      if (f.to) Object.assign(parsed, f.to(read.switched(f)))
+    } else if (f.to) {
+      const value = read.text(f)
+      if (value !== undefined) Object.assign(parsed, f.to(value, `--${f.long}`))
+    }
+  }
+  const poolSize = parseCount(read.text(flag('pool-size'))!, '--pool-size', 1)
+  // every required field is set above: each has a table default, or is a switch
+  return {
+    ...parsed,
+    input: given ?? specInput(read.text(flag('from'))!),
+    output: process.stdout,
+    log,
+    pools: [{ name: read.text(flag('from-pool'))!, size: poolSize }],
+    ...(funderKey !== undefined ? { funderKey } : {}),
+    ...rpcTimeouts(read),
+    signal,
+  } as SendOptions
+}
+
+type Reader = ReturnType<typeof reader>
+
+/** A flag's value as the command got it: from the command line, the env, its default, else the table's `send` default. */
+function reader(flags: SendFlags, cmd: Command) {
+  const attr = (f: Flag) => new Option(`--${f.long}`).attributeName()
+  const source = (f: Flag) => cmd.getOptionValueSource(attr(f))
+  return {
+    text(f: Flag): string | undefined {
+      const v = flags[attr(f)]
+      return typeof v === 'string' ? v : f.default
+    },
+    /** A switch given (a negated one: `--no-x` given). */
+    switched(f: Flag): boolean {
+      const v = flags[attr(f)]
+      return f.long.startsWith('no-') ? v === false : v === true
+    },
+    fromCli: (f: Flag) => source(f) === 'cli',
+    /** Given on the command line or in the env, not defaulted. */
+    given: (f: Flag) => flags[attr(f)] !== undefined && source(f) !== 'default',
+  }
+}
+
+/** The funder key from --funder-key-file, -p/--priv-key or --funder-key/FLOODGATE_FUNDER_KEY; more than one on the command line is an error. */
+function resolveFunderKey(read: Reader): Hex | undefined {
+  const [file, priv, key] = [read.text(flag('funder-key-file')), read.text(flag('priv-key')), read.text(flag('funder-key'))]
+  const keyOnCli = read.fromCli(flag('funder-key'))
+  if ([file, priv, keyOnCli ? key : undefined].filter((k) => k !== undefined).length > 1) {
+    throw new UsageError('give the funder key once: --funder-key, -p/--priv-key or --funder-key-file')
+  }
+  if (file !== undefined) return readKeyFile(file, '--funder-key-file')
+  if (priv !== undefined) return parsePrivateKey(priv, '--priv-key')
+  if (key !== undefined) return parsePrivateKey(key, keyOnCli ? '--funder-key' : 'FLOODGATE_FUNDER_KEY')
+  return undefined
+}
+
+/** `--from`: stdin (`stdin` or `-`), or a file that must exist. */
+function specInput(from: string): SendOptions['input'] {
+  if (from === 'stdin' || from === '-') return process.stdin
+  try {
+    if (!statSync(from).isFile()) throw new Error()
+  } catch {
+    throw new UsageError(`--from: ${from} is not a readable file`)
+  }
+  return createReadStream(from)
+}
+
+/**
+ * --request-timeout, --connect-timeout (default: the request timeout, at most 8 s) and
+ * --max-outage; `--rpc-timeout X` sets all three (connect: at most 8 s of X), and each of them
+ * given too wins for its own part.
+ */
+function rpcTimeouts(read: Reader): Pick<SendOptions, 'requestTimeoutMs' | 'connectTimeoutMs' | 'maxOutageMs'> {
+  const ms = (long: string) => parseDuration(read.text(flag(long))!, `--${long}`)
+  const all = read.given(flag('rpc-timeout')) ? ms('rpc-timeout') : undefined
+  const own = (long: string) => (read.given(flag(long)) || all === undefined ? ms(long) : all)
+  const requestTimeoutMs = own('request-timeout')
+  const connectTimeoutMs = read.given(flag('connect-timeout')) ? ms('connect-timeout') : Math.min(all ?? requestTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS)
+  return { requestTimeoutMs, connectTimeoutMs, maxOutageMs: own('max-outage') }
+}
