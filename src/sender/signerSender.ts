@@ -273,5 +273,5 @@ class Attempt {
 }
 
 export function outageMessage(budgetMs: number): string {
-  return `the node was unreachable for longer than --rpc-timeout (${budgetMs} ms)`
+  return `the node was unreachable for longer than --max-outage (${budgetMs} ms)`
 }
