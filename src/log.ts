@@ -1,3 +1,4 @@
+/** The one logger: pino to stderr (JSON, or a readable line on a TTY), secrets redacted. */
 import { Writable } from 'node:stream'
 import pino, { type Logger, type LevelWithSilent } from 'pino'
 

@@ -1,3 +1,4 @@
+/** What outlives a run: the state directory and the default pool seed kept in it. */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'

@@ -1,3 +1,4 @@
+/** The package version, from package.json. */
 import { readFileSync } from 'node:fs'
 
 /** The package version, read once from package.json (two levels up from dist/src and src). */

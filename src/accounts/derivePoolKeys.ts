@@ -1,3 +1,4 @@
+/** The private keys of a run's named pools, from a seed or a mnemonic. */
 import type { Hex } from 'viem'
 import { poolKeysFromMnemonic, poolKeysFromSeed } from './poolKeys.js'
 

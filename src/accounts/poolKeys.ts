@@ -1,3 +1,4 @@
+/** Deriving one pool's private keys: from a seed string (keccak) or a BIP-39 mnemonic (m/44'/60'/0'/0/i). */
 import { pbkdf2Sync } from 'node:crypto'
 import { concatBytes, keccak256, numberToBytes, stringToBytes, toHex, type Hex } from 'viem'
 import { HDKey } from 'viem/accounts'

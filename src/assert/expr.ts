@@ -1,3 +1,4 @@
+/** The `--assert` expression language: its grammar, parser and evaluation. */
 /**
  * `--assert` expressions: thresholds over the run summary, e.g. `failed == 0`,
  * `p99_inclusion_ms < 3000 && included_tps >= 190`.

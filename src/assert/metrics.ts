@@ -1,3 +1,4 @@
+/** The metrics `--assert` can name (views of summary fields), and checking assertions against a summary. */
 import { EVENT_SCHEMA } from '../events/schema.js'
 import type { SummaryEvent } from '../events/types.js'
 import { UsageError } from '../base/errors.js'

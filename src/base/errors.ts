@@ -1,3 +1,4 @@
+/** Every error code floodgate hands out, the FloodgateError classes that carry them, and how an error is shown. */
 /**
  * Why an input line is not a spec (`invalid_spec.error_code`), here with every other code.
  * src/stream/spec.ts still spells the same union out (test/unit/base checks they agree).

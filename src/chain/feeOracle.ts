@@ -1,3 +1,4 @@
+/** The shared fee snapshot workers build txs with, refreshed in the background from the node. */
 import type { Logger } from '../log.js'
 import { describeError } from '../base/errors.js'
 import { retryReads } from '../rpc/retryReads.js'

@@ -1,7 +1,8 @@
+/** Running anvil as a child process: its flags, start (until it listens), captured output with secrets withheld, and stop. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { FloodgateError } from '../base/errors.js'
 import { createLogger, type Logger } from '../log.js'
-import { anvilBinary } from './anvilBinary.js'
+import { anvilBinary, type AnvilCommand } from './anvilBinary.js'
 
 export interface AnvilOptions {
   /** Interface to listen on. Default '127.0.0.1'. */
@@ -80,15 +81,152 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilInstance> {
   const host = opts.host ?? '127.0.0.1'
   const startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS
-  const stopTimeoutMs = opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS
   const flags = anvilFlags({ ...opts, host })
   const secrets = secretArgs(opts.extraArgs ?? [])
-  let logger: Logger | null | undefined = opts.logger
-  const log = (): Logger | null => (logger === undefined ? (logger = createLogger()) : logger)
-
   const cmd = anvilBinary()
   const startedAt = Date.now()
-  const child = spawn(cmd.command, [...cmd.args, ...flags], {
+  const anvil = new AnvilProcess(cmd, flags, {
+    secrets,
+    stopTimeoutMs: opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+    onParentGone: opts.dumpState ? 'SIGTERM' : 'SIGKILL',
+    logger: opts.logger,
+  })
+  const { port } = await anvil.untilListening(startTimeoutMs)
+  const url = `http://${formatHost(connectHost(host))}:${port}`
+  if (opts.silent) await anvil.silence(url, Math.max(1_000, startTimeoutMs - (Date.now() - startedAt)))
+  anvil.ready(url)
+  return { url, host, port, pid: anvil.child.pid!, stop: () => anvil.stop(), exited: anvil.exited }
+}
+
+interface AnvilProcessOptions {
+  /** Values withheld from the output an error shows. */
+  secrets: string[]
+  stopTimeoutMs: number
+  /** The signal that ends this anvil if floodgate goes away first. */
+  onParentGone: NodeJS.Signals
+  logger: Logger | null | undefined
+}
+
+/** One anvil child: spawned in its own process group, its output captured until ready, stopped in order. */
+class AnvilProcess {
+  readonly child: ChildProcess
+  /** Resolves with the exit code (null when ended by a signal) whenever the process exits. */
+  readonly exited: Promise<number | null>
+  private readonly capture: OutputCapture
+  private logger: Logger | null | undefined
+  private stopRequested = false
+  private stopping: Promise<void> | undefined
+
+  constructor(
+    private readonly cmd: AnvilCommand,
+    flags: readonly string[],
+    private readonly o: AnvilProcessOptions,
+  ) {
+    this.logger = o.logger
+    const child = spawnAnvil(cmd, flags)
+    this.child = child
+    track(child, o.onParentGone)
+    child.on('error', () => {}) // reported by untilListening (spawn failure); later ones (a failed kill) are not fatal
+    this.exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => resolve(code))
+      child.once('error', () => {
+        if (child.pid === undefined) resolve(null) // never ran
+      })
+    })
+    void this.exited.then(() => untrack(child))
+    this.capture = new OutputCapture([child.stdout!, child.stderr!])
+  }
+
+  /** Resolves with where anvil says it listens; rejects (after killing it) on a spawn failure, an early exit or the timeout. */
+  untilListening(timeoutMs: number): Promise<{ host: string; port: number }> {
+    const { child, capture } = this
+    return new Promise((resolve, reject) => {
+      let settled = false
+      const finish = (err: AnvilStartError | null, value?: { host: string; port: number }) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        capture.onLine = undefined
+        if (err) void this.killAndWait().then(() => reject(err))
+        else resolve(value!)
+      }
+      const timer = setTimeout(() => finish(this.startError(`anvil did not print "Listening on" within ${timeoutMs} ms`)), timeoutMs)
+      capture.onLine = (line) => {
+        const m = LISTENING.exec(line)
+        if (m) finish(null, { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) })
+      }
+      child.once('error', (err) => finish(this.startError(`could not run anvil (${this.cmd.command})`, { cause: err })))
+      // 'close' comes after the last output was read; 'exit' may come before it, so wait a little for 'close'
+      const exitedEarly = (code: number | null, signal: NodeJS.Signals | null) =>
+        finish(this.startError(`anvil exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before it was ready`, { exitCode: code }))
+      child.once('close', exitedEarly)
+      child.once('exit', (code, signal) => setTimeout(() => exitedEarly(code, signal), 250).unref())
+    })
+  }
+
+  /** Switches anvil's own log lines off (anvil_setLoggingEnabled false); on failure kills it and throws. */
+  async silence(url: string, timeoutMs: number): Promise<void> {
+    try {
+      await jsonRpc(url, 'anvil_setLoggingEnabled', [false], timeoutMs)
+    } catch (err) {
+      const e = this.startError(
+        `anvil listened on ${url} but did not answer anvil_setLoggingEnabled (${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      )
+      await this.killAndWait()
+      throw e
+    }
+  }
+
+  /** Started: stop capturing output, warn of an exit nobody asked for. */
+  ready(url: string): void {
+    this.capture.stop()
+    this.child.once('exit', (code, signal) => {
+      if (!this.stopRequested) this.log()?.warn({ pid: this.child.pid, code, signal }, 'anvil exited unexpectedly')
+    })
+    this.log()?.debug({ pid: this.child.pid, url, via: this.cmd.via }, 'anvil started')
+  }
+
+  /** SIGTERM, SIGKILL after stopTimeoutMs; resolves once the process has exited. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.terminate()
+    return this.stopping
+  }
+
+  private async terminate(): Promise<void> {
+    const { child } = this
+    const { stopTimeoutMs } = this.o
+    this.stopRequested = true
+    if (child.exitCode === null && child.signalCode === null) {
+      signalChild(child, 'SIGTERM')
+      const escalate = setTimeout(() => {
+        this.log()?.warn({ pid: child.pid, stopTimeoutMs }, 'anvil did not exit on SIGTERM in time; sending SIGKILL')
+        signalChild(child, 'SIGKILL')
+      }, stopTimeoutMs)
+      await this.exited
+      clearTimeout(escalate)
+    }
+    untrack(child)
+    this.log()?.debug({ pid: child.pid, code: child.exitCode, signal: child.signalCode }, 'anvil stopped')
+  }
+
+  private async killAndWait(): Promise<void> {
+    signalChild(this.child, 'SIGKILL')
+    await Promise.race([this.exited, sleep(this.o.stopTimeoutMs)])
+  }
+
+  private startError(reason: string, opts: { exitCode?: number | null; cause?: unknown } = {}): AnvilStartError {
+    return new AnvilStartError(reason, sanitizeAnvilOutput(this.capture.tail, this.o.secrets), opts)
+  }
+
+  /** The logger, created on first use (default createLogger(); null: none). */
+  private log(): Logger | null {
+    return this.logger === undefined ? (this.logger = createLogger()) : this.logger
+  }
+}
+
+function spawnAnvil(cmd: AnvilCommand, flags: readonly string[]): ChildProcess {
+  return spawn(cmd.command, [...cmd.args, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...cmd.env },
     // Own process group: a terminal Ctrl-C goes to floodgate only, which then stops anvil in order;
@@ -96,132 +234,49 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilInstance
     detached: process.platform !== 'win32',
     windowsHide: true,
   })
-  track(child, opts.dumpState ? 'SIGTERM' : 'SIGKILL')
-  child.on('error', () => {}) // reported below (spawn failure); later ones (a failed kill) are not fatal
+}
 
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code))
-    child.once('error', () => {
-      if (child.pid === undefined) resolve(null) // never ran
-    })
-  })
-  void exited.then(() => untrack(child))
+/** anvil's output until it is ready: the last lines of both streams, each shown to `onLine`; afterwards the streams are only drained. */
+class OutputCapture {
+  readonly tail: string[] = []
+  onLine: ((line: string) => void) | undefined
+  private capturing = true
 
-  // capture: last lines of both streams, until ready; then the streams are only drained
-  const tail: string[] = []
-  let capturing = true
-  let onLine: ((line: string) => void) | undefined
-  const capture = (stream: NodeJS.ReadableStream) => {
+  constructor(streams: readonly NodeJS.ReadableStream[]) {
+    for (const s of streams) this.read(s)
+  }
+
+  /** Keeps no more lines (the streams are still drained) and drops the kept ones. */
+  stop(): void {
+    this.capturing = false
+    this.tail.length = 0
+  }
+
+  private read(stream: NodeJS.ReadableStream): void {
     let partial = ''
     stream.on('data', (chunk: Buffer) => {
-      if (!capturing) return
+      if (!this.capturing) return
       const parts = (partial + chunk.toString('utf8')).split(/\r?\n/)
       partial = parts.pop() ?? ''
       if (partial.length > 4096) {
         parts.push(partial.slice(0, 4096))
         partial = ''
       }
-      for (const raw of parts) {
-        const line = raw.replace(ANSI, '').trimEnd()
-        if (!line.trim()) continue
-        tail.push(line)
-        if (tail.length > TAIL_LINES) tail.shift()
-        onLine?.(line)
-      }
+      for (const raw of parts) this.keep(raw)
     })
     stream.once('end', () => {
-      if (capturing && partial.trim()) tail.push(partial.replace(ANSI, '').trimEnd())
+      if (this.capturing && partial.trim()) this.tail.push(partial.replace(ANSI, '').trimEnd())
       partial = ''
     })
   }
-  capture(child.stdout!)
-  capture(child.stderr!)
 
-  const output = () => sanitizeAnvilOutput(tail, secrets)
-  const killAndWait = async (): Promise<void> => {
-    signalChild(child, 'SIGKILL')
-    await Promise.race([exited, sleep(stopTimeoutMs)])
+  private keep(raw: string): void {
+    const line = raw.replace(ANSI, '').trimEnd()
+    if (!line.trim()) return
+    this.tail.push(line)
+    if (this.tail.length > TAIL_LINES) this.tail.shift()
+    this.onLine?.(line)
   }
-
-  const listening = await new Promise<{ host: string; port: number }>((resolve, reject) => {
-    let settled = false
-    const finish = (err: AnvilStartError | null, value?: { host: string; port: number }) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      onLine = undefined
-      if (err) void killAndWait().then(() => reject(err))
-      else resolve(value!)
-    }
-    const timer = setTimeout(
-      () => finish(new AnvilStartError(`anvil did not print "Listening on" within ${startTimeoutMs} ms`, output())),
-      startTimeoutMs,
-    )
-    onLine = (line) => {
-      const m = LISTENING.exec(line)
-      if (m) finish(null, { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) })
-    }
-    child.once('error', (err) =>
-      finish(new AnvilStartError(`could not run anvil (${cmd.command})`, output(), { cause: err })),
-    )
-    // 'close' comes after the last output was read; 'exit' may come before it, so wait a little for 'close'
-    const exitedEarly = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(
-        new AnvilStartError(
-          `anvil exited (${code !== null ? `code ${code}` : `signal ${signal}`}) before it was ready`,
-          output(),
-          { exitCode: code },
-        ),
-      )
-    child.once('close', exitedEarly)
-    child.once('exit', (code, signal) => setTimeout(() => exitedEarly(code, signal), 250).unref())
-  })
-
-  const port = listening.port
-  const url = `http://${formatHost(connectHost(host))}:${port}`
-
-  if (opts.silent) {
-    try {
-      await jsonRpc(url, 'anvil_setLoggingEnabled', [false], Math.max(1_000, startTimeoutMs - (Date.now() - startedAt)))
-    } catch (err) {
-      const e = new AnvilStartError(
-        `anvil listened on ${url} but did not answer anvil_setLoggingEnabled (${err instanceof Error ? err.message : String(err)})`,
-        output(),
-        { cause: err },
-      )
-      await killAndWait()
-      throw e
-    }
-  }
-  capturing = false
-  tail.length = 0
-
-  let stopRequested = false
-  child.once('exit', (code, signal) => {
-    if (!stopRequested) log()?.warn({ pid: child.pid, code, signal }, 'anvil exited unexpectedly')
-  })
-  log()?.debug({ pid: child.pid, url, via: cmd.via }, 'anvil started')
-
-  let stopping: Promise<void> | undefined
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      stopRequested = true
-      if (child.exitCode === null && child.signalCode === null) {
-        signalChild(child, 'SIGTERM')
-        const escalate = setTimeout(() => {
-          log()?.warn({ pid: child.pid, stopTimeoutMs }, 'anvil did not exit on SIGTERM in time; sending SIGKILL')
-          signalChild(child, 'SIGKILL')
-        }, stopTimeoutMs)
-        await exited
-        clearTimeout(escalate)
-      }
-      untrack(child)
-      log()?.debug({ pid: child.pid, code: child.exitCode, signal: child.signalCode }, 'anvil stopped')
-    })()
-    return stopping
-  }
-
-  return { url, host, port, pid: child.pid!, stop, exited }
 }
 
 /** anvil's command-line flags for the options (validated). */

@@ -1,3 +1,4 @@
+/** Finding the anvil binary the @foundry-rs/anvil npm package ships, and how to run it. */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'

@@ -1,3 +1,4 @@
+/** The embedded devnet: anvil with floodgate's defaults (chain, block time, gas limit, funder account). */
 import type { Address, Hex } from 'viem'
 import type { Logger } from '../log.js'
 import { startAnvil } from './anvil.js'

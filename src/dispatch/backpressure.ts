@@ -1,3 +1,4 @@
+/** Pushing into a bounded queue while reporting its saturation episodes as backpressure events. */
 import type { EventWriter } from '../events/eventWriter.js'
 import type { BackpressureStage } from '../events/types.js'
 import type { BoundedQueue } from './boundedQueue.js'

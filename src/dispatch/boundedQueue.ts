@@ -1,3 +1,4 @@
+/** The bounded FIFO between pipeline stages. */
 /**
  * A bounded FIFO between two async stages. `push` waits while the queue is full, so a
  * fast producer is held back instead of growing memory; `shift` waits while it is empty.

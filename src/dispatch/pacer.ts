@@ -1,3 +1,4 @@
+/** `--tps` pacing: send slots at a fixed rate shared by all workers, with missed and late slots counted. */
 import { sleep } from '../base/sleep.js'
 
 /**

@@ -1,3 +1,4 @@
+/** Which worker gets a spec in a run with named pools: by its index within its pool, or the signer `from` pins. */
 import type { Address } from 'viem'
 import type { IndexedSpec } from '../stream/spec.js'
 

@@ -1,3 +1,4 @@
+/** The router stage: specs from the intake queue to the queues of the workers `route` picks. */
 import type { EventWriter } from '../events/eventWriter.js'
 import type { IndexedSpec } from '../stream/spec.js'
 import { BackpressureGauge } from './backpressure.js'

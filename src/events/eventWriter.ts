@@ -1,3 +1,4 @@
+/** Writing events as JSON lines (coalesced writes, drain for slow readers, a closed pipe is not an error). */
 import { EVENT_VERSION, type EventBody, type FloodgateEvent } from './types.js'
 
 /**

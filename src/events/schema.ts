@@ -1,3 +1,4 @@
+/** The event schema as data, and validating an event against it. */
 /**
  * The event schema as data: every event type, its fields, their types, and which are
  * required. docs/events.md documents the same table; `validateEvent` checks a parsed

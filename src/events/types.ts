@@ -1,3 +1,4 @@
+/** The TypeScript types of every event floodgate emits, and the event version. */
 import type { Address, Hex } from 'viem'
 
 /** Bumped on any breaking change to an event's shape. */

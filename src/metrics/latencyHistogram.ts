@@ -1,3 +1,4 @@
+/** Latency histograms (HDR, µs resolution) and their percentile summaries. */
 import * as hdr from 'hdr-histogram-js'
 import type { LatencySummary } from '../events/types.js'
 

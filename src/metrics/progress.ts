@@ -1,3 +1,4 @@
+/** `--report-interval`: progress windows, progress events and the live status line's text. */
 import type { EventBody, FloodgateEvent, ProgressEvent, WindowLatency } from '../events/types.js'
 import { LatencyHistogram } from './latencyHistogram.js'
 import { rate, type RunStats } from './runStats.js'

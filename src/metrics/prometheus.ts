@@ -1,3 +1,4 @@
+/** `--metrics-port`: a run's Prometheus metrics, fed by its events, and the server that exposes them. */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'

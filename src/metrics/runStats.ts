@@ -1,3 +1,4 @@
+/** Run totals recomputed from events alone (per kind too): what the summary event reports. */
 import type { FloodgateEvent, KindSummary, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from './latencyHistogram.js'
 

@@ -1,3 +1,4 @@
+/** The live status line on a terminal's stderr, redrawn in place around log lines. */
 import { Writable } from 'node:stream'
 
 /** Carriage return + erase the whole line (ECMA-48 EL 2). */

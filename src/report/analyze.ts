@@ -1,3 +1,4 @@
+/** `floodgate report`'s analysis: an event log → figures, a timeline and a latency histogram, in bounded memory. */
 import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'

@@ -1,3 +1,4 @@
+/** The HTML report: one self-contained page of the report's tables and four Chart.js charts (Chart.js inlined). */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -27,26 +28,31 @@ function latencyRow(name: string, l: LatencySummary): string {
  */
 export function reportHtml(r: Report, source: string): string {
   const f = r.figures
-  const data = {
-    timeline: r.timeline,
-    bucketMs: r.bucketMs,
-    histogram: r.histogram,
-    errors: Object.entries(f.errors).sort((a, b) => b[1] - a[1]),
-  }
-  const kinds = Object.entries(f.by_kind)
-    .map(
-      ([k, v]) =>
-        `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
-    )
-    .join('\n')
-  const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>floodgate report: ${escapeHtml(source)}</title>
-<style>
+${STYLE}
+</head>
+<body>
+<h1>floodgate report</h1>
+${runLine(r, source)}
+${totalsTable(f)}
+${latencyTable(f)}
+${CHARTS}
+<h2>By kind</h2>
+${kindsTable(f)}
+${scripts(r)}
+</body>
+</html>
+`
+}
+
+type Figures = Report['figures']
+
+const STYLE = `<style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1b1f24; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 table { border-collapse: collapse; margin: 8px 0; }
@@ -55,12 +61,25 @@ th:first-child { text-align: left; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 24px; }
 .chart { position: relative; height: 320px; }
 .muted { color: #666; }
-</style>
-</head>
-<body>
-<h1>floodgate report</h1>
-<p class="muted">${escapeHtml(source)} · first send ${escapeHtml(started)} · ${fmt(f.duration_ms / 1000, 1)} s · ended by ${escapeHtml(f.reason)} · ${fmt(r.events, 0)} events</p>
-<table>
+</style>`
+
+/** The four canvases RENDER draws into. */
+const CHARTS = `<div class="charts">
+<section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
+<section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>
+<section><h2>Latency histogram</h2><div class="chart"><canvas id="histogram"></canvas></div></section>
+<section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
+</div>`
+
+/** Source, first send, duration, how the run ended, event count. */
+function runLine(r: Report, source: string): string {
+  const f = r.figures
+  const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
+  return `<p class="muted">${escapeHtml(source)} · first send ${escapeHtml(started)} · ${fmt(f.duration_ms / 1000, 1)} s · ended by ${escapeHtml(f.reason)} · ${fmt(r.events, 0)} events</p>`
+}
+
+function totalsTable(f: Figures): string {
+  return `<table>
 <tr><th></th><th>txs</th><th>tx/s</th></tr>
 <tr><th>sent</th><td>${fmt(f.sent)}</td><td>${fmt(f.tps)}</td></tr>
 <tr><th>failed</th><td>${fmt(f.failed)}</td><td></td></tr>
@@ -69,29 +88,41 @@ th:first-child { text-align: left; }
 <tr><th>reverted</th><td>${fmt(f.reverted)}</td><td></td></tr>
 <tr><th>timed out</th><td>${fmt(f.timed_out)}</td><td></td></tr>
 <tr><th>gas used</th><td>${escapeHtml(BigInt(f.gas_used).toLocaleString('en-US'))}</td><td></td></tr>
-</table>
-<table>
+</table>`
+}
+
+function latencyTable(f: Figures): string {
+  return `<table>
 <tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${latencyRow('send', f.send_latency_ms)}
 ${latencyRow('inclusion', f.inclusion_latency_ms)}
-</table>
-<div class="charts">
-<section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
-<section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>
-<section><h2>Latency histogram</h2><div class="chart"><canvas id="histogram"></canvas></div></section>
-<section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
-</div>
-<h2>By kind</h2>
-<table>
+</table>`
+}
+
+function kindsTable(f: Figures): string {
+  const kinds = Object.entries(f.by_kind)
+    .map(
+      ([k, v]) =>
+        `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
+    )
+    .join('\n')
+  return `<table>
 <tr><th>kind</th><th>sent</th><th>failed</th><th>included</th><th>reverted</th><th>timed out</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th></tr>
 ${kinds}
-</table>
-<script>${scriptSafe(chartJsSource())}</script>
+</table>`
+}
+
+/** Chart.js, the chart data as JSON, and RENDER. */
+function scripts(r: Report): string {
+  const data = {
+    timeline: r.timeline,
+    bucketMs: r.bucketMs,
+    histogram: r.histogram,
+    errors: Object.entries(r.figures.errors).sort((a, b) => b[1] - a[1]),
+  }
+  return `<script>${scriptSafe(chartJsSource())}</script>
 <script id="report-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
-<script>${scriptSafe(RENDER)}</script>
-</body>
-</html>
-`
+<script>${scriptSafe(RENDER)}</script>`
 }
 
 /** Runs in the page. Plain ES2017, no modules. */

@@ -1,3 +1,4 @@
+/** The plain-text report: aligned tables of throughput, latencies, errors by code and kinds. */
 import type { LatencySummary } from '../events/types.js'
 import type { Report } from './analyze.js'
 
@@ -19,18 +20,45 @@ const lat = (l: LatencySummary): string[] => [ms(l.p50), ms(l.p90), ms(l.p99), m
 /** The plain-text report: throughput, latencies, errors by code, per kind. */
 export function reportTable(r: Report, source: string): string {
   const f = r.figures
-  const out: string[] = []
+  const tracked = f.included + f.timed_out > 0
+  const out = [
+    ...headerLines(r, source),
+    '',
+    'throughput',
+    ...throughputLines(r, tracked),
+    '',
+    'latency (ms)',
+    latencyTable(f, tracked),
+    '',
+    'errors by code',
+    errorsTable(f),
+    '',
+    'by kind',
+    kindsTable(f, tracked),
+  ]
+  return `${out.join('\n')}\n`
+}
+
+type Figures = Report['figures']
+
+/** The source, when and how the run went, and whether the log's own summary agrees. */
+function headerLines(r: Report, source: string): string[] {
+  const f = r.figures
   const when = r.startedAt !== undefined ? new Date(r.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'no sends'
-  out.push(`floodgate report: ${source}`)
-  out.push(`  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`)
+  const out = [
+    `floodgate report: ${source}`,
+    `  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`,
+  ]
   if (r.logged) {
     const diffs = (['sent', 'failed', 'invalid', 'included', 'reverted', 'timed_out'] as const).filter((k) => r.logged![k] !== f[k])
     if (diffs.length) out.push(`  note: the log's summary differs from its events on ${diffs.join(', ')} (truncated or concatenated log?)`)
   } else out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
-  out.push('')
+  return out
+}
 
-  const tracked = f.included + f.timed_out > 0
-  out.push('throughput')
+/** The counts and rates table, and the pacing line of a paced run. */
+function throughputLines(r: Report, tracked: boolean): string[] {
+  const f = r.figures
   const tp: (string | number)[][] = [
     ['', 'txs', 'tx/s'],
     ['sent', int(f.sent), num(f.tps)],
@@ -43,26 +71,28 @@ export function reportTable(r: Report, source: string): string {
     tp.push(['timed out', int(f.timed_out), ''])
     tp.push(['gas used', BigInt(f.gas_used).toLocaleString('en-US'), ''])
   } else tp.push(['included', 'not tracked (--no-receipts or --dry-run)', ''])
-  out.push(formatTable(tp))
+  const out = [formatTable(tp)]
   const pacing = r.logged?.pacing
   if (pacing) {
     out.push(`  paced at ${int(pacing.target_tps)} tx/s: ${int(pacing.late_slots)} sends started > 10 ms after their slot (worst ${ms(pacing.max_lag_ms)} ms), ${int(pacing.missed_slots)} slots missed`)
   }
-  out.push('')
+  return out
+}
 
-  out.push('latency (ms)')
+function latencyTable(f: Figures, tracked: boolean): string {
   const lt: (string | number)[][] = [['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count']]
   lt.push(['send (start → accepted)', ...lat(f.send_latency_ms), int(f.sent)])
   if (tracked) lt.push(['inclusion (start → block seen)', ...lat(f.inclusion_latency_ms), int(f.included)])
-  out.push(formatTable(lt))
-  out.push('')
+  return formatTable(lt)
+}
 
-  out.push('errors by code')
+function errorsTable(f: Figures): string {
   const errs = Object.entries(f.errors).sort((a, b) => b[1] - a[1])
-  out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
-  out.push('')
+  return errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none'
+}
 
-  out.push('by kind')
+/** One row per kind, most sends first. */
+function kindsTable(f: Figures, tracked: boolean): string {
   const kt: (string | number)[][] = [['kind', 'sent', 'failed', 'included', 'reverted', 'timed out', 'send p50', 'send p99', 'incl p50', 'incl p99', 'gas used']]
   for (const [kind, k] of Object.entries(f.by_kind).sort((a, b) => b[1].sent + b[1].failed - (a[1].sent + a[1].failed))) {
     kt.push([
@@ -79,6 +109,5 @@ export function reportTable(r: Report, source: string): string {
       BigInt(k.gas_used).toLocaleString('en-US'),
     ])
   }
-  out.push(kt.length > 1 ? formatTable(kt) : '  none')
-  return `${out.join('\n')}\n`
+  return kt.length > 1 ? formatTable(kt) : '  none'
 }

@@ -1,3 +1,4 @@
+/** Coalescing concurrent sends into JSON-RPC batches, each caller keeping its own outcome; the default batch size. */
 import { TransportError, type BatchCall, type BatchItem, type RequestOptions, type Rpc } from './rpc.js'
 
 export interface BatchingOptions {
@@ -52,33 +53,7 @@ export function createBatchingRpc(inner: Rpc, o: BatchingOptions): Rpc {
     immediate = undefined
     const group = pending
     pending = []
-    if (group.length === 0) return
-    if (group.length === 1) {
-      // alone: a plain request, whose answer shape every node understands
-      const w = group[0]!
-      inner.request(w.call.method, w.call.params).then(w.resolve, w.reject)
-      return
-    }
-    let answer: Promise<BatchItem[]>
-    try {
-      answer = batchFn!(group.map((w) => w.call))
-    } catch (err) {
-      answer = Promise.reject(err)
-    }
-    answer.then(
-      (items: BatchItem[]) => {
-        for (let i = 0; i < group.length; i++) {
-          const item = items[i]
-          const w = group[i]!
-          if (item === undefined) w.reject(new TransportError('malformed', `${w.call.method}: no answer for this call in the batch`))
-          else if (item.ok) w.resolve(item.result)
-          else w.reject(item.error)
-        }
-      },
-      (err: unknown) => {
-        for (const w of group) w.reject(err)
-      },
-    )
+    sendGroup(inner, batchFn!, group)
   }
 
   function request<T>(method: string, params?: readonly unknown[], ro?: RequestOptions): Promise<T> {
@@ -99,5 +74,38 @@ export function createBatchingRpc(inner: Rpc, o: BatchingOptions): Rpc {
     request,
     batch: batchFn,
     ...(inner.close ? { close: () => inner.close!() } : {}),
+  }
+}
+
+/** One flushed group: alone, a plain request (whose answer shape every node understands); else one batch. */
+function sendGroup(inner: Rpc, batchFn: NonNullable<Rpc['batch']>, group: Waiting[]): void {
+  if (group.length === 0) return
+  if (group.length === 1) {
+    const w = group[0]!
+    inner.request(w.call.method, w.call.params).then(w.resolve, w.reject)
+    return
+  }
+  let answer: Promise<BatchItem[]>
+  try {
+    answer = batchFn(group.map((w) => w.call))
+  } catch (err) {
+    answer = Promise.reject(err)
+  }
+  answer.then(
+    (items: BatchItem[]) => settle(group, items),
+    (err: unknown) => {
+      for (const w of group) w.reject(err)
+    },
+  )
+}
+
+/** Each caller of a batch gets its own item: its result, its error, or malformed when the answer has none for it. */
+function settle(group: readonly Waiting[], items: readonly BatchItem[]): void {
+  for (let i = 0; i < group.length; i++) {
+    const item = items[i]
+    const w = group[i]!
+    if (item === undefined) w.reject(new TransportError('malformed', `${w.call.method}: no answer for this call in the batch`))
+    else if (item.ok) w.resolve(item.result)
+    else w.reject(item.error)
   }
 }

@@ -1,3 +1,4 @@
+/** What a failed eth_sendRawTransaction means, from the wording of each node client's errors. */
 import type { ErrorCode } from '../base/errors.js'
 import { RpcError, TransportError } from './rpc.js'
 

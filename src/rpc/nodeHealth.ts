@@ -1,3 +1,4 @@
+/** Whether the node is reachable: outages, as the workers see them, and when one lasts long enough to end the run. */
 /**
  * Is the node reachable? Shared by the workers, read-mostly (like the fee snapshot): a worker
  * that got no definite answer reports a failure, one that got an answer reports success.

@@ -1,3 +1,4 @@
+/** Retrying idempotent reads through transient node failures, within a time window. */
 import { sleep } from '../base/sleep.js'
 import { isPermanentRpcError, RpcError, TransportError } from './rpc.js'
 

@@ -1,3 +1,4 @@
+/** The JSON-RPC seam (Rpc), its two error kinds, and its HTTP transport on an undici pool. */
 import { Pool } from 'undici'
 import { FloodgateError } from '../base/errors.js'
 import { redactUrl } from './redactUrl.js'
@@ -122,127 +123,173 @@ interface HttpAnswer {
  * Response objects). No retries here: callers decide, per outcome.
  */
 export function createHttpRpc(url: string, opts: HttpRpcOptions = {}): Rpc {
-  const displayUrl = redactUrl(url)
-  const defaultTimeout = opts.timeoutMs ?? 10_000
-  const u = new URL(url)
-  const path = `${u.pathname || '/'}${u.search}`
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (u.username || u.password) {
-    // credentials in the URL become basic auth (fetch refuses such URLs; nodes behind proxies use them)
-    const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`
-    headers.authorization = `Basic ${Buffer.from(creds).toString('base64')}`
+  const http = new HttpRpc(url, opts)
+  // a plain object of plain functions, as before: callers may pass `request` around unbound
+  return {
+    displayUrl: http.displayUrl,
+    request: <T>(method: string, params?: readonly unknown[], ro?: RequestOptions) => http.request<T>(method, params, ro),
+    batch: (calls: readonly BatchCall[], ro?: RequestOptions) => http.batch(calls, ro),
+    close: () => http.close(),
   }
-  const pool = new Pool(u.origin, {
-    connections: opts.connections ?? 32,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    connectTimeout: defaultTimeout,
-  })
-  let nextId = 1
-  /** A TransportError from this node: its hint names the (redacted) URL. */
-  const lost = (failure: TransportFailure, message: string, status?: number, retryAfterMs?: number) =>
-    new TransportError(failure, message, status, retryAfterMs, displayUrl)
+}
+
+/** The client behind createHttpRpc: one node's URL, its connection pool, and our JSON-RPC ids. */
+class HttpRpc {
+  readonly displayUrl: string
+  private readonly defaultTimeout: number
+  private readonly path: string
+  private readonly headers: Record<string, string>
+  private readonly pool: Pool
+  private nextId = 1
+
+  constructor(url: string, opts: HttpRpcOptions) {
+    this.displayUrl = redactUrl(url)
+    this.defaultTimeout = opts.timeoutMs ?? 10_000
+    const u = new URL(url)
+    this.path = `${u.pathname || '/'}${u.search}`
+    this.headers = requestHeaders(u)
+    this.pool = new Pool(u.origin, {
+      connections: opts.connections ?? 32,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connectTimeout: this.defaultTimeout,
+    })
+  }
+
+  async request<T>(method: string, params: readonly unknown[] = [], ro: RequestOptions = {}): Promise<T> {
+    const id = this.nextId++
+    const a = await this.post(JSON.stringify({ jsonrpc: '2.0', id, method, params }), method, ro)
+    const parsed = parseJson(a.text) as JsonRpcResponse | undefined
+    // a JSON-RPC error object is the node's definite answer, whatever the HTTP status; an
+    // `error` that is not one (a proxy's {"error":"bad gateway"}) is not
+    if (isErrorAnswer(parsed)) throw this.rpcError(parsed.error, method)
+    if (a.status < 200 || a.status > 299) throw this.httpError(method, a)
+    if (!parsed || typeof parsed !== 'object' || !('result' in parsed)) {
+      throw this.lost('malformed', `${method}: malformed answer from ${this.displayUrl}`)
+    }
+    return parsed.result as T
+  }
+
+  async batch(calls: readonly BatchCall[], ro: RequestOptions = {}): Promise<BatchItem[]> {
+    if (calls.length === 0) return []
+    const first = this.nextId
+    this.nextId += calls.length
+    const body = batchBody(calls, first)
+    const what = `${calls[0]!.method}${calls.length > 1 ? ` (batch of ${calls.length})` : ''}`
+    const a = await this.post(body, what, ro)
+    const parsed = parseJson(a.text)
+    if (Array.isArray(parsed)) return this.batchItems(parsed as JsonRpcResponse[], calls, first)
+    // not an array: the node refused the batch as a whole (a JSON-RPC error, e.g. batch too
+    // large: definite, nothing was executed), or an HTTP error / garbage (no definite answer)
+    const obj = parsed as JsonRpcResponse | undefined
+    if (isErrorAnswer(obj)) {
+      const err = this.rpcError(obj.error, what)
+      return calls.map(() => ({ ok: false, error: err }))
+    }
+    if (a.status < 200 || a.status > 299) throw this.httpError(what, a)
+    throw this.lost('malformed', `${what}: malformed answer from ${this.displayUrl}`)
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+
+  /** A batch's answers, matched to its calls by id (ours are first … first+n-1), in whatever order they come. */
+  private batchItems(answers: JsonRpcResponse[], calls: readonly BatchCall[], first: number): BatchItem[] {
+    const byIndex: (JsonRpcResponse | undefined)[] = new Array(calls.length)
+    for (const r of answers) {
+      const k = r && typeof r === 'object' && typeof r.id === 'number' ? r.id - first : -1
+      if (k >= 0 && k < calls.length) byIndex[k] = r
+    }
+    const out: BatchItem[] = new Array(calls.length)
+    for (let i = 0; i < calls.length; i++) {
+      const r = byIndex[i]
+      const method = calls[i]!.method
+      if (r?.error && typeof r.error === 'object') out[i] = { ok: false, error: this.rpcError(r.error, method) }
+      else if (r && 'result' in r) out[i] = { ok: true, result: r.result }
+      else out[i] = { ok: false, error: this.lost('malformed', `${method}: no answer for this call in the batch answer from ${this.displayUrl}`) }
+    }
+    return out
+  }
 
   /**
    * POSTs `body`; any failure to get a whole HTTP answer is a TransportError. The deadline
    * covers the whole request, queueing for a connection included. (With batching this runs
    * once per batch, so its timer is not a per-tx cost.)
    */
-  async function post(body: string, what: string, ro: RequestOptions): Promise<HttpAnswer> {
-    const ms = ro.timeoutMs ?? defaultTimeout
+  private async post(body: string, what: string, ro: RequestOptions): Promise<HttpAnswer> {
+    const ms = ro.timeoutMs ?? this.defaultTimeout
     const timeout = AbortSignal.timeout(ms)
     const signal = ro.signal ? AbortSignal.any([timeout, ro.signal]) : timeout
     try {
-      const res = await pool.request({ path, method: 'POST', headers, body, signal })
+      const res = await this.pool.request({ path: this.path, method: 'POST', headers: this.headers, body, signal })
       const text = await res.body.text()
       const ra = res.headers['retry-after']
       return { status: res.statusCode, retryAfter: Array.isArray(ra) ? ra[0] : ra, text }
     } catch (err) {
-      const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } }
-      if (timeout.aborted || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
-        throw lost('timeout', `${what}: no answer from ${displayUrl} within ${ms} ms`)
-      }
-      const why = e.code && !e.code.startsWith('UND_ERR_') ? e.code : (e.cause?.code ?? e.message ?? e.code ?? String(err))
-      throw lost('network', `${what}: cannot reach ${displayUrl} (${why})`)
+      throw this.postFailure(err, timeout.aborted, what, ms)
     }
   }
 
-  function httpError(what: string, a: HttpAnswer): TransportError {
+  private postFailure(err: unknown, timedOut: boolean, what: string, ms: number): TransportError {
+    const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } }
+    if (timedOut || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return this.lost('timeout', `${what}: no answer from ${this.displayUrl} within ${ms} ms`)
+    }
+    const why = e.code && !e.code.startsWith('UND_ERR_') ? e.code : (e.cause?.code ?? e.message ?? e.code ?? String(err))
+    return this.lost('network', `${what}: cannot reach ${this.displayUrl} (${why})`)
+  }
+
+  private httpError(what: string, a: HttpAnswer): TransportError {
     const retryAfter = Number(a.retryAfter)
-    return lost(
+    return this.lost(
       'http',
-      `${what}: HTTP ${a.status} from ${displayUrl}`,
+      `${what}: HTTP ${a.status} from ${this.displayUrl}`,
       a.status,
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
     )
   }
 
-  function rpcError(e: NonNullable<JsonRpcResponse['error']>, method: string): RpcError {
-    return new RpcError(typeof e.code === 'number' ? e.code : -32603, String(e.message ?? 'unknown error'), e.data, { url: displayUrl, method })
+  private rpcError(e: NonNullable<JsonRpcResponse['error']>, method: string): RpcError {
+    return new RpcError(typeof e.code === 'number' ? e.code : -32603, String(e.message ?? 'unknown error'), e.data, { url: this.displayUrl, method })
   }
 
-  function parse(text: string): unknown {
-    try {
-      return JSON.parse(text) as unknown
-    } catch {
-      return undefined
-    }
+  /** A TransportError from this node: its hint names the (redacted) URL. */
+  private lost(failure: TransportFailure, message: string, status?: number, retryAfterMs?: number): TransportError {
+    return new TransportError(failure, message, status, retryAfterMs, this.displayUrl)
   }
+}
 
-  async function request<T>(method: string, params: readonly unknown[] = [], ro: RequestOptions = {}): Promise<T> {
-    const id = nextId++
-    const a = await post(JSON.stringify({ jsonrpc: '2.0', id, method, params }), method, ro)
-    const parsed = parse(a.text) as JsonRpcResponse | undefined
-    // a JSON-RPC error object is the node's definite answer, whatever the HTTP status; an
-    // `error` that is not one (a proxy's {"error":"bad gateway"}) is not
-    if (parsed && typeof parsed === 'object' && parsed.error && typeof parsed.error === 'object') throw rpcError(parsed.error, method)
-    if (a.status < 200 || a.status > 299) throw httpError(method, a)
-    if (!parsed || typeof parsed !== 'object' || !('result' in parsed)) {
-      throw lost('malformed', `${method}: malformed answer from ${displayUrl}`)
-    }
-    return parsed.result as T
+/** The headers of every request: JSON, and basic auth when the URL holds credentials. */
+function requestHeaders(u: URL): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (u.username || u.password) {
+    // credentials in the URL become basic auth (fetch refuses such URLs; nodes behind proxies use them)
+    const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`
+    headers.authorization = `Basic ${Buffer.from(creds).toString('base64')}`
   }
+  return headers
+}
 
-  async function batch(calls: readonly BatchCall[], ro: RequestOptions = {}): Promise<BatchItem[]> {
-    if (calls.length === 0) return []
-    const first = nextId
-    nextId += calls.length
-    let body = '['
-    for (let i = 0; i < calls.length; i++) {
-      const c = calls[i]!
-      body += `${i > 0 ? ',' : ''}{"jsonrpc":"2.0","id":${first + i},"method":${JSON.stringify(c.method)},"params":${JSON.stringify(c.params ?? [])}}`
-    }
-    body += ']'
-    const what = `${calls[0]!.method}${calls.length > 1 ? ` (batch of ${calls.length})` : ''}`
-    const a = await post(body, what, ro)
-    const parsed = parse(a.text)
-    if (Array.isArray(parsed)) {
-      // our ids are first … first+n-1: answers are matched by id, in whatever order they come
-      const byIndex: (JsonRpcResponse | undefined)[] = new Array(calls.length)
-      for (const r of parsed as JsonRpcResponse[]) {
-        const k = r && typeof r === 'object' && typeof r.id === 'number' ? r.id - first : -1
-        if (k >= 0 && k < calls.length) byIndex[k] = r
-      }
-      const out: BatchItem[] = new Array(calls.length)
-      for (let i = 0; i < calls.length; i++) {
-        const r = byIndex[i]
-        const method = calls[i]!.method
-        if (r?.error && typeof r.error === 'object') out[i] = { ok: false, error: rpcError(r.error, method) }
-        else if (r && 'result' in r) out[i] = { ok: true, result: r.result }
-        else out[i] = { ok: false, error: lost('malformed', `${method}: no answer for this call in the batch answer from ${displayUrl}`) }
-      }
-      return out
-    }
-    // not an array: the node refused the batch as a whole (a JSON-RPC error, e.g. batch too
-    // large: definite, nothing was executed), or an HTTP error / garbage (no definite answer)
-    const obj = parsed as JsonRpcResponse | undefined
-    if (obj && typeof obj === 'object' && obj.error && typeof obj.error === 'object') {
-      const err = rpcError(obj.error, what)
-      return calls.map(() => ({ ok: false, error: err }))
-    }
-    if (a.status < 200 || a.status > 299) throw httpError(what, a)
-    throw lost('malformed', `${what}: malformed answer from ${displayUrl}`)
+/** The JSON-RPC batch of `calls`, with ids first, first+1, … */
+function batchBody(calls: readonly BatchCall[], first: number): string {
+  let body = '['
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i]!
+    body += `${i > 0 ? ',' : ''}{"jsonrpc":"2.0","id":${first + i},"method":${JSON.stringify(c.method)},"params":${JSON.stringify(c.params ?? [])}}`
   }
+  return body + ']'
+}
 
-  return { displayUrl, request, batch, close: () => pool.close() }
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+/** An answer whose `error` is a JSON-RPC error object. */
+function isErrorAnswer(r: JsonRpcResponse | undefined): r is JsonRpcResponse & { error: NonNullable<JsonRpcResponse['error']> } {
+  return !!r && typeof r === 'object' && !!r.error && typeof r.error === 'object'
 }

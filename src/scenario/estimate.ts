@@ -1,3 +1,4 @@
+/** Gas limits for a scenario's spam entries that give none, estimated once before the spam. */
 import type { Address } from 'viem'
 import type { Rpc } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'

@@ -1,3 +1,4 @@
+/** A scenario's spam stream: its entries interleaved by weight, placeholders resolved, fuzz applied. */
 import { createHash } from 'node:crypto'
 import { type AbiFunction, parseAbiItem } from 'viem'
 import { type TemplateContext, substitute, substituteDeep, withHexPrefix } from './template.js'

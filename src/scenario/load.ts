@@ -1,3 +1,4 @@
+/** Finding and reading scenario files (a path or a built-in name) and validating their TOML. */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'

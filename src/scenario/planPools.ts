@@ -1,3 +1,4 @@
+/** The named pools a scenario needs, and how many accounts each gets. */
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import { ADMIN_POOL, SPAM_POOL, type Scenario } from './types.js'
 

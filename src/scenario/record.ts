@@ -1,3 +1,4 @@
+/** Deployment records: what `floodgate setup` deployed, kept per chain and scenario for later runs. */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'

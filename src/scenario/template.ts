@@ -1,3 +1,4 @@
+/** contender's placeholders (`{name}`, `{_sender}`) and their substitution in values and bytecode. */
 import type { Address } from 'viem'
 import { SENDER_PLACEHOLDER } from '../stream/spec.js'
 import { ScenarioError } from './types.js'

@@ -1,3 +1,4 @@
+/** The types of a validated scenario file, and ScenarioError. */
 /**
  * A scenario file (contender's TOML format), validated but not yet resolved: placeholders
  * (`{name}`, `{_sender}`) are still in the strings. `where` names the entry for messages

@@ -1,3 +1,4 @@
+// Owns amounts of wei: parsing a spec field's or flag's amount (integer, hex, with a unit) and quoting input in its errors.
 import { FloodgateError } from '../base/errors.js'
 
 /**
@@ -80,22 +81,29 @@ function describeType(input: unknown): string {
 
 /** Parse an amount of wei; throws {@link AmountError} with a message naming `field`. */
 export function parseAmount(input: unknown, field: string): bigint {
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input)) throw new AmountError(field, `${input} is not a valid amount`)
-    if (input < 0) throw new AmountError(field, `amount must not be negative, got ${input}`)
-    if (!Number.isInteger(input))
-      throw new AmountError(field, `${input} is not a whole number of wei; write fractions as a string with a unit, e.g. "0.5 gwei"`)
-    if (!Number.isSafeInteger(input))
-      throw new AmountError(field, `${input} is above 2^53 and loses precision as a JSON number; use a string, e.g. "${BigInt(input)}" or "1 eth"`)
-    return BigInt(input)
-  }
-  if (typeof input === 'bigint') {
-    if (input < 0n) throw new AmountError(field, `amount must not be negative, got ${input}`)
-    if (input >= MAX_EXCLUSIVE) throw new AmountError(field, 'amount must be below 2^256')
-    return input
-  }
+  if (typeof input === 'number') return amountOfNumber(input, field)
+  if (typeof input === 'bigint') return amountOfBigint(input, field)
   if (typeof input !== 'string') throw new AmountError(field, `expected a string or a number, got ${describeType(input)}`)
+  return amountOfString(input, field)
+}
 
+function amountOfNumber(input: number, field: string): bigint {
+  if (!Number.isFinite(input)) throw new AmountError(field, `${input} is not a valid amount`)
+  if (input < 0) throw new AmountError(field, `amount must not be negative, got ${input}`)
+  if (!Number.isInteger(input))
+    throw new AmountError(field, `${input} is not a whole number of wei; write fractions as a string with a unit, e.g. "0.5 gwei"`)
+  if (!Number.isSafeInteger(input))
+    throw new AmountError(field, `${input} is above 2^53 and loses precision as a JSON number; use a string, e.g. "${BigInt(input)}" or "1 eth"`)
+  return BigInt(input)
+}
+
+function amountOfBigint(input: bigint, field: string): bigint {
+  if (input < 0n) throw new AmountError(field, `amount must not be negative, got ${input}`)
+  if (input >= MAX_EXCLUSIVE) throw new AmountError(field, 'amount must be below 2^256')
+  return input
+}
+
+function amountOfString(input: string, field: string): bigint {
   const text = input.trim().toLowerCase()
   if (text === '') throw new AmountError(field, `empty amount; ${FORMS}`)
   if (text.length > MAX_AMOUNT_CHARS) throw new AmountError(field, `${quoteInput(input)} is too long to be an amount`)
@@ -112,29 +120,34 @@ export function parseAmount(input: unknown, field: string): bigint {
   if (!m || (intPart === undefined && !fracPart)) {
     throw new AmountError(field, `${quoteInput(input)} is not a valid amount; ${FORMS}`)
   }
-  const expPart = m[3]
-  const unitName = m[4]
+  const shift = unitDecimals(m[4], field, input) + exponent(m[3], field, input)
+  return wholeWei(intPart ?? '', fracPart ?? '', shift, field, input)
+}
 
-  let decimals = 0
-  if (unitName !== undefined) {
-    const d = AMOUNT_UNITS[unitName]
-    if (d === undefined) {
-      throw new AmountError(field, `unknown unit ${quoteInput(unitName)} in ${quoteInput(input)}; use one of ${Object.keys(AMOUNT_UNITS).join(', ')}`)
-    }
-    decimals = d
+/** The decimals of a unit name (0 without one). */
+function unitDecimals(unitName: string | undefined, field: string, input: string): number {
+  if (unitName === undefined) return 0
+  const d = AMOUNT_UNITS[unitName]
+  if (d === undefined) {
+    throw new AmountError(field, `unknown unit ${quoteInput(unitName)} in ${quoteInput(input)}; use one of ${Object.keys(AMOUNT_UNITS).join(', ')}`)
   }
-  let shift = decimals
-  if (expPart !== undefined) {
-    const exp = Number(expPart)
-    if (!Number.isSafeInteger(exp) || Math.abs(exp) > MAX_EXPONENT) {
-      throw new AmountError(field, `exponent in ${quoteInput(input)} is out of range`)
-    }
-    shift += exp
-  }
+  return d
+}
 
-  // value = (intPart.fracPart) * 10^shift, which must be a whole number
-  let digits = (intPart ?? '') + (fracPart ?? '')
-  let scale = shift - (fracPart?.length ?? 0) // value = digits * 10^scale
+/** The exponent of scientific notation (0 without one). */
+function exponent(expPart: string | undefined, field: string, input: string): number {
+  if (expPart === undefined) return 0
+  const exp = Number(expPart)
+  if (!Number.isSafeInteger(exp) || Math.abs(exp) > MAX_EXPONENT) {
+    throw new AmountError(field, `exponent in ${quoteInput(input)} is out of range`)
+  }
+  return exp
+}
+
+/** `intPart.fracPart` × 10^shift, which must be a whole number of wei below 2^256. */
+function wholeWei(intPart: string, fracPart: string, shift: number, field: string, input: string): bigint {
+  let digits = intPart + fracPart
+  let scale = shift - fracPart.length // value = digits * 10^scale
   if (scale < 0) {
     const keep = digits.length + scale
     const dropped = keep > 0 ? digits.slice(keep) : digits

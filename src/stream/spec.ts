@@ -1,3 +1,4 @@
+// Owns the spec types: a validated tx spec, its parse result and problems, and the parse context of a run's pools.
 import type { AccessList, Address, Hex } from 'viem'
 import type { InvalidSpecCode } from '../base/errors.js'
 import type { TxType } from '../tx/txType.js'

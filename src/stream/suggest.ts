@@ -1,3 +1,4 @@
+// Owns "did you mean …?" suggestions for misspelt field names.
 /**
  * "Did you mean …?" suggestions for misspelt field names.
  *

@@ -1,3 +1,4 @@
+/** EIP-4844 blobs from `blob_data`: blobs, KZG commitments and proofs (on a worker thread), versioned hashes. */
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'

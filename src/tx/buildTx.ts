@@ -1,3 +1,4 @@
+/** A spec's tx fields + the fee snapshot → a serializable tx, and its type on the chain. */
 import type { AccessList, Address, Hex, SignedAuthorization, TransactionSerializable } from 'viem'
 import type { TxType } from './txType.js'
 import type { BlobBundle } from './blobs.js'

@@ -1,3 +1,4 @@
+/** Gas limits of specs that give none: 21000, or eth_estimateGas per (to, selector), cached, with headroom. */
 import { toHex, type Address, type Hex, type SignedAuthorization } from 'viem'
 import type { Rpc } from '../rpc/rpc.js'
 

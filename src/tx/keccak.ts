@@ -1,3 +1,4 @@
+/** Keccak-256 on the hot path: hash-wasm's WebAssembly hasher, else viem's pure JS. */
 import { createKeccak, type IHasher } from 'hash-wasm'
 import { keccak256 as viemKeccak256, type Hex } from 'viem'
 

@@ -1,3 +1,4 @@
+/** A fast RLP serializer for the tx types floodgate builds, byte-for-byte viem's, with a viem fallback. */
 import { isAddress, maxUint256, type AccessList, type BlobSidecars, type Hex, type SignedAuthorization, type TransactionSerializable } from 'viem'
 import { keccak256Bytes } from './keccak.js'
 

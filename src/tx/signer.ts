@@ -1,3 +1,4 @@
+/** The signing seam (an address and a sign function): viem's JS signer, the native libsecp256k1 one, and the choice between them. */
 import { createRequire } from 'node:module'
 import { getAddress, serializeTransaction, type Address, type Hex, type SignedAuthorization, type TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'

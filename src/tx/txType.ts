@@ -1,3 +1,4 @@
+/** The tx types floodgate sends, and what a spec says of its type's own fields. */
 import type { Address } from 'viem'
 
 /** The tx types floodgate sends (the spec's `tx_type`, `--tx-type`). */

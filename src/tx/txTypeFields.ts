@@ -1,3 +1,4 @@
+/** The fields only blob and set-code txs have (sidecars, the authorization), added per spec. */
 import type { SignedAuthorization } from 'viem'
 import { FloodgateError } from '../base/errors.js'
 import { BlobCache } from './blobs.js'
