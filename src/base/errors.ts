@@ -72,6 +72,8 @@ export type ErrorCode =
   | 'REJECTED' // an error no rule reads, and the node does not have the tx
   // per-spec failures of the worker itself
   | 'GAS_ESTIMATION_FAILED'
+  // --max-fee cannot pay for the bid the chain needs (first send or replacement)
+  | 'FEE_CAP_REACHED'
   | 'KZG_UNAVAILABLE'
   | 'WORKER_PANIC'
   | 'WORKER_RETIRED'

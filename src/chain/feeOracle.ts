@@ -4,6 +4,7 @@ import { describeError } from '../base/errors.js'
 import { retryReads } from '../rpc/retryReads.js'
 import type { Rpc } from '../rpc/rpc.js'
 import type { FeeSnapshot } from '../tx/fees.js'
+import { DEFAULT_HEADROOM_BLOCKS } from './chainLoad.js'
 
 export type { FeeSnapshot }
 
@@ -14,6 +15,17 @@ export interface FeeOracleOptions {
   priorityFee?: bigint
   /** Refresh period in ms. */
   refreshMs: number
+  /** `--max-fee`: no fee cap above it (a gas price, on a chain without a base fee). */
+  maxFee?: bigint
+}
+
+/** What the node said last: the base of every snapshot until the next refresh. */
+interface Reading {
+  baseFeePerGas: bigint
+  tip: bigint
+  blobBaseFee: bigint | undefined
+  blockNumber: bigint
+  updatedAt: number
 }
 
 interface RpcBlock {
@@ -32,12 +44,25 @@ export class FeeOracle {
   private timer: NodeJS.Timeout | undefined
   private inflight: Promise<FeeSnapshot> | undefined
   private blobFeeWarned = false
+  private reading: Reading | undefined
+  /** Blocks of full-block base-fee growth (+12.5 % each) a new tx's fee cap allows for. */
+  private headroomBlocks = DEFAULT_HEADROOM_BLOCKS
 
   constructor(
     private readonly rpc: Rpc,
     private readonly opts: FeeOracleOptions,
     private readonly log?: Logger,
   ) {}
+
+  /**
+   * How many blocks of base-fee growth new txs' fee cap allows for (from the backlog they will
+   * wait behind); the snapshot is rebuilt at once, without asking the node.
+   */
+  setHeadroom(blocks: number): void {
+    if (blocks === this.headroomBlocks) return
+    this.headroomBlocks = blocks
+    if (this.reading) this.snapshot = this.compose(this.reading)
+  }
 
   /** True when `--gas-price` fixes the fee: refreshing cannot raise it. */
   get pinned(): boolean {
@@ -82,25 +107,39 @@ export class FeeOracle {
     const { gasPrice, priorityFee } = this.opts
     let next: FeeSnapshot
     if (block.baseFeePerGas == null) {
-      const price = gasPrice ?? BigInt(await this.rpc.request<string>('eth_gasPrice'))
-      next = { type: 'legacy', gasPrice: price, blockNumber, updatedAt }
+      let price = gasPrice ?? BigInt(await this.rpc.request<string>('eth_gasPrice'))
+      if (this.opts.maxFee !== undefined && price > this.opts.maxFee) price = this.opts.maxFee
+      next = Object.freeze({ type: 'legacy', gasPrice: price, blockNumber, updatedAt })
     } else {
       const baseFeePerGas = BigInt(block.baseFeePerGas)
       const hasBlobs = block.excessBlobGas != null
-      const [suggested, blobBaseFee] = await Promise.all([
+      const [tip, blobBaseFee] = await Promise.all([
         priorityFee ?? this.suggestedTip(baseFeePerGas),
         hasBlobs ? this.blobBaseFee() : undefined,
       ])
-      let tip = suggested
-      let maxFeePerGas = gasPrice ?? 2n * baseFeePerGas + tip
-      if (tip > maxFeePerGas) tip = maxFeePerGas
-      next =
-        blobBaseFee === undefined
-          ? { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blockNumber, updatedAt }
-          : { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blobBaseFee, maxFeePerBlobGas: 2n * blobBaseFee, blockNumber, updatedAt }
+      this.reading = { baseFeePerGas, tip, blobBaseFee, blockNumber, updatedAt }
+      next = this.compose(this.reading)
     }
-    this.snapshot = Object.freeze(next)
+    this.snapshot = next
     return this.snapshot
+  }
+
+  /**
+   * The snapshot of a reading: fee cap = base × 1.125^headroom + tip (the base fee can rise
+   * 12.5 % per full block while the tx waits), or the pinned `--gas-price`; within `--max-fee`.
+   */
+  private compose(r: Reading): FeeSnapshot {
+    const { gasPrice, maxFee } = this.opts
+    let tip = r.tip
+    let maxFeePerGas = gasPrice ?? baseFeeAfter(r.baseFeePerGas, this.headroomBlocks) + tip
+    if (maxFee !== undefined && maxFeePerGas > maxFee) maxFeePerGas = maxFee
+    if (tip > maxFeePerGas) tip = maxFeePerGas
+    const { baseFeePerGas, blockNumber, updatedAt, blobBaseFee } = r
+    return Object.freeze(
+      blobBaseFee === undefined
+        ? { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blockNumber, updatedAt }
+        : { type: 'eip1559', baseFeePerGas, maxFeePerGas, maxPriorityFeePerGas: tip, blobBaseFee, maxFeePerBlobGas: 2n * blobBaseFee, blockNumber, updatedAt },
+    )
   }
 
   /** The next block's blob base fee; undefined when the node cannot tell (blob txs then fail, the rest go on). */
@@ -122,4 +161,11 @@ export class FeeOracle {
       return price > baseFee ? price - baseFee : 0n
     }
   }
+}
+
+/** The base fee after `blocks` full blocks (+12.5 % each, EIP-1559's most), rounded up. */
+export function baseFeeAfter(base: bigint, blocks: number): bigint {
+  let b = base
+  for (let i = 0; i < blocks; i++) b = (b * 9n + 7n) / 8n
+  return b
 }

@@ -74,6 +74,19 @@ export class PendingTxs {
     return this.byHash.has(hash)
   }
 
+  /** The spec's tx was replaced: it is now pending under `newHash` (its deadline unchanged). */
+  rehash(oldHash: string, newHash: string): void {
+    const p = this.byHash.get(oldHash.toLowerCase())
+    if (!p) return
+    this.byHash.delete(p.hash)
+    this.late.delete(p)
+    delete p.block
+    p.hash = newHash.toLowerCase() as Hex
+    this.byHash.set(p.hash, p)
+    const seen = this.recent.holding(p.hash)
+    if (seen) this.markLate(p, seen.number)
+  }
+
   /** `p` is resolved (or handed on): it is no longer pending. */
   delete(p: Pending): void {
     this.byHash.delete(p.hash)

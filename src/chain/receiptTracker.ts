@@ -5,7 +5,7 @@ import { retryReads } from '../rpc/retryReads.js'
 import type { EventBody, FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
-import { TrackerReads, START_READ_WINDOW_MS } from './trackerReads.js'
+import { TrackerReads, START_READ_WINDOW_MS, type BlockWithHashes } from './trackerReads.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, type Pending, type SeenBlock } from './pendingTxs.js'
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
@@ -49,7 +49,17 @@ export interface ReceiptTrackerOptions {
   lookupConcurrency?: number
   /** Blocks read per poll at most; a tracker that is behind polls again at once. */
   maxBlocksPerPoll?: number
+  /** Is this tx held back by `--max-fee` (its timeout then says FEE_CAP_REACHED)? */
+  capped?: (hash: string) => boolean
+  /** Emit a `block` event per block read (default false). */
+  blockEvents?: boolean
 }
+
+/**
+ * A tx times out only once the chain has included none of ours for `timeoutMs` as well: a
+ * backlog the chain is working through is not a timeout. At most this many timeouts late.
+ */
+export const MAX_TIMEOUT_EXTENSION = 10
 
 /** Head watcher period for a chain's block time: a tenth of it, between 25 and 100 ms. */
 export function headPollMsFor(blockTimeMs: number | undefined): number {
@@ -89,12 +99,14 @@ export class ReceiptTracker {
   private idleWaiters: (() => void)[] = []
   private failing = false
   private stopped = false
+  /** performance.now() when a block holding txs of ours was last read. */
+  private lastOursAt = 0
 
   constructor(private readonly o: ReceiptTrackerOptions) {
     this.calls = new TrackerReads(o.rpc, () => this.stopped)
     this.pending = new PendingTxs({ timeoutMs: o.timeoutMs, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 200_000 })
     this.reader = new ReceiptReader(this.calls, o.log)
-    this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16 })
+    this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, ...(o.capped ? { capped: o.capped } : {}) })
     this.maxBlocksPerPoll = o.maxBlocksPerPoll ?? 32
   }
 
@@ -120,6 +132,7 @@ export class ReceiptTracker {
 
   /** EventWriter listener: every accepted, really sent tx becomes pending. */
   observe = (e: FloodgateEvent): void => {
+    if (e.type === 'tx_replaced') return this.pending.rehash(e.old_tx_hash, e.tx_hash)
     if (e.type !== 'tx_result' || this.stopped) return
     if (e.error_code !== undefined || e.tx_hash === undefined || e.raw_tx !== undefined) return
     this.pending.add(e)
@@ -170,10 +183,21 @@ export class ReceiptTracker {
         if (!this.failing) this.o.log.warn({ err: describeError(err) }, 'receipt tracking: RPC failed; retrying every poll')
         this.failing = true
       }
-      await this.lookups.expire(this.pending.takeDue(), 'timeout')
+      await this.lookups.expire(this.due(), 'timeout')
       this.wakeIdle()
       if (!behind) await sleep(this.o.pollMs, stop)
     }
+  }
+
+  /**
+   * The txs past their deadline, once the chain has also included none of ours for the
+   * timeout (while it works through our backlog, nothing times out), or past
+   * MAX_TIMEOUT_EXTENSION timeouts in any case.
+   */
+  private due(): Pending[] {
+    const now = performance.now()
+    const stalled = now - this.lastOursAt >= this.o.timeoutMs
+    return this.pending.takeDue(stalled ? now : now - (MAX_TIMEOUT_EXTENSION - 1) * this.o.timeoutMs)
   }
 
   /** One round: the head, then up to `maxBlocks` new blocks in order. True if more are out. */
@@ -201,8 +225,12 @@ export class ReceiptTracker {
       const p = this.pending.get(h)
       if (p) ours.push(p)
     }
-    if (ours.length > 0) await this.resolve(seen, ours)
+    if (ours.length > 0) {
+      await this.resolve(seen, ours)
+      this.lastOursAt = performance.now()
+    }
     this.pending.remember(seen, ours)
+    if (this.o.blockEvents === true) this.o.emit(blockEvent(block, ours.length, this.pendingCount))
     return true
   }
 
@@ -239,4 +267,20 @@ export class ReceiptTracker {
     if (!this.idle()) return
     for (const w of this.idleWaiters.splice(0)) w()
   }
+}
+
+/** The chain's side of block `b`: what it held, how full, its base fee, and our backlog after it. */
+function blockEvent(b: BlockWithHashes, ours: number, backlog: number): EventBody {
+  const e: EventBody = {
+    type: 'block',
+    number: Number(BigInt(b.number)),
+    timestamp: Number(BigInt(b.timestamp)),
+    tx_count: b.transactions.length,
+    ours,
+    gas_used: b.gasUsed ? Number(BigInt(b.gasUsed)) : 0,
+    gas_limit: b.gasLimit ? Number(BigInt(b.gasLimit)) : 0,
+    backlog,
+  }
+  if (b.baseFeePerGas) e.base_fee_per_gas = BigInt(b.baseFeePerGas).toString()
+  return e
 }

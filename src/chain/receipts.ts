@@ -7,6 +7,9 @@ import type { Pending } from './pendingTxs.js'
 export interface RpcBlockHeader {
   number: string
   timestamp: string
+  gasUsed?: string
+  gasLimit?: string
+  baseFeePerGas?: string | null
 }
 
 /** The receipt fields the receipt tracker reads (JSON-RPC quantities are hex strings). */

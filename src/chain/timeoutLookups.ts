@@ -14,6 +14,8 @@ export interface TimeoutLookupsOptions {
   emit: (e: EventBody) => void
   /** Parallel eth_getTransactionByHash look-ups at most. */
   concurrency: number
+  /** Is this tx held back by `--max-fee` (its timeout then says FEE_CAP_REACHED)? */
+  capped?: (hash: string) => boolean
 }
 
 export class TimeoutLookups {
@@ -65,13 +67,15 @@ export class TimeoutLookups {
     } catch (err) {
       lookupError = describeError(err)
     }
+    const capped = reason === 'timeout' && pending && this.o.capped?.(p.hash) === true
     this.o.emit({
       type: 'tx_timeout',
       ...p.ref,
       tx_hash: p.hash,
       pending,
       waited_ms: Math.max(0, Date.now() - p.startMs),
-      reason,
+      reason: capped ? 'fee_cap' : reason,
+      ...(capped ? { error_code: 'FEE_CAP_REACHED' as const } : {}),
       ...(lookupError !== undefined ? { lookup_error: lookupError } : {}),
     })
   }

@@ -196,6 +196,12 @@ export const FLAGS: readonly Flag[] = [
     help: 'pin the fee: legacy gas price, or max fee per gas', to: (v, flag) => ({ gasPrice: parseWei(v, flag) }),
   },
   {
+    long: 'max-fee', arg: '<amount>', commands: CHAIN,
+    help: 'cap every bid (first send and replacements), e.g. "50 gwei"; a spec that needs more ends FEE_CAP_REACHED',
+    doc: 'caps every bid, first send and [replacements](events.md#tx_replaced) alike: no tx bids a fee cap above it; a spec whose tx needs more (the base fee rose above it) ends with `FEE_CAP_REACHED` (`tx_result` when the base fee is already above it at send time, else `tx_timeout` with `reason: "fee_cap"`)',
+    to: (v, flag) => ({ maxFee: parseWei(v, flag) }),
+  },
+  {
     long: 'tx-type', arg: '<type>', choices: TX_TYPES, defaultText: 'eip1559, legacy on a chain without base fee', commands: SENDING,
     help: 'tx type of specs that give no tx_type and imply none',
     doc: 'type of lines that give no `tx_type` and imply none ([tx types](stream-format.md#tx-types))',

@@ -21,6 +21,7 @@ import { createPacer, type Pacer } from './pacer.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
+import { ChainLoad } from '../chain/chainLoad.js'
 import { ChainReads } from '../sender/chainReads.js'
 import { GapMender } from '../sender/gapMender.js'
 import { NonceLedger } from '../sender/nonceLedger.js'
@@ -64,6 +65,8 @@ export interface PipelineOptions {
   gapCheckMs?: number
   /** Emit a `progress` event this often. */
   reportIntervalMs?: number
+  /** `--max-fee`: no bid above it; a spec that needs more ends FEE_CAP_REACHED. */
+  maxFee?: bigint
   /** The live status line of a TTY stderr (the CLI makes one; the logger writes through it). */
   statusLine?: StatusLine
 }
@@ -101,10 +104,14 @@ function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gaug
   events.onEvent(stats.observe)
   const emit = events.emit.bind(events)
   const receipts = (o.receipts ?? true) && !o.dryRun
+  const capped = new Set<string>()
   const tracker = receipts
-    ? new ReceiptTracker({ rpc: c.rpc, emit, log: o.log, timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, pollMs: pollMsFor(c.blockTimeMs), headPollMs: headPollMsFor(c.blockTimeMs), ...(o.receiptSource ? { source: o.receiptSource } : {}) })
+    ? new ReceiptTracker({ rpc: c.rpc, emit, log: o.log, timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, pollMs: pollMsFor(c.blockTimeMs), headPollMs: headPollMsFor(c.blockTimeMs), capped: (h) => capped.has(h.toLowerCase()), blockEvents: true, ...(o.receiptSource ? { source: o.receiptSource } : {}) })
     : undefined
   if (tracker) events.onEvent(tracker.observe)
+  // the chain's load, from the blocks the tracker reads: headroom of new bids, saturation episodes
+  const load = new ChainLoad({ emit, onHeadroom: (blocks) => c.fees.setHeadroom(blocks) })
+  events.onEvent(load.observe)
   const progress = new ProgressReporter({
     stats,
     receipts,
@@ -118,7 +125,7 @@ function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gaug
     events.onEvent(metrics.observe)
     c.metrics.serve(metrics)
   }
-  return { stats, tracker, progress }
+  return { stats, tracker, progress, load, capped }
 }
 
 export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise<{ summary: Omit<SummaryEvent, 'version'>; reason: EndReason }> {
@@ -132,7 +139,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   })
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
   let workers: Worker[] = []
-  const { stats, tracker, progress } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
+  const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
   await tracker?.start()
   progress.start()
 
@@ -144,7 +151,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     nodeDead.abort()
     o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: o.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  workers = startWorkers(o, c, { events, pacer, health, cancel: stop.signal })
+  workers = startWorkers(o, c, { events, pacer, health, cancel: stop.signal, onCapped: (h) => capped.add(h.toLowerCase()) })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop })
   await Promise.all(running)
@@ -158,7 +165,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   progress.stop()
 
   const reason: EndReason = stop.reason ?? (health.dead ? 'rpc_unavailable' : intakeEnd)
-  const summary = stats.summary(reason)
+  const summary = { ...stats.summary(reason), ...load.summary() }
   addPacing(o, summary, pacer, c.signers.length)
   if (o.onSummary) Object.assign(summary, o.onSummary(summary))
   if (events.closed) o.log.info({ summary }, 'summary')
@@ -167,14 +174,16 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   return { summary, reason }
 }
 
-function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal }): Worker[] {
+function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal; onCapped: (hash: string) => void }): Worker[] {
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
   const reads = new ChainReads({ rpc: c.rpc, health: s.health, retries: o.retries, cancel: s.cancel })
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
+  // the base fee can rise once per block until the next check, and once more before a replacement lands
+  const riskBlocks = Math.ceil(gapCheckMs / (c.blockTimeMs ?? 1_000)) + 1
   return c.signers.map((signer, index) => {
     const ledger = new NonceLedger(gapCheckMs > 0)
-    const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun })
-    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log })
+    const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
+    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks })
     return new Worker({ index, sender, mender, build, pacer: s.pacer, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })
 }

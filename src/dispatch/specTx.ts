@@ -37,7 +37,7 @@ export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: Signer
     if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
   }
   if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
-  const req: TxRequest = { fields, idx: spec.idx }
+  const req: TxRequest = { fields, idx: spec.idx, line: spec.line }
   if (spec.id !== undefined) req.id = spec.id
   if (setCode) req.authorize = (nonce) => authorize(sender.o.signer, o.chainId, spec, nonce)
   return req

@@ -80,6 +80,60 @@ export interface NonceGapFilledEvent extends Envelope<'nonce_gap_filled'> {
   lost_tx_hash?: Hex
   idx?: number
   id?: string
+  /** Why the nonce could not go to its own spec: `untracked` (no spec remembered for it), `not_resignable` (a blob tx, or a spec that pins its fee), `replacement_refused` (the node refused its re-signed tx definitively). */
+  reason?: 'untracked' | 'not_resignable' | 'replacement_refused'
+}
+
+/** A sent tx was re-signed from its spec (same nonce, same payload) at current fees and sent again; its receipt follows the new hash. */
+export interface TxReplacedEvent extends Envelope<'tx_replaced'> {
+  idx: number
+  line?: number
+  id?: string
+  nonce: number
+  old_tx_hash: Hex
+  tx_hash: Hex
+  /** `fee_below_base`: the node held it but its fee cap fell below the base fee; `dropped`: the node no longer had it. */
+  reason: 'fee_below_base' | 'fee_at_risk' | 'dropped'
+  /** The new tx's fee cap (a gas-price tx's price), wei as a decimal string. */
+  max_fee_per_gas: string
+  /** How many times this spec's tx was replaced so far. */
+  replacements: number
+}
+
+/** A block the receipt tracker read: the chain's side of the run. */
+export interface BlockEvent extends Envelope<'block'> {
+  number: number
+  /** Unix seconds. */
+  timestamp: number
+  tx_count: number
+  /** Txs of this run in it. */
+  ours: number
+  gas_used: number
+  gas_limit: number
+  /** Wei, decimal string; absent on chains without a base fee. */
+  base_fee_per_gas?: string
+  /** Txs of this run sent and not yet included, after this block. */
+  backlog: number
+}
+
+/** Our backlog has grown over several blocks: the chain includes less than we send. Once per episode. */
+export interface SaturationEvent extends Envelope<'saturation'> {
+  block_number: number
+  /** What the chain included of ours over the last blocks, per second. */
+  inclusion_tps: number
+  /** Gas the chain included (all txs) per second over the last blocks. */
+  inclusion_gas_per_s: number
+  /** gas used ÷ gas limit over the last blocks, 0–1. */
+  block_fullness: number
+  base_fee_per_gas?: string
+  backlog: number
+}
+
+/** The backlog stopped growing and is back under a block's worth: the episode is over. */
+export interface SaturationEndEvent extends Envelope<'saturation_end'> {
+  block_number: number
+  duration_ms: number
+  backlog: number
 }
 
 export interface LatencySummary {
@@ -110,7 +164,7 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   inclusion_ms: number
 }
 
-export type TimeoutReason = 'timeout' | 'run_stopped'
+export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap'
 
 /** A sent tx had no receipt within --receipt-timeout, or the run stopped before it had one. */
 export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
@@ -120,6 +174,8 @@ export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
   /** ms from the send start to this event. */
   waited_ms: number
   reason: TimeoutReason
+  /** `FEE_CAP_REACHED` with reason `fee_cap`: --max-fee kept its bid below what the chain needed. */
+  error_code?: 'FEE_CAP_REACHED'
   /** Why the node could not be asked (then `pending` is false: not confirmed). */
   lookup_error?: string
 }
@@ -183,6 +239,12 @@ export interface SummaryEvent extends Envelope<'summary'> {
   worker_panics: number
   /** Why the run ended: eof, max_txs, duration, signal, stdout_closed, rpc_unavailable. */
   reason: string
+  /** `tx_replaced` events: txs re-signed at current fees. */
+  replaced?: number
+  /** Saturation episodes (`saturation` events) and how long they lasted in all. */
+  saturation?: { episodes: number; saturated_ms: number }
+  /** The chain's inclusion rate found while it was saturated (or steered to, with `--tps auto`). */
+  capacity?: { tps: number; gas_per_s: number }
   /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
   pacing?: { target_tps: number; missed_slots: number; late_slots: number; max_lag_ms: number }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
@@ -197,6 +259,10 @@ export type FloodgateEvent =
   | WorkerPanicEvent
   | WorkerRetiredEvent
   | NonceGapFilledEvent
+  | TxReplacedEvent
+  | BlockEvent
+  | SaturationEvent
+  | SaturationEndEvent
   | TxReceiptEvent
   | TxTimeoutEvent
   | ProgressEvent

@@ -57,6 +57,7 @@ export class RunStats {
   gasUsed = 0n
   backpressureEpisodes = 0
   workerPanics = 0
+  replaced = 0
   readonly errors: Record<string, number> = {}
   readonly sendLatency = new LatencyHistogram()
   readonly inclusionLatency = new LatencyHistogram()
@@ -126,6 +127,9 @@ export class RunStats {
       case 'worker_panic':
         this.workerPanics++
         break
+      case 'tx_replaced':
+        this.replaced++
+        break
       default:
         break
     }
@@ -154,6 +158,7 @@ export class RunStats {
       backpressure_episodes: this.backpressureEpisodes,
       worker_panics: this.workerPanics,
       reason,
+      ...(this.replaced > 0 ? { replaced: this.replaced } : {}),
     }
   }
 

@@ -1,10 +1,11 @@
-/** Finds txs of a signer the node lost and mends the gap: rebroadcast the same bytes, else fill the nonce. */
+/** Watches a signer's sent, unmined txs: tells lost from stuck from waiting, re-signs what must be replaced, fills only what cannot be sent. */
 import type { Hex } from 'viem'
 import type { EventWriter } from '../events/eventWriter.js'
-import type { NonceGapFilledEvent } from '../events/types.js'
+import type { NonceGapFilledEvent, TxReplacedEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { FeeSnapshot } from '../tx/fees.js'
+import { baseFeeAfter } from '../chain/feeOracle.js'
 import type { Unmined } from './nonceLedger.js'
 import type { SignerSender } from './signerSender.js'
 
@@ -16,20 +17,43 @@ export interface GapMenderOptions {
   everyMs: number
   events: EventWriter
   log: Logger
+  /**
+   * Full blocks the base fee may rise by before the next check sees it (+12.5 % each): a tx
+   * whose fee cap will fall below the base fee by then is replaced now, before a node drops it
+   * (anvil drops such txs at the next block). Default 3 (a check every 2 blocks, plus one).
+   */
+  riskBlocks?: number
+  /** A tx that `--max-fee` keeps from being replaced: its spec ends FEE_CAP_REACHED if it is never mined. */
+  onCapped?: (hash: Hex) => void
 }
 
+/** Why a tx was replaced (`tx_replaced.reason`). */
+export type ReplaceReason = 'fee_below_base' | 'fee_at_risk' | 'dropped'
+/** Why a nonce was filled (`nonce_gap_filled.reason`). */
+export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused'
+
 /**
- * The node's pending nonce (mined + contiguous pool txs) below ours means the node lacks the tx
- * at that nonce, and every later tx of ours waits behind it forever. First the same signed
- * bytes are rebroadcast (all of ours from the gap on, in nonce order: a restarted node lost
- * them all); if at the next check the node still lacks that nonce, a zero-value self-transfer
- * with a bumped fee takes it (`nonce_gap_filled`). Runs between the signer's sends: they stay serial.
+ * Every `everyMs`, between the signer's sends (they stay serial) and while the run waits for
+ * receipts, a signer's unmined txs are put in one of three states:
+ * - **waiting**: the node holds it and could include it at its bid (it is queued behind others,
+ *   or blocks are full): left alone;
+ * - **stuck**: the node holds it but its fee cap is below the base fee, or will be before the
+ *   next check if blocks stay full (nodes drop such txs: anvil at the next block): re-signed from
+ *   its spec at current fees with at least the bump nodes require (`tx_replaced`, reason
+ *   `fee_below_base` or `fee_at_risk`);
+ * - **lost**: the node lacks it (evicted, a restart). Its same bytes are rebroadcast once when
+ *   their bid still suffices (a restarted node lost the whole pool), else it is re-signed
+ *   (`tx_replaced`, reason `dropped`).
+ * Only a nonce whose spec can no longer be sent (no spec kept, a blob tx, a replacement the node
+ * refuses definitively) is taken by a zero-value self-transfer (`nonce_gap_filled` with its reason).
  */
 export class GapMender {
   /** The nonce whose tx was rebroadcast at the last check, if the node lacked it. */
   private rebroadcastNonce: number | undefined
   /** The nonce whose filler the node refused last (logged once). */
   private fillRefusedNonce: number | undefined
+  /** Hashes already reported capped (reported once). */
+  private readonly capped = new Set<Hex>()
 
   constructor(private readonly o: GapMenderOptions) {}
 
@@ -62,53 +86,115 @@ export class GapMender {
     }
     ledger.minedBelow(latest)
     if (latest >= mine) {
-      ledger.unmined.clear()
+      ledger.allMined()
       this.rebroadcastNonce = undefined
       return true
     }
-    if (pending >= mine) {
-      this.rebroadcastNonce = undefined
-      return false
-    }
-    // the node counts our txs up to `pending` only: it lacks the next one, or holds it without
-    // being able to run it (its fee or our balance no longer suffices: nothing to mend here)
-    await this.mend(pending, mine)
+    // the head must be includable; and where the node counts fewer than ours, it lacks the tx
+    // at `pending` or cannot run it
+    const front = pending < mine && pending !== latest ? [latest, pending] : [latest]
+    for (const n of front) if (!(await this.mendFront(n, n === pending && pending < mine, mine))) return false
+    await this.replaceBelowBase(new Set(front))
     return false
   }
 
-  private async mend(gap: number, mine: number): Promise<void> {
+  /** The tx at `n`, which the chain needs next: resolves false when the node could not be asked. */
+  private async mendFront(n: number, counted: boolean, mine: number): Promise<boolean> {
     const { sender } = this.o
-    const lost = sender.ledger.unmined.get(gap)
-    if (lost) {
-      const seen = await sender.o.reads.probe(lost.hash)
-      if (seen === 'unreachable') return
-      if (seen === 'known') {
-        this.rebroadcastNonce = undefined
-        return
-      }
+    const u = sender.ledger.unmined.get(n)
+    if (!u) {
+      // the node lacks a tx we no longer remember: nothing to re-sign
+      if (counted) await this.fill(n, undefined, 'untracked')
+      return true
     }
-    if (lost?.raw && this.rebroadcastNonce !== gap) return this.rebroadcastFrom(gap, mine)
-    await this.fill(gap, lost)
+    const seen = await sender.o.reads.probe(u.hash)
+    if (seen === 'unreachable') return false
+    if (seen === 'known') {
+      const risk = this.risk(u)
+      if (risk) await this.replace(n, u, risk)
+      else if (this.rebroadcastNonce === n) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
+      return true
+    }
+    if (u.raw && !belowBase(u, sender.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
+    await this.replace(n, u, 'dropped')
+    return true
   }
 
-  private async rebroadcastFrom(gap: number, mine: number): Promise<void> {
+  /** Every other kept tx whose bid fell below the base fee: it would stall the signer next. */
+  private async replaceBelowBase(done: ReadonlySet<number>): Promise<void> {
+    const { sender } = this.o
+    for (const [n, u] of [...sender.ledger.unmined]) {
+      const risk = done.has(n) ? undefined : this.risk(u)
+      if (risk && !(await this.replace(n, u, risk))) return
+    }
+  }
+
+  /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
+  private risk(u: Unmined): 'fee_below_base' | 'fee_at_risk' | undefined {
+    const f = this.o.sender.o.fees.current
+    if (f.type !== 'eip1559' || u.maxFee === undefined) return undefined
+    if (u.maxFee < f.baseFeePerGas) return 'fee_below_base'
+    return u.maxFee < baseFeeAfter(f.baseFeePerGas, this.o.riskBlocks ?? 3) ? 'fee_at_risk' : undefined
+  }
+
+  /** Rebroadcasts the same bytes from `gap` on (a restarted node lost them all). */
+  private async rebroadcastFrom(gap: number, mine: number): Promise<boolean> {
     const { sender, log } = this.o
     log.warn({ worker: this.o.worker, signer: sender.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
     for (let n = gap; n < mine; n++) {
       const u = sender.ledger.unmined.get(n)
-      if (!u?.raw) continue
+      if (!u?.raw || belowBase(u, sender.o.fees.current)) continue
       const r = await sender.rebroadcast(u.raw)
-      if (r === 'unreachable') return
-      if (r === 'refused' && n === gap) break // the gap stays: filled at the next check
+      if (r === 'unreachable') return false
+      if (r === 'refused' && n === gap) break // re-signed at the next check
     }
     this.rebroadcastNonce = gap
+    return true
+  }
+
+  /**
+   * Re-signs the tx at `n` at current fees and reports it; a nonce whose spec cannot be sent
+   * any more is filled. Resolves false when the node could not be reached.
+   */
+  private async replace(n: number, u: Unmined, reason: ReplaceReason): Promise<boolean> {
+    const { sender, log } = this.o
+    const r = await sender.replace(n, u)
+    switch (r.kind) {
+      case 'replaced':
+        this.rebroadcastNonce = undefined
+        if (u.idx >= 0) this.o.events.emit(replacedEvent(n, u, r.oldHash, reason))
+        return true
+      case 'capped':
+        if (!this.capped.has(u.hash)) {
+          this.capped.add(u.hash)
+          log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, tx_hash: u.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
+          this.o.onCapped?.(u.hash)
+        }
+        return true
+      case 'fixed':
+        if (reason === 'dropped') await this.fill(n, u, 'not_resignable')
+        return true
+      case 'refused':
+        if (reason === 'dropped') await this.fill(n, u, 'replacement_refused')
+        else log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, code: r.code, err: r.message }, 'a replacement was refused')
+        return true
+      case 'underpriced':
+        // the node wants more than the bump: the next check bumps over this bid again
+        u.askedMore = (u.askedMore ?? 0) + 1
+        return true
+      case 'mined':
+        return true
+      case 'unreachable':
+        return false
+    }
   }
 
   /** Takes nonce `gap` with a zero-value transfer to ourselves, above any fee a lost copy had. */
-  private async fill(gap: number, lost: Unmined | undefined): Promise<void> {
+  private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
     const { sender, log } = this.o
     const from = sender.address
-    const { result, hash, raw } = await sender.sendAt({ chainId: sender.o.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, bumped(sender.o.fees.current))
+    const fees = bumped(sender.o.fees.current)
+    const { result, hash, raw } = await sender.sendAt({ chainId: sender.o.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fees)
     if (result !== 'ok') {
       if (this.fillRefusedNonce !== gap) log.warn({ worker: this.o.worker, signer: from, nonce: gap, result }, 'nonce gap: the filler was not accepted; trying again at each check')
       this.fillRefusedNonce = gap
@@ -116,13 +202,31 @@ export class GapMender {
     }
     this.rebroadcastNonce = undefined
     sender.ledger.remember(gap, { raw, hash, idx: -1 })
-    log.warn({ worker: this.o.worker, signer: from, nonce: gap, tx_hash: hash, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
-    this.o.events.emit(gapFilledEvent(this.o.worker, from, gap, hash, lost))
+    log.warn({ worker: this.o.worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
+    this.o.events.emit(gapFilledEvent(this.o.worker, from, gap, hash, lost, reason))
   }
 }
 
-function gapFilledEvent(worker: number, signer: Hex, nonce: number, hash: Hex, lost: Unmined | undefined): Omit<NonceGapFilledEvent, 'version'> {
-  const event: Omit<NonceGapFilledEvent, 'version'> = { type: 'nonce_gap_filled', worker, signer, nonce, tx_hash: hash }
+/** Is this tx's fee cap below the current base fee (it cannot be included until the base fee falls)? */
+function belowBase(u: Unmined, f: FeeSnapshot): boolean {
+  return f.type === 'eip1559' && u.maxFee !== undefined && u.maxFee < f.baseFeePerGas
+}
+
+function replacedEvent(nonce: number, u: Unmined, oldHash: Hex, reason: ReplaceReason): Omit<TxReplacedEvent, 'version'> {
+  const e = { type: 'tx_replaced', idx: u.idx } as Omit<TxReplacedEvent, 'version'>
+  if (u.line !== undefined) e.line = u.line
+  if (u.id !== undefined) e.id = u.id
+  e.nonce = nonce
+  e.old_tx_hash = oldHash
+  e.tx_hash = u.hash
+  e.reason = reason
+  e.max_fee_per_gas = String(u.maxFee ?? 0n)
+  e.replacements = u.replacements ?? 1
+  return e
+}
+
+function gapFilledEvent(worker: number, signer: Hex, nonce: number, hash: Hex, lost: Unmined | undefined, reason: FillReason): Omit<NonceGapFilledEvent, 'version'> {
+  const event: Omit<NonceGapFilledEvent, 'version'> = { type: 'nonce_gap_filled', worker, signer, nonce, tx_hash: hash, reason }
   if (lost && lost.idx >= 0) {
     event.lost_tx_hash = lost.hash
     event.idx = lost.idx

@@ -1,5 +1,6 @@
 /** A signer's nonces and its ledger of accepted, not yet mined txs: what gap checks and rebroadcasts read. */
 import type { Hex } from 'viem'
+import type { TxRequest } from './signerSender.js'
 
 /** A sent tx the node accepted and that was not yet seen mined. */
 export interface Unmined {
@@ -9,6 +10,16 @@ export interface Unmined {
   /** The spec's index; -1 for a gap filler. */
   idx: number
   id?: string
+  line?: number
+  /** What it was built from, to re-sign it at other fees (same nonce, same payload); none for a filler. */
+  req?: TxRequest
+  /** What it bids per gas: the fee cap and the tip (a legacy tx's gas price is both). */
+  maxFee?: bigint
+  tip?: bigint
+  /** How often it was replaced so far. */
+  replacements?: number
+  /** Replacements the node found underpriced since the last one it took: each asks one more bump. */
+  askedMore?: number
 }
 
 /** Unmined txs a ledger remembers at most (older ones are forgotten; a lost one is then filled, not rebroadcast). */
@@ -33,6 +44,8 @@ export class NonceLedger {
   readonly unmined = new Map<number, Unmined>()
   /** performance.now() of the next gap check; 0: at the next chance. */
   nextCheck = 0
+  /** The highest nonce in `unmined` (they are kept in nonce order). */
+  private last = -1
 
   /** `keep`: remember accepted txs for gap checks (off for dry runs and when gap checks are off). */
   constructor(private readonly keep: boolean) {}
@@ -51,14 +64,12 @@ export class NonceLedger {
    * The node has the tx at `next`: advance by `step` (2 after a self-authorized set-code tx,
    * whose next send then waits for it to be mined) and remember it until it is mined.
    */
-  accepted(step: number, tx?: { hash: Hex; raw: Hex; idx: number; id?: string }): void {
+  accepted(step: number, u?: Unmined): void {
     const nonce = this.next!
     this.next = nonce + step
     if (step > 1) this.settleNonce = this.next
-    if (!this.keep || !tx) return
-    const u: Unmined = { hash: tx.hash, idx: tx.idx }
-    if (tx.raw.length <= MAX_KEPT_RAW) u.raw = tx.raw
-    if (tx.id !== undefined) u.id = tx.id
+    if (!this.keep || !u) return
+    if (u.raw !== undefined && u.raw.length > MAX_KEPT_RAW) delete u.raw
     this.remember(nonce, u)
   }
 
@@ -69,16 +80,23 @@ export class NonceLedger {
 
   /** Keeps `u` at `nonce`, in nonce order (the oldest is forgotten past the cap). */
   remember(nonce: number, u: Unmined): void {
-    let last: number | undefined
-    for (const n of this.unmined.keys()) last = n
+    const inOrder = nonce > this.last || this.unmined.has(nonce)
     this.unmined.set(nonce, u)
+    if (nonce > this.last) this.last = nonce
     // a filler for a nonce below the newest kept one (rare): restore nonce order
-    if (last !== undefined && nonce < last) {
+    if (!inOrder) {
       const sorted = [...this.unmined].sort((a, b) => a[0] - b[0])
       this.unmined.clear()
       for (const [n, v] of sorted) this.unmined.set(n, v)
+      this.last = sorted[sorted.length - 1]![0]
     }
     if (this.unmined.size > MAX_UNMINED) this.unmined.delete(this.unmined.keys().next().value!)
+  }
+
+  /** Everything sent is mined: nothing to remember. */
+  allMined(): void {
+    this.unmined.clear()
+    this.last = -1
   }
 
   /** Forgets the txs below `latest` (mined). */
@@ -87,6 +105,7 @@ export class NonceLedger {
       if (n >= latest) break // insertion order is nonce order
       this.unmined.delete(n)
     }
+    if (this.unmined.size === 0) this.last = -1
   }
 
   /**

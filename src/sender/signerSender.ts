@@ -1,7 +1,7 @@
 /** One signer's sends: a built tx → an outcome (sign, send, classify, probe after an ambiguous answer, resync, fee refresh). */
 import type { Address, Hex, SignedAuthorization, TransactionSerializable } from 'viem'
 import { backoffMs } from '../base/backoff.js'
-import { FloodgateError } from '../base/errors.js'
+import { FloodgateError, type ErrorCode } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { classifySendError, type SendOutcome } from '../rpc/classifySendError.js'
@@ -11,7 +11,8 @@ import type { FeeSnapshot } from '../tx/fees.js'
 import { txHash, type Signer } from '../tx/signer.js'
 import { SET_CODE_SETTLE_MS, SET_CODE_SETTLE_POLL_MS } from '../tx/txTypeFields.js'
 import type { ChainReads, Seen } from './chainReads.js'
-import type { NonceLedger } from './nonceLedger.js'
+import type { NonceLedger, Unmined } from './nonceLedger.js'
+import { bumpedBid, replacementBid, snapshotWith, type Bid } from './bump.js'
 import { untilMined } from './untilMined.js'
 
 const ACCEPTED = { kind: 'accepted' } as const
@@ -39,10 +40,26 @@ export interface TxRequest {
   fields: TxFields
   /** A set-code tx's authorization for the sender's nonce after the tx's own (`nonce` + 1). */
   authorize?: (nonce: number) => Promise<SignedAuthorization>
-  /** Kept with the tx in the ledger, for gap reports. */
+  /** Kept with the tx in the ledger, for gap and replacement reports. */
   idx?: number
   id?: string
+  line?: number
 }
+
+/** What a replacement came to (see `SignerSender.replace`). */
+export type ReplaceResult =
+  | { kind: 'replaced'; oldHash: Hex; hash: Hex; bid: Bid }
+  /** `--max-fee` cannot pay for the bump (or the base fee is above it). */
+  | { kind: 'capped' }
+  /** Not re-signable at other fees: the spec pins its fee, a blob tx, or a filler. */
+  | { kind: 'fixed' }
+  /** The node says the nonce is used: the tx (or its last replacement) was mined meanwhile. */
+  | { kind: 'mined' }
+  /** The node wants more (replacement underpriced, fee too low): again at the next check. */
+  | { kind: 'underpriced'; message: string }
+  /** A definite refusal: the spec cannot be sent any more (e.g. insufficient funds). */
+  | { kind: 'refused'; code: ErrorCode; message: string }
+  | { kind: 'unreachable' }
 
 export interface SenderOptions {
   signer: Signer
@@ -54,6 +71,8 @@ export interface SenderOptions {
   retries: number
   /** Build and sign only. */
   dryRun: boolean
+  /** `--max-fee`: no bid above it, first or replacement. */
+  maxFee?: bigint
 }
 
 /**
@@ -115,12 +134,16 @@ export class SignerSender {
     const step = 1 + (fields.authorizationList?.length ?? 0)
     const s = new Attempt()
     let signed: Hex | undefined
+    let bid: Bid = { maxFee: 0n, tip: 0n }
     for (;;) {
       if (signed === undefined) {
         const nonce = await this.nextNonce()
         if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
         fields.nonce = nonce
-        ;({ raw: signed, hash: p.hash } = await this.sign(buildTx(fields, this.o.fees.current)))
+        this.checkCap()
+        const tx = buildTx(fields, this.o.fees.current)
+        bid = bidOf(tx)
+        ;({ raw: signed, hash: p.hash } = await this.sign(tx))
         p.nonce = nonce
         if (this.o.dryRun) {
           p.raw = signed
@@ -136,7 +159,7 @@ export class SignerSender {
       }
       const next = await this.next(outcome, fields, p, s)
       if (next === 'accepted') {
-        ledger.accepted(step, { hash: p.hash!, raw: signed, idx: req.idx ?? -1, ...(req.id !== undefined ? { id: req.id } : {}) })
+        ledger.accepted(step, { hash: p.hash!, raw: signed, idx: req.idx ?? -1, ...(req.id !== undefined ? { id: req.id } : {}), ...(req.line !== undefined ? { line: req.line } : {}), req, maxFee: bid.maxFee, tip: bid.tip })
         return
       }
       if (next === 'rebuild') signed = undefined
@@ -221,6 +244,57 @@ export class SignerSender {
     return false
   }
 
+  /** A base fee above `--max-fee`: nothing this signer sends could be included now. */
+  private checkCap(): void {
+    const { maxFee, fees } = this.o
+    const f = fees.current
+    if (maxFee !== undefined && f.type === 'eip1559' && f.baseFeePerGas > maxFee) {
+      throw new SendFailure('FEE_CAP_REACHED', `the base fee (${f.baseFeePerGas} wei) is above --max-fee (${maxFee} wei)`)
+    }
+  }
+
+  /**
+   * Re-signs the tx at `nonce` from its request (same nonce, same payload) at the current fees,
+   * at least the bump nodes require over its last bid, within `--max-fee`, and sends it. The
+   * ledger's entry then holds the new tx.
+   */
+  async replace(nonce: number, u: Unmined): Promise<ReplaceResult> {
+    const req = u.req
+    if (!req || u.maxFee === undefined || u.tip === undefined || pinsFee(req.fields) || req.fields.txType === 'eip4844') return { kind: 'fixed' }
+    let old: Bid = { maxFee: u.maxFee, tip: u.tip }
+    for (let i = 0; i < (u.askedMore ?? 0); i++) old = { maxFee: bumpedBid(old.maxFee), tip: bumpedBid(old.tip) }
+    const bid = replacementBid(old, this.o.fees.current, this.o.maxFee)
+    if (!bid) return { kind: 'capped' }
+    const fields: TxFields = { ...req.fields, nonce }
+    const { raw, hash } = await this.sign(buildTx(fields, snapshotWith(this.o.fees.current, bid)))
+    let outcome = await this.sendRaw(raw)
+    if (outcome.kind === 'unknown') {
+      const seen = await this.o.reads.probeUntilSure(hash)
+      if (seen === 'unreachable') return { kind: 'unreachable' }
+      if (seen === 'known') outcome = ACCEPTED
+    }
+    switch (outcome.kind) {
+      case 'accepted': {
+        const oldHash = u.hash
+        u.hash = hash
+        if (u.raw !== undefined) u.raw = raw
+        u.maxFee = bid.maxFee
+        u.tip = bid.tip
+        u.replacements = (u.replacements ?? 0) + 1
+        delete u.askedMore
+        return { kind: 'replaced', oldHash, hash, bid }
+      }
+      case 'nonce':
+        return outcome.code === 'NONCE_TOO_LOW' ? { kind: 'mined' } : { kind: 'underpriced', message: outcome.message }
+      case 'fees':
+        return { kind: 'underpriced', message: outcome.message }
+      case 'rejected':
+        return { kind: 'refused', code: outcome.code, message: outcome.message }
+      case 'unknown':
+        return { kind: 'refused', code: outcome.code, message: outcome.message }
+    }
+  }
+
   /** One eth_sendRawTransaction and what its answer means; the node's reachability is noted. */
   async sendRaw(raw: Hex): Promise<SendOutcome | { kind: 'accepted' }> {
     const { rpc, health } = this.o.reads.ctx
@@ -274,4 +348,11 @@ class Attempt {
 
 export function outageMessage(budgetMs: number): string {
   return `the node was unreachable for longer than --max-outage (${budgetMs} ms)`
+}
+
+/** What a built tx bids per gas: its fee cap and tip (a gas-price tx's price is both). */
+function bidOf(tx: TransactionSerializable): Bid {
+  const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  if (t.maxFeePerGas !== undefined) return { maxFee: t.maxFeePerGas, tip: t.maxPriorityFeePerGas ?? 0n }
+  return { maxFee: t.gasPrice ?? 0n, tip: t.gasPrice ?? 0n }
 }

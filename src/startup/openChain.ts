@@ -29,6 +29,8 @@ export interface ChainSettings {
   feeRefreshMs?: number
   priorityFee?: bigint
   gasPrice?: bigint
+  /** `--max-fee`: no fee cap above it. */
+  maxFee?: bigint
   funderKey?: Hex
   minBalance?: bigint
   log: Logger
@@ -102,6 +104,7 @@ export async function openChain(o: ChainSettings): Promise<Chain> {
       refreshMs: o.feeRefreshMs ?? blockTime ?? 2_000,
       ...(o.gasPrice !== undefined ? { gasPrice: o.gasPrice } : {}),
       ...(o.priorityFee !== undefined ? { priorityFee: o.priorityFee } : {}),
+      ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}),
     }, o.log)
     await fees.start()
     const funderKey = o.funderKey ?? devnet?.funderKey

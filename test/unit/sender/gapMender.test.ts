@@ -80,14 +80,34 @@ describe('check', () => {
     expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
   })
 
-  test('behavior: a tx still missing at the next check is taken by a zero-value self-transfer at twice the fees: nonce_gap_filled', async () => {
-    const { r, mender, events, hashes, sentSince } = await sentTxs(3)
+  test('behavior: a lost tx still missing at the next check is re-signed from its spec (same nonce, same payload) at current fees with the bump, not filled: tx_replaced', async () => {
+    const { r, mender, events, hashes } = await sentTxs(3)
+    const old = { ...r.ledger.unmined.get(1)! }
     r.node.lose(hashes[1]!)
     r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
     expect(await mender.check()).toBe(false)
     expect(pooled(r).map(([n]) => n)).toEqual([0, 2])
     expect(events).toEqual([])
 
+    expect(await mender.check()).toBe(false)
+    const again = r.node.pool(r.signer.address)[1]!
+    expect(again).toMatchObject<Partial<NodeTx>>({ nonce: 1, from: r.signer.address, to: SINK.toLowerCase() as Hex, value: 1n, gas: 21_000n })
+    expect(again.hash).not.toBe(hashes[1])
+    expect(again.maxFeePerGas! > old.maxFee! + old.maxFee! / 10n).toBe(true)
+    expect(again.maxPriorityFeePerGas! > old.tip! + old.tip! / 10n).toBe(true)
+    expect(r.node.nonces(r.signer.address).pending).toBe(3)
+    expect(events).toEqual([
+      { version: expect.any(Number), type: 'tx_replaced', idx: 11, id: 's11', nonce: 1, old_tx_hash: hashes[1], tx_hash: again.hash, reason: 'dropped', max_fee_per_gas: String(again.maxFeePerGas), replacements: 1 },
+    ])
+    expect(r.ledger.unmined.get(1)).toMatchObject({ hash: again.hash, idx: 11, replacements: 1 })
+  })
+
+  test('behavior: a lost tx that cannot be re-signed (no spec kept) is taken by a zero-value self-transfer at twice the fees: nonce_gap_filled, reason not_resignable', async () => {
+    const { r, mender, events, hashes, sentSince } = await sentTxs(3)
+    delete r.ledger.unmined.get(1)!.req
+    r.node.lose(hashes[1]!)
+    r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
+    expect(await mender.check()).toBe(false)
     expect(await mender.check()).toBe(false)
     const filler = r.node.pool(r.signer.address)[1]!
     const fees = r.fees.current as Extract<typeof r.fees.current, { type: 'eip1559' }>
@@ -101,28 +121,28 @@ describe('check', () => {
       maxPriorityFeePerGas: 2n * fees.maxPriorityFeePerGas + 1n,
     })
     expect(sentSince().at(-1)).toEqual([-1, filler.hash, 'accepted'])
-    expect(r.node.nonces(r.signer.address).pending).toBe(3)
     expect(events).toEqual([
-      { version: expect.any(Number), type: 'nonce_gap_filled', worker: WORKER, signer: r.signer.address, nonce: 1, tx_hash: filler.hash, lost_tx_hash: hashes[1], idx: 11, id: 's11' },
+      { version: expect.any(Number), type: 'nonce_gap_filled', worker: WORKER, signer: r.signer.address, nonce: 1, tx_hash: filler.hash, reason: 'not_resignable', lost_tx_hash: hashes[1], idx: 11, id: 's11' },
     ])
     expect(r.ledger.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1 })
   })
 
-  test('behavior: a filler the node refuses (no funds for its gas) is tried again at each check, and reported only once taken', async () => {
+  test('behavior: a lost tx whose re-signed copy the node refuses (no funds) is filled only if the filler is taken; once funds are back, its spec lands instead', async () => {
     const { r, mender, events, hashes } = await sentTxs(2)
     const balance = r.node.balance(r.signer.address)
     r.node.lose(hashes[0]!)
     r.node.setBalance(r.signer.address, 0n)
     expect(await mender.check()).toBe(false) // rebroadcast: refused
-    expect(await mender.check()).toBe(false) // filler: refused
-    expect(await mender.check()).toBe(false) // filler: refused again
+    expect(await mender.check()).toBe(false) // re-signed: refused; filler: refused
+    expect(await mender.check()).toBe(false) // the same again
     expect(events).toEqual([])
     expect(pooled(r)).toEqual([[1, hashes[1]]])
 
     r.node.setBalance(r.signer.address, balance)
     expect(await mender.check()).toBe(false)
-    expect(events.map((e) => e.type === 'nonce_gap_filled' && [e.nonce, e.lost_tx_hash])).toEqual([[0, hashes[0]]])
-    expect(r.node.nonces(r.signer.address).pending).toBe(2)
+    const [again] = r.node.pool(r.signer.address)
+    expect(again).toMatchObject({ nonce: 0, to: SINK.toLowerCase(), value: 1n })
+    expect(events).toEqual([expect.objectContaining({ type: 'tx_replaced', idx: 10, nonce: 0, old_tx_hash: hashes[0], tx_hash: again!.hash, reason: 'dropped' })])
   })
 
   test('behavior: check() returns true once everything sent is mined, and the ledger forgets it; a gap above the mined nonce is still mended', async () => {

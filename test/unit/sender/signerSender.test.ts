@@ -1,3 +1,5 @@
+import { DEFAULT_HEADROOM_BLOCKS } from '../../../src/chain/chainLoad.js'
+import { baseFeeAfter } from '../../../src/chain/feeOracle.js'
 import { keccak256, parseTransaction, recoverTransactionAddress, type Hex, type TransactionSerialized } from 'viem'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RpcError } from '../../../src/rpc/rpc.js'
@@ -33,8 +35,9 @@ describe('send', () => {
     ])
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 2 })
     expect(r.ledger.next).toBe(2)
-    expect(r.ledger.unmined.get(0)).toEqual({ hash: first.p.hash, raw: pool[0]!.raw, idx: 7, id: 'a' })
-    expect(r.ledger.unmined.get(1)).toEqual({ hash: second.p.hash, raw: pool[1]!.raw, idx: 8 })
+    expect(r.ledger.unmined.get(0)).toMatchObject({ hash: first.p.hash, raw: pool[0]!.raw, idx: 7, id: 'a', maxFee: pool[0]!.maxFeePerGas, tip: pool[0]!.maxPriorityFeePerGas })
+    expect(r.ledger.unmined.get(1)).toMatchObject({ hash: second.p.hash, raw: pool[1]!.raw, idx: 8 })
+    expect(r.ledger.unmined.get(1)!.id).toBeUndefined()
   })
 
   test('behavior: "already known" (the node has these very bytes) counts as accepted and spends no second nonce', async () => {
@@ -92,12 +95,12 @@ describe('send', () => {
       [
         'the base fee rose above our cap ("max fee per gas less than block base fee")',
         (node) => (node.baseFeePerGas = 10n * GWEI),
-        (node) => ({ maxFeePerGas: 2n * node.baseFeePerGas! + node.tip, maxPriorityFeePerGas: node.tip }),
+        (node) => ({ maxFeePerGas: baseFeeAfter(node.baseFeePerGas!, DEFAULT_HEADROOM_BLOCKS) + node.tip, maxPriorityFeePerGas: node.tip }),
       ],
       [
         'the node wants a higher tip ("transaction underpriced")',
         (node) => void node.script('eth_sendRawTransaction', { ...reject('transaction underpriced: tip needed 3 gwei'), before: () => void (node.tip = 3n * GWEI) }),
-        (node) => ({ maxFeePerGas: 2n * node.baseFeePerGas! + 3n * GWEI, maxPriorityFeePerGas: 3n * GWEI }),
+        (node) => ({ maxFeePerGas: baseFeeAfter(node.baseFeePerGas!, DEFAULT_HEADROOM_BLOCKS) + 3n * GWEI, maxPriorityFeePerGas: 3n * GWEI }),
       ],
     ]
 
