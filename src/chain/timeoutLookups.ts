@@ -67,7 +67,7 @@ export class TimeoutLookups {
     } catch (err) {
       lookupError = describeError(err)
     }
-    const capped = reason === 'timeout' && pending && this.o.capped?.(p.hash) === true
+    const capped = reason === 'timeout' && this.o.capped?.(p.hash) === true
     this.o.emit({
       type: 'tx_timeout',
       ...p.ref,

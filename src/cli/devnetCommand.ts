@@ -4,6 +4,7 @@ import { connectChain } from '../startup/openChain.js'
 import { EVENT_VERSION } from '../events/types.js'
 import { createLogger } from '../log.js'
 import { withFlags } from './commandOptions.js'
+import { parseValueFlag } from './options.js'
 
 /**
  * `floodgate devnet`: the embedded anvil in the foreground. Prints one JSON line on stdout
@@ -13,9 +14,13 @@ import { withFlags } from './commandOptions.js'
 export function devnetCommand(): Command {
   const cmd = new Command('devnet').description('run the embedded anvil devnet in the foreground; prints its RPC URL and a funded dev key')
   return withFlags(cmd, 'devnet')
-    .action(async (flags: { logLevel: string }) => {
+    .action(async (flags: { logLevel: string; blockTime?: string; blockGasLimit?: string }) => {
       const log = createLogger({ level: flags.logLevel as 'info' })
-      const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log })
+      const shape = {
+        ...(flags.blockTime !== undefined ? parseValueFlag('block-time', flags.blockTime) : {}),
+        ...(flags.blockGasLimit !== undefined ? parseValueFlag('block-gas-limit', flags.blockGasLimit) : {}),
+      }
+      const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log, ...shape })
       const devnet = conn.devnet!
       process.stdout.write(
         `${JSON.stringify({

@@ -130,8 +130,10 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'tps', arg: '<n>', default: '0', commands: SENDING,
-    help: 'send rate across the pool; 0 = as fast as the workers go', to: (v, flag) => ({ tps: parseRate(v, flag) }),
-    run: { default: DEFAULT_RUN_TPS, help: 'send rate across all pools; 0 = as fast as the workers go' },
+    help: 'send rate across the pool; 0 = as fast as the workers go; auto = the highest rate the chain includes without a growing backlog',
+    doc: 'send rate across the pool; `0` = as fast as the workers go; `auto` = steered by inclusion to the highest rate the chain includes without a growing backlog, found and reported (`summary.capacity`; [architecture.md](architecture.md#saturation))',
+    to: (v, flag) => (v.trim() === 'auto' ? { tps: 0, autoTps: true } : { tps: parseRate(v, flag) }),
+    run: { default: DEFAULT_RUN_TPS, help: 'send rate across all pools; 0 = as fast as the workers go; auto = steered by inclusion' },
   },
   {
     long: 'max-txs', arg: '<n>', commands: SENDING,
@@ -267,6 +269,16 @@ export const FLAGS: readonly Flag[] = [
     gen: { help: 'the deployment recorded under this --label' },
   },
   { long: 'redeploy', commands: SCENARIO, help: 'deploy the contracts and run the setup steps again, even if recorded' },
+  {
+    long: 'block-time', arg: '<time>', defaultText: '1s', commands: ['send', 'run', 'devnet'],
+    help: "the embedded devnet's block time (without --rpc-url), e.g. 2s",
+    to: (v, flag) => ({ devnetBlockTimeMs: parsePositiveDuration(v, flag) }),
+  },
+  {
+    long: 'block-gas-limit', arg: '<gas>', defaultText: '1000000000', commands: ['send', 'run', 'devnet'],
+    help: "the embedded devnet's block gas limit (without --rpc-url), e.g. 30000000 for a chain the load can fill",
+    to: (v, flag) => ({ devnetGasLimit: BigInt(parseCount(v, flag, 21_000)) }),
+  },
   { long: 'html', arg: '<out.html>', commands: ['report'], help: 'also write one self-contained HTML file with charts (no network needed to view it)' },
   {
     long: 'log-level', arg: '<level>', choices: LOG_LEVELS, default: 'info', commands: ['send', 'run', 'setup', 'gen', 'devnet'],
@@ -279,4 +291,11 @@ export function flag(long: string): Flag {
   const f = FLAGS.find((x) => x.long === long)
   if (!f) throw new Error(`no flag --${long} in the option table`)
   return f
+}
+
+/** A value flag's SendOptions fields, through the table's own parser (for commands that do not build SendOptions). */
+export function parseValueFlag(long: string, value: string): Partial<SendOptions> {
+  const f = flag(long)
+  if (f.arg === undefined || !f.to) throw new Error(`--${long} is not a value flag with a parser`)
+  return f.to(value, `--${long}`)
 }

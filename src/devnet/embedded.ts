@@ -44,6 +44,10 @@ export interface EmbeddedDevnet {
 export interface EmbeddedDevnetOptions {
   logger?: Logger | null
   startTimeoutMs?: number
+  /** Block time in seconds (default DEVNET_BLOCK_TIME_S). */
+  blockTimeS?: number
+  /** Block gas limit (default DEVNET_GAS_LIMIT): a lower one makes a chain the load can fill. */
+  gasLimit?: bigint
 }
 
 /**
@@ -54,8 +58,8 @@ export async function startEmbeddedDevnet(opts: EmbeddedDevnetOptions = {}): Pro
   const anvil = await startAnvil({
     host: '127.0.0.1',
     port: 0,
-    blockTime: DEVNET_BLOCK_TIME_S,
-    gasLimit: DEVNET_GAS_LIMIT,
+    blockTime: opts.blockTimeS ?? DEVNET_BLOCK_TIME_S,
+    gasLimit: opts.gasLimit ?? DEVNET_GAS_LIMIT,
     hardfork: DEVNET_HARDFORK,
     chainId: DEVNET_CHAIN_ID,
     balance: DEVNET_BALANCE_ETH,

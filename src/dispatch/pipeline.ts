@@ -21,6 +21,7 @@ import { createPacer, type Pacer } from './pacer.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
+import { AutoRate } from './autoRate.js'
 import { ChainLoad } from '../chain/chainLoad.js'
 import { ChainReads } from '../sender/chainReads.js'
 import { GapMender } from '../sender/gapMender.js'
@@ -39,6 +40,8 @@ export interface PipelineOptions {
   /** Extra summary fields computed from the summary before it is written (`--assert` results). */
   onSummary?: (summary: Omit<SummaryEvent, 'version'>) => Partial<Omit<SummaryEvent, 'version' | 'type'>> | undefined
   tps: number
+  /** `--tps auto`: the rate follows inclusion (`tps` is then 0). */
+  autoTps?: boolean
   maxTxs?: number
   durationMs?: number
   /** Resends of the same signed bytes after a transport failure. */
@@ -144,7 +147,9 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   progress.start()
 
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stop.with('duration'), o.durationMs) : undefined
-  const pacer = createPacer(o.tps)
+  const auto = o.autoTps ? new AutoRate() : undefined
+  if (auto) events.onEvent(auto.observe)
+  const pacer = auto ?? createPacer(o.tps)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
   const health = new NodeHealth(o.maxOutageMs, (outageMs) => {
@@ -167,6 +172,10 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   const reason: EndReason = stop.reason ?? (health.dead ? 'rpc_unavailable' : intakeEnd)
   const summary = { ...stats.summary(reason), ...load.summary() }
   addPacing(o, summary, pacer, c.signers.length)
+  if (auto) {
+    summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true }
+    if (auto.capacity !== undefined) summary.capacity = { tps: Math.round(auto.capacity * 100) / 100, gas_per_s: Math.round(load.rates()?.gasPerS ?? 0) }
+  }
   if (o.onSummary) Object.assign(summary, o.onSummary(summary))
   if (events.closed) o.log.info({ summary }, 'summary')
   events.emit(summary)

@@ -246,7 +246,7 @@ export interface SummaryEvent extends Envelope<'summary'> {
   /** The chain's inclusion rate found while it was saturated (or steered to, with `--tps auto`). */
   capacity?: { tps: number; gas_per_s: number }
   /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
-  pacing?: { target_tps: number; missed_slots: number; late_slots: number; max_lag_ms: number }
+  pacing?: { target_tps: number; missed_slots: number; late_slots: number; max_lag_ms: number; auto?: boolean }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

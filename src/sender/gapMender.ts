@@ -93,21 +93,25 @@ export class GapMender {
     // the head must be includable; and where the node counts fewer than ours, it lacks the tx
     // at `pending` or cannot run it
     const front = pending < mine && pending !== latest ? [latest, pending] : [latest]
-    for (const n of front) if (!(await this.mendFront(n, n === pending && pending < mine, mine))) return false
+    for (const n of front) if (!(await this.mendFront(n, n >= pending, mine))) return false
     await this.replaceBelowBase(new Set(front))
     return false
   }
 
-  /** The tx at `n`, which the chain needs next: resolves false when the node could not be asked. */
-  private async mendFront(n: number, counted: boolean, mine: number): Promise<boolean> {
+  /**
+   * The tx at `n`, which the chain needs next; `uncounted`: the node's pending count stops at
+   * it (it lacks it, or cannot run it). Resolves false when the node could not be asked.
+   */
+  private async mendFront(n: number, uncounted: boolean, mine: number): Promise<boolean> {
     const { sender } = this.o
     const u = sender.ledger.unmined.get(n)
     if (!u) {
       // the node lacks a tx we no longer remember: nothing to re-sign
-      if (counted) await this.fill(n, undefined, 'untracked')
+      if (uncounted) await this.fill(n, undefined, 'untracked')
       return true
     }
-    const seen = await sender.o.reads.probe(u.hash)
+    // a nonce below the node's pending count is in its pool (or mined): no need to ask
+    const seen = uncounted ? await sender.o.reads.probe(u.hash) : 'known'
     if (seen === 'unreachable') return false
     if (seen === 'known') {
       const risk = this.risk(u)
@@ -165,6 +169,8 @@ export class GapMender {
         if (u.idx >= 0) this.o.events.emit(replacedEvent(n, u, r.oldHash, reason))
         return true
       case 'capped':
+        // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
+        if (reason === 'dropped' && u.raw && !belowBase(u, sender.o.fees.current)) return (await sender.rebroadcast(u.raw)) !== 'unreachable'
         if (!this.capped.has(u.hash)) {
           this.capped.add(u.hash)
           log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, tx_hash: u.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')

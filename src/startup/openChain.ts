@@ -1,6 +1,6 @@
 /** One chain start-up for every command: devnet or URL, connect, chain guard, signer backend, fee oracle, funding defaults. */
 import type { Hex } from 'viem'
-import { FatalError } from '../base/errors.js'
+import { FatalError, UsageError } from '../base/errors.js'
 import { FeeOracle } from '../chain/feeOracle.js'
 import { type EmbeddedDevnet, startEmbeddedDevnet } from '../devnet/embedded.js'
 import type { Logger } from '../log.js'
@@ -19,6 +19,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000
 export interface ChainSettings {
   /** Target node; none starts the embedded devnet. */
   rpcUrl?: string
+  /** The embedded devnet's block time and block gas limit (`--block-time`, `--block-gas-limit`). */
+  devnetBlockTimeMs?: number
+  devnetGasLimit?: bigint
   /** Timeout of one RPC request. */
   requestTimeoutMs: number
   /** How long the first contact (eth_chainId, retried through transient failures) may take. */
@@ -64,8 +67,11 @@ export interface Connection {
  * The first half of a start-up, all `gen` and `devnet` need: the embedded devnet when no URL is
  * given, the RPC client, the first contact (chain id, mainnet guard). `close()` stops the devnet.
  */
-export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log'>): Promise<Connection> {
-  const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o.log) : undefined
+export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit'>): Promise<Connection> {
+  if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined)) {
+    throw new UsageError('--block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
+  }
+  const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o) : undefined
   const url = devnet?.url ?? o.rpcUrl
   const ownRpc = o.rpc ? undefined : createHttpRpc(url!, { timeoutMs: o.requestTimeoutMs })
   const rpc = o.rpc ?? ownRpc!
@@ -123,10 +129,13 @@ export async function openChain(o: ChainSettings): Promise<Chain> {
   }
 }
 
-async function startDevnet(log: Logger): Promise<EmbeddedDevnet> {
-  log.info('no --rpc-url: starting the embedded anvil devnet')
-  const d = await startEmbeddedDevnet()
-  log.info({ rpc: d.url, chainId: d.chainId }, 'embedded devnet started')
+async function startDevnet(o: Pick<ChainSettings, 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit'>): Promise<EmbeddedDevnet> {
+  o.log.info('no --rpc-url: starting the embedded anvil devnet')
+  const d = await startEmbeddedDevnet({
+    ...(o.devnetBlockTimeMs !== undefined ? { blockTimeS: o.devnetBlockTimeMs / 1000 } : {}),
+    ...(o.devnetGasLimit !== undefined ? { gasLimit: o.devnetGasLimit } : {}),
+  })
+  o.log.info({ rpc: d.url, chainId: d.chainId, ...(o.devnetBlockTimeMs !== undefined ? { block_time_ms: o.devnetBlockTimeMs } : {}), ...(o.devnetGasLimit !== undefined ? { block_gas_limit: String(o.devnetGasLimit) } : {}) }, 'embedded devnet started')
   return d
 }
 

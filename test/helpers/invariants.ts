@@ -36,7 +36,8 @@ async function receiptsOf(url: string, hashes: string[]): Promise<(Record<string
  * through a chaos proxy): every input line ends in exactly one terminal event; every tx
  * reported accepted is on chain exactly once (distinct hashes, each with a receipt, at the
  * nonce it was reported with); every signer's on-chain nonce equals its accepted count (no
- * gap, no duplicate, nothing of ours that we did not report). `replaced`: hashes a
+ * gap, no duplicate, nothing of ours that we did not report). A spec re-signed at new fees
+ * (`tx_replaced`) must be on chain under its newest hash. `replaced`: hashes a
  * `nonce_gap_filled` took the nonce of (they are the only accepted txs allowed off chain,
  * and their fillers count in their place). `external`: txs another process got mined from a
  * pool key, by signer.
@@ -48,7 +49,10 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
   const fills = ofType(events, 'nonce_gap_filled')
   const replaced = new Set(fills.map((f) => f.lost_tx_hash).filter(Boolean))
   expect(new Set(accepted.map((r) => r.tx_hash)).size, 'accepted txs have distinct hashes').toBe(accepted.length)
-  const onChain = accepted.filter((r) => !replaced.has(r.tx_hash))
+  // a spec whose tx was re-signed (tx_replaced) is on chain under its newest hash, and only there
+  const newest = new Map<string, string>()
+  for (const e of ofType(events, 'tx_replaced')) newest.set(String(e.idx), e.tx_hash)
+  const onChain = accepted.filter((r) => !replaced.has(r.tx_hash)).map((r) => (newest.has(String(r.idx)) ? { ...r, tx_hash: newest.get(String(r.idx))! } : r))
   const receipts = await receiptsOf(url, onChain.map((r) => r.tx_hash))
   const missing = onChain.filter((_, i) => receipts[i] === null)
   expect(missing.map((r) => r.idx), 'accepted txs that are not on chain').toEqual([])
