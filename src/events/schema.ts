@@ -54,7 +54,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     nonce: req('integer'),
     old_tx_hash: req('hex'),
     tx_hash: req('hex'),
-    reason: oneOf('fee_below_base', 'dropped'),
+    reason: oneOf('fee_below_base', 'fee_at_risk', 'dropped'),
     max_fee_per_gas: req('decimal'),
     replacements: req('integer'),
   },

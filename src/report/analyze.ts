@@ -2,6 +2,7 @@
 import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
+import { ChainSideBuilder, type ChainSide } from './chainSide.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -65,6 +66,8 @@ export interface Report {
   timeline: TimePoint[]
   histogram: HistogramBin[]
   progress: number
+  /** The chain's side (blocks, replacements, timeouts by cause, saturation), when the log has it. */
+  chain?: ChainSide
 }
 
 /**
@@ -86,6 +89,7 @@ export class ReportBuilder {
   private readonly bins = Array.from({ length: BIN_LAST - BIN_FIRST }, () => ({ send: 0, inclusion: 0 }))
   private lastResultAt: number | undefined
   private lastReceiptAt: number | undefined
+  private readonly chain = new ChainSideBuilder()
 
   constructor() {
     this.stats = new RunStats(() => this.clock)
@@ -155,6 +159,7 @@ export class ReportBuilder {
         break
     }
     this.stats.observe(e)
+    this.chain.observe(e)
   }
 
   finish(): Report {
@@ -178,6 +183,7 @@ export class ReportBuilder {
       figures.tps = this.logged.tps
       if (typeof this.logged.included_tps === 'number') figures.included_tps = this.logged.included_tps
     }
+    const chain = this.chain.finish()
     return {
       figures,
       ...(this.logged ? { logged: this.logged } : {}),
@@ -188,6 +194,7 @@ export class ReportBuilder {
       timeline: this.timeline(),
       histogram: this.histogram(),
       progress: this.progress,
+      ...(chain ? { chain } : {}),
     }
   }
 

@@ -24,7 +24,8 @@ function latencyRow(name: string, l: LatencySummary): string {
 /**
  * One self-contained HTML file: the figures as tables, and four charts (throughput sent vs
  * included, latency percentiles over time, the latency histogram, errors by code) drawn
- * by the inlined Chart.js. When every chart is drawn, `<body data-charts-rendered="4">`.
+ * by the inlined Chart.js. When every chart is drawn, `<body data-charts-rendered="4">`; a log
+ * with blocks adds three charts of the chain's side (`data-chain-charts-rendered="3"`).
  */
 export function reportHtml(r: Report, source: string): string {
   const f = r.figures
@@ -42,6 +43,7 @@ ${runLine(r, source)}
 ${totalsTable(f)}
 ${latencyTable(f)}
 ${CHARTS}
+${r.chain ? CHAIN_CHARTS : ''}
 <h2>By kind</h2>
 ${kindsTable(f)}
 ${scripts(r)}
@@ -62,6 +64,13 @@ th:first-child { text-align: left; }
 .chart { position: relative; height: 320px; }
 .muted { color: #666; }
 </style>`
+
+/** The chain's side (when the log has blocks): backlog, base fee, block fullness over time. */
+const CHAIN_CHARTS = `<div class="charts">
+<section><h2>Backlog: our txs waiting, per block</h2><div class="chart"><canvas id="backlog"></canvas></div></section>
+<section><h2>Base fee per block (gwei)</h2><div class="chart"><canvas id="basefee"></canvas></div></section>
+<section><h2>Block fullness (gas used ÷ limit)</h2><div class="chart"><canvas id="fullness"></canvas></div></section>
+</div>`
 
 /** The four canvases RENDER draws into. */
 const CHARTS = `<div class="charts">
@@ -119,6 +128,7 @@ function scripts(r: Report): string {
     bucketMs: r.bucketMs,
     histogram: r.histogram,
     errors: Object.entries(r.figures.errors).sort((a, b) => b[1] - a[1]),
+    blocks: r.chain?.points ?? [],
   }
   return `<script>${scriptSafe(chartJsSource())}</script>
 <script id="report-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
@@ -176,5 +186,21 @@ const RENDER = `
   });
 
   document.body.setAttribute('data-charts-rendered', String(made));
+
+  // the chain's side, when the log has blocks: counted apart (data-chain-charts-rendered="3")
+  if (data.blocks.length) {
+    var blockLabels = data.blocks.map(function (b) { return b.t + ' s'; });
+    function blockSeries(id, key, label, color, extra) {
+      new Chart(document.getElementById(id), {
+        type: 'line',
+        data: { labels: blockLabels, datasets: [{ label: label, data: data.blocks.map(function (b) { return b[key]; }), borderColor: color, backgroundColor: color, pointRadius: 1, spanGaps: true }] },
+        options: Object.assign({ scales: { x: { title: { display: true, text: 'block time since the first block read' } }, y: { beginAtZero: true } } }, extra || {})
+      });
+    }
+    blockSeries('backlog', 'backlog', 'txs waiting', '#ff7f0e');
+    blockSeries('basefee', 'base_fee_gwei', 'base fee (gwei)', '#9467bd');
+    blockSeries('fullness', 'fullness', 'fullness', '#8c564b', { scales: { y: { beginAtZero: true, max: 1 } } });
+    document.body.setAttribute('data-chain-charts-rendered', '3');
+  }
 })();
 `

@@ -35,6 +35,7 @@ export function reportTable(r: Report, source: string): string {
     '',
     'by kind',
     kindsTable(f, tracked),
+    ...chainLines(r),
   ]
   return `${out.join('\n')}\n`
 }
@@ -110,4 +111,29 @@ function kindsTable(f: Figures, tracked: boolean): string {
     ])
   }
   return kt.length > 1 ? formatTable(kt) : '  none'
+}
+
+/** The chain's side: capacity found, saturation, blocks, base fee, backlog, replacements, timeouts by cause. */
+function chainLines(r: Report): string[] {
+  const c = r.chain
+  if (!c) return []
+  const gwei = (g: number | null) => (g === null ? '-' : `${num(g, g < 10 ? 3 : 1)} gwei`)
+  const out = ['', 'chain']
+  if (c.capacity) out.push(`  capacity found: ${num(c.capacity.tps)} tx/s of ours, ${int(c.capacity.gas_per_s)} gas/s`)
+  if (c.saturation) out.push(`  saturated: ${int(c.saturation.episodes)} episode(s), ${num(c.saturation.saturated_ms / 1000, 1)} s in all`)
+  const rows: (string | number)[][] = [
+    ['blocks read', int(c.blocks)],
+    ['ours per block (blocks with ours)', num(c.ours_per_block, 1)],
+    ['block fullness (mean)', `${num(c.fullness * 100, 1)} %`],
+    ['base fee first / max / last', `${gwei(c.base_fee_gwei.first)} / ${gwei(c.base_fee_gwei.max)} / ${gwei(c.base_fee_gwei.last)}`],
+    ['backlog, most txs waiting', int(c.max_backlog)],
+    ['replaced', `${int(c.replaced.total)}${c.replaced.total ? ` (${Object.entries(c.replaced.by_reason).map(([k, n]) => `${k} ${int(n)}`).join(', ')})` : ''}`],
+    ['timed out: dropped by the node', int(c.timeouts.dropped)],
+    ['timed out: still pending', int(c.timeouts.pending)],
+    ['timed out: held by --max-fee', int(c.timeouts.fee_cap)],
+    ['timed out: run stopped', int(c.timeouts.run_stopped)],
+    ['nonces filled', int(c.filled)],
+  ]
+  out.push(formatTable(rows))
+  return out
 }

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { runCli, ofType, type Event } from '../helpers/cli.js'
+import { recordFigures } from '../helpers/figures.js'
+import { runSend } from '../helpers/inProcess.js'
+import { assertNothingLost } from '../helpers/invariants.js'
+import { rpc } from '../helpers/anvil.js'
+
+/**
+ * A chain that fills (issue 11): 2.1M gas, 1 s blocks, so 100 transfers a block. Sending far
+ * faster than that raises the base fee 12.5 % a full block, and anvil drops every pooled tx
+ * whose fee cap falls below it at the next block. floodgate must keep its promises there:
+ * every spec lands (re-signed at current fees where needed, never filled), nonces stay whole.
+ */
+const SINK = '0x000000000000000000000000000000000000dEaD'
+const GAS_LIMIT = 2_100_000n
+const POOL = 16
+const transfers = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ to: SINK, value: '1 wei', id: `t${i}` })).join('\n') + '\n'
+
+/** A fresh chain that fills, and a pool funded from its dev account, for one test. */
+async function fillingChain(seed: string): Promise<AnvilInstance> {
+  const anvil = await startAnvil({ blockTime: 1, gasLimit: GAS_LIMIT, logger: null, silent: true, hardfork: 'prague' })
+  // the pool is funded beforehand (the base fee climbs to hundreds of gwei while the chain is full)
+  await runSend(anvil.url, [], { seed, poolSize: POOL, minBalance: 100n * 10n ** 18n })
+  return anvil
+}
+
+const send = (anvil: AnvilInstance, seed: string, stdin: string, extra: string[] = [], timeoutMs = 150_000) =>
+  runCli(['send', '--rpc-url', anvil.url, '--pool-size', String(POOL), '--log-level', 'warn', ...extra], { stdin, timeoutMs, env: { FLOODGATE_SEED: seed, FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY } })
+
+describe('a chain that fills (anvil, 2.1M-gas 1 s blocks: 100 transfers a block)', () => {
+  let anvil: AnvilInstance | undefined
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  test('behavior: 6,000 transfers at full speed, default flags: every spec one tx_receipt, no filler, nonces whole, each replacement visible on chain', async () => {
+    const seed = `sat-${Date.now()}`
+    anvil = await fillingChain(seed)
+    const started = performance.now()
+    const run = await send(anvil, seed, transfers(6_000))
+    const ms = performance.now() - started
+    expect(run.code, run.stderr.slice(0, 2_000)).toBe(0)
+    const { events } = run
+    const receipts = ofType(events, 'tx_receipt')
+    expect(ofType(events, 'tx_timeout')).toHaveLength(0)
+    expect(receipts).toHaveLength(6_000)
+    expect(new Set(receipts.map((r) => r.idx)).size).toBe(6_000)
+    expect(ofType(events, 'nonce_gap_filled')).toHaveLength(0)
+    await assertNothingLost(anvil.url, events, 6_000)
+
+    // replacements: the newest hash of each replaced spec is the one mined, the hashes it replaced are not
+    const replaced = ofType(events, 'tx_replaced')
+    const byIdx = new Map<number, Event[]>()
+    for (const e of replaced) byIdx.set(e.idx, [...(byIdx.get(e.idx) ?? []), e])
+    const sample = [...byIdx.values()].slice(0, 40)
+    for (const chain of sample) {
+      const newest = chain.at(-1)!
+      expect(receipts.find((r) => r.idx === newest.idx)!.tx_hash).toBe(newest.tx_hash)
+      expect(await rpc(anvil.url, 'eth_getTransactionReceipt', [newest.tx_hash])).not.toBeNull()
+      for (const old of chain) expect(await rpc(anvil.url, 'eth_getTransactionReceipt', [old.old_tx_hash])).toBeNull()
+    }
+    const summary = ofType(events, 'summary')[0]!
+    expect(summary.replaced ?? 0).toBe(replaced.length)
+    expect(ofType(events, 'saturation').length).toBeGreaterThanOrEqual(1)
+    expect(summary.saturation.episodes).toBeGreaterThanOrEqual(1)
+    const blocks = ofType(events, 'block')
+    expect(blocks.length).toBeGreaterThan(0)
+    recordFigures({
+      fault: 'saturation: 6,000 transfers, 2.1M-gas 1 s blocks, pool 16',
+      runs: 1,
+      specs: 6_000,
+      included: receipts.length,
+      replaced: replaced.length,
+      filled: 0,
+      included_tps: summary.included_tps,
+      capacity_tps: summary.capacity?.tps ?? 0,
+      ms: Math.round(ms),
+    })
+    await anvil.stop()
+    anvil = undefined
+  })
+
+  test('error: --max-fee below the base fee: every spec ends FEE_CAP_REACHED at once, its nonce unspent, nothing on chain', async () => {
+    const seed = `cap-${Date.now()}`
+    anvil = await fillingChain(seed)
+    const run = await send(anvil, seed, transfers(200), ['--max-fee', '0.1 gwei'])
+    expect(run.code).toBe(0)
+    const results = ofType(run.events, 'tx_result')
+    expect(results).toHaveLength(200)
+    expect(results.every((r) => r.error_code === 'FEE_CAP_REACHED' && r.nonce === null)).toBe(true)
+    const signers = [...new Set(results.map((r) => r.from))]
+    for (const s of signers) expect(await rpc(anvil.url, 'eth_getTransactionCount', [s, 'pending'])).toBe('0x0')
+    await anvil.stop()
+    anvil = undefined
+  })
+
+  test('behavior: a low --max-fee while the chain fills: no bid above it, every spec one terminal event, the ones that could not be included say FEE_CAP_REACHED', async () => {
+    const seed = `lowcap-${Date.now()}`
+    anvil = await fillingChain(seed)
+    const maxFee = 1_500_000_000n // 1.5 gwei: the base fee (1 gwei at the start) passes it after 4 full blocks
+    const run = await send(anvil, seed, transfers(1_500), ['--max-fee', `${maxFee} wei`, '--receipt-timeout', '8s'])
+    expect(run.code).toBe(0)
+    const { events } = run
+    const results = ofType(events, 'tx_result')
+    const terminal = new Map<number, string>()
+    for (const e of [...ofType(events, 'tx_receipt'), ...ofType(events, 'tx_timeout')]) {
+      expect(terminal.has(e.idx), `idx ${e.idx} has two terminal events`).toBe(false)
+      terminal.set(e.idx, e.type)
+    }
+    for (const r of results) if (!r.error_code) expect(terminal.has(r.idx), `idx ${r.idx} has no terminal event`).toBe(true)
+    for (const r of ofType(events, 'tx_receipt')) expect(BigInt(r.effective_gas_price) <= maxFee).toBe(true)
+    for (const e of ofType(events, 'tx_replaced')) expect(BigInt(e.max_fee_per_gas) <= maxFee).toBe(true)
+    const timeouts = ofType(events, 'tx_timeout')
+    for (const t of timeouts) expect(t).toMatchObject({ reason: 'fee_cap', error_code: 'FEE_CAP_REACHED' })
+    expect(ofType(events, 'nonce_gap_filled')).toHaveLength(0)
+    await anvil.stop()
+    anvil = undefined
+  })
+})
+
+describe('--tps auto (anvil, 2.1M-gas 1 s blocks)', () => {
+  let anvil: AnvilInstance
+  beforeAll(async () => {
+    anvil = await startAnvil({ blockTime: 1, gasLimit: GAS_LIMIT, logger: null, silent: true, hardfork: 'prague' })
+  })
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  test('behavior: the rate settles at the chain\'s capacity (100 tx/s) within ±15 %, the backlog under two blocks\' worth, and the summary reports the capacity found', async () => {
+    const seed = `auto-${Date.now()}`
+    await runSend(anvil.url, [], { seed, poolSize: POOL, minBalance: 100n * 10n ** 18n })
+    const run = await send(anvil, seed, transfers(4_000), ['--tps', 'auto', '--duration', '30s'], 90_000)
+    expect(run.code).toBe(0)
+    const blocks = ofType(run.events, 'block').filter((b) => b.ours > 0)
+    // the steady part: the last 15 blocks with ours before the run stopped
+    const steady = blocks.slice(-16, -1)
+    expect(steady.length).toBe(15)
+    const perBlock = steady.reduce((n, b) => n + b.ours, 0) / steady.length
+    expect(perBlock).toBeGreaterThanOrEqual(85)
+    expect(perBlock).toBeLessThanOrEqual(115)
+    expect(Math.max(...steady.map((b) => b.backlog))).toBeLessThan(200)
+    const summary = ofType(run.events, 'summary')[0]!
+    expect(summary.pacing.auto).toBe(true)
+    expect(summary.capacity.tps).toBeGreaterThanOrEqual(85)
+    expect(summary.capacity.tps).toBeLessThanOrEqual(115)
+  })
+})
