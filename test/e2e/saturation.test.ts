@@ -35,7 +35,7 @@ describe('a chain that fills (anvil, 2.1M-gas 1 s blocks: 100 transfers a block)
     await anvil?.stop()
   })
 
-  test('behavior: 6,000 transfers at full speed, default flags: every spec one tx_receipt, no filler, nonces whole, each replacement visible on chain', async () => {
+  test('behavior: 6,000 transfers at full speed, default flags: every spec one tx_receipt, no filler, nonces whole, each replacement visible on chain', { timeout: 240_000 }, async () => {
     const seed = `sat-${Date.now()}`
     anvil = await fillingChain(seed)
     const started = performance.now()
@@ -129,7 +129,7 @@ describe('--tps auto (anvil, 2.1M-gas 1 s blocks)', () => {
     await anvil?.stop()
   })
 
-  test('behavior: the rate settles at the chain\'s capacity (100 tx/s) within ±15 %, the backlog under two blocks\' worth, and the summary reports the capacity found', async () => {
+  test('behavior: the rate settles at the chain\'s capacity (100 tx/s) within ±15 %, the backlog under two blocks\' worth, and the summary reports the capacity found', { timeout: 180_000 }, async () => {
     const seed = `auto-${Date.now()}`
     await runSend(anvil.url, [], { seed, poolSize: POOL, minBalance: 100n * 10n ** 18n })
     const run = await send(anvil, seed, transfers(4_000), ['--tps', 'auto', '--duration', '30s'], 90_000)
