@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { LatencySummary } from '../events/types.js'
-import type { Report } from './analyze.js'
+import type { PartRow, Report } from './analyze.js'
 
 /** Chart.js's UMD bundle (it registers every chart type), inlined into the page: no network. */
 function chartJsSource(): string {
@@ -81,6 +81,7 @@ ${latencyRow('inclusion', f.inclusion_latency_ms)}
 <section><h2>Latency histogram</h2><div class="chart"><canvas id="histogram"></canvas></div></section>
 <section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
 </div>
+${r.parts ? partsHtml(r.parts) : ''}
 <h2>By kind</h2>
 <table>
 <tr><th>kind</th><th>sent</th><th>failed</th><th>included</th><th>reverted</th><th>timed out</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th></tr>
@@ -92,6 +93,23 @@ ${kinds}
 </body>
 </html>
 `
+}
+
+/** Each merged log's (or shard's) own figures. */
+function partsHtml(parts: readonly PartRow[]): string {
+  const sharded = parts.some((p) => p.shard !== undefined)
+  const rows = parts
+    .map((p) => {
+      const f = p.figures
+      const errs = Object.entries(f.errors).map(([c, n]) => `${c} ${n}`).join(', ') || '-'
+      return `<tr><th>${escapeHtml(`${p.shard !== undefined ? `${p.shard} ` : ''}${p.name}`)}</th>${[f.sent, f.failed, f.invalid, f.included, f.timed_out, f.tps, f.included_tps].map((v) => `<td>${fmt(v)}</td>`).join('')}${[f.send_latency_ms.p50, f.send_latency_ms.p99, f.inclusion_latency_ms.p50, f.inclusion_latency_ms.p99].map((v) => `<td>${fmt(v, 3)}</td>`).join('')}<td>${escapeHtml(errs)}</td></tr>`
+    })
+    .join('\n')
+  return `<h2>By ${sharded ? 'shard' : 'log'}</h2>
+<table id="parts">
+<tr><th>${sharded ? 'shard' : 'log'}</th><th>sent</th><th>failed</th><th>invalid</th><th>included</th><th>timed out</th><th>tx/s</th><th>incl tx/s</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th><th>errors</th></tr>
+${rows}
+</table>`
 }
 
 /** Runs in the page. Plain ES2017, no modules. */

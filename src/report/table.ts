@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../events/types.js'
-import type { Report } from './analyze.js'
+import type { PartRow, Report } from './analyze.js'
 
 /** Right-aligns every column but the first; columns separated by two spaces. */
 export function formatTable(rows: (string | number)[][], indent = '  '): string {
@@ -21,12 +21,12 @@ export function reportTable(r: Report, source: string): string {
   const f = r.figures
   const out: string[] = []
   const when = r.startedAt !== undefined ? new Date(r.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'no sends'
-  out.push(`floodgate report: ${source}`)
+  out.push(`floodgate report: ${source}${r.parts ? ` (${r.parts.length} ${r.parts.some((p) => p.shard !== undefined) ? 'shards' : 'logs'} merged)` : ''}`)
   out.push(`  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`)
   if (r.logged) {
     const diffs = (['sent', 'failed', 'invalid', 'included', 'reverted', 'timed_out'] as const).filter((k) => r.logged![k] !== f[k])
     if (diffs.length) out.push(`  note: the log's summary differs from its events on ${diffs.join(', ')} (truncated or concatenated log?)`)
-  } else out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
+  } else if (!r.parts) out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
   out.push('')
 
   const tracked = f.included + f.timed_out > 0
@@ -80,5 +80,40 @@ export function reportTable(r: Report, source: string): string {
     ])
   }
   out.push(kt.length > 1 ? formatTable(kt) : '  none')
+  if (r.parts) out.push('', ...partsTable(r.parts, tracked))
   return `${out.join('\n')}\n`
 }
+
+/** Each merged log's (or shard's) own figures, side by side. */
+function partsTable(parts: readonly PartRow[], tracked: boolean): string[] {
+  const sharded = parts.some((p) => p.shard !== undefined)
+  const rows: (string | number)[][] = [[sharded ? 'shard' : 'log', 'sent', 'failed', 'invalid', 'included', 'timed out', 'tx/s', 'incl tx/s', 'send p50', 'send p99', 'incl p50', 'incl p99', 'errors']]
+  for (const p of parts) {
+    const f = p.figures
+    rows.push([
+      `${p.shard !== undefined ? `${p.shard} ` : ''}${p.name}${p.differs ? ' (*)' : ''}`,
+      int(f.sent),
+      int(f.failed),
+      int(f.invalid),
+      tracked ? int(f.included) : '-',
+      tracked ? int(f.timed_out) : '-',
+      num(f.tps),
+      tracked ? num(f.included_tps) : '-',
+      ms(f.send_latency_ms.p50),
+      ms(f.send_latency_ms.p99),
+      tracked ? ms(f.inclusion_latency_ms.p50) : '-',
+      tracked ? ms(f.inclusion_latency_ms.p99) : '-',
+      errorCounts(f.errors),
+    ])
+  }
+  const out = [sharded ? 'by shard' : 'by log', formatTable(rows)]
+  if (parts.some((p) => p.differs)) out.push("  (*) that log's summary differs from its events (truncated or concatenated log?)")
+  return out
+}
+
+/** `CODE n, CODE n` by count, or '-'. */
+export const errorCounts = (errors: Record<string, number>): string =>
+  Object.entries(errors)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${int(n)}`)
+    .join(', ') || '-'
