@@ -1,7 +1,9 @@
 /** `floodgate send` (and `run`'s spam phase): open the chain, derive and fund the pools, run the pipeline. */
+import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
+import { waitFundingTurn } from './accounts/fundingTurn.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
@@ -56,7 +58,8 @@ export async function send(o: SendOptions): Promise<SendResult> {
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one)
     const rpc = createBatchingRpc(chain.rpc, { maxSize: o.batchSize ?? autoBatchSize(signers.length), waitMs: o.batchWaitMs ?? 0 })
-    const { summary, reason } = await runPipeline(o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics })
+    // --tps is the rate of all shards together: each sends its share
+    const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics })
     return { summary, reason, pool: signers.map((s) => s.address) }
   } finally {
     if (chain !== o.chain) await chain?.close()
@@ -66,13 +69,26 @@ export async function send(o: SendOptions): Promise<SendResult> {
 
 /** The signers of every pool, one pool after the other; the keys are wiped once the signers hold them. */
 function poolSigners(o: SendOptions, chain: Chain): Signer[] {
-  const keys = derivePoolKeys(o.pools, o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) }).flat()
+  const keys = derivePoolKeys(o.pools, keySource(o), o.shard?.index).flat()
   const signers = keys.map((k) => chain.makeSigner(k))
   keys.fill('0x')
   if (new Set(signers.map((s) => s.address.toLowerCase())).size !== signers.length) {
     throw new FatalError('POOL_DUPLICATE', 'the pool derivation produced the same account twice; two workers must never share a signer')
   }
   return signers
+}
+
+const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) })
+
+/** The pool accounts of shards 0 … i-1 (the same seed and pools, their shard index). */
+function earlierShardsAccounts(o: SendOptions): Address[][] {
+  const out: Address[][] = []
+  for (let j = 0; j < (o.shard?.index ?? 0); j++) {
+    const keys = derivePoolKeys(o.pools, keySource(o), j).flat()
+    out.push(keys.map((k) => privateKeyToAddress(k)))
+    keys.fill('0x')
+  }
+  return out
 }
 
 async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promise<void> {
@@ -82,6 +98,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
   }
   try {
     const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
+    if (o.shard && o.shard.index > 0) await waitFundingTurn({ reads: session.reads, earlier: earlierShardsAccounts(o), minBalance: chain.minBalance, log: o.log, cancel: session.cancel })
     await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log })
   } catch (err) {
     // a signal while funding is a stop like any other: nothing is read, the summary says so

@@ -2,6 +2,7 @@
 import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { TX_TYPES, type TxType } from '../stream/spec.js'
+import { parseShard, shardFromJobIndex } from '../base/shard.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'
 
 export const COMMANDS = ['send', 'run', 'setup', 'gen', 'devnet', 'report'] as const
@@ -250,6 +251,21 @@ export const FLAGS: readonly Flag[] = [
     long: 'assert', arg: '<expr>', repeatable: true, commands: SENDING,
     help: 'threshold over the summary, repeatable: \'failed == 0\', \'p99_inclusion_ms < 3000 && included_tps >= 190\'; a miss exits 3',
     doc: 'threshold over the summary, repeatable (`\'failed == 0\'`, `\'p99_inclusion_ms < 3000\'`); results in `summary.asserts`; a miss exits 3 ([ci.md](ci.md#thresholds))',
+  },
+  {
+    long: 'shard', arg: '<i/n>', env: 'FLOODGATE_SHARD', commands: SENDING,
+    help: 'be shard i of n (0-based): signers of its own, every n-th input line from line i+1, 1/n of --tps',
+    doc: 'be shard `i` of `n` (0-based) of one load run on several processes or machines: signers of its own (derived from the seed and `i`), the input lines whose number − 1 is `i` modulo `n` (the others get no event from it), `1/n` of `--tps`; events carry `shard`, metrics a `shard` label ([scale-out.md](scale-out.md))',
+    to: (v, flag) => ({ shard: parseShard(v, flag) }),
+    run: {
+      help: 'be shard i of n (0-based): accounts of its own, 1/n of the rate and of the mix; shard 0 deploys, the others wait for its record',
+      doc: 'be shard `i` of `n` (0-based): accounts of its own, `1/n` of the rate and of the spam mix; shard 0 deploys and sets up, the others wait until the deployment is on chain ([scale-out.md](scale-out.md))',
+    },
+  },
+  {
+    long: 'shards', arg: '<n>', env: 'FLOODGATE_SHARDS', commands: SENDING,
+    help: 'be shard $JOB_COMPLETION_INDEX of n (each pod of a Kubernetes Indexed Job): as --shard',
+    to: (v, flag) => ({ shard: shardFromJobIndex(v, flag) }),
   },
   {
     long: 'accounts-per-pool', arg: '<n>', default: '10', commands: SCENARIO,

@@ -27,6 +27,10 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     }
   }
   if (read.text(flag('seed')) !== undefined && read.text(flag('mnemonic')) !== undefined) throw new UsageError('--seed and --mnemonic are exclusive: give one')
+  if (read.given(flag('shard')) && read.given(flag('shards'))) throw new UsageError('--shard and --shards are exclusive: give one')
+  if ((read.given(flag('shard')) || read.given(flag('shards'))) && read.text(flag('seed')) === undefined && read.text(flag('mnemonic')) === undefined) {
+    throw new UsageError('a shard needs the seed (or mnemonic) every shard shares: give --seed or FLOODGATE_SEED')
+  }
   const funderKey = resolveFunderKey(read)
   const parsed: Partial<SendOptions> = {}
   for (const f of FLAGS) {

@@ -1,3 +1,4 @@
+import { takesLine, type Shard } from '../base/shard.js'
 import type { EventWriter } from '../events/eventWriter.js'
 import type { Logger } from '../log.js'
 import { readLineBatches } from '../stream/lineReader.js'
@@ -17,6 +18,8 @@ export interface IntakeOptions {
   /** Aborted to stop reading now (signal, duration, closed stdout). */
   stop: AbortSignal
   maxLineBytes?: number
+  /** Take only this shard's lines (`takesLine`); the others get no event here, and no idx. */
+  shard?: Shard
 }
 
 export type IntakeEnd = 'eof' | 'max_txs' | 'stopped'
@@ -66,6 +69,7 @@ export async function intake(o: IntakeOptions): Promise<IntakeEnd> {
           end = 'stopped'
           break reading
         }
+        if (o.shard && !takesLine(o.shard, raw.line)) continue
         if ('problem' in raw) {
           o.events.emit({ type: 'invalid_spec', line: raw.line, error: raw.problem.error, error_code: raw.problem.code, ...(raw.problem.field ? { field: raw.problem.field } : {}) })
           continue

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
+import { shardLabel, type Shard } from '../base/shard.js'
 import { EventWriter } from '../events/eventWriter.js'
 import type { SummaryEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
@@ -66,6 +67,8 @@ export interface PipelineOptions {
   reportIntervalMs?: number
   /** The live status line of a TTY stderr (the CLI makes one; the logger writes through it). */
   statusLine?: StatusLine
+  /** `--shard i/n`: this process reads only its lines; events carry `shard`, metrics a `shard` label. */
+  shard?: Shard
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -115,6 +118,7 @@ function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gaug
   events.onEvent(progress.observe)
   if (c.metrics) {
     const metrics = new PromMetrics({ pending: () => (receipts ? stats.pending : 0), ...gauges })
+    if (o.shard) metrics.registry.setDefaultLabels({ shard: shardLabel(o.shard) })
     events.onEvent(metrics.observe)
     c.metrics.serve(metrics)
   }
@@ -130,6 +134,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     o.log.warn('stdout closed: stopping the run')
     stop.with('stdout_closed')
   })
+  if (o.shard) events.stamp({ shard: shardLabel(o.shard) })
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
   let workers: Worker[] = []
   const { stats, tracker, progress } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
@@ -195,6 +200,7 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: E
       events: s.events,
       log: o.log,
       ...(o.maxTxs !== undefined ? { maxTxs: o.maxTxs } : {}),
+      ...(o.shard ? { shard: o.shard } : {}),
       stop: s.stop.signal,
     })
   } catch (err) {

@@ -17,6 +17,7 @@ export class EventWriter {
   private waiters: (() => void)[] = []
   private _closed = false
   private readonly listeners: ((e: FloodgateEvent) => void)[] = []
+  private stamped: Record<string, string> | undefined
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -45,8 +46,13 @@ export class EventWriter {
     this.listeners.push(listener)
   }
 
+  /** Fields every later event carries after its own (`shard` of a sharded run). */
+  stamp(fields: Record<string, string>): void {
+    this.stamped = { ...this.stamped, ...fields }
+  }
+
   emit(body: EventBody): void {
-    const event = { version: EVENT_VERSION, ...body } as FloodgateEvent
+    const event = (this.stamped ? { version: EVENT_VERSION, ...body, ...this.stamped } : { version: EVENT_VERSION, ...body }) as FloodgateEvent
     for (const l of this.listeners) l(event)
     if (this._closed) return
     const line = `${JSON.stringify(event)}\n`

@@ -18,6 +18,9 @@ const oneOf = (...values: string[]): FieldSpec => ({ type: 'string', required: t
 
 const specRef = { idx: req('integer'), line: req('integer'), id: opt('string'), kind: opt('string') }
 
+/** Optional fields any event may carry (docs/events.md, "Envelope"). */
+export const ENVELOPE_SCHEMA: Record<string, FieldSpec> = { shard: opt('string') }
+
 export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   tx_result: {
     ...specRef,
@@ -131,7 +134,7 @@ export function validateEvent(event: unknown): string[] {
   if (e.version !== 1) problems.push(`version must be 1, got ${JSON.stringify(e.version)}`)
   const schema = typeof e.type === 'string' ? EVENT_SCHEMA[e.type] : undefined
   if (!schema) return [...problems, `unknown type ${JSON.stringify(e.type)}`]
-  for (const [name, spec] of Object.entries(schema)) {
+  for (const [name, spec] of [...Object.entries(schema), ...Object.entries(ENVELOPE_SCHEMA)]) {
     if (!(name in e)) {
       if (spec.required) problems.push(`${e.type}.${name} is missing`)
     } else if (!typeOk(e[name], spec.type)) {
@@ -141,7 +144,7 @@ export function validateEvent(event: unknown): string[] {
     }
   }
   for (const name of Object.keys(e)) {
-    if (name !== 'version' && name !== 'type' && !(name in schema)) problems.push(`${e.type}.${name} is not in the schema`)
+    if (name !== 'version' && name !== 'type' && !(name in schema) && !(name in ENVELOPE_SCHEMA)) problems.push(`${e.type}.${name} is not in the schema`)
   }
   if (e.type === 'tx_result' && ('error' in e) !== ('error_code' in e)) problems.push('tx_result: error and error_code come together')
   return problems

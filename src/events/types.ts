@@ -6,6 +6,8 @@ export const EVENT_VERSION = 1 as const
 interface Envelope<T extends string> {
   version: typeof EVENT_VERSION
   type: T
+  /** `i/n` when the run is shard i of n (`--shard`). */
+  shard?: string
 }
 
 interface SpecRef {
