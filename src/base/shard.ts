@@ -13,6 +13,9 @@ export const shardLabel = (s: Shard): string => `${s.index}/${s.count}`
 /** Shard i takes the input lines whose (1-based) number − 1 is i modulo n: every line is taken by exactly one shard. */
 export const takesLine = (s: Shard, line: number): boolean => (line - 1) % s.count === s.index
 
+/** Shard i's part of `count` items: the n parts add up to it, and differ by at most one. */
+export const shareOf = (count: number, s: Shard): number => Math.floor(count / s.count) + (s.index < count % s.count ? 1 : 0)
+
 /** `--shard i/n`: 0 ≤ i < n. */
 export function parseShard(text: string, flag: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text)

@@ -69,6 +69,8 @@ export interface PipelineOptions {
   statusLine?: StatusLine
   /** `--shard i/n`: this process reads only its lines; events carry `shard`, metrics a `shard` label. */
   shard?: Shard
+  /** The input is this shard's own already (`run` generates each shard's share): take every line. */
+  ownInput?: boolean
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -200,7 +202,7 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: E
       events: s.events,
       log: o.log,
       ...(o.maxTxs !== undefined ? { maxTxs: o.maxTxs } : {}),
-      ...(o.shard ? { shard: o.shard } : {}),
+      ...(o.shard && !o.ownInput ? { shard: o.shard } : {}),
       stop: s.stop.signal,
     })
   } catch (err) {
