@@ -10,6 +10,7 @@ import type { SummaryEvent } from './events/types.js'
 import { listenMetrics } from './metrics/prometheus.js'
 import { SendSession } from './sender/sendSession.js'
 import { autoBatchSize, createBatchingRpc } from './rpc/batchingRpc.js'
+import { createHttpRpc, type Rpc } from './rpc/rpc.js'
 import { type Chain, type ChainSettings, openChain } from './startup/openChain.js'
 import { defaultSeed } from './state.js'
 import type { Signer } from './tx/signer.js'
@@ -34,6 +35,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   metricsPort?: number
   /** A chain already opened by the caller (`run`, after its setup): used as is, and not closed. */
   chain?: Chain
+  /** `--rpc-url` given more than once: the endpoints after the first (signers are spread over all of them). */
+  moreRpcUrls?: string[]
 }
 
 export type { EndReason }
@@ -52,18 +55,41 @@ export async function send(o: SendOptions): Promise<SendResult> {
   // a taken --metrics-port stops the run before anything (even the devnet) starts
   const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log) : undefined
   let chain: Chain | undefined
+  let more: Rpc[] = []
   try {
     chain = o.chain ?? (await openChain(o))
+    more = await connectMore(o, chain.chainId)
     const signers = poolSigners(o, chain)
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
-    // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one)
-    const rpc = createBatchingRpc(chain.rpc, { maxSize: o.batchSize ?? autoBatchSize(signers.length), waitMs: o.batchWaitMs ?? 0 })
+    // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
+    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil(signers.length / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
+    const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
-    const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics })
+    const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
+    const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics, ...endpoints })
     return { summary, reason, pool: signers.map((s) => s.address) }
   } finally {
+    await Promise.all(more.map((r) => r.close?.().catch(() => {})))
     if (chain !== o.chain) await chain?.close()
     await metrics?.close()
+  }
+}
+
+/** The endpoints after the first (`--rpc-url` more than once): each must be the same chain. */
+async function connectMore(o: SendOptions, chainId: number): Promise<Rpc[]> {
+  const out: Rpc[] = []
+  try {
+    for (const url of o.moreRpcUrls ?? []) {
+      const r = createHttpRpc(url, { timeoutMs: o.requestTimeoutMs })
+      out.push(r)
+      const id = Number(BigInt(await r.request<string>('eth_chainId', [])))
+      if (id !== chainId) throw new FatalError('CHAIN_MISMATCH', `--rpc-url ${r.displayUrl} is chain ${id}, the first --rpc-url is chain ${chainId}: every endpoint must serve the same chain`)
+      o.log.info({ rpc: r.displayUrl, chainId }, 'connected')
+    }
+    return out
+  } catch (err) {
+    await Promise.all(out.map((r) => r.close?.().catch(() => {})))
+    throw err
   }
 }
 

@@ -79,11 +79,13 @@ const SCENARIO_MIN_BALANCE = {
 export const FLAGS: readonly Flag[] = [
   { long: 'count', arg: '<n>', help: 'number of specs', mandatory: true, commands: ['gen'] },
   {
-    long: 'rpc-url', short: 'r', arg: '<url>', env: 'RPC_URL', commands: [...CHAIN, 'gen'],
-    help: 'target JSON-RPC endpoint', doc: 'target JSON-RPC endpoint (http/https)', defaultText: 'start the embedded anvil devnet',
+    long: 'rpc-url', short: 'r', arg: '<url>', env: 'RPC_URL', commands: [...CHAIN, 'gen'], repeatable: true,
+    help: 'target JSON-RPC endpoint; repeatable: the signers are spread over the endpoints, each signer always on the same one',
+    doc: 'target JSON-RPC endpoint (http/https). Given more than once (`send`, `run`), the signers are spread over the endpoints (signer k on endpoint k mod m), each always on the same one; fees, receipts and funding use the first; `tx_result.endpoint` says which one sent ([scale-out.md](scale-out.md#several-endpoints))',
+    defaultText: 'start the embedded anvil devnet',
     to: (v, flag) => ({ rpcUrl: parseHttpUrl(v, flag) }),
-    setup: { defaultText: null, help: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command)' },
-    gen: { defaultText: null, help: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)' },
+    setup: { defaultText: null, help: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command)', doc: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command); given more than once, the first' },
+    gen: { defaultText: null, help: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)', doc: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there); given more than once, the first' },
   },
   { long: 'chain-id', arg: '<id>', help: 'use the deployment recorded for this chain id, without asking a node', commands: ['gen'] },
   { long: 'from', arg: '<stdin|file>', default: 'stdin', help: 'where specs come from: stdin (or -), or a JSON-lines file', commands: SEND },

@@ -81,6 +81,8 @@ export interface PipelineChain {
   signers: Signer[]
   blockTimeMs: number | undefined
   metrics: MetricsServer | undefined
+  /** Several endpoints (`--rpc-url` more than once; the first is `rpc`): worker k sends and reads its nonces through endpoint k mod m. */
+  endpoints?: Rpc[]
 }
 
 /** The run's stop: the first reason wins; every stage watches `signal`. */
@@ -137,6 +139,13 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     stop.with('stdout_closed')
   })
   if (o.shard) events.stamp({ shard: shardLabel(o.shard) })
+  const endpoints = c.endpoints ?? [c.rpc]
+  if (endpoints.length > 1) {
+    const endpointOf = new Map(c.signers.map((sg, k) => [sg.address, endpoints[k % endpoints.length]!.displayUrl]))
+    events.enrichWith((e) => {
+      if (e.type === 'tx_result') e.endpoint = endpointOf.get(e.from)
+    })
+  }
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
   let workers: Worker[] = []
   const { stats, tracker, progress } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
@@ -176,10 +185,12 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
 
 function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal }): Worker[] {
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
-  const reads = new ChainReads({ rpc: c.rpc, health: s.health, retries: o.retries, cancel: s.cancel })
+  // one endpoint per signer, always the same: its nonce stays with one node's pool
+  const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   return c.signers.map((signer, index) => {
     const ledger = new NonceLedger(gapCheckMs > 0)
+    const reads = readsOf[index % readsOf.length]!
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun })
     const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log })
     return new Worker({ index, sender, mender, build, pacer: s.pacer, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })

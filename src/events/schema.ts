@@ -33,6 +33,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     attempts: req('integer'),
     error: opt('string'),
     error_code: opt('string'),
+    endpoint: opt('string'),
   },
   invalid_spec: { line: req('integer'), id: opt('string'), error: req('string'), error_code: req('string'), field: opt('string') },
   backpressure: { stage: req('string'), worker: opt('integer'), queued: req('integer'), capacity: req('integer') },

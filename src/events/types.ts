@@ -31,6 +31,8 @@ export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
   attempts: number
   error?: string
   error_code?: string
+  /** The endpoint that sent it (credentials redacted), when the run has several (`--rpc-url` more than once). */
+  endpoint?: string
 }
 
 export interface InvalidSpecEvent extends Envelope<'invalid_spec'> {

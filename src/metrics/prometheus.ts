@@ -36,6 +36,8 @@ export class PromMetrics {
   private readonly inclusionLatency: Histogram<'kind'>
   private readonly backpressure: Counter<'stage'>
   private readonly panics: Counter
+  /** Per endpoint, made at the first tx_result that names one (`--rpc-url` more than once). */
+  private endpoints?: { txs: Counter<'endpoint' | 'outcome'>; latency: Histogram<'endpoint'> }
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry]
@@ -97,6 +99,7 @@ export class PromMetrics {
           this.sent.inc({ kind })
           this.sendLatency.observe({ kind }, e.send_ms / 1000)
         }
+        if (e.endpoint !== undefined) this.byEndpoint(e.endpoint, e.error_code, e.send_ms)
         break
       }
       case 'tx_receipt': {
@@ -121,6 +124,16 @@ export class PromMetrics {
       default:
         break
     }
+  }
+
+  private byEndpoint(endpoint: string, errorCode: string | undefined, sendMs: number): void {
+    const registers = [this.registry]
+    this.endpoints ??= {
+      txs: new Counter({ name: 'floodgate_endpoint_txs_total', help: 'tx_results per endpoint: outcome "sent", or the error code', labelNames: ['endpoint', 'outcome'], registers }),
+      latency: new Histogram({ name: 'floodgate_endpoint_send_latency_seconds', help: 'send start to accepted, per endpoint', labelNames: ['endpoint'], buckets: SEND_BUCKETS_S, registers }),
+    }
+    this.endpoints.txs.inc({ endpoint, outcome: errorCode ?? 'sent' })
+    if (!errorCode) this.endpoints.latency.observe({ endpoint }, sendMs / 1000)
   }
 
   private kind(name: string | undefined): string {

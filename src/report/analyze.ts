@@ -1,6 +1,7 @@
 import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
+import type { EndpointRow } from './endpoints.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -66,6 +67,8 @@ export interface Report {
   progress: number
   /** One row per log (or per shard) when several were merged (`src/report/merge.ts`). */
   parts?: PartRow[]
+  /** One row per endpoint when the events name them (`--rpc-url` more than once). */
+  endpoints?: EndpointRow[]
 }
 
 /** One merged log's (or shard's) own figures. */

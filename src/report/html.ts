@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { LatencySummary } from '../events/types.js'
 import type { PartRow, Report } from './analyze.js'
+import type { EndpointRow } from './endpoints.js'
 
 /** Chart.js's UMD bundle (it registers every chart type), inlined into the page: no network. */
 function chartJsSource(): string {
@@ -82,6 +83,7 @@ ${latencyRow('inclusion', f.inclusion_latency_ms)}
 <section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
 </div>
 ${r.parts ? partsHtml(r.parts) : ''}
+${r.endpoints ? endpointsHtml(r.endpoints) : ''}
 <h2>By kind</h2>
 <table>
 <tr><th>kind</th><th>sent</th><th>failed</th><th>included</th><th>reverted</th><th>timed out</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th></tr>
@@ -109,6 +111,22 @@ function partsHtml(parts: readonly PartRow[]): string {
 <table id="parts">
 <tr><th>${sharded ? 'shard' : 'log'}</th><th>sent</th><th>failed</th><th>invalid</th><th>included</th><th>timed out</th><th>tx/s</th><th>incl tx/s</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th><th>errors</th></tr>
 ${rows}
+</table>`
+}
+
+/** The endpoints side by side. */
+function endpointsHtml(rows: readonly EndpointRow[]): string {
+  const body = rows
+    .map((e) => {
+      const errs = Object.entries(e.errors).map(([c, n]) => `${c} ${n}`).join(', ') || '-'
+      const l = [e.send_latency_ms.p50, e.send_latency_ms.p90, e.send_latency_ms.p99, e.inclusion_latency_ms.p50, e.inclusion_latency_ms.p90, e.inclusion_latency_ms.p99]
+      return `<tr><th>${escapeHtml(e.endpoint)}</th>${[e.sent, e.failed, e.included].map((v) => `<td>${fmt(v)}</td>`).join('')}${l.map((v) => `<td>${fmt(v, 3)}</td>`).join('')}<td>${escapeHtml(errs)}</td></tr>`
+    })
+    .join('\n')
+  return `<h2>By endpoint</h2>
+<table id="endpoints">
+<tr><th>endpoint</th><th>sent</th><th>failed</th><th>included</th><th>send p50</th><th>send p90</th><th>send p99</th><th>incl p50</th><th>incl p90</th><th>incl p99</th><th>errors</th></tr>
+${body}
 </table>`
 }
 

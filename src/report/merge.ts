@@ -1,5 +1,6 @@
 /** Several event logs (a sharded run's, or any runs') → one report over their union, with a row per log or shard. */
 import type { FloodgateEvent } from '../events/types.js'
+import { EndpointStats } from './endpoints.js'
 import { linesOf, parseEventLine, ReportBuilder, type PartRow, type Report } from './analyze.js'
 
 /** One log to merge: its name in the report, and a way to read it (called twice for a file: once to find its first send). */
@@ -41,6 +42,7 @@ export async function mergeReports(logs: readonly LogInput[]): Promise<Report> {
     }
   }
   const all = new ReportBuilder(t0)
+  const endpoints = new EndpointStats()
   const parts = new Map<string, { builder: ReportBuilder; name: string; shard?: string; n: number }>()
   const partOf = (log: LogInput, shard: string | undefined) => {
     const key = `${log.name}\0${shard ?? ''}`
@@ -65,6 +67,7 @@ export async function mergeReports(logs: readonly LogInput[]): Promise<Report> {
         const shard = shardOf(e)
         if (shard !== undefined || last.shard !== undefined) last = partOf(log, shard)
         all.event(e, last.n)
+        endpoints.observe(e, last.n)
         last.builder.event(e)
       }
     }
@@ -72,6 +75,8 @@ export async function mergeReports(logs: readonly LogInput[]): Promise<Report> {
   const report = all.finish()
   const rows = [...parts.values()].map((p) => ({ p, r: p.builder.finish() })).filter(({ r }) => r.events + r.ignored > 0)
   if (rows.length > 1) report.parts = rows.map(({ p, r }) => partRow(p.name, p.shard, r))
+  const byEndpoint = endpoints.rows()
+  if (byEndpoint) report.endpoints = byEndpoint
   return report
 }
 

@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../events/types.js'
 import type { PartRow, Report } from './analyze.js'
+import type { EndpointRow } from './endpoints.js'
 
 /** Right-aligns every column but the first; columns separated by two spaces. */
 export function formatTable(rows: (string | number)[][], indent = '  '): string {
@@ -81,6 +82,7 @@ export function reportTable(r: Report, source: string): string {
   }
   out.push(kt.length > 1 ? formatTable(kt) : '  none')
   if (r.parts) out.push('', ...partsTable(r.parts, tracked))
+  if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
   return `${out.join('\n')}\n`
 }
 
@@ -109,6 +111,27 @@ function partsTable(parts: readonly PartRow[], tracked: boolean): string[] {
   const out = [sharded ? 'by shard' : 'by log', formatTable(rows)]
   if (parts.some((p) => p.differs)) out.push("  (*) that log's summary differs from its events (truncated or concatenated log?)")
   return out
+}
+
+/** The endpoints side by side: what each sent, how fast, how it failed. */
+function endpointsTable(rows: readonly EndpointRow[], tracked: boolean): string[] {
+  const t: (string | number)[][] = [['endpoint', 'sent', 'failed', 'included', 'send p50', 'send p90', 'send p99', 'incl p50', 'incl p90', 'incl p99', 'errors']]
+  for (const e of rows) {
+    t.push([
+      e.endpoint,
+      int(e.sent),
+      int(e.failed),
+      tracked ? int(e.included) : '-',
+      ms(e.send_latency_ms.p50),
+      ms(e.send_latency_ms.p90),
+      ms(e.send_latency_ms.p99),
+      tracked ? ms(e.inclusion_latency_ms.p50) : '-',
+      tracked ? ms(e.inclusion_latency_ms.p90) : '-',
+      tracked ? ms(e.inclusion_latency_ms.p99) : '-',
+      errorCounts(e.errors),
+    ])
+  }
+  return ['by endpoint (latency in ms)', formatTable(t)]
 }
 
 /** `CODE n, CODE n` by count, or '-'. */
