@@ -87,6 +87,12 @@ export const FLAGS: readonly Flag[] = [
     setup: { defaultText: null, help: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command)', doc: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command); given more than once, the first' },
     gen: { defaultText: null, help: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)', doc: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there); given more than once, the first' },
   },
+  {
+    long: 'send-rpc-url', arg: '<url>', env: 'SEND_RPC_URL', commands: CHAIN,
+    help: 'send the txs (eth_sendRawTransaction) to this endpoint, a sequencer or builder; everything else reads --rpc-url',
+    doc: 'send every tx (`eth_sendRawTransaction`: the spam, funding, setup) to this endpoint, e.g. a sequencer or a builder; blocks, receipts, nonces and fees are read from `--rpc-url` (contender\'s `--txs-url`, polygon-cli\'s `--send-rpc-url`). Needs `--rpc-url`, once',
+    to: (v, flag) => ({ sendRpcUrl: parseHttpUrl(v, flag) }),
+  },
   { long: 'chain-id', arg: '<id>', help: 'use the deployment recorded for this chain id, without asking a node', commands: ['gen'] },
   { long: 'from', arg: '<stdin|file>', default: 'stdin', help: 'where specs come from: stdin (or -), or a JSON-lines file', commands: SEND },
   {

@@ -27,6 +27,9 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     }
   }
   if (read.text(flag('seed')) !== undefined && read.text(flag('mnemonic')) !== undefined) throw new UsageError('--seed and --mnemonic are exclusive: give one')
+  if (read.given(flag('send-rpc-url')) && (read.text(flag('rpc-url')) === undefined || read.all(flag('rpc-url')).length > 1)) {
+    throw new UsageError('--send-rpc-url needs --rpc-url (the endpoint it reads from), given once')
+  }
   if (read.given(flag('shard')) && read.given(flag('shards'))) throw new UsageError('--shard and --shards are exclusive: give one')
   if ((read.given(flag('shard')) || read.given(flag('shards'))) && read.text(flag('seed')) === undefined && read.text(flag('mnemonic')) === undefined) {
     throw new UsageError('a shard needs the seed (or mnemonic) every shard shares: give --seed or FLOODGATE_SEED')

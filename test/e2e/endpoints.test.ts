@@ -41,6 +41,31 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
+describe('--send-rpc-url', () => {
+  test('behavior: every tx (funding and spam) goes to the send URL, and only txs; every read to --rpc-url', async () => {
+    const reads = await startChaosProxy({ target: anvil.url, seed: 3, faults: {} })
+    const sends = await startChaosProxy({ target: anvil.url, seed: 4, faults: {} })
+    try {
+      const specs = Array.from({ length: 40 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+      const r = await runCli(['send', '--rpc-url', reads.url, '--send-rpc-url', sends.url, '--pool-size', '2', '--log-level', 'warn'], {
+        stdin: jsonl(specs),
+        env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: 'e2e-send-rpc-url' },
+      })
+      expect(r.code, r.stderr).toBe(0)
+      assertAccounted(r.events, specs.length)
+      assertReceiptInvariant(r.events)
+      expect(r.events.at(-1)!.included).toBe(specs.length)
+      // 40 spam txs and 2 top-ups, each sent once
+      expect([...sends.methods]).toEqual([['eth_sendRawTransaction', specs.length + 2]])
+      expect(reads.methods.has('eth_sendRawTransaction')).toBe(false)
+      expect(reads.methods.get('eth_getTransactionCount')).toBeGreaterThan(0)
+    } finally {
+      await reads.close()
+      await sends.close()
+    }
+  })
+})
+
 describe('--rpc-url given twice', () => {
   test('behavior: the sends are split over the endpoints, each signer always on the same one; events name it, redacted', () => {
     expect(run.code, run.stderr).toBe(0)
