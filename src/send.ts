@@ -33,6 +33,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   stateDir?: string
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
   metricsPort?: number
+  /** The address the metrics server listens on (default 127.0.0.1; 0.0.0.0 in a pod Prometheus scrapes). */
+  metricsHost?: string
   /** A chain already opened by the caller (`run`, after its setup): used as is, and not closed. */
   chain?: Chain
   /** `--rpc-url` given more than once: the endpoints after the first (signers are spread over all of them). */
@@ -53,7 +55,7 @@ export interface SendResult {
  */
 export async function send(o: SendOptions): Promise<SendResult> {
   // a taken --metrics-port stops the run before anything (even the devnet) starts
-  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log) : undefined
+  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log, o.metricsHost) : undefined
   let chain: Chain | undefined
   let more: Rpc[] = []
   try {

@@ -256,6 +256,12 @@ export const FLAGS: readonly Flag[] = [
     to: (v, flag) => ({ metricsPort: parseCount(v, flag, 0, 65_535) }),
   },
   {
+    long: 'metrics-host', arg: '<address>', default: '127.0.0.1', commands: SENDING,
+    help: 'the address --metrics-port listens on; 0.0.0.0 where Prometheus scrapes from outside (a pod)',
+    doc: 'the address `--metrics-port` listens on; `0.0.0.0` where Prometheus scrapes from outside, e.g. a Kubernetes pod ([scale-out.md](scale-out.md#kubernetes))',
+    to: (v) => ({ metricsHost: v }),
+  },
+  {
     long: 'assert', arg: '<expr>', repeatable: true, commands: SENDING,
     help: 'threshold over the summary, repeatable: \'failed == 0\', \'p99_inclusion_ms < 3000 && included_tps >= 190\'; a miss exits 3',
     doc: 'threshold over the summary, repeatable (`\'failed == 0\'`, `\'p99_inclusion_ms < 3000\'`); results in `summary.asserts`; a miss exits 3 ([ci.md](ci.md#thresholds))',

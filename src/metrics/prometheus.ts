@@ -158,7 +158,7 @@ export interface MetricsServer {
  * Listens on 127.0.0.1:port (0 = a free port) at once, so a taken port stops the run before
  * anything is sent; `GET /metrics` answers once `serve()` got the run's metrics.
  */
-export async function listenMetrics(port: number, log: Logger): Promise<MetricsServer> {
+export async function listenMetrics(port: number, log: Logger, host = '127.0.0.1'): Promise<MetricsServer> {
   let metrics: PromMetrics | undefined
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
@@ -176,12 +176,12 @@ export async function listenMetrics(port: number, log: Logger): Promise<MetricsS
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new FatalError('METRICS_PORT', `--metrics-port ${port}: cannot listen on 127.0.0.1:${port} (${err.code ?? err.message})`)),
+      reject(new FatalError('METRICS_PORT', `--metrics-port ${port}: cannot listen on ${host}:${port} (${err.code ?? err.message})`)),
     )
-    server.listen(port, '127.0.0.1', () => resolve())
+    server.listen(port, host, () => resolve())
   })
   const addr = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${addr.port}/metrics`
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/metrics`
   log.info({ url }, 'prometheus metrics')
   let closing: Promise<void> | undefined
   return {

@@ -212,7 +212,9 @@ async function joinShard(o: PrepareOptions & { shard: Shard }, session: SendSess
   const s = o.scenario
   const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined
   const createHash = createHashOf(s, accounts)
-  const record = await awaitDeployment({
+  // nothing of shard 0's to wait for when the scenario deploys nothing and sets up only per account
+  const shared = s.creates.length > 0 || s.setups.length > ownSetups(s, plan).length
+  const record = !shared ? undefined : await awaitDeployment({
     file,
     shard: o.shard,
     matches: async (r) => r.createHash === createHash && (await stillDeployed(session, s, r)),
@@ -220,7 +222,7 @@ async function joinShard(o: PrepareOptions & { shard: Shard }, session: SendSess
     log: o.log,
     cancel: session.cancel,
   })
-  const contracts = new Map(s.creates.map((c) => [c.name, record.contracts[c.name]!.address]))
+  const contracts = new Map(s.creates.map((c) => [c.name, record!.contracts[c.name]!.address]))
   const own: PoolPlan = { all: plan.all.filter((p) => isShardPool(plan, p.name)), spam: plan.spam }
   const mine = { ...o, scenario: { ...s, setups: ownSetups(s, plan) } }
   if (!o.skipFunding) {
