@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { LatencyHistogram } from '../../../src/metrics/latencyHistogram.js'
 import { ReportBuilder } from '../../../src/report/analyze.js'
 import { mergeReports } from '../../../src/report/merge.js'
+import { reportHtml } from '../../../src/report/html.js'
 import { reportTable } from '../../../src/report/table.js'
 
 const FROM = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
@@ -57,6 +58,22 @@ describe('mergeReports', () => {
     expect(table).toContain("by shard\n")
     expect(table).toMatch(/^ {2}2\/3 c\.jsonl +100 +0 +0 +100 /m)
     expect(table).not.toContain('differs')
+    // the HTML page has the same rows
+    const html = reportHtml(r, 'a.jsonl b.jsonl c.jsonl')
+    const rows = /<table id="parts">([\s\S]*?)<\/table>/.exec(html)![1]!.match(/<tr><th>[^<]+<\/th><td>/g)
+    expect(rows).toEqual(['<tr><th>0/3 a.jsonl</th><td>', '<tr><th>1/3 b.jsonl</th><td>', '<tr><th>2/3 c.jsonl</th><td>'])
+  })
+
+  test('behavior: tx_results that name their endpoint give a row per endpoint: latencies and errors of its own, inclusion matched by idx', async () => {
+    const fast = shardLog(undefined, T0, 20, 2, 500).replace(/"type":"tx_result"/g, '"type":"tx_result","endpoint":"http://a/"')
+    const slow = shardLog(undefined, T0, 20, 30, 900).replace(/"type":"tx_result"/g, '"type":"tx_result","endpoint":"http://b/"')
+    const r = await mergeReports([{ name: 'fast', ...input(fast) }, { name: 'slow', ...input(slow) }])
+    expect(r.endpoints?.map((e) => [e.endpoint, e.sent, e.included, e.send_latency_ms.p50, e.inclusion_latency_ms.p50])).toEqual([
+      ['http://a/', 20, 20, 2, 500],
+      ['http://b/', 20, 20, 30, 900],
+    ])
+    expect(reportTable(r, 'x')).toMatch(/by endpoint \(latency in ms\)\n.*\n {2}http:\/\/a\/ +20 +0 +20 +2\.00 /)
+    expect(reportHtml(r, 'x')).toContain('<table id="endpoints">')
   })
 
   test('behavior: one log gives the same report as before (no per-log table); a concatenated log of shards gets its rows per shard', async () => {
