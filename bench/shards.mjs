@@ -48,7 +48,12 @@ function floodgate(args, env) {
     child.on('close', (code) => {
       clearTimeout(timer)
       if (code !== 0) reject(new Error(`floodgate ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-500)}`))
-      else resolve(out.split('\n').filter(Boolean).map((l) => JSON.parse(l)))
+      else {
+        const events = out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        const summary = events.at(-1)
+        if (summary.failed + summary.timed_out > 0) log(`warning: ${summary.failed} failed, ${summary.timed_out} timed out (${JSON.stringify(summary.errors)})`)
+        resolve(events)
+      }
     })
   })
 }
@@ -86,7 +91,7 @@ async function sharded(url, seed) {
 async function fund(url, seed) {
   const empty = path.join(tmp, 'empty.jsonl')
   writeFileSync(empty, '')
-  const base = ['send', '--rpc-url', url, '--from', empty, '--log-level', 'warn']
+  const base = ['send', '--rpc-url', url, '--from', empty, '--log-level', 'warn', '--min-balance', '100eth']
   await floodgate([...base, '--pool-size', String(POOL)], { FLOODGATE_SEED: seed })
   for (let i = 0; i < SHARDS; i++) await floodgate([...base, '--pool-size', String(POOL / SHARDS), '--shard', `${i}/${SHARDS}`], { FLOODGATE_SEED: seed })
 }
