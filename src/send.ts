@@ -1,13 +1,16 @@
 /** `floodgate send` (and `run`'s spam phase): open the chain, derive and fund the pools, run the pipeline. */
+import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
+import { waitFundingTurn } from './accounts/fundingTurn.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
 import { listenMetrics } from './metrics/prometheus.js'
 import { SendSession } from './sender/sendSession.js'
 import { autoBatchSize, createBatchingRpc } from './rpc/batchingRpc.js'
+import { createHttpRpc, type Rpc } from './rpc/rpc.js'
 import { type Chain, type ChainSettings, openChain } from './startup/openChain.js'
 import { defaultSeed } from './state.js'
 import type { Signer } from './tx/signer.js'
@@ -30,8 +33,12 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   stateDir?: string
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
   metricsPort?: number
+  /** The address the metrics server listens on (default 127.0.0.1; 0.0.0.0 in a pod Prometheus scrapes). */
+  metricsHost?: string
   /** A chain already opened by the caller (`run`, after its setup): used as is, and not closed. */
   chain?: Chain
+  /** `--rpc-url` given more than once: the endpoints after the first (signers are spread over all of them). */
+  moreRpcUrls?: string[]
 }
 
 export type { EndReason }
@@ -48,31 +55,68 @@ export interface SendResult {
  */
 export async function send(o: SendOptions): Promise<SendResult> {
   // a taken --metrics-port stops the run before anything (even the devnet) starts
-  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log) : undefined
+  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log, o.metricsHost) : undefined
   let chain: Chain | undefined
+  let more: Rpc[] = []
   try {
     chain = o.chain ?? (await openChain(o))
+    more = await connectMore(o, chain.chainId)
     const signers = poolSigners(o, chain)
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
-    // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one)
-    const rpc = createBatchingRpc(chain.rpc, { maxSize: o.batchSize ?? autoBatchSize(signers.length), waitMs: o.batchWaitMs ?? 0 })
-    const { summary, reason } = await runPipeline(o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics })
+    // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
+    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil(signers.length / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
+    const rpc = batching(chain.rpc)
+    // --tps is the rate of all shards together: each sends its share
+    const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
+    const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics, ...endpoints })
     return { summary, reason, pool: signers.map((s) => s.address) }
   } finally {
+    await Promise.all(more.map((r) => r.close?.().catch(() => {})))
     if (chain !== o.chain) await chain?.close()
     await metrics?.close()
   }
 }
 
+/** The endpoints after the first (`--rpc-url` more than once): each must be the same chain. */
+async function connectMore(o: SendOptions, chainId: number): Promise<Rpc[]> {
+  const out: Rpc[] = []
+  try {
+    for (const url of o.moreRpcUrls ?? []) {
+      const r = createHttpRpc(url, { timeoutMs: o.requestTimeoutMs })
+      out.push(r)
+      const id = Number(BigInt(await r.request<string>('eth_chainId', [])))
+      if (id !== chainId) throw new FatalError('CHAIN_MISMATCH', `--rpc-url ${r.displayUrl} is chain ${id}, the first --rpc-url is chain ${chainId}: every endpoint must serve the same chain`)
+      o.log.info({ rpc: r.displayUrl, chainId }, 'connected')
+    }
+    return out
+  } catch (err) {
+    await Promise.all(out.map((r) => r.close?.().catch(() => {})))
+    throw err
+  }
+}
+
 /** The signers of every pool, one pool after the other; the keys are wiped once the signers hold them. */
 function poolSigners(o: SendOptions, chain: Chain): Signer[] {
-  const keys = derivePoolKeys(o.pools, o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) }).flat()
+  const keys = derivePoolKeys(o.pools, keySource(o), o.shard?.index).flat()
   const signers = keys.map((k) => chain.makeSigner(k))
   keys.fill('0x')
   if (new Set(signers.map((s) => s.address.toLowerCase())).size !== signers.length) {
     throw new FatalError('POOL_DUPLICATE', 'the pool derivation produced the same account twice; two workers must never share a signer')
   }
   return signers
+}
+
+const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) })
+
+/** The pool accounts of shards 0 … i-1 (the same seed and pools, their shard index). */
+function earlierShardsAccounts(o: SendOptions): Address[][] {
+  const out: Address[][] = []
+  for (let j = 0; j < (o.shard?.index ?? 0); j++) {
+    const keys = derivePoolKeys(o.pools, keySource(o), j).flat()
+    out.push(keys.map((k) => privateKeyToAddress(k)))
+    keys.fill('0x')
+  }
+  return out
 }
 
 async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promise<void> {
@@ -82,6 +126,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
   }
   try {
     const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
+    if (o.shard && o.shard.index > 0) await waitFundingTurn({ reads: session.reads, earlier: earlierShardsAccounts(o), minBalance: chain.minBalance, log: o.log, cancel: session.cancel })
     await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log })
   } catch (err) {
     // a signal while funding is a stop like any other: nothing is read, the summary says so

@@ -9,16 +9,27 @@ export interface PoolSize {
 }
 
 /**
- * Private keys of several named pools, in the order given. From a seed, each pool's keys
+ * The name a pool's keys are derived under: shard 0 (and an unsharded run) keeps the pool's own
+ * name, so its accounts are the same as without sharding; shard i > 0 derives under
+ * `name#shard<i>`, so no two shards ever share an account.
+ */
+export const shardPoolName = (name: string, shard: number): string => (shard === 0 ? name : `${name}#shard${shard}`)
+
+/**
+ * Private keys of several named pools, in the order given. `shard` (`--shard i/n`): shard i's
+ * own accounts (see shardPoolName; from a mnemonic, shard i takes the indices after those of
+ * shards 0 … i-1, which have the same pools). From a seed, each pool's keys
  * depend only on the seed, its name and the index (so a pool keeps its accounts whatever
  * other pools a run has). From a mnemonic, the pools take consecutive indices of
  * m/44'/60'/0'/0/i in the order given.
  */
-export function derivePoolKeys(pools: readonly PoolSize[], from: { seed: string } | { mnemonic: string }): Hex[][] {
-  if ('seed' in from) return pools.map((p) => poolKeysFromSeed(from.seed, p.name, p.size))
-  const all = poolKeysFromMnemonic(from.mnemonic, pools.reduce((n, p) => n + p.size, 0))
+export function derivePoolKeys(pools: readonly PoolSize[], from: { seed: string } | { mnemonic: string }, shard = 0): Hex[][] {
+  if ('seed' in from) return pools.map((p) => poolKeysFromSeed(from.seed, shardPoolName(p.name, shard), p.size))
+  const total = pools.reduce((n, p) => n + p.size, 0)
+  const all = poolKeysFromMnemonic(from.mnemonic, total * (shard + 1))
+  all.fill('0x', 0, total * shard)
   const out: Hex[][] = []
-  let at = 0
+  let at = total * shard
   for (const p of pools) {
     out.push(all.slice(at, at + p.size))
     at += p.size

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'RPC_UNAVAILABLE' // no definite answer from the node (refused, reset, timeout, HTTP error, garbage); also per spec
   | 'RPC_ERROR' // the node answered with a JSON-RPC error; also per spec
   | 'MAINNET_REFUSED'
+  | 'CHAIN_MISMATCH' // --rpc-url given more than once, and the endpoints serve different chains
   | 'METRICS_PORT'
   | 'SIGNER_UNAVAILABLE'
   | 'POOL_DUPLICATE'

@@ -18,7 +18,7 @@ import { builtinsHelp } from './scenarioShared.js'
 interface GenFlags {
   count: string
   seed: string
-  rpcUrl?: string
+  rpcUrl?: string | string[]
   chainId?: string
   label?: string
   fromPool?: string
@@ -73,7 +73,7 @@ async function recordedContracts(scenario: Scenario, scenarioArg: string, flags:
   let conn: Connection | undefined
   if (flags.chainId !== undefined) chainId = parseCount(flags.chainId, '--chain-id', 1)
   else if (flags.rpcUrl !== undefined) {
-    conn = await connectChain({ rpcUrl: flags.rpcUrl, requestTimeoutMs: 10_000, allowMainnet: true, log })
+    conn = await connectChain({ rpcUrl: [flags.rpcUrl].flat()[0]!, requestTimeoutMs: 10_000, allowMainnet: true, log })
     chainId = conn.chainId
   } else {
     throw new UsageError(`scenario ${scenario.name} deploys contracts: give --rpc-url or --chain-id of the chain where \`floodgate setup ${scenarioArg}\` deployed them`)

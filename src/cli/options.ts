@@ -2,6 +2,7 @@
 import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { TX_TYPES, type TxType } from '../stream/spec.js'
+import { parseShard, shardFromJobIndex } from '../base/shard.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'
 
 export const COMMANDS = ['send', 'run', 'setup', 'gen', 'devnet', 'report'] as const
@@ -78,11 +79,19 @@ const SCENARIO_MIN_BALANCE = {
 export const FLAGS: readonly Flag[] = [
   { long: 'count', arg: '<n>', help: 'number of specs', mandatory: true, commands: ['gen'] },
   {
-    long: 'rpc-url', short: 'r', arg: '<url>', env: 'RPC_URL', commands: [...CHAIN, 'gen'],
-    help: 'target JSON-RPC endpoint', doc: 'target JSON-RPC endpoint (http/https)', defaultText: 'start the embedded anvil devnet',
+    long: 'rpc-url', short: 'r', arg: '<url>', env: 'RPC_URL', commands: [...CHAIN, 'gen'], repeatable: true,
+    help: 'target JSON-RPC endpoint; repeatable: the signers are spread over the endpoints, each signer always on the same one',
+    doc: 'target JSON-RPC endpoint (http/https). Given more than once (`send`, `run`), the signers are spread over the endpoints (signer k on endpoint k mod m), each always on the same one; fees, receipts and funding use the first; `tx_result.endpoint` says which one sent ([scale-out.md](scale-out.md#several-endpoints))',
+    defaultText: 'start the embedded anvil devnet',
     to: (v, flag) => ({ rpcUrl: parseHttpUrl(v, flag) }),
-    setup: { defaultText: null, help: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command)' },
-    gen: { defaultText: null, help: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)' },
+    setup: { defaultText: null, help: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command)', doc: 'target JSON-RPC endpoint; required (the embedded devnet lives only as long as one command); given more than once, the first' },
+    gen: { defaultText: null, help: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there)', doc: 'chain whose recorded deployment to use (asks its chain id and checks the contracts are there); given more than once, the first' },
+  },
+  {
+    long: 'send-rpc-url', arg: '<url>', env: 'SEND_RPC_URL', commands: CHAIN,
+    help: 'send the txs (eth_sendRawTransaction) to this endpoint, a sequencer or builder; everything else reads --rpc-url',
+    doc: 'send every tx (`eth_sendRawTransaction`: the spam, funding, setup) to this endpoint, e.g. a sequencer or a builder; blocks, receipts, nonces and fees are read from `--rpc-url` (contender\'s `--txs-url`, polygon-cli\'s `--send-rpc-url`). Needs `--rpc-url`, once',
+    to: (v, flag) => ({ sendRpcUrl: parseHttpUrl(v, flag) }),
   },
   { long: 'chain-id', arg: '<id>', help: 'use the deployment recorded for this chain id, without asking a node', commands: ['gen'] },
   { long: 'from', arg: '<stdin|file>', default: 'stdin', help: 'where specs come from: stdin (or -), or a JSON-lines file', commands: SEND },
@@ -255,9 +264,30 @@ export const FLAGS: readonly Flag[] = [
     to: (v, flag) => ({ metricsPort: parseCount(v, flag, 0, 65_535) }),
   },
   {
+    long: 'metrics-host', arg: '<address>', default: '127.0.0.1', commands: SENDING,
+    help: 'the address --metrics-port listens on; 0.0.0.0 where Prometheus scrapes from outside (a pod)',
+    doc: 'the address `--metrics-port` listens on; `0.0.0.0` where Prometheus scrapes from outside, e.g. a Kubernetes pod ([scale-out.md](scale-out.md#kubernetes))',
+    to: (v) => ({ metricsHost: v }),
+  },
+  {
     long: 'assert', arg: '<expr>', repeatable: true, commands: SENDING,
     help: 'threshold over the summary, repeatable: \'failed == 0\', \'p99_inclusion_ms < 3000 && included_tps >= 190\'; a miss exits 3',
     doc: 'threshold over the summary, repeatable (`\'failed == 0\'`, `\'p99_inclusion_ms < 3000\'`); results in `summary.asserts`; a miss exits 3 ([ci.md](ci.md#thresholds))',
+  },
+  {
+    long: 'shard', arg: '<i/n>', env: 'FLOODGATE_SHARD', commands: SENDING,
+    help: 'be shard i of n (0-based): signers of its own, every n-th input line from line i+1, 1/n of --tps',
+    doc: 'be shard `i` of `n` (0-based) of one load run on several processes or machines: signers of its own (derived from the seed and `i`), the input lines whose number − 1 is `i` modulo `n` (the others get no event from it), `1/n` of `--tps`; events carry `shard`, metrics a `shard` label ([scale-out.md](scale-out.md))',
+    to: (v, flag) => ({ shard: parseShard(v, flag) }),
+    run: {
+      help: 'be shard i of n (0-based): accounts of its own, 1/n of the rate and of the mix; shard 0 deploys, the others wait for its record',
+      doc: 'be shard `i` of `n` (0-based): accounts of its own, `1/n` of the rate and of the spam mix; shard 0 deploys and sets up, the others wait until the deployment is on chain ([scale-out.md](scale-out.md))',
+    },
+  },
+  {
+    long: 'shards', arg: '<n>', env: 'FLOODGATE_SHARDS', commands: SENDING,
+    help: 'be shard $JOB_COMPLETION_INDEX of n (each pod of a Kubernetes Indexed Job): as --shard',
+    to: (v, flag) => ({ shard: shardFromJobIndex(v, flag) }),
   },
   {
     long: 'accounts-per-pool', arg: '<n>', default: '10', commands: SCENARIO,

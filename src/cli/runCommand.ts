@@ -8,6 +8,7 @@ import { compileSpam, specStream } from '../scenario/generate.js'
 import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'
 import { checkLabel } from '../scenario/record.js'
+import { shareOf, type Shard } from '../base/shard.js'
 import { send } from '../send.js'
 import { openChain } from '../startup/openChain.js'
 import { assertions } from './assertOption.js'
@@ -41,6 +42,9 @@ export function runCommand(): Command {
     let count = base.maxTxs
     if (durationMs !== undefined && base.tps > 0) count = Math.min(count ?? Number.POSITIVE_INFINITY, Math.max(1, Math.ceil((base.tps * durationMs) / 1000)))
     const generateFor = durationMs !== undefined && base.tps === 0 ? durationMs : undefined
+    // a shard generates its share of the count (the whole mix, its own fuzz values) and sends it at tps / n
+    if (base.shard && count !== undefined && Number.isFinite(count)) count = shareOf(count, base.shard)
+    const fuzzSeed = shardSeed(base.seed ?? scenario.name, base.shard)
 
     const signals = installSignals(controller, log)
     const chain = await openChain(base)
@@ -56,7 +60,8 @@ export function runCommand(): Command {
         ...rest,
         ...(statusLine ? { statusLine } : {}),
         chain,
-        input: specStream(steps, base.seed ?? scenario.name, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
+        ...(base.shard ? { ownInput: true } : {}),
+        input: specStream(steps, fuzzSeed, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
         pools,
         skipFunding: true, // the scenario's accounts were funded with its setup
         ...(checks.onSummary ? { onSummary: checks.onSummary } : {}),
@@ -75,3 +80,6 @@ export function runCommand(): Command {
   })
 }
 
+
+/** The fuzz values' seed of a shard: shard 0 (and an unsharded run) keeps the run's, the others get their own. */
+const shardSeed = (seed: string, s: Shard | undefined): string => (s && s.index > 0 ? `${seed}#shard${s.index}` : seed)

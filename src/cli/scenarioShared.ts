@@ -32,6 +32,7 @@ export async function setUpScenario(scenario: Scenario, chain: Chain, o: SendOpt
     ...(chain.devnet ? {} : { stateDir: o.stateDir ?? stateDir() }),
     ...(flags.label !== undefined ? { label: flags.label } : {}),
     redeploy: flags.redeploy === true,
+    ...(o.shard ? { shard: o.shard } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   })
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js'
 import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { FLAGS, type Flag, flag } from './options.js'
-import { parseCount, parseDuration, parsePrivateKey, readKeyFile } from './parseFlags.js'
+import { parseCount, parseDuration, parseHttpUrl, parsePrivateKey, readKeyFile } from './parseFlags.js'
 
 /** What commander parsed; the two every sending command reads itself are typed. */
 export interface SendFlags extends Record<string, unknown> {
@@ -27,6 +27,13 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     }
   }
   if (read.text(flag('seed')) !== undefined && read.text(flag('mnemonic')) !== undefined) throw new UsageError('--seed and --mnemonic are exclusive: give one')
+  if (read.given(flag('send-rpc-url')) && (read.text(flag('rpc-url')) === undefined || read.all(flag('rpc-url')).length > 1)) {
+    throw new UsageError('--send-rpc-url needs --rpc-url (the endpoint it reads from), given once')
+  }
+  if (read.given(flag('shard')) && read.given(flag('shards'))) throw new UsageError('--shard and --shards are exclusive: give one')
+  if ((read.given(flag('shard')) || read.given(flag('shards'))) && read.text(flag('seed')) === undefined && read.text(flag('mnemonic')) === undefined) {
+    throw new UsageError('a shard needs the seed (or mnemonic) every shard shares: give --seed or FLOODGATE_SEED')
+  }
   const funderKey = resolveFunderKey(read)
   const parsed: Partial<SendOptions> = {}
   for (const f of FLAGS) {
@@ -47,6 +54,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     pools: [{ name: read.text(flag('from-pool'))!, size: poolSize }],
     ...(funderKey !== undefined ? { funderKey } : {}),
     ...rpcTimeouts(read),
+    ...moreEndpoints(read),
     signal,
   } as SendOptions
 }
@@ -58,10 +66,13 @@ function reader(flags: SendFlags, cmd: Command) {
   const attr = (f: Flag) => new Option(`--${f.long}`).attributeName()
   const source = (f: Flag) => cmd.getOptionValueSource(attr(f))
   return {
+    /** A repeatable flag given more than once: its first value. */
     text(f: Flag): string | undefined {
       const v = flags[attr(f)]
-      return typeof v === 'string' ? v : f.default
+      return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : f.default
     },
+    /** Every value of a repeatable flag. */
+    all: (f: Flag): string[] => [flags[attr(f)] ?? []].flat().filter((v): v is string => typeof v === 'string'),
     /** A switch given (a negated one: `--no-x` given). */
     switched(f: Flag): boolean {
       const v = flags[attr(f)]
@@ -109,4 +120,10 @@ function rpcTimeouts(read: Reader): Pick<SendOptions, 'requestTimeoutMs' | 'conn
   const requestTimeoutMs = own('request-timeout')
   const connectTimeoutMs = read.given(flag('connect-timeout')) ? ms('connect-timeout') : Math.min(all ?? requestTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS)
   return { requestTimeoutMs, connectTimeoutMs, maxOutageMs: own('max-outage') }
+}
+
+/** The endpoints after the first, when --rpc-url is given more than once. */
+function moreEndpoints(read: Reader): Pick<SendOptions, 'moreRpcUrls'> {
+  const urls = read.all(flag('rpc-url'))
+  return urls.length > 1 ? { moreRpcUrls: urls.slice(1).map((u) => parseHttpUrl(u, '--rpc-url')) } : {}
 }

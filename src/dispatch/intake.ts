@@ -1,4 +1,5 @@
 /** The reader stage of a run: input lines → parsed, numbered specs in the intake queue, bad lines → invalid_spec events. */
+import { takesLine, type Shard } from '../base/shard.js'
 import type { EventWriter } from '../events/eventWriter.js'
 import type { Logger } from '../log.js'
 import { readLineBatches, type RawLine } from '../stream/lineReader.js'
@@ -18,6 +19,8 @@ export interface IntakeOptions {
   /** Aborted to stop reading now (signal, duration, closed stdout). */
   stop: AbortSignal
   maxLineBytes?: number
+  /** Take only this shard's lines (`takesLine`); the others get no event here, and no idx. */
+  shard?: Shard
 }
 
 export type IntakeEnd = 'eof' | 'max_txs' | 'stopped'
@@ -111,6 +114,7 @@ class SpecIntake {
     for (const raw of lines) {
       if (this.full()) return 'max_txs'
       if (o.stop.aborted) return 'stopped'
+      if (o.shard && !takesLine(o.shard, raw.line)) continue
       if ('problem' in raw) {
         o.events.emit({ type: 'invalid_spec', line: raw.line, error: raw.problem.error, error_code: raw.problem.code, ...(raw.problem.field ? { field: raw.problem.field } : {}) })
         continue

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
+import { shardLabel, type Shard } from '../base/shard.js'
 import { EventWriter } from '../events/eventWriter.js'
 import type { SummaryEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
@@ -72,6 +73,10 @@ export interface PipelineOptions {
   maxFee?: bigint
   /** The live status line of a TTY stderr (the CLI makes one; the logger writes through it). */
   statusLine?: StatusLine
+  /** `--shard i/n`: this process reads only its lines; events carry `shard`, metrics a `shard` label. */
+  shard?: Shard
+  /** The input is this shard's own already (`run` generates each shard's share): take every line. */
+  ownInput?: boolean
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -82,6 +87,8 @@ export interface PipelineChain {
   signers: Signer[]
   blockTimeMs: number | undefined
   metrics: MetricsServer | undefined
+  /** Several endpoints (`--rpc-url` more than once; the first is `rpc`): worker k sends and reads its nonces through endpoint k mod m. */
+  endpoints?: Rpc[]
 }
 
 /** The run's stop: the first reason wins; every stage watches `signal`. */
@@ -125,6 +132,7 @@ function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gaug
   events.onEvent(progress.observe)
   if (c.metrics) {
     const metrics = new PromMetrics({ pending: () => (receipts ? stats.pending : 0), ...gauges })
+    if (o.shard) metrics.registry.setDefaultLabels({ shard: shardLabel(o.shard) })
     events.onEvent(metrics.observe)
     c.metrics.serve(metrics)
   }
@@ -140,6 +148,14 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     o.log.warn('stdout closed: stopping the run')
     stop.with('stdout_closed')
   })
+  if (o.shard) events.stamp({ shard: shardLabel(o.shard) })
+  const endpoints = c.endpoints ?? [c.rpc]
+  if (endpoints.length > 1) {
+    const endpointOf = new Map(c.signers.map((sg, k) => [sg.address, endpoints[k % endpoints.length]!.displayUrl]))
+    events.enrichWith((e) => {
+      if (e.type === 'tx_result') e.endpoint = endpointOf.get(e.from)
+    })
+  }
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
   let workers: Worker[] = []
   const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
@@ -185,12 +201,14 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
 
 function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal; onCapped: (hash: string) => void }): Worker[] {
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
-  const reads = new ChainReads({ rpc: c.rpc, health: s.health, retries: o.retries, cancel: s.cancel })
+  // one endpoint per signer, always the same: its nonce stays with one node's pool
+  const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   // the base fee can rise once per block until the next check, and once more before a replacement lands
   const riskBlocks = Math.ceil(gapCheckMs / (c.blockTimeMs ?? 1_000)) + 1
   return c.signers.map((signer, index) => {
     const ledger = new NonceLedger(gapCheckMs > 0)
+    const reads = readsOf[index % readsOf.length]!
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
     const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks })
     return new Worker({ index, sender, mender, build, pacer: s.pacer, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
@@ -213,6 +231,7 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: E
       events: s.events,
       log: o.log,
       ...(o.maxTxs !== undefined ? { maxTxs: o.maxTxs } : {}),
+      ...(o.shard && !o.ownInput ? { shard: o.shard } : {}),
       stop: s.stop.signal,
     })
   } catch (err) {

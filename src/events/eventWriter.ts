@@ -18,6 +18,8 @@ export class EventWriter {
   private waiters: (() => void)[] = []
   private _closed = false
   private readonly listeners: ((e: FloodgateEvent) => void)[] = []
+  private stamped: Record<string, string> | undefined
+  private enrich: ((e: FloodgateEvent) => void) | undefined
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -46,8 +48,19 @@ export class EventWriter {
     this.listeners.push(listener)
   }
 
+  /** Fields every later event carries after its own (`shard` of a sharded run). */
+  stamp(fields: Record<string, string>): void {
+    this.stamped = { ...this.stamped, ...fields }
+  }
+
+  /** Adds fields to an event before anyone sees it (`tx_result.endpoint` of a run on several endpoints). */
+  enrichWith(fn: (e: FloodgateEvent) => void): void {
+    this.enrich = fn
+  }
+
   emit(body: EventBody): void {
-    const event = { version: EVENT_VERSION, ...body } as FloodgateEvent
+    const event = (this.stamped ? { version: EVENT_VERSION, ...body, ...this.stamped } : { version: EVENT_VERSION, ...body }) as FloodgateEvent
+    this.enrich?.(event)
     for (const l of this.listeners) l(event)
     if (this._closed) return
     const line = `${JSON.stringify(event)}\n`

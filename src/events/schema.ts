@@ -19,6 +19,9 @@ const oneOf = (...values: string[]): FieldSpec => ({ type: 'string', required: t
 
 const specRef = { idx: req('integer'), line: req('integer'), id: opt('string'), kind: opt('string') }
 
+/** Optional fields any event may carry (docs/events.md, "Envelope"). */
+export const ENVELOPE_SCHEMA: Record<string, FieldSpec> = { shard: opt('string') }
+
 export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   tx_result: {
     ...specRef,
@@ -31,6 +34,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     attempts: req('integer'),
     error: opt('string'),
     error_code: opt('string'),
+    endpoint: opt('string'),
   },
   invalid_spec: { line: req('integer'), id: opt('string'), error: req('string'), error_code: req('string'), field: opt('string') },
   backpressure: { stage: req('string'), worker: opt('integer'), queued: req('integer'), capacity: req('integer') },
@@ -167,7 +171,7 @@ export function validateEvent(event: unknown): string[] {
   if (e.version !== 1) problems.push(`version must be 1, got ${JSON.stringify(e.version)}`)
   const schema = typeof e.type === 'string' ? EVENT_SCHEMA[e.type] : undefined
   if (!schema) return [...problems, `unknown type ${JSON.stringify(e.type)}`]
-  for (const [name, spec] of Object.entries(schema)) {
+  for (const [name, spec] of [...Object.entries(schema), ...Object.entries(ENVELOPE_SCHEMA)]) {
     if (!(name in e)) {
       if (spec.required) problems.push(`${e.type}.${name} is missing`)
     } else if (!typeOk(e[name], spec.type)) {
@@ -177,7 +181,7 @@ export function validateEvent(event: unknown): string[] {
     }
   }
   for (const name of Object.keys(e)) {
-    if (name !== 'version' && name !== 'type' && !(name in schema)) problems.push(`${e.type}.${name} is not in the schema`)
+    if (name !== 'version' && name !== 'type' && !(name in schema) && !(name in ENVELOPE_SCHEMA)) problems.push(`${e.type}.${name} is not in the schema`)
   }
   if (e.type === 'tx_result' && ('error' in e) !== ('error_code' in e)) problems.push('tx_result: error and error_code come together')
   return problems

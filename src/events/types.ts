@@ -7,6 +7,8 @@ export const EVENT_VERSION = 1 as const
 interface Envelope<T extends string> {
   version: typeof EVENT_VERSION
   type: T
+  /** `i/n` when the run is shard i of n (`--shard`). */
+  shard?: string
 }
 
 interface SpecRef {
@@ -30,6 +32,8 @@ export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
   attempts: number
   error?: string
   error_code?: string
+  /** The endpoint that sent it (credentials redacted), when the run has several (`--rpc-url` more than once). */
+  endpoint?: string
 }
 
 export interface InvalidSpecEvent extends Envelope<'invalid_spec'> {

@@ -37,6 +37,8 @@ export class PromMetrics {
   private readonly inclusionLatency: Histogram<'kind'>
   private readonly backpressure: Counter<'stage'>
   private readonly panics: Counter
+  /** Per endpoint, made at the first tx_result that names one (`--rpc-url` more than once). */
+  private endpoints?: { txs: Counter<'endpoint' | 'outcome'>; latency: Histogram<'endpoint'> }
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry]
@@ -98,6 +100,7 @@ export class PromMetrics {
           this.sent.inc({ kind })
           this.sendLatency.observe({ kind }, e.send_ms / 1000)
         }
+        if (e.endpoint !== undefined) this.byEndpoint(e.endpoint, e.error_code, e.send_ms)
         break
       }
       case 'tx_receipt': {
@@ -124,6 +127,16 @@ export class PromMetrics {
     }
   }
 
+  private byEndpoint(endpoint: string, errorCode: string | undefined, sendMs: number): void {
+    const registers = [this.registry]
+    this.endpoints ??= {
+      txs: new Counter({ name: 'floodgate_endpoint_txs_total', help: 'tx_results per endpoint: outcome "sent", or the error code', labelNames: ['endpoint', 'outcome'], registers }),
+      latency: new Histogram({ name: 'floodgate_endpoint_send_latency_seconds', help: 'send start to accepted, per endpoint', labelNames: ['endpoint'], buckets: SEND_BUCKETS_S, registers }),
+    }
+    this.endpoints.txs.inc({ endpoint, outcome: errorCode ?? 'sent' })
+    if (!errorCode) this.endpoints.latency.observe({ endpoint }, sendMs / 1000)
+  }
+
   private kind(name: string | undefined): string {
     const k = name ?? NO_KIND
     if (this.kinds.has(k)) return k
@@ -146,7 +159,7 @@ export interface MetricsServer {
  * Listens on 127.0.0.1:port (0 = a free port) at once, so a taken port stops the run before
  * anything is sent; `GET /metrics` answers once `serve()` got the run's metrics.
  */
-export async function listenMetrics(port: number, log: Logger): Promise<MetricsServer> {
+export async function listenMetrics(port: number, log: Logger, host = '127.0.0.1'): Promise<MetricsServer> {
   let metrics: PromMetrics | undefined
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
@@ -164,12 +177,12 @@ export async function listenMetrics(port: number, log: Logger): Promise<MetricsS
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new FatalError('METRICS_PORT', `--metrics-port ${port}: cannot listen on 127.0.0.1:${port} (${err.code ?? err.message})`)),
+      reject(new FatalError('METRICS_PORT', `--metrics-port ${port}: cannot listen on ${host}:${port} (${err.code ?? err.message})`)),
     )
-    server.listen(port, '127.0.0.1', () => resolve())
+    server.listen(port, host, () => resolve())
   })
   const addr = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${addr.port}/metrics`
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/metrics`
   log.info({ url }, 'prometheus metrics')
   let closing: Promise<void> | undefined
   return {

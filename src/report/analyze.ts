@@ -3,6 +3,7 @@ import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
 import { ChainSideBuilder, type ChainSide } from './chainSide.js'
+import type { EndpointRow } from './endpoints.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -68,7 +69,37 @@ export interface Report {
   progress: number
   /** The chain's side (blocks, replacements, timeouts by cause, saturation), when the log has it. */
   chain?: ChainSide
+  /** One row per log (or per shard) when several were merged (`src/report/merge.ts`). */
+  parts?: PartRow[]
+  /** One row per endpoint when the events name them (`--rpc-url` more than once). */
+  endpoints?: EndpointRow[]
 }
+
+/** One merged log's (or shard's) own figures. */
+export interface PartRow {
+  name: string
+  /** The `shard` its events carry ("i/n"), when sharded. */
+  shard?: string
+  figures: Omit<SummaryEvent, 'version'>
+  /** Its summary's counts differ from its events' (a truncated or concatenated log). */
+  differs?: boolean
+}
+
+/** One line of a log as an event, or undefined when it is blank or not an event. */
+export function parseEventLine(text: string): FloodgateEvent | 'blank' | undefined {
+  const t = text.trim()
+  if (!t) return 'blank'
+  try {
+    const e: unknown = JSON.parse(t)
+    if (!e || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') return undefined
+    return e as FloodgateEvent
+  } catch {
+    return undefined
+  }
+}
+
+/** Keys of a tx across several logs: the log's number and the idx (disjoint when logs number < 2^21). */
+const txKey = (part: number, idx: number): number => part * 2 ** 32 + idx
 
 /**
  * Reads an event log (the stdout of `floodgate send`) and recomputes everything the
@@ -79,6 +110,8 @@ export class ReportBuilder {
   private readonly stats: RunStats
   private clock = 0
   private logged?: Omit<SummaryEvent, 'version'>
+  private summaries = 0
+  private readonly reasons = new Set<string>()
   private events = 0
   private ignored = 0
   private progress = 0
@@ -91,29 +124,27 @@ export class ReportBuilder {
   private lastReceiptAt: number | undefined
   private readonly chain = new ChainSideBuilder()
 
-  constructor() {
+  /** `t0`: the first send start, when known beforehand (several logs: the earliest of them). */
+  constructor(t0?: number) {
     this.stats = new RunStats(() => this.clock)
+    this.t0 = t0
   }
 
   /** One line of the log. */
   line(text: string): void {
-    const t = text.trim()
-    if (!t) return
-    let e: unknown
-    try {
-      e = JSON.parse(t)
-    } catch {
-      this.ignored++
-      return
-    }
-    if (!e || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
-      this.ignored++
-      return
-    }
-    this.event(e as FloodgateEvent)
+    const e = parseEventLine(text)
+    if (e === 'blank') return
+    if (e === undefined) this.ignored++
+    else this.event(e)
   }
 
-  event(e: FloodgateEvent): void {
+  /** A line that was not an event (counted). */
+  notEvent(): void {
+    this.ignored++
+  }
+
+  /** `part`: which log the event came from, when several are merged (their idx may overlap). */
+  event(e: FloodgateEvent, part = 0): void {
     this.events++
     switch (e.type) {
       case 'tx_result': {
@@ -127,13 +158,14 @@ export class ReportBuilder {
           b.sent++
           b.send.recordMs(e.send_ms)
           this.bins[binOf(e.send_ms)]!.send++
-          this.startOf.set(e.idx, e.start_timestamp_ms)
+          this.startOf.set(txKey(part, e.idx), e.start_timestamp_ms)
         }
         break
       }
       case 'tx_receipt': {
-        const start = this.startOf.get(e.idx)
-        this.startOf.delete(e.idx)
+        const key = txKey(part, e.idx)
+        const start = this.startOf.get(key)
+        this.startOf.delete(key)
         if (start !== undefined) {
           const seen = start + e.inclusion_ms
           this.clock = seen
@@ -145,7 +177,7 @@ export class ReportBuilder {
         break
       }
       case 'tx_timeout':
-        this.startOf.delete(e.idx)
+        this.startOf.delete(txKey(part, e.idx))
         break
       case 'progress':
         this.progress++
@@ -153,6 +185,8 @@ export class ReportBuilder {
       case 'summary': {
         const { version: _v, ...rest } = e
         this.logged = rest
+        this.summaries++
+        this.reasons.add(e.reason)
         break
       }
       default:
@@ -163,7 +197,10 @@ export class ReportBuilder {
   }
 
   finish(): Report {
-    const reason = this.logged?.reason ?? 'unknown (the log has no summary)'
+    // several summaries (merged or concatenated logs): the figures come from the events alone,
+    // over the union's time span, and no one summary stands for the whole
+    if (this.summaries > 1) this.logged = undefined
+    const reason = this.summaries > 1 ? [...this.reasons].join(', ') : (this.logged?.reason ?? 'unknown (the log has no summary)')
     const figures = this.stats.summary(reason)
     const t0 = this.t0
     if (t0 !== undefined) {
@@ -261,17 +298,22 @@ export class ReportBuilder {
 
 const round3 = (x: number): number => Number(x.toPrecision(3))
 
-/** Builds a report from an async stream of text chunks (a file or stdin). */
-export async function buildReport(input: AsyncIterable<Buffer | string>): Promise<Report> {
-  const r = new ReportBuilder()
+/** The lines of a stream of text chunks, an array per chunk (one async step per chunk, not per line). */
+export async function* linesOf(input: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
   const decoder = new TextDecoder()
   let rest = ''
   for await (const chunk of input) {
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
     const parts = (rest + text).split('\n')
     rest = parts.pop() ?? ''
-    for (const p of parts) r.line(p)
+    yield parts
   }
-  if (rest) r.line(rest)
+  if (rest) yield [rest]
+}
+
+/** Builds a report from an async stream of text chunks (a file or stdin). */
+export async function buildReport(input: AsyncIterable<Buffer | string>): Promise<Report> {
+  const r = new ReportBuilder()
+  for await (const lines of linesOf(input)) for (const line of lines) r.line(line)
   return r.finish()
 }

@@ -1,9 +1,9 @@
-/** The HTML report: one self-contained page of the report's tables and four Chart.js charts (Chart.js inlined). */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { LatencySummary } from '../events/types.js'
-import type { Report } from './analyze.js'
+import type { PartRow, Report } from './analyze.js'
+import type { EndpointRow } from './endpoints.js'
 
 /** Chart.js's UMD bundle (it registers every chart type), inlined into the page: no network. */
 function chartJsSource(): string {
@@ -24,37 +24,31 @@ function latencyRow(name: string, l: LatencySummary): string {
 /**
  * One self-contained HTML file: the figures as tables, and four charts (throughput sent vs
  * included, latency percentiles over time, the latency histogram, errors by code) drawn
- * by the inlined Chart.js. When every chart is drawn, `<body data-charts-rendered="4">`; a log
- * with blocks adds three charts of the chain's side (`data-chain-charts-rendered="3"`).
+ * by the inlined Chart.js. When every chart is drawn, `<body data-charts-rendered="4">`.
  */
 export function reportHtml(r: Report, source: string): string {
   const f = r.figures
+  const data = {
+    timeline: r.timeline,
+    bucketMs: r.bucketMs,
+    histogram: r.histogram,
+    errors: Object.entries(f.errors).sort((a, b) => b[1] - a[1]),
+    blocks: r.chain?.points ?? [],
+  }
+  const kinds = Object.entries(f.by_kind)
+    .map(
+      ([k, v]) =>
+        `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
+    )
+    .join('\n')
+  const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>floodgate report: ${escapeHtml(source)}</title>
-${STYLE}
-</head>
-<body>
-<h1>floodgate report</h1>
-${runLine(r, source)}
-${totalsTable(f)}
-${latencyTable(f)}
-${CHARTS}
-${r.chain ? CHAIN_CHARTS : ''}
-<h2>By kind</h2>
-${kindsTable(f)}
-${scripts(r)}
-</body>
-</html>
-`
-}
-
-type Figures = Report['figures']
-
-const STYLE = `<style>
+<style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1b1f24; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 table { border-collapse: collapse; margin: 8px 0; }
@@ -63,32 +57,12 @@ th:first-child { text-align: left; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 24px; }
 .chart { position: relative; height: 320px; }
 .muted { color: #666; }
-</style>`
-
-/** The chain's side (when the log has blocks): backlog, base fee, block fullness over time. */
-const CHAIN_CHARTS = `<div class="charts">
-<section><h2>Backlog: our txs waiting, per block</h2><div class="chart"><canvas id="backlog"></canvas></div></section>
-<section><h2>Base fee per block (gwei)</h2><div class="chart"><canvas id="basefee"></canvas></div></section>
-<section><h2>Block fullness (gas used ÷ limit)</h2><div class="chart"><canvas id="fullness"></canvas></div></section>
-</div>`
-
-/** The four canvases RENDER draws into. */
-const CHARTS = `<div class="charts">
-<section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
-<section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>
-<section><h2>Latency histogram</h2><div class="chart"><canvas id="histogram"></canvas></div></section>
-<section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
-</div>`
-
-/** Source, first send, duration, how the run ended, event count. */
-function runLine(r: Report, source: string): string {
-  const f = r.figures
-  const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
-  return `<p class="muted">${escapeHtml(source)} · first send ${escapeHtml(started)} · ${fmt(f.duration_ms / 1000, 1)} s · ended by ${escapeHtml(f.reason)} · ${fmt(r.events, 0)} events</p>`
-}
-
-function totalsTable(f: Figures): string {
-  return `<table>
+</style>
+</head>
+<body>
+<h1>floodgate report</h1>
+<p class="muted">${escapeHtml(source)} · first send ${escapeHtml(started)} · ${fmt(f.duration_ms / 1000, 1)} s · ended by ${escapeHtml(f.reason)} · ${fmt(r.events, 0)} events</p>
+<table>
 <tr><th></th><th>txs</th><th>tx/s</th></tr>
 <tr><th>sent</th><td>${fmt(f.sent)}</td><td>${fmt(f.tps)}</td></tr>
 <tr><th>failed</th><td>${fmt(f.failed)}</td><td></td></tr>
@@ -97,43 +71,73 @@ function totalsTable(f: Figures): string {
 <tr><th>reverted</th><td>${fmt(f.reverted)}</td><td></td></tr>
 <tr><th>timed out</th><td>${fmt(f.timed_out)}</td><td></td></tr>
 <tr><th>gas used</th><td>${escapeHtml(BigInt(f.gas_used).toLocaleString('en-US'))}</td><td></td></tr>
-</table>`
-}
-
-function latencyTable(f: Figures): string {
-  return `<table>
+</table>
+<table>
 <tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${latencyRow('send', f.send_latency_ms)}
 ${latencyRow('inclusion', f.inclusion_latency_ms)}
-</table>`
-}
-
-function kindsTable(f: Figures): string {
-  const kinds = Object.entries(f.by_kind)
-    .map(
-      ([k, v]) =>
-        `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
-    )
-    .join('\n')
-  return `<table>
+</table>
+<div class="charts">
+<section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
+<section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>
+<section><h2>Latency histogram</h2><div class="chart"><canvas id="histogram"></canvas></div></section>
+<section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
+</div>
+${r.chain ? CHAIN_CHARTS : ''}
+${r.parts ? partsHtml(r.parts) : ''}
+${r.endpoints ? endpointsHtml(r.endpoints) : ''}
+<h2>By kind</h2>
+<table>
 <tr><th>kind</th><th>sent</th><th>failed</th><th>included</th><th>reverted</th><th>timed out</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th></tr>
 ${kinds}
+</table>
+<script>${scriptSafe(chartJsSource())}</script>
+<script id="report-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
+<script>${scriptSafe(RENDER)}</script>
+</body>
+</html>
+`
+}
+
+/** Each merged log's (or shard's) own figures. */
+function partsHtml(parts: readonly PartRow[]): string {
+  const sharded = parts.some((p) => p.shard !== undefined)
+  const rows = parts
+    .map((p) => {
+      const f = p.figures
+      const errs = Object.entries(f.errors).map(([c, n]) => `${c} ${n}`).join(', ') || '-'
+      return `<tr><th>${escapeHtml(`${p.shard !== undefined ? `${p.shard} ` : ''}${p.name}`)}</th>${[f.sent, f.failed, f.invalid, f.included, f.timed_out, f.tps, f.included_tps].map((v) => `<td>${fmt(v)}</td>`).join('')}${[f.send_latency_ms.p50, f.send_latency_ms.p99, f.inclusion_latency_ms.p50, f.inclusion_latency_ms.p99].map((v) => `<td>${fmt(v, 3)}</td>`).join('')}<td>${escapeHtml(errs)}</td></tr>`
+    })
+    .join('\n')
+  return `<h2>By ${sharded ? 'shard' : 'log'}</h2>
+<table id="parts">
+<tr><th>${sharded ? 'shard' : 'log'}</th><th>sent</th><th>failed</th><th>invalid</th><th>included</th><th>timed out</th><th>tx/s</th><th>incl tx/s</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th><th>errors</th></tr>
+${rows}
 </table>`
 }
 
-/** Chart.js, the chart data as JSON, and RENDER. */
-function scripts(r: Report): string {
-  const data = {
-    timeline: r.timeline,
-    bucketMs: r.bucketMs,
-    histogram: r.histogram,
-    errors: Object.entries(r.figures.errors).sort((a, b) => b[1] - a[1]),
-    blocks: r.chain?.points ?? [],
-  }
-  return `<script>${scriptSafe(chartJsSource())}</script>
-<script id="report-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
-<script>${scriptSafe(RENDER)}</script>`
+/** The endpoints side by side. */
+function endpointsHtml(rows: readonly EndpointRow[]): string {
+  const body = rows
+    .map((e) => {
+      const errs = Object.entries(e.errors).map(([c, n]) => `${c} ${n}`).join(', ') || '-'
+      const l = [e.send_latency_ms.p50, e.send_latency_ms.p90, e.send_latency_ms.p99, e.inclusion_latency_ms.p50, e.inclusion_latency_ms.p90, e.inclusion_latency_ms.p99]
+      return `<tr><th>${escapeHtml(e.endpoint)}</th>${[e.sent, e.failed, e.included].map((v) => `<td>${fmt(v)}</td>`).join('')}${l.map((v) => `<td>${fmt(v, 3)}</td>`).join('')}<td>${escapeHtml(errs)}</td></tr>`
+    })
+    .join('\n')
+  return `<h2>By endpoint</h2>
+<table id="endpoints">
+<tr><th>endpoint</th><th>sent</th><th>failed</th><th>included</th><th>send p50</th><th>send p90</th><th>send p99</th><th>incl p50</th><th>incl p90</th><th>incl p99</th><th>errors</th></tr>
+${body}
+</table>`
 }
+
+/** The chain's side (when the log has blocks): backlog, base fee, block fullness over time. */
+const CHAIN_CHARTS = `<div class="charts">
+<section><h2>Backlog: our txs waiting, per block</h2><div class="chart"><canvas id="backlog"></canvas></div></section>
+<section><h2>Base fee per block (gwei)</h2><div class="chart"><canvas id="basefee"></canvas></div></section>
+<section><h2>Block fullness (gas used ÷ limit)</h2><div class="chart"><canvas id="fullness"></canvas></div></section>
+</div>`
 
 /** Runs in the page. Plain ES2017, no modules. */
 const RENDER = `
@@ -186,7 +190,6 @@ const RENDER = `
   });
 
   document.body.setAttribute('data-charts-rendered', String(made));
-
   // the chain's side, when the log has blocks: counted apart (data-chain-charts-rendered="3")
   if (data.blocks.length) {
     var blockLabels = data.blocks.map(function (b) { return b.t + ' s'; });

@@ -1,6 +1,6 @@
-/** The plain-text report: aligned tables of throughput, latencies, errors by code and kinds. */
 import type { LatencySummary } from '../events/types.js'
-import type { Report } from './analyze.js'
+import type { PartRow, Report } from './analyze.js'
+import type { EndpointRow } from './endpoints.js'
 
 /** Right-aligns every column but the first; columns separated by two spaces. */
 export function formatTable(rows: (string | number)[][], indent = '  '): string {
@@ -20,46 +20,18 @@ const lat = (l: LatencySummary): string[] => [ms(l.p50), ms(l.p90), ms(l.p99), m
 /** The plain-text report: throughput, latencies, errors by code, per kind. */
 export function reportTable(r: Report, source: string): string {
   const f = r.figures
-  const tracked = f.included + f.timed_out > 0
-  const out = [
-    ...headerLines(r, source),
-    '',
-    'throughput',
-    ...throughputLines(r, tracked),
-    '',
-    'latency (ms)',
-    latencyTable(f, tracked),
-    '',
-    'errors by code',
-    errorsTable(f),
-    '',
-    'by kind',
-    kindsTable(f, tracked),
-    ...chainLines(r),
-  ]
-  return `${out.join('\n')}\n`
-}
-
-type Figures = Report['figures']
-
-/** The source, when and how the run went, and whether the log's own summary agrees. */
-function headerLines(r: Report, source: string): string[] {
-  const f = r.figures
+  const out: string[] = []
   const when = r.startedAt !== undefined ? new Date(r.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'no sends'
-  const out = [
-    `floodgate report: ${source}`,
-    `  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`,
-  ]
+  out.push(`floodgate report: ${source}${r.parts ? ` (${r.parts.length} ${r.parts.some((p) => p.shard !== undefined) ? 'shards' : 'logs'} merged)` : ''}`)
+  out.push(`  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`)
   if (r.logged) {
     const diffs = (['sent', 'failed', 'invalid', 'included', 'reverted', 'timed_out'] as const).filter((k) => r.logged![k] !== f[k])
     if (diffs.length) out.push(`  note: the log's summary differs from its events on ${diffs.join(', ')} (truncated or concatenated log?)`)
-  } else out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
-  return out
-}
+  } else if (!r.parts) out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
+  out.push('')
 
-/** The counts and rates table, and the pacing line of a paced run. */
-function throughputLines(r: Report, tracked: boolean): string[] {
-  const f = r.figures
+  const tracked = f.included + f.timed_out > 0
+  out.push('throughput')
   const tp: (string | number)[][] = [
     ['', 'txs', 'tx/s'],
     ['sent', int(f.sent), num(f.tps)],
@@ -72,28 +44,26 @@ function throughputLines(r: Report, tracked: boolean): string[] {
     tp.push(['timed out', int(f.timed_out), ''])
     tp.push(['gas used', BigInt(f.gas_used).toLocaleString('en-US'), ''])
   } else tp.push(['included', 'not tracked (--no-receipts or --dry-run)', ''])
-  const out = [formatTable(tp)]
+  out.push(formatTable(tp))
   const pacing = r.logged?.pacing
   if (pacing) {
     out.push(`  paced at ${int(pacing.target_tps)} tx/s: ${int(pacing.late_slots)} sends started > 10 ms after their slot (worst ${ms(pacing.max_lag_ms)} ms), ${int(pacing.missed_slots)} slots missed`)
   }
-  return out
-}
+  out.push('')
 
-function latencyTable(f: Figures, tracked: boolean): string {
+  out.push('latency (ms)')
   const lt: (string | number)[][] = [['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count']]
   lt.push(['send (start → accepted)', ...lat(f.send_latency_ms), int(f.sent)])
   if (tracked) lt.push(['inclusion (start → block seen)', ...lat(f.inclusion_latency_ms), int(f.included)])
-  return formatTable(lt)
-}
+  out.push(formatTable(lt))
+  out.push('')
 
-function errorsTable(f: Figures): string {
+  out.push('errors by code')
   const errs = Object.entries(f.errors).sort((a, b) => b[1] - a[1])
-  return errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none'
-}
+  out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
+  out.push('')
 
-/** One row per kind, most sends first. */
-function kindsTable(f: Figures, tracked: boolean): string {
+  out.push('by kind')
   const kt: (string | number)[][] = [['kind', 'sent', 'failed', 'included', 'reverted', 'timed out', 'send p50', 'send p99', 'incl p50', 'incl p99', 'gas used']]
   for (const [kind, k] of Object.entries(f.by_kind).sort((a, b) => b[1].sent + b[1].failed - (a[1].sent + a[1].failed))) {
     kt.push([
@@ -110,8 +80,67 @@ function kindsTable(f: Figures, tracked: boolean): string {
       BigInt(k.gas_used).toLocaleString('en-US'),
     ])
   }
-  return kt.length > 1 ? formatTable(kt) : '  none'
+  out.push(kt.length > 1 ? formatTable(kt) : '  none')
+  out.push(...chainLines(r))
+  if (r.parts) out.push('', ...partsTable(r.parts, tracked))
+  if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
+  return `${out.join('\n')}\n`
 }
+
+/** Each merged log's (or shard's) own figures, side by side. */
+function partsTable(parts: readonly PartRow[], tracked: boolean): string[] {
+  const sharded = parts.some((p) => p.shard !== undefined)
+  const rows: (string | number)[][] = [[sharded ? 'shard' : 'log', 'sent', 'failed', 'invalid', 'included', 'timed out', 'tx/s', 'incl tx/s', 'send p50', 'send p99', 'incl p50', 'incl p99', 'errors']]
+  for (const p of parts) {
+    const f = p.figures
+    rows.push([
+      `${p.shard !== undefined ? `${p.shard} ` : ''}${p.name}${p.differs ? ' (*)' : ''}`,
+      int(f.sent),
+      int(f.failed),
+      int(f.invalid),
+      tracked ? int(f.included) : '-',
+      tracked ? int(f.timed_out) : '-',
+      num(f.tps),
+      tracked ? num(f.included_tps) : '-',
+      ms(f.send_latency_ms.p50),
+      ms(f.send_latency_ms.p99),
+      tracked ? ms(f.inclusion_latency_ms.p50) : '-',
+      tracked ? ms(f.inclusion_latency_ms.p99) : '-',
+      errorCounts(f.errors),
+    ])
+  }
+  const out = [sharded ? 'by shard' : 'by log', formatTable(rows)]
+  if (parts.some((p) => p.differs)) out.push("  (*) that log's summary differs from its events (truncated or concatenated log?)")
+  return out
+}
+
+/** The endpoints side by side: what each sent, how fast, how it failed. */
+function endpointsTable(rows: readonly EndpointRow[], tracked: boolean): string[] {
+  const t: (string | number)[][] = [['endpoint', 'sent', 'failed', 'included', 'send p50', 'send p90', 'send p99', 'incl p50', 'incl p90', 'incl p99', 'errors']]
+  for (const e of rows) {
+    t.push([
+      e.endpoint,
+      int(e.sent),
+      int(e.failed),
+      tracked ? int(e.included) : '-',
+      ms(e.send_latency_ms.p50),
+      ms(e.send_latency_ms.p90),
+      ms(e.send_latency_ms.p99),
+      tracked ? ms(e.inclusion_latency_ms.p50) : '-',
+      tracked ? ms(e.inclusion_latency_ms.p90) : '-',
+      tracked ? ms(e.inclusion_latency_ms.p99) : '-',
+      errorCounts(e.errors),
+    ])
+  }
+  return ['by endpoint (latency in ms)', formatTable(t)]
+}
+
+/** `CODE n, CODE n` by count, or '-'. */
+export const errorCounts = (errors: Record<string, number>): string =>
+  Object.entries(errors)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${int(n)}`)
+    .join(', ') || '-'
 
 /** The chain's side: capacity found, saturation, blocks, base fee, backlog, replacements, timeouts by cause. */
 function chainLines(r: Report): string[] {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { type Address, type Hex, formatEther, getAddress, keccak256, toHex, zeroAddress } from 'viem'
 import { fundAccounts } from '../accounts/fundAccounts.js'
-import { derivePoolKeys, type PoolSize } from '../accounts/derivePoolKeys.js'
+import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { RpcReceipt } from '../chain/receipts.js'
 import { SendSession } from '../sender/sendSession.js'
 import { SendFailure, type SendProgress } from '../sender/signerSender.js'
@@ -17,6 +17,9 @@ import { NO_POOLS, SENDER_PLACEHOLDER, type Spec } from '../stream/spec.js'
 import { compileSpam, resolveCall } from './generate.js'
 import { planPools, type PoolPlan } from './planPools.js'
 import { type DeploymentRecord, readRecord, recordPath, writeRecord } from './record.js'
+import { awaitDeployment, isShardPool, ownSetups, scenarioKeys } from './shardSetup.js'
+import { waitFundingTurn } from '../accounts/fundingTurn.js'
+import type { Shard } from '../base/shard.js'
 import { type TemplateContext, substitute, withHexPrefix } from './template.js'
 import { ADMIN_POOL, type CreateDef, type Scenario, ScenarioError } from './types.js'
 
@@ -40,6 +43,8 @@ export interface PrepareOptions {
   signal?: AbortSignal
   /** How long to wait for one create/setup tx to be mined. */
   receiptTimeoutMs?: number
+  /** `run --shard i/n`: spam pools of the shard's own; shard i > 0 waits for shard 0's deployment (shardSetup.ts). */
+  shard?: Shard
 }
 
 export interface Prepared {
@@ -134,7 +139,7 @@ interface Accounts {
 
 function scenarioAccounts(o: PrepareOptions, plan: PoolPlan): Accounts {
   const s = o.scenario
-  const keys = derivePoolKeys(plan.all, { seed: o.seed })
+  const keys = scenarioKeys(plan, o.seed, o.shard)
   const signers = new Map<string, Signer[]>()
   plan.all.forEach((p, i) => signers.set(p.name, keys[i]!.map((k) => o.chain.makeSigner(k))))
   for (const k of keys) k.fill('0x')
@@ -164,6 +169,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   const plan = planPools(s, o.accountsPerPool)
   const accounts = scenarioAccounts(o, plan)
   const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
+  if (o.shard && o.shard.index > 0) return joinShard({ ...o, shard: o.shard }, session, plan, accounts)
   if (!o.skipFunding) await fund(o, session, plan, accounts.signers, accounts.funder)
 
   const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined
@@ -197,11 +203,51 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   return { contracts, pools: plan, reusedContracts: created.reused, reusedSetup, ...(file ? { recordFile: file } : {}), poolAddresses }
 }
 
+/**
+ * Shard i > 0 of a sharded run: waits for shard 0's deployment (its record), then, in turn
+ * with the other shards, funds its own spam accounts and runs their `for_all_accounts` setup
+ * steps; what shard 0 deployed and set up is not touched.
+ */
+async function joinShard(o: PrepareOptions & { shard: Shard }, session: SendSession, plan: PoolPlan, accounts: Accounts): Promise<Prepared> {
+  const s = o.scenario
+  const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined
+  const createHash = createHashOf(s, accounts)
+  // nothing of shard 0's to wait for when the scenario deploys nothing and sets up only per account
+  const shared = s.creates.length > 0 || s.setups.length > ownSetups(s, plan).length
+  const record = !shared ? undefined : await awaitDeployment({
+    file,
+    shard: o.shard,
+    matches: async (r) => r.createHash === createHash && (await stillDeployed(session, s, r)),
+    ...(o.redeploy ? { notBefore: Date.now() } : {}),
+    log: o.log,
+    cancel: session.cancel,
+  })
+  const contracts = new Map(s.creates.map((c) => [c.name, record!.contracts[c.name]!.address]))
+  const own: PoolPlan = { all: plan.all.filter((p) => isShardPool(plan, p.name)), spam: plan.spam }
+  const mine = { ...o, scenario: { ...s, setups: ownSetups(s, plan) } }
+  if (!o.skipFunding) {
+    const earlier = Array.from({ length: o.shard.index - 1 }, (_, j) => {
+      const keys = scenarioKeys(own, o.seed, { index: j + 1, count: o.shard.count }).flat()
+      return keys.map((k) => o.chain.makeSigner(k).address)
+    })
+    await waitFundingTurn({ reads: session.reads, earlier, minBalance: o.chain.minBalance, log: o.log, cancel: session.cancel })
+    await fund(mine, session, own, accounts.signers, accounts.funder)
+  }
+  await runSetups(mine, session, accounts, contracts)
+  const poolAddresses = new Map([...accounts.signers].map(([name, list]) => [name, list.map((sg) => sg.address)]))
+  return { contracts, pools: plan, reusedContracts: true, reusedSetup: false, ...(file ? { recordFile: file } : {}), poolAddresses }
+}
+
+/** The fingerprint of the [[create]] entries and who deploys them. */
+function createHashOf(s: Scenario, accounts: Accounts): string {
+  const deployers = s.creates.map((c) => accounts.senderOf(c.from, c.fromPool, c.where)[0]!.address)
+  return hash({ creates: s.creates, env: s.env, deployers })
+}
+
 /** The [[create]] contracts: reused when the record matches and the code is still there, else deployed one by one. */
 async function deployContracts(o: PrepareOptions, session: SendSession, accounts: Accounts, record: DeploymentRecord | undefined, file: string | undefined) {
   const s = o.scenario
-  const deployers = s.creates.map((c) => accounts.senderOf(c.from, c.fromPool, c.where)[0]!.address)
-  const createHash = hash({ creates: s.creates, env: s.env, deployers })
+  const createHash = createHashOf(s, accounts)
   const contracts = new Map<string, Address>()
   if (!o.redeploy && record && record.createHash === createHash && (await stillDeployed(session, s, record))) {
     for (const c of s.creates) contracts.set(c.name, record.contracts[c.name]!.address)

@@ -4,7 +4,9 @@ import { FatalError, UsageError } from '../base/errors.js'
 import { FeeOracle } from '../chain/feeOracle.js'
 import { type EmbeddedDevnet, startEmbeddedDevnet } from '../devnet/embedded.js'
 import type { Logger } from '../log.js'
+import { redactUrl } from '../rpc/redactUrl.js'
 import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
+import { createSplitRpc } from '../rpc/splitRpc.js'
 import { chooseSigner, type SignerBackend, type SignerFactory } from '../tx/signer.js'
 import { blockTimeMs } from './blockTime.js'
 import { connect, warnIfAutomine } from './chainGuard.js'
@@ -22,6 +24,8 @@ export interface ChainSettings {
   /** The embedded devnet's block time and block gas limit (`--block-time`, `--block-gas-limit`). */
   devnetBlockTimeMs?: number
   devnetGasLimit?: bigint
+  /** `--send-rpc-url`: eth_sendRawTransaction goes here, every read to `rpcUrl`. */
+  sendRpcUrl?: string
   /** Timeout of one RPC request. */
   requestTimeoutMs: number
   /** How long the first contact (eth_chainId, retried through transient failures) may take. */
@@ -67,13 +71,14 @@ export interface Connection {
  * The first half of a start-up, all `gen` and `devnet` need: the embedded devnet when no URL is
  * given, the RPC client, the first contact (chain id, mainnet guard). `close()` stops the devnet.
  */
-export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit'>): Promise<Connection> {
+export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit'>): Promise<Connection> {
   if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined)) {
     throw new UsageError('--block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
   }
   const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o) : undefined
   const url = devnet?.url ?? o.rpcUrl
-  const ownRpc = o.rpc ? undefined : createHttpRpc(url!, { timeoutMs: o.requestTimeoutMs })
+  const http = (u: string) => createHttpRpc(u, { timeoutMs: o.requestTimeoutMs })
+  const ownRpc = o.rpc ? undefined : o.sendRpcUrl !== undefined ? createSplitRpc(http(url!), http(o.sendRpcUrl)) : http(url!)
   const rpc = o.rpc ?? ownRpc!
   const close = async () => {
     await ownRpc?.close?.().catch(() => {})
@@ -81,7 +86,7 @@ export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'rpc' | 're
   }
   try {
     const chainId = await connect(rpc, { allowMainnet: o.allowMainnet, timeoutMs: o.connectTimeoutMs ?? Math.min(o.requestTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS) })
-    o.log.info({ rpc: rpc.displayUrl, chainId }, 'connected')
+    o.log.info({ rpc: rpc.displayUrl, chainId, ...(o.sendRpcUrl !== undefined ? { sends_to: redactUrl(o.sendRpcUrl) } : {}) }, 'connected')
     return { url, rpc, chainId, ...(devnet ? { devnet } : {}), close }
   } catch (err) {
     await close()

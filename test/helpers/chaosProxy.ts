@@ -32,6 +32,8 @@ export interface ChaosProxy {
   url: string
   /** How many times each fault was injected, and requests seen. */
   stats: Record<Fault | 'requests' | 'forwarded', number>
+  /** JSON-RPC calls seen, by method (each call of a batch counts). */
+  methods: Map<string, number>
   /** Stop injecting faults (e.g. to let a run drain) or start again. */
   setEnabled(on: boolean): void
   close(): Promise<void>
@@ -76,9 +78,12 @@ export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
     return { status: res.status, text: await res.text() }
   }
 
+  const methods = new Map<string, number>()
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     stats.requests++
-    const fault = pick(methodsOf(body))
+    const called = methodsOf(body)
+    for (const m of called) methods.set(m, (methods.get(m) ?? 0) + 1)
+    const fault = pick(called)
     if (fault) stats[fault]++
     const reply = (status: number, text: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers })
@@ -133,6 +138,7 @@ export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
+    methods,
     setEnabled: (on) => {
       enabled = on
     },
