@@ -16,6 +16,8 @@ import { DEFAULT_RUN_DURATION } from './options.js'
 import { parseDuration } from './parseFlags.js'
 import { type ScenarioFlags, builtinsHelp, setUpScenario } from './scenarioShared.js'
 import { type SendFlags, resolveSendOptions } from './sendFlags.js'
+import type { SendOptions } from '../send.js'
+import { shapeDurationMs, shapeSlotCount } from '../dispatch/loadShape.js'
 import { exitCodeFor, installSignals } from './signals.js'
 
 /**
@@ -36,15 +38,10 @@ export function runCommand(): Command {
     const checks = assertions(flags.assert)
     const controller = new AbortController()
     const base = resolveSendOptions(flags, command, log, controller.signal, (async function* () {})())
-    const durationMs = base.durationMs ?? (base.maxTxs === undefined ? parseDuration(DEFAULT_RUN_DURATION, '--duration') : undefined)
-    // paced: exactly rate × duration specs, spread by the pacer; unpaced: generate until the time is up
-    let count = base.maxTxs
-    if (durationMs !== undefined && base.tps > 0) count = Math.min(count ?? Number.POSITIVE_INFINITY, Math.max(1, Math.ceil((base.tps * durationMs) / 1000)))
-    const generateFor = durationMs !== undefined && base.tps === 0 ? durationMs : undefined
-
     const signals = installSignals(controller, log)
     const chain = await openChain(base)
     try {
+      const { count, generateFor } = spamLength(base, chain.blockTimeMs)
       const prepared = await setUpScenario(scenario, chain, base, flags, log)
       if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
       const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
@@ -75,3 +72,20 @@ export function runCommand(): Command {
   })
 }
 
+
+/**
+ * How much spam `run` generates. Paced by a rate: exactly rate × duration specs (a load shape:
+ * its slots), spread by the pacer; per block: n per block time of the shape; unpaced, or a
+ * per-block shape on a chain of unknown block time: generate until the time is up.
+ */
+function spamLength(base: SendOptions, blockTimeMs: number | undefined): { count?: number; generateFor?: number } {
+  const durationMs = base.durationMs ?? (base.maxTxs === undefined ? parseDuration(DEFAULT_RUN_DURATION, '--duration') : undefined)
+  const cap = (n: number | undefined) => (n === undefined ? base.maxTxs : Math.min(base.maxTxs ?? Number.POSITIVE_INFINITY, n))
+  if (base.shape) {
+    const slots = shapeSlotCount(base.shape, blockTimeMs)
+    const length = shapeDurationMs(base.shape)
+    return slots !== undefined ? { count: cap(slots)! } : { ...(base.maxTxs !== undefined ? { count: base.maxTxs } : {}), ...(Number.isFinite(length) ? { generateFor: length } : {}) }
+  }
+  if (durationMs !== undefined && base.tps > 0) return { count: cap(Math.max(1, Math.ceil((base.tps * durationMs) / 1000)))! }
+  return { ...(base.maxTxs !== undefined ? { count: base.maxTxs } : {}), ...(durationMs !== undefined && base.tps === 0 ? { generateFor: durationMs } : {}) }
+}

@@ -8,6 +8,7 @@ import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { FLAGS, type Flag, flag } from './options.js'
 import { parseCount, parseDuration, parsePrivateKey, readKeyFile } from './parseFlags.js'
+import { loadShapeFromFlags } from './shapeFlags.js'
 
 /** What commander parsed; the two every sending command reads itself are typed. */
 export interface SendFlags extends Record<string, unknown> {
@@ -38,6 +39,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     }
   }
   const poolSize = parseCount(read.text(flag('pool-size'))!, '--pool-size', 1)
+  const shape = loadShapeFromFlags(flags, cmd)
   // every required field is set above: each has a table default, or is a switch
   return {
     ...parsed,
@@ -46,6 +48,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     log,
     pools: [{ name: read.text(flag('from-pool'))!, size: poolSize }],
     ...(funderKey !== undefined ? { funderKey } : {}),
+    ...(shape !== undefined ? { shape } : {}),
     ...rpcTimeouts(read),
     signal,
   } as SendOptions

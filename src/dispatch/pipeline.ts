@@ -17,7 +17,9 @@ import { GasEstimator } from '../tx/gasEstimator.js'
 import type { Signer } from '../tx/signer.js'
 import { BoundedQueue } from './boundedQueue.js'
 import { intake, type IntakeEnd } from './intake.js'
-import { createPacer, type Pacer } from './pacer.js'
+import { pollHeads } from './headTicks.js'
+import { constantShape, type LoadShape, shapeDurationMs, shapeSlotCount } from './loadShape.js'
+import { createShapedPacer, type Pacer } from './pacer.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
@@ -38,6 +40,8 @@ export interface PipelineOptions {
   /** Extra summary fields computed from the summary before it is written (`--assert` results). */
   onSummary?: (summary: Omit<SummaryEvent, 'version'>) => Partial<Omit<SummaryEvent, 'version' | 'type'>> | undefined
   tps: number
+  /** A load shape (ramps, per block, stages) instead of the constant `tps`; its end stops the run (reason duration). */
+  shape?: LoadShape
   maxTxs?: number
   durationMs?: number
   /** Resends of the same signed bytes after a transport failure. */
@@ -137,7 +141,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   progress.start()
 
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stop.with('duration'), o.durationMs) : undefined
-  const pacer = createPacer(o.tps)
+  const pacer = shapePacer(o, c, stop)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
   const health = new NodeHealth(o.maxOutageMs, (outageMs) => {
@@ -148,6 +152,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop })
   await Promise.all(running)
+  pacer.close?.()
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
     if (!stop.signal.aborted && !health.dead && tracker.pendingCount > 0) await waitForReceipts(o, tracker, workers, AbortSignal.any([stop.signal, nodeDead.signal]))
@@ -219,8 +224,19 @@ async function waitForReceipts(o: PipelineOptions, tracker: ReceiptTracker, work
   await Promise.all(mending)
 }
 
+/** The run's pacer: `shape`, else the constant `tps`; per-block stages watch the heads; the shape's end stops the run. */
+function shapePacer(o: PipelineOptions, c: PipelineChain, stop: Stop): Pacer {
+  const shape = o.shape ?? constantShape(o.tps)
+  const heads = shape.some((s) => s.kind === 'block') ? { heads: pollHeads(c.rpc, headPollMsFor(c.blockTimeMs)) } : {}
+  return createShapedPacer(shape, { ...heads, onEnd: () => stop.with('duration') })
+}
+
 function addPacing(o: PipelineOptions, summary: Omit<SummaryEvent, 'version'>, pacer: Pacer, workers: number): void {
-  if (o.tps <= 0) return
-  summary.pacing = { target_tps: o.tps, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
-  if (pacer.missed > 0) o.log.warn({ tps: o.tps, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps: slots were missed; raise --pool-size or --batch-size')
+  const shape = o.shape ?? constantShape(o.tps)
+  if (shape.length === 0) return
+  // a shape's mean rate when it has one (rate stages of finite length), else the flat --tps, else 0 (per block)
+  const slots = shapeSlotCount(shape)
+  const target = o.shape === undefined ? o.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
+  summary.pacing = { target_tps: target, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
+  if (pacer.missed > 0) o.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
 }

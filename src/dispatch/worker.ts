@@ -10,7 +10,7 @@ import type { GapMender } from '../sender/gapMender.js'
 import { outageMessage, type SendProgress, type SignerSender } from '../sender/signerSender.js'
 import type { IndexedSpec } from '../stream/spec.js'
 import { BoundedQueue } from './boundedQueue.js'
-import type { Pacer } from './pacer.js'
+import type { Pacer, Slot } from './pacer.js'
 import { specTx, type SpecTxOptions } from './specTx.js'
 
 export interface WorkerOptions {
@@ -35,7 +35,7 @@ export interface WorkerOptions {
 }
 
 /** The spec in hand and what its send did: for its result and for a panic report. */
-interface InHand extends SendProgress {
+interface InHand extends SendProgress, Slot {
   spec: IndexedSpec
   startWall: number
   start: number
@@ -96,7 +96,7 @@ export class Worker {
   }
 
   private async process(hand: InHand): Promise<void> {
-    const slot = this.o.pacer.take(this.o.cancel)
+    const slot = this.o.pacer.take(this.o.cancel, hand)
     if (slot) await slot
     const late = this.refusal()
     if (late) return this.result(hand, late[0], late[1])
@@ -143,6 +143,9 @@ export class Worker {
     if (hand.hash) event.tx_hash = hand.hash
     if (hand.raw) event.raw_tx = hand.raw
     event.start_timestamp_ms = hand.startWall
+    // the slot's intended send time, on the wall clock (latency from the schedule: docs/events.md)
+    if (hand.dueMs !== undefined) event.scheduled_timestamp_ms = Math.min(hand.startWall, Math.round(hand.startWall - (hand.start - hand.dueMs)))
+    if (hand.stage !== undefined) event.stage = hand.stage
     event.send_ms = Math.round((performance.now() - hand.start) * 1000) / 1000
     event.attempts = hand.attempts
     if (code) {

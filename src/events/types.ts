@@ -15,6 +15,8 @@ interface SpecRef {
   line: number
   id?: string
   kind?: string
+  /** The load shape's (or campaign's) stage whose slot the send took, when the stages are named. */
+  stage?: string
 }
 
 export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
@@ -25,6 +27,8 @@ export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
   /** Raw signed tx, only with --dry-run. */
   raw_tx?: Hex
   start_timestamp_ms: number
+  /** Paced runs: wall-clock ms when the pacer meant the send to start (its slot was due). */
+  scheduled_timestamp_ms?: number
   send_ms: number
   attempts: number
   error?: string
@@ -107,6 +111,10 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   blob_gas_price?: string
   /** ms from the send start (`tx_result.start_timestamp_ms`) to the tracker first seeing the block. */
   inclusion_ms: number
+  /** Paced runs: ms from the intended send time (`tx_result.scheduled_timestamp_ms`) to the same moment. */
+  scheduled_inclusion_ms?: number
+  /** The receipt's `transactionIndex`: the tx's position in its block (0 = first). */
+  tx_index?: number
 }
 
 export type TimeoutReason = 'timeout' | 'run_stopped'
@@ -172,6 +180,9 @@ export interface SummaryEvent extends Envelope<'summary'> {
   /** `tx_timeout` events (either reason). */
   timed_out: number
   inclusion_latency_ms: LatencySummary
+  /** Paced runs: send and inclusion latency measured from each tx's intended send time, not its actual send. */
+  scheduled_send_latency_ms?: LatencySummary
+  scheduled_inclusion_latency_ms?: LatencySummary
   /** included / ms from dispatch start to the last receipt. */
   included_tps: number
   /** Total gas used by our included txs, decimal string. */
