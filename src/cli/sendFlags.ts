@@ -9,6 +9,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { FLAGS, type Flag, flag } from './options.js'
 import { parseCount, parseDuration, parsePrivateKey, readKeyFile } from './parseFlags.js'
 import { loadShapeFromFlags } from './shapeFlags.js'
+import { shapeDurationMs } from '../dispatch/loadShape.js'
 
 /** What commander parsed; the two every sending command reads itself are typed. */
 export interface SendFlags extends Record<string, unknown> {
@@ -40,6 +41,8 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
   }
   const poolSize = parseCount(read.text(flag('pool-size'))!, '--pool-size', 1)
   const shape = loadShapeFromFlags(flags, cmd)
+  // a shape of its own length (--ramp, --stage, --tpb with --duration) ends the run itself: no hard stop cutting its last slots
+  if (shape !== undefined && Number.isFinite(shapeDurationMs(shape))) delete parsed.durationMs
   // every required field is set above: each has a table default, or is a switch
   return {
     ...parsed,

@@ -74,6 +74,8 @@ th:first-child { text-align: left; }
 <tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${latencyRow('send', f.send_latency_ms)}
 ${latencyRow('inclusion', f.inclusion_latency_ms)}
+${f.scheduled_send_latency_ms ? latencyRow('send from schedule', f.scheduled_send_latency_ms) : ''}
+${f.scheduled_inclusion_latency_ms ? latencyRow('inclusion from schedule', f.scheduled_inclusion_latency_ms) : ''}
 </table>
 <div class="charts">
 <section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>

@@ -54,6 +54,9 @@ export function reportTable(r: Report, source: string): string {
   const lt: (string | number)[][] = [['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count']]
   lt.push(['send (start → accepted)', ...lat(f.send_latency_ms), int(f.sent)])
   if (tracked) lt.push(['inclusion (start → block seen)', ...lat(f.inclusion_latency_ms), int(f.included)])
+  // paced runs: the same from each tx's intended send time, which a stall cannot hide (docs/events.md)
+  if (f.scheduled_send_latency_ms) lt.push(['send from schedule (due → accepted)', ...lat(f.scheduled_send_latency_ms), int(f.sent)])
+  if (tracked && f.scheduled_inclusion_latency_ms) lt.push(['inclusion from schedule (due → block seen)', ...lat(f.scheduled_inclusion_latency_ms), int(f.included)])
   out.push(formatTable(lt))
   out.push('')
 

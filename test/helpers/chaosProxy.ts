@@ -34,6 +34,8 @@ export interface ChaosProxy {
   stats: Record<Fault | 'requests' | 'forwarded', number>
   /** Stop injecting faults (e.g. to let a run drain) or start again. */
   setEnabled(on: boolean): void
+  /** From now, hold every request (new or not yet forwarded) until `ms` have passed: one stall of the node. */
+  stall(ms: number): void
   close(): Promise<void>
 }
 
@@ -76,8 +78,10 @@ export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
     return { status: res.status, text: await res.text() }
   }
 
+  let heldUntil = 0
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     stats.requests++
+    if (Date.now() < heldUntil) await new Promise((r) => setTimeout(r, heldUntil - Date.now()))
     const fault = pick(methodsOf(body))
     if (fault) stats[fault]++
     const reply = (status: number, text: string, headers: Record<string, string> = {}) => {
@@ -135,6 +139,9 @@ export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
     stats,
     setEnabled: (on) => {
       enabled = on
+    },
+    stall: (ms) => {
+      heldUntil = Date.now() + ms
     },
     close: () =>
       new Promise((resolve) => {
