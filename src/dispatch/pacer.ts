@@ -1,9 +1,11 @@
 /** The send schedule all workers share: slots handed out by a load shape (constant rate, ramps, per block, stages), each with its intended send time. */
 import { sleep } from '../base/sleep.js'
+import type { IndexedSpec } from '../stream/spec.js'
 import { constantShape, type LoadShape, rateSlotCount, rateSlotDueMs, type Stage } from './loadShape.js'
 
 /**
- * Hands out send slots following a load shape, shared by all workers. A rate stage's slot k
+ * Hands out send slots following a load shape, in spec order (the router takes one per spec
+ * before handing it to its worker). A rate stage's slot k
  * is due at the stage's start + N⁻¹(k) (k/rate for a constant rate); a worker that is late
  * may use the slots it missed, up to `maxLagMs` worth, so stalls are caught up and the
  * long-run rate stays exact. Slots older than that are given up and counted: a pool too
@@ -27,6 +29,9 @@ export interface Pacer {
   /** Stops the head watch and timers (after the last take). */
   close?(): void
 }
+
+/** A spec the router paced: its slot's due time and stage ride along to the worker. */
+export type PacedSpec = IndexedSpec & Slot
 
 /** Where `take` says which slot a taker got. */
 export interface Slot {

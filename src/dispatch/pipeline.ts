@@ -148,9 +148,9 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     nodeDead.abort()
     o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: o.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  workers = startWorkers(o, c, { events, pacer, health, cancel: stop.signal })
+  workers = startWorkers(o, c, { events, health, cancel: stop.signal })
   const running = workers.map((w) => w.run())
-  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop })
+  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer })
   await Promise.all(running)
   pacer.close?.()
   if (tracker) {
@@ -172,7 +172,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   return { summary, reason }
 }
 
-function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal }): Worker[] {
+function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; health: NodeHealth; cancel: AbortSignal }): Worker[] {
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
   const reads = new ChainReads({ rpc: c.rpc, health: s.health, retries: o.retries, cancel: s.cancel })
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
@@ -180,17 +180,17 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWr
     const ledger = new NonceLedger(gapCheckMs > 0)
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun })
     const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log })
-    return new Worker({ index, sender, mender, build, pacer: s.pacer, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
+    return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })
 }
 
 /** Reads the input into the intake queue while the router feeds the workers; resolves when both are done. */
-async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop }): Promise<IntakeEnd> {
+async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer }): Promise<IntakeEnd> {
   s.stop.signal.addEventListener('abort', () => o.input.destroy?.(), { once: true })
   const { slices, members } = poolsOf(o.pools, c.signers)
   const defaultPool = o.pools[0]!.name
   o.log.info({ pools: o.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: o.tps || 'unpaced' }, 'sending')
-  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool))
+  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool), { pacer: s.pacer, cancel: s.stop.signal })
   let end: IntakeEnd
   try {
     end = await intake({
@@ -238,5 +238,8 @@ function addPacing(o: PipelineOptions, summary: Omit<SummaryEvent, 'version'>, p
   const slots = shapeSlotCount(shape)
   const target = o.shape === undefined ? o.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
   summary.pacing = { target_tps: target, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
+  if (shape.some((s) => s.name !== undefined)) {
+    summary.pacing.stages = shape.map((s) => ({ name: s.name ?? '', duration_ms: s.durationMs, ...(s.kind === 'rate' ? { from_tps: s.from, to_tps: s.to } : { per_block: s.perBlock }) }))
+  }
   if (pacer.missed > 0) o.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
 }

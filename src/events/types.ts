@@ -194,7 +194,14 @@ export interface SummaryEvent extends Envelope<'summary'> {
   /** Why the run ended: eof, max_txs, duration, signal, stdout_closed, rpc_unavailable. */
   reason: string
   /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
-  pacing?: { target_tps: number; missed_slots: number; late_slots: number; max_lag_ms: number }
+  pacing?: {
+    target_tps: number
+    missed_slots: number
+    late_slots: number
+    max_lag_ms: number
+    /** Named stages (`--stage`, campaigns): each one's target and length on the schedule. */
+    stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number }[]
+  }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

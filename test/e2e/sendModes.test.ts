@@ -69,7 +69,7 @@ describe('pacing and limits', () => {
     expect(summary.sent + summary.failed).toBe(idx.length)
   })
 
-  test('behavior: a slow pace fills the queues: one reader backpressure episode, ended, and a worker one', async () => {
+  test('behavior: a slow pace fills the reader queue: one reader backpressure episode, ended; the router paces, so worker queues stay short', async () => {
     const run = await runCli([...base(), '--pool-size', '2', '--tps', '200', '--reader-queue', '8', '--worker-queue', '4'], {
       stdin: transfers(200),
       env: env('modes-backpressure'),
@@ -81,7 +81,8 @@ describe('pacing and limits', () => {
     const reader = bp.filter((e) => e.stage === 'reader')
     expect(reader).toHaveLength(1)
     expect(reader[0]).toMatchObject({ queued: 8, capacity: 8 })
-    expect(bp.some((e) => e.stage === 'worker' && e.capacity === 4)).toBe(true)
+    // the router hands a spec on when its slot is due: workers that keep up never have a full queue
+    expect(bp.filter((e) => e.stage === 'worker')).toEqual([])
     expect(ends).toHaveLength(bp.length)
     expect(ends.find((e) => e.stage === 'reader')!.blocked_ms).toBeGreaterThan(200)
     expect(summary.backpressure_episodes).toBe(bp.length)
