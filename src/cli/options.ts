@@ -149,6 +149,11 @@ export const FLAGS: readonly Flag[] = [
     doc: 'one stage of the load, repeatable, in order: `30s:200` (tx/s), `warm=10s:50..500` (a named ramp), `20s:20/block` (per block); the stages set the run\'s length, events carry the stage\'s name ([load shapes](load-shapes.md))',
   },
   {
+    long: 'duration-scale', arg: '<factor>', commands: ['run'],
+    help: 'campaigns: multiply every stage\'s duration by this (0.05: a 60 s stage lasts 3 s)',
+    doc: 'contender campaigns: multiply every stage\'s duration by this (`0.05`: a 60 s stage lasts 3 s; the rates stay) ([campaigns](campaigns.md))',
+  },
+  {
     long: 'max-txs', arg: '<n>', commands: SENDING,
     help: 'stop reading after this many accepted specs', to: (v, flag) => ({ maxTxs: parseCount(v, flag) }),
     run: { help: 'send this many txs', doc: 'send this many txs (with `--duration`, the smaller count)' },

@@ -8,7 +8,10 @@ import { compileSpam, specStream } from '../scenario/generate.js'
 import { builtinScenarios, loadScenario } from '../scenario/load.js'
 import { validateScenario } from '../scenario/prepare.js'
 import { checkLabel } from '../scenario/record.js'
-import { send } from '../send.js'
+import { send, type SendResult } from '../send.js'
+import type { Scenario } from '../scenario/types.js'
+import { isCampaignFile } from '../scenario/campaign.js'
+import { type CampaignRun, prepareCampaign, runCampaign } from './campaignRun.js'
 import { openChain } from '../startup/openChain.js'
 import { assertions } from './assertOption.js'
 import { withFlags } from './commandOptions.js'
@@ -26,14 +29,15 @@ import { exitCodeFor, installSignals } from './signals.js'
  */
 export function runCommand(): Command {
   const cmd = new Command('run')
-    .description('run a scenario: fund, deploy and set up (or reuse), then send its spam mix; events on stdout')
-    .argument('<scenario>', builtinsHelp(builtinScenarios()))
+    .description('run a scenario (or a contender campaign): fund, deploy and set up (or reuse), then send its spam mix; events on stdout')
+    .argument('<scenario>', `${builtinsHelp(builtinScenarios())}; or a contender campaign .toml (docs/campaigns.md)`)
   return withFlags(cmd, 'run').action(async (scenarioArg: string, flags: SendFlags & ScenarioFlags, command: Command) => {
     const statusLine = process.stdout.isTTY ? undefined : StatusLine.for(process.stderr)
     const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
     // everything that can be wrong with the command line or the file is found before anything is sent
-    const scenario = loadScenario(scenarioArg)
-    validateScenario(scenario)
+    const campaign = isCampaignFile(scenarioArg) ? prepareCampaign(scenarioArg, flags, command) : undefined
+    const scenario = campaign ? undefined : loadScenario(scenarioArg)
+    if (scenario) validateScenario(scenario)
     checkLabel(flags.label)
     const checks = assertions(flags.assert)
     const controller = new AbortController()
@@ -41,23 +45,9 @@ export function runCommand(): Command {
     const signals = installSignals(controller, log)
     const chain = await openChain(base)
     try {
-      const { count, generateFor } = spamLength(base, chain.blockTimeMs)
-      const prepared = await setUpScenario(scenario, chain, base, flags, log)
-      if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
-      const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
-      const pools = prepared.pools.spam
-      await estimateSteps(steps, chain.rpc, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
-      log.info({ scenario: scenario.name, pools: pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: base.tps || 'unpaced', ...(count !== undefined && Number.isFinite(count) ? { txs: count } : {}), ...(generateFor !== undefined ? { duration_ms: generateFor } : {}) }, 'spamming')
-      const { durationMs: _hardStop, ...rest } = base
-      const result = await send({
-        ...rest,
-        ...(statusLine ? { statusLine } : {}),
-        chain,
-        input: specStream(steps, base.seed ?? scenario.name, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
-        pools,
-        skipFunding: true, // the scenario's accounts were funded with its setup
-        ...(checks.onSummary ? { onSummary: checks.onSummary } : {}),
-      })
+      const result = campaign
+        ? await runCampaign({ ...campaign, base, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) })
+        : await runScenario(scenario!, { base, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) })
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
     } catch (err) {
       // stopped by a signal during funding or setup: exit as for a signal, not as a failure
@@ -72,6 +62,28 @@ export function runCommand(): Command {
   })
 }
 
+
+/** One scenario: set it up (or reuse it), then send its spam. */
+async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' | 'scale'>): Promise<SendResult> {
+  const { base, chain, log } = r
+  const { count, generateFor } = spamLength(base, chain.blockTimeMs)
+  const prepared = await setUpScenario(scenario, chain, base, r.flags, log)
+  if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
+  const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
+  const pools = prepared.pools.spam
+  await estimateSteps(steps, chain.rpc, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
+  log.info({ scenario: scenario.name, pools: pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: base.tps || 'unpaced', ...(count !== undefined && Number.isFinite(count) ? { txs: count } : {}), ...(generateFor !== undefined ? { duration_ms: generateFor } : {}) }, 'spamming')
+  const { durationMs: _hardStop, ...rest } = base
+  return send({
+    ...rest,
+    ...(r.statusLine ? { statusLine: r.statusLine } : {}),
+    chain,
+    input: specStream(steps, base.seed ?? scenario.name, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
+    pools,
+    skipFunding: true, // the scenario's accounts were funded with its setup
+    ...(r.onSummary ? { onSummary: r.onSummary } : {}),
+  })
+}
 
 /**
  * How much spam `run` generates. Paced by a rate: exactly rate × duration specs (a load shape:

@@ -1,6 +1,7 @@
 import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
+import { type StageRow, StageStats } from './stages.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -64,6 +65,8 @@ export interface Report {
   timeline: TimePoint[]
   histogram: HistogramBin[]
   progress: number
+  /** Per stage, when the events name stages (`--stage`, campaigns). */
+  stages: StageRow[]
 }
 
 /**
@@ -73,6 +76,7 @@ export interface Report {
  */
 export class ReportBuilder {
   private readonly stats: RunStats
+  private readonly stages = new StageStats()
   private clock = 0
   private logged?: Omit<SummaryEvent, 'version'>
   private events = 0
@@ -154,6 +158,7 @@ export class ReportBuilder {
         break
     }
     this.stats.observe(e)
+    this.stages.observe(e)
   }
 
   finish(): Report {
@@ -187,6 +192,7 @@ export class ReportBuilder {
       timeline: this.timeline(),
       histogram: this.histogram(),
       progress: this.progress,
+      stages: this.stages.finish(this.logged?.pacing),
     }
   }
 

@@ -39,6 +39,12 @@ export function reportHtml(r: Report, source: string): string {
         `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
     )
     .join('\n')
+  const stages = r.stages
+    .map(
+      (g) =>
+        `<tr><th>${escapeHtml(g.name)}</th><td>${escapeHtml(g.target ?? '—')}</td><td>${fmt(g.sent)}</td><td>${fmt(g.tps)}</td><td>${fmt(g.send_latency_ms.p99, 3)}</td><td>${fmt(g.scheduled_send_latency_ms.p99, 3)}</td><td>${fmt(g.inclusion_latency_ms.p50, 3)}</td><td>${fmt(g.inclusion_latency_ms.p99, 3)}</td><td>${escapeHtml(Object.entries(g.shares).map(([k, pct]) => `${k} ${pct}%`).join(', '))}</td></tr>`,
+    )
+    .join('\n')
   const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
   return `<!doctype html>
 <html lang="en">
@@ -77,6 +83,7 @@ ${latencyRow('inclusion', f.inclusion_latency_ms)}
 ${f.scheduled_send_latency_ms ? latencyRow('send from schedule', f.scheduled_send_latency_ms) : ''}
 ${f.scheduled_inclusion_latency_ms ? latencyRow('inclusion from schedule', f.scheduled_inclusion_latency_ms) : ''}
 </table>
+${stages ? `<h2>Stages</h2>\n<table>\n<tr><th>stage</th><th>target</th><th>sent</th><th>tx/s</th><th>send p99</th><th>sched send p99</th><th>incl p50</th><th>incl p99</th><th>mix (% of sent)</th></tr>\n${stages}\n</table>` : ''}
 <div class="charts">
 <section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
 <section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>

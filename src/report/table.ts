@@ -65,6 +65,17 @@ export function reportTable(r: Report, source: string): string {
   out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
   out.push('')
 
+  if (r.stages.length > 0) {
+    out.push('stages')
+    const st: (string | number)[][] = [['stage', 'target', 'sent', 'tx/s', 'failed', 'included', 'send p99', 'sched send p99', 'incl p50', 'incl p99', 'mix (% of sent)']]
+    for (const g of r.stages) {
+      const mix = Object.entries(g.shares).map(([k, pct]) => `${k} ${num(pct, 1)}`).join(', ')
+      st.push([g.name, g.target ?? '-', int(g.sent), num(g.tps), int(g.failed), tracked ? int(g.included) : '-', ms(g.send_latency_ms.p99), ms(g.scheduled_send_latency_ms.p99), tracked ? ms(g.inclusion_latency_ms.p50) : '-', tracked ? ms(g.inclusion_latency_ms.p99) : '-', mix || '-'])
+    }
+    out.push(formatTable(st))
+    out.push('')
+  }
+
   out.push('by kind')
   const kt: (string | number)[][] = [['kind', 'sent', 'failed', 'included', 'reverted', 'timed out', 'send p50', 'send p99', 'incl p50', 'incl p99', 'gas used']]
   for (const [kind, k] of Object.entries(f.by_kind).sort((a, b) => b[1].sent + b[1].failed - (a[1].sent + a[1].failed))) {
