@@ -149,6 +149,11 @@ export const FLAGS: readonly Flag[] = [
     doc: 'one stage of the load, repeatable, in order: `30s:200` (tx/s), `warm=10s:50..500` (a named ramp), `20s:20/block` (per block); the stages set the run\'s length, events carry the stage\'s name ([load shapes](load-shapes.md))',
   },
   {
+    long: 'forever', commands: ['run'],
+    help: 'send until a signal (SIGINT/SIGTERM), with no duration (contender\'s flag)',
+    doc: 'send until a signal (SIGINT/SIGTERM) instead of for `--duration` (contender\'s flag); memory stays flat: nothing is kept of a tx after its terminal event ([benchmarks](benchmarks.md))',
+  },
+  {
     long: 'duration-scale', arg: '<factor>', commands: ['run'],
     help: 'campaigns: multiply every stage\'s duration by this (0.05: a 60 s stage lasts 3 s)',
     doc: 'contender campaigns: multiply every stage\'s duration by this (`0.05`: a 60 s stage lasts 3 s; the rates stay) ([campaigns](campaigns.md))',

@@ -1,5 +1,5 @@
 /** `floodgate run SCENARIO`: set a scenario up (or reuse it), then send its spam through `send`'s pipeline. */
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
@@ -36,6 +36,7 @@ export function runCommand(): Command {
     const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
     // everything that can be wrong with the command line or the file is found before anything is sent
     const campaign = isCampaignFile(scenarioArg) ? prepareCampaign(scenarioArg, flags, command) : undefined
+    if (flags.forever === true) checkForever(flags, command, campaign !== undefined)
     const scenario = campaign ? undefined : loadScenario(scenarioArg)
     if (scenario) validateScenario(scenario)
     checkLabel(flags.label)
@@ -66,7 +67,7 @@ export function runCommand(): Command {
 /** One scenario: set it up (or reuse it), then send its spam. */
 async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' | 'scale'>): Promise<SendResult> {
   const { base, chain, log } = r
-  const { count, generateFor } = spamLength(base, chain.blockTimeMs)
+  const { count, generateFor } = spamLength(base, chain.blockTimeMs, r.flags.forever === true)
   const prepared = await setUpScenario(scenario, chain, base, r.flags, log)
   if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
   const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
@@ -90,7 +91,8 @@ async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' |
  * its slots), spread by the pacer; per block: n per block time of the shape; unpaced, or a
  * per-block shape on a chain of unknown block time: generate until the time is up.
  */
-function spamLength(base: SendOptions, blockTimeMs: number | undefined): { count?: number; generateFor?: number } {
+function spamLength(base: SendOptions, blockTimeMs: number | undefined, forever: boolean): { count?: number; generateFor?: number } {
+  if (forever) return {} // an endless stream, pulled only as the pacer (or the workers) take it
   const durationMs = base.durationMs ?? (base.maxTxs === undefined ? parseDuration(DEFAULT_RUN_DURATION, '--duration') : undefined)
   const cap = (n: number | undefined) => (n === undefined ? base.maxTxs : Math.min(base.maxTxs ?? Number.POSITIVE_INFINITY, n))
   if (base.shape) {
@@ -100,4 +102,13 @@ function spamLength(base: SendOptions, blockTimeMs: number | undefined): { count
   }
   if (durationMs !== undefined && base.tps > 0) return { count: cap(Math.max(1, Math.ceil((base.tps * durationMs) / 1000)))! }
   return { ...(base.maxTxs !== undefined ? { count: base.maxTxs } : {}), ...(durationMs !== undefined && base.tps === 0 ? { generateFor: durationMs } : {}) }
+}
+
+/** `--forever` runs until a signal: nothing may give it a length. */
+function checkForever(flags: Record<string, unknown>, cmd: Command, campaign: boolean): void {
+  if (campaign) throw new UsageError('--forever: a campaign has its own stages; run it with --duration-scale instead')
+  for (const long of ['duration', 'max-txs', 'ramp', 'stage']) {
+    const attr = new Option(`--${long}`).attributeName()
+    if (flags[attr] !== undefined && cmd.getOptionValueSource(attr) !== 'default') throw new UsageError(`--forever and --${long} are exclusive: --forever runs until a signal`)
+  }
 }

@@ -15,7 +15,7 @@ export function loadShapeFromFlags(flags: Record<string, unknown>, cmd: Command)
   const asked = ['tps', 'tpb', 'ramp', 'stage'].filter(given)
   if (asked.length > 1) throw new UsageError(`${asked.map((f) => `--${f}`).join(' and ')} are exclusive: give one way to pace the run`)
   const duration = given('duration') ? parseDuration(String(value('duration')), '--duration') : undefined
-  const runDuration = duration ?? (cmd.name() === 'run' && !given('max-txs') ? parseDuration(DEFAULT_RUN_DURATION, '--duration') : undefined)
+  const runDuration = duration ?? (cmd.name() === 'run' && !given('max-txs') && value('forever') !== true ? parseDuration(DEFAULT_RUN_DURATION, '--duration') : undefined)
   if (given('tpb')) return perBlockShape(parseCount(String(value('tpb')), '--tpb', 1), runDuration)
   if (given('ramp')) return parseRamp(String(value('ramp')), runDuration, '--ramp')
   if (given('stage')) {
