@@ -63,7 +63,7 @@ export function isMethodMissing(err: RpcError): boolean {
 }
 
 /** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'scheduledMs'>, r: RpcReceipt, blockTimestamp: number, seenMs: number): EventBody<TxReceiptEvent> {
+export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'scheduledMs'>, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
   const parsed = parseReceipt(r)
   const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',
@@ -79,5 +79,6 @@ export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'sche
   }
   if (p.scheduledMs !== undefined) event.scheduled_inclusion_ms = seenMs - p.scheduledMs
   if (parsed.txIndex !== undefined) event.tx_index = parsed.txIndex
+  if (blockTxs !== undefined) event.block_tx_count = blockTxs
   return event
 }

@@ -59,6 +59,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     inclusion_ms: req('number'),
     scheduled_inclusion_ms: opt('number'),
     tx_index: opt('integer'),
+    block_tx_count: opt('integer'),
   },
   tx_timeout: {
     ...specRef,

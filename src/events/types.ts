@@ -115,6 +115,8 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   scheduled_inclusion_ms?: number
   /** The receipt's `transactionIndex`: the tx's position in its block (0 = first). */
   tx_index?: number
+  /** How many txs (ours and others) the block holds, when the tracker read the block. */
+  block_tx_count?: number
 }
 
 export type TimeoutReason = 'timeout' | 'run_stopped'

@@ -2,6 +2,7 @@ import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
 import { type StageRow, StageStats } from './stages.js'
+import { type Positions, PositionStats } from './positions.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -67,6 +68,8 @@ export interface Report {
   progress: number
   /** Per stage, when the events name stages (`--stage`, campaigns). */
   stages: StageRow[]
+  /** Where our txs landed in their blocks, when the receipts say (`tx_index`). */
+  positions: Positions | null
 }
 
 /**
@@ -77,6 +80,7 @@ export interface Report {
 export class ReportBuilder {
   private readonly stats: RunStats
   private readonly stages = new StageStats()
+  private readonly positions = new PositionStats()
   private clock = 0
   private logged?: Omit<SummaryEvent, 'version'>
   private events = 0
@@ -159,6 +163,7 @@ export class ReportBuilder {
     }
     this.stats.observe(e)
     this.stages.observe(e)
+    this.positions.observe(e)
   }
 
   finish(): Report {
@@ -193,6 +198,7 @@ export class ReportBuilder {
       histogram: this.histogram(),
       progress: this.progress,
       stages: this.stages.finish(this.logged?.pacing),
+      positions: this.positions.finish(),
     }
   }
 

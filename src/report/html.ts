@@ -83,6 +83,7 @@ ${latencyRow('inclusion', f.inclusion_latency_ms)}
 ${f.scheduled_send_latency_ms ? latencyRow('send from schedule', f.scheduled_send_latency_ms) : ''}
 ${f.scheduled_inclusion_latency_ms ? latencyRow('inclusion from schedule', f.scheduled_inclusion_latency_ms) : ''}
 </table>
+${r.positions ? `<h2>Position in the block</h2>\n<p>tx_index p50 ${fmt(r.positions.index.p50)}, p90 ${fmt(r.positions.index.p90)}, max ${fmt(r.positions.index.max)}; first in its block: ${fmt(r.positions.first_pct, 1)} % of ${fmt(r.positions.txs, 0)}${r.positions.blocks > 0 ? `; our share of the ${fmt(r.positions.blocks, 0)} blocks holding ours: ${fmt(r.positions.share.overall, 1)} % overall, p50 ${fmt(r.positions.share.p50, 1)} % (${fmt(r.positions.share.min, 1)}–${fmt(r.positions.share.max, 1)} %)` : ''}</p>` : ''}
 ${stages ? `<h2>Stages</h2>\n<table>\n<tr><th>stage</th><th>target</th><th>sent</th><th>tx/s</th><th>send p99</th><th>sched send p99</th><th>incl p50</th><th>incl p99</th><th>mix (% of sent)</th></tr>\n${stages}\n</table>` : ''}
 <div class="charts">
 <section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>

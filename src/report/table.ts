@@ -65,6 +65,14 @@ export function reportTable(r: Report, source: string): string {
   out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
   out.push('')
 
+  const pos = r.positions
+  if (pos) {
+    out.push('position in the block')
+    const shares = pos.blocks > 0 ? `; our share of the ${int(pos.blocks)} blocks holding ours: ${num(pos.share.overall, 1)} % overall, p50 ${num(pos.share.p50, 1)} % (${num(pos.share.min, 1)}-${num(pos.share.max, 1)} %)` : ''
+    out.push(`  tx_index p50 ${int(pos.index.p50)}, p90 ${int(pos.index.p90)}, max ${int(pos.index.max)}; first in its block: ${num(pos.first_pct, 1)} % of ${int(pos.txs)}${shares}`)
+    out.push('')
+  }
+
   if (r.stages.length > 0) {
     out.push('stages')
     const st: (string | number)[][] = [['stage', 'target', 'sent', 'tx/s', 'failed', 'included', 'send p99', 'sched send p99', 'incl p50', 'incl p99', 'mix (% of sent)']]

@@ -61,6 +61,11 @@ describe('load shapes on anvil', () => {
       expect(r.tx_index).toBe(Number(BigInt(tx.transactionIndex)))
       expect(r.block_number).toBe(Number(BigInt(tx.blockNumber)))
     }
+    // the block's size as the tracker read it: at least ours in it, and more than our last index
+    for (const r of receipts) {
+      expect(r.block_tx_count).toBeGreaterThanOrEqual(perBlock.get(r.block_number)!)
+      expect(r.block_tx_count).toBeGreaterThan(r.tx_index)
+    }
   })
 
   test('behavior: a 2 s stall of the node in a --tps 200 run shows in the schedule-based p99, not the send-based one; the report shows both', async () => {
