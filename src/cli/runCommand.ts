@@ -12,6 +12,7 @@ import { send, type SendResult } from '../send.js'
 import type { Scenario } from '../scenario/types.js'
 import { isCampaignFile } from '../scenario/campaign.js'
 import { type CampaignRun, prepareCampaign, runCampaign } from './campaignRun.js'
+import { endOfRunTable } from './endTable.js'
 import { openChain } from '../startup/openChain.js'
 import { assertions } from './assertOption.js'
 import { withFlags } from './commandOptions.js'
@@ -46,9 +47,10 @@ export function runCommand(): Command {
     const signals = installSignals(controller, log)
     const chain = await openChain(base)
     try {
-      const result = campaign
-        ? await runCampaign({ ...campaign, base, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) })
-        : await runScenario(scenario!, { base, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) })
+      const table = endOfRunTable()
+      const run = { base: { ...base, observers: table.observers }, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
+      const result = campaign ? await runCampaign({ ...campaign, ...run }) : await runScenario(scenario!, run)
+      table.print(scenarioArg)
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
     } catch (err) {
       // stopped by a signal during funding or setup: exit as for a signal, not as a failure

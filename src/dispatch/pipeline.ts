@@ -4,7 +4,7 @@ import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
 import { EventWriter } from '../events/eventWriter.js'
-import type { SummaryEvent } from '../events/types.js'
+import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { ProgressReporter } from '../metrics/progress.js'
 import { PromMetrics, type MetricsServer, type MetricsSources } from '../metrics/prometheus.js'
@@ -70,6 +70,8 @@ export interface PipelineOptions {
   reportIntervalMs?: number
   /** The live status line of a TTY stderr (the CLI makes one; the logger writes through it). */
   statusLine?: StatusLine
+  /** More observers of every event (the CLI's end-of-run table). */
+  observers?: ((e: FloodgateEvent) => void)[]
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -103,6 +105,7 @@ class Stop {
 function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gauges: Omit<MetricsSources, 'pending'>) {
   const stats = new RunStats()
   events.onEvent(stats.observe)
+  for (const f of o.observers ?? []) events.onEvent(f)
   const emit = events.emit.bind(events)
   const receipts = (o.receipts ?? true) && !o.dryRun
   const tracker = receipts
