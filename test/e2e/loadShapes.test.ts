@@ -2,32 +2,20 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { rateAt } from '../../src/dispatch/loadShape.js'
-import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
-import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { rpc } from '../helpers/anvil.js'
+import { rpc, useAnvil } from '../helpers/anvil.js'
 import { startChaosProxy } from '../helpers/chaosProxy.js'
-import { BIN, assertAccounted, jsonl, ofType, runCli } from '../helpers/cli.js'
+import { BIN, assertAccounted, fundedEnv, ofType, runCli, transfers } from '../helpers/cli.js'
 
-const SINK = '0x000000000000000000000000000000000000dEaD'
-const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })))
 
-let anvil: AnvilInstance
-beforeAll(async () => {
-  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n })
-})
-afterAll(async () => {
-  await anvil?.stop()
-})
-
-const env = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })
-const send = (url = anvil.url) => ['send', '--rpc-url', url, '--log-level', 'warn']
+const anvil = useAnvil({ blockTime: 1, gasLimit: 300_000_000n })
+const send = (url = anvil().url) => ['send', '--rpc-url', url, '--log-level', 'warn']
 
 describe('load shapes on anvil', () => {
   test('behavior: --ramp 50:500 over 10 s: each second\'s achieved rate is within ±5 % of the ramp there', async () => {
     const total = 2750 // (50 + 500) / 2 × 10 s
-    const run = await runCli([...send(), '--pool-size', '16', '--ramp', '50:500', '--duration', '10s', '--no-receipts'], { stdin: transfers(total), env: env('shape-ramp') })
+    const run = await runCli([...send(), '--pool-size', '16', '--ramp', '50:500', '--duration', '10s', '--no-receipts'], { stdin: transfers(total), env: fundedEnv('shape-ramp') })
     expect(run.code, run.stderr).toBe(0)
     const summary = assertAccounted(run.events, total)
     expect(summary.sent).toBe(total)
@@ -44,7 +32,7 @@ describe('load shapes on anvil', () => {
   })
 
   test('behavior: --tpb 20 on 1 s blocks: ≥ 90 % of the steady blocks carry exactly 20 of ours; tx_index matches the node', async () => {
-    const run = await runCli([...send(), '--pool-size', '20', '--tpb', '20', '--duration', '10s'], { stdin: transfers(200), env: env('shape-tpb') })
+    const run = await runCli([...send(), '--pool-size', '20', '--tpb', '20', '--duration', '10s'], { stdin: transfers(200), env: fundedEnv('shape-tpb') })
     expect(run.code, run.stderr).toBe(0)
     const receipts = ofType(run.events, 'tx_receipt')
     const perBlock = new Map<number, number>()
@@ -57,7 +45,7 @@ describe('load shapes on anvil', () => {
     expect(exact / steady.length, `txs per block: ${blocks.map((b) => perBlock.get(b)).join(' ')}`).toBeGreaterThanOrEqual(0.9)
     // where our txs landed in their blocks, as the node says
     for (const r of receipts.filter((_, i) => i % 17 === 0)) {
-      const tx = await rpc<{ transactionIndex: string; blockNumber: string }>(anvil.url, 'eth_getTransactionByHash', [r.tx_hash])
+      const tx = await rpc<{ transactionIndex: string; blockNumber: string }>(anvil().url, 'eth_getTransactionByHash', [r.tx_hash])
       expect(r.tx_index).toBe(Number(BigInt(tx.transactionIndex)))
       expect(r.block_number).toBe(Number(BigInt(tx.blockNumber)))
     }
@@ -69,14 +57,14 @@ describe('load shapes on anvil', () => {
   })
 
   test('behavior: a 2 s stall of the node in a --tps 200 run shows in the schedule-based p99, not the send-based one; the report shows both', async () => {
-    const proxy = await startChaosProxy({ target: anvil.url, seed: 1, faults: {} })
+    const proxy = await startChaosProxy({ target: anvil().url, seed: 1, faults: {} })
     try {
       const total = 2000
       let results = 0
       let stalled = false
       const run = await runCli([...send(proxy.url), '--pool-size', '10', '--tps', '200'], {
         stdin: transfers(total),
-        env: env('shape-stall'),
+        env: fundedEnv('shape-stall'),
         onSpawn: (child) => {
           // once, in the middle of the run: every request waits 2 s
           child.stdout!.on('data', (c: Buffer) => {

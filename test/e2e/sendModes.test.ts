@@ -4,10 +4,8 @@ import { parseTransaction } from 'viem'
 import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { BIN, assertAccounted, jsonl, ofType, runCli, tempStateDir } from '../helpers/cli.js'
+import { BIN, SINK, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers } from '../helpers/cli.js'
 
-const SINK = '0x000000000000000000000000000000000000dEaD'
-const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })))
 
 let anvil: AnvilInstance
 beforeAll(async () => {
@@ -17,7 +15,7 @@ afterAll(async () => {
   await anvil?.stop()
 })
 
-const env = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })
+const env = fundedEnv
 const base = () => ['send', '--rpc-url', anvil.url, '--log-level', 'warn']
 
 describe('pacing and limits', () => {
