@@ -38,6 +38,7 @@ export function runCommand(): Command {
     // everything that can be wrong with the command line or the file is found before anything is sent
     const campaign = isCampaignFile(scenarioArg) ? prepareCampaign(scenarioArg, flags, command) : undefined
     if (flags.forever === true) checkForever(flags, command, campaign !== undefined)
+    if (!campaign && flags.durationScale !== undefined) throw new UsageError('--duration-scale is for campaigns: a scenario runs for --duration')
     const scenario = campaign ? undefined : loadScenario(scenarioArg)
     if (scenario) validateScenario(scenario)
     checkLabel(flags.label)
