@@ -8,7 +8,9 @@
 // It starts an anvil of its own on 127.0.0.1 (1 s blocks, 1G gas), runs the built CLI
 // (`dist/bin/floodgate.js run SCENARIO --forever --tps N`) against it, reads the child's VmRSS
 // from /proc each minute, then stops it with SIGINT. Prints one JSON line per sample and a
-// summary line: { minutes, tps, rss_mb: [...], max_over_first: ratio, sent, included }.
+// summary line: { minutes, tps, rss_mb: [...], max_over_first: ratio, sent, included, timed_out }.
+// The accounts get 50 ETH each (--min-balance): a pool that runs dry leaves txs the node never
+// includes, and a pending set that grows until --receipt-timeout is not what this measures.
 // Events go to a counter, not to disk (a 10-minute run writes ≈1.2 M lines).
 
 import { spawn } from 'node:child_process'
@@ -37,7 +39,7 @@ const rssMb = (pid) => {
 const anvil = await startAnvil({ blockTime: 1, gasLimit: 1_000_000_000n })
 const child = spawn(
   process.execPath,
-  [path.join(ROOT, 'dist', 'bin', 'floodgate.js'), 'run', SCENARIO, '--rpc-url', anvil.url, '--forever', '--tps', String(TPS), '--accounts-per-pool', POOL, '--log-level', 'warn'],
+  [path.join(ROOT, 'dist', 'bin', 'floodgate.js'), 'run', SCENARIO, '--rpc-url', anvil.url, '--forever', '--tps', String(TPS), '--accounts-per-pool', POOL, '--min-balance', '50eth', '--log-level', 'warn'],
   { env: { ...process.env, FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: 'bench-forever' }, stdio: ['ignore', 'pipe', 'inherit'] },
 )
 let lines = 0
@@ -73,6 +75,8 @@ console.log(
     max_over_first: Math.round((Math.max(...samples) / samples[0]) * 1000) / 1000,
     sent: summary.sent,
     included: summary.included,
+    timed_out: summary.timed_out,
+    failed: summary.failed,
     achieved_tps: summary.tps,
   }),
 )
