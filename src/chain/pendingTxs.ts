@@ -3,7 +3,7 @@ import type { Hex } from 'viem'
 import type { TxResultEvent } from '../events/types.js'
 
 /** Which spec a tx came from, as its events name it. */
-export type TxRef = Pick<TxResultEvent, 'idx' | 'line' | 'id' | 'kind'>
+export type TxRef = Pick<TxResultEvent, 'idx' | 'line' | 'id' | 'kind' | 'stage'>
 
 export interface Pending {
   ref: TxRef
@@ -11,6 +11,8 @@ export interface Pending {
   hash: Hex
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
+  /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
+  scheduledMs?: number
   /** performance.now() after which it times out. */
   deadline: number
   /** Set once the tx was found in a block read earlier; its receipt is still to be read. */
@@ -55,11 +57,12 @@ export class PendingTxs {
     const hash = e.tx_hash!.toLowerCase() as Hex
     if (this.byHash.has(hash)) return
     const p: Pending = {
-      ref: { idx: e.idx, line: e.line, ...(e.id !== undefined ? { id: e.id } : {}), ...(e.kind !== undefined ? { kind: e.kind } : {}) },
+      ref: { idx: e.idx, line: e.line, ...(e.id !== undefined ? { id: e.id } : {}), ...(e.kind !== undefined ? { kind: e.kind } : {}), ...(e.stage !== undefined ? { stage: e.stage } : {}) },
       hash,
       startMs: e.start_timestamp_ms,
       deadline: performance.now() + this.o.timeoutMs,
     }
+    if (e.scheduled_timestamp_ms !== undefined) p.scheduledMs = e.scheduled_timestamp_ms
     this.byHash.set(hash, p)
     const seen = this.recent.holding(hash)
     if (seen) this.markLate(p, seen.number)

@@ -235,12 +235,12 @@ export class ReceiptTracker {
   }
 
   /** Emits the receipts of `ours`, all in block `b`; what was read is reported even if the read then failed. */
-  private async resolve(b: Pick<SeenBlock, 'number' | 'timestamp'>, ours: Pending[]): Promise<void> {
+  private async resolve(b: Pick<SeenBlock, 'number' | 'timestamp'> & { hashes?: string[] }, ours: Pending[]): Promise<void> {
     const { receipts, failure } = await this.reader.read(b.number, ours.map((p) => p.hash))
     const seenMs = this.heads.firstSeen(b.number)
     for (const p of ours) {
       const r = receipts.get(p.hash)
-      if (r && this.pending.has(p.hash)) this.emitReceipt(p, r, b.timestamp, seenMs)
+      if (r && this.pending.has(p.hash)) this.emitReceipt(p, r, b.timestamp, seenMs, b.hashes?.length)
     }
     if (failure !== undefined) throw failure
   }
@@ -248,13 +248,14 @@ export class ReceiptTracker {
   /** Receipts for txs whose tx_result came after their block was read. */
   private async resolveLate(): Promise<void> {
     for (const [n, ours] of this.pending.lateByBlock()) {
-      const timestamp = this.pending.recentBlock(n)?.timestamp ?? (await this.calls.blockTimestamp(n))
-      await this.resolve({ number: n, timestamp }, ours)
+      const recent = this.pending.recentBlock(n)
+      const timestamp = recent?.timestamp ?? (await this.calls.blockTimestamp(n))
+      await this.resolve({ number: n, timestamp, ...(recent ? { hashes: recent.hashes } : {}) }, ours)
     }
   }
 
-  private emitReceipt(p: Pending, r: RpcReceipt, blockTimestamp: number, seenMs: number): void {
-    const e = receiptEvent(p, r, blockTimestamp, seenMs)
+  private emitReceipt(p: Pending, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): void {
+    const e = receiptEvent(p, r, blockTimestamp, seenMs, blockTxs)
     this.pending.delete(p)
     this.o.emit(e)
   }

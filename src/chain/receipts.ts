@@ -16,6 +16,8 @@ export interface RpcBlockHeader {
 export interface RpcReceipt {
   transactionHash: string
   blockNumber: string
+  /** The tx's position in its block. */
+  transactionIndex?: string | null
   status?: string | null
   gasUsed: string
   effectiveGasPrice?: string | null
@@ -26,6 +28,8 @@ export interface RpcReceipt {
 
 export interface ParsedReceipt {
   blockNumber: number
+  /** The tx's position in its block, when the node gave it. */
+  txIndex?: number
   status: ReceiptStatus
   gasUsed: number
   /** wei, decimal string */
@@ -43,6 +47,7 @@ export function parseReceipt(r: RpcReceipt): ParsedReceipt {
     gasUsed: Number(BigInt(r.gasUsed)),
     effectiveGasPrice: r.effectiveGasPrice ? BigInt(r.effectiveGasPrice).toString() : '0',
   }
+  if (r.transactionIndex !== undefined && r.transactionIndex !== null) parsed.txIndex = Number(BigInt(r.transactionIndex))
   // nodes give blob fields on blob txs' receipts only (some also give them as 0x0 on others: skip those)
   if (r.blobGasUsed && BigInt(r.blobGasUsed) > 0n) {
     parsed.blobGasUsed = Number(BigInt(r.blobGasUsed))
@@ -61,9 +66,9 @@ export function isMethodMissing(err: RpcError): boolean {
 }
 
 /** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs'>, r: RpcReceipt, blockTimestamp: number, seenMs: number): EventBody<TxReceiptEvent> {
+export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'scheduledMs'>, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
   const parsed = parseReceipt(r)
-  return {
+  const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',
     ...p.ref,
     tx_hash: p.hash,
@@ -75,4 +80,8 @@ export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs'>, r: Rp
     ...(parsed.blobGasUsed !== undefined ? { blob_gas_used: parsed.blobGasUsed, blob_gas_price: parsed.blobGasPrice! } : {}),
     inclusion_ms: seenMs - p.startMs,
   }
+  if (p.scheduledMs !== undefined) event.scheduled_inclusion_ms = seenMs - p.scheduledMs
+  if (parsed.txIndex !== undefined) event.tx_index = parsed.txIndex
+  if (blockTxs !== undefined) event.block_tx_count = blockTxs
+  return event
 }

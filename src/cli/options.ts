@@ -145,6 +145,31 @@ export const FLAGS: readonly Flag[] = [
     run: { default: DEFAULT_RUN_TPS, help: 'send rate across all pools; 0 = as fast as the workers go; auto = steered by inclusion' },
   },
   {
+    long: 'tpb', arg: '<n>', commands: SENDING,
+    help: 'send n txs for each new block (contender\'s per-block mode) instead of a rate; exclusive with --tps, --ramp, --stage',
+    doc: 'send n txs for each new block instead of a rate (contender\'s per-block mode): heads are watched with `eth_blockNumber`, and slots of a block not taken by the next are missed ([load shapes](load-shapes.md))',
+  },
+  {
+    long: 'ramp', arg: '<from>:<to>', commands: SENDING,
+    help: 'ramp the rate linearly from <from> to <to> tx/s over --duration (needs --duration on send)',
+    doc: 'ramp the rate linearly from `<from>` to `<to>` tx/s over `--duration` (e.g. `--ramp 50:500 --duration 10s`) ([load shapes](load-shapes.md))',
+  },
+  {
+    long: 'stage', arg: '<[name=]time:rate>', repeatable: true, commands: SENDING,
+    help: 'one stage of the load, repeatable, in order: 30s:200 (tx/s), 10s:50..500 (a ramp), 20s:20/block (per block); the stages set the run\'s length',
+    doc: 'one stage of the load, repeatable, in order: `30s:200` (tx/s), `warm=10s:50..500` (a named ramp), `20s:20/block` (per block); the stages set the run\'s length, events carry the stage\'s name ([load shapes](load-shapes.md))',
+  },
+  {
+    long: 'forever', commands: ['run'],
+    help: 'send until a signal (SIGINT/SIGTERM), with no duration (contender\'s flag)',
+    doc: 'send until a signal (SIGINT/SIGTERM) instead of for `--duration` (contender\'s flag); memory stays flat: nothing is kept of a tx after its terminal event ([benchmarks](benchmarks.md))',
+  },
+  {
+    long: 'duration-scale', arg: '<factor>', commands: ['run'],
+    help: 'campaigns: multiply every stage\'s duration by this (0.05: a 60 s stage lasts 3 s)',
+    doc: 'contender campaigns: multiply every stage\'s duration by this (`0.05`: a 60 s stage lasts 3 s; the rates stay) ([campaigns](campaigns.md))',
+  },
+  {
     long: 'max-txs', arg: '<n>', commands: SENDING,
     help: 'stop reading after this many accepted specs', to: (v, flag) => ({ maxTxs: parseCount(v, flag) }),
     run: { help: 'send this many txs', doc: 'send this many txs (with `--duration`, the smaller count)' },

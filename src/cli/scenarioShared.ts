@@ -11,6 +11,8 @@ export interface ScenarioFlags {
   accountsPerPool: string
   label?: string
   redeploy?: boolean
+  /** `run --forever`: until a signal. */
+  forever?: boolean
 }
 
 export function accountsPerPool(flags: ScenarioFlags): number {

@@ -4,6 +4,7 @@ import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
 import { send } from '../send.js'
 import { assertions } from './assertOption.js'
+import { endOfRunTable } from './endTable.js'
 import { withFlags } from './commandOptions.js'
 import { type SendFlags, resolveSendOptions } from './sendFlags.js'
 import { exitCodeFor, installSignals } from './signals.js'
@@ -18,9 +19,11 @@ export function sendCommand(): Command {
     const controller = new AbortController()
     const signals = installSignals(controller, log)
     const checks = assertions(flags.assert)
-    const opts = { ...resolveSendOptions(flags, command, log, controller.signal), ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
+    const table = endOfRunTable()
+    const opts = { ...resolveSendOptions(flags, command, log, controller.signal), ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}), observers: table.observers }
     try {
       const result = await send(opts)
+      table.print('this run')
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
     } finally {
       signals.remove()

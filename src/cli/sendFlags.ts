@@ -8,6 +8,8 @@ import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { FLAGS, type Flag, flag } from './options.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePrivateKey, readKeyFile } from './parseFlags.js'
+import { loadShapeFromFlags } from './shapeFlags.js'
+import { shapeDurationMs } from '../dispatch/loadShape.js'
 
 /** What commander parsed; the two every sending command reads itself are typed. */
 export interface SendFlags extends Record<string, unknown> {
@@ -45,6 +47,9 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     }
   }
   const poolSize = parseCount(read.text(flag('pool-size'))!, '--pool-size', 1)
+  const shape = loadShapeFromFlags(flags, cmd)
+  // a shape of its own length (--ramp, --stage, --tpb with --duration) ends the run itself: no hard stop cutting its last slots
+  if (shape !== undefined && Number.isFinite(shapeDurationMs(shape))) delete parsed.durationMs
   // every required field is set above: each has a table default, or is a switch
   return {
     ...parsed,
@@ -53,6 +58,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
     log,
     pools: [{ name: read.text(flag('from-pool'))!, size: poolSize }],
     ...(funderKey !== undefined ? { funderKey } : {}),
+    ...(shape !== undefined ? { shape } : {}),
     ...rpcTimeouts(read),
     ...moreEndpoints(read),
     signal,

@@ -1,7 +1,7 @@
 /** `--tps auto`: a send rate steered by inclusion, toward the highest rate the chain includes without a growing backlog. */
 import { sleep } from '../base/sleep.js'
 import type { BlockEvent, FloodgateEvent } from '../events/types.js'
-import type { Pacer } from './pacer.js'
+import type { Pacer, Slot } from './pacer.js'
 
 /** The first rate, tx/s: low enough for any chain; raised ×1.5 a block while blocks have room. */
 const START_TPS = 10
@@ -34,12 +34,13 @@ export class AutoRate implements Pacer {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  take(signal?: AbortSignal): Promise<void> | undefined {
+  take(signal?: AbortSignal, into?: Slot): Promise<void> | undefined {
     const t = this.now()
-    // a worker idle for longer than a second does not bank slots for a burst
+    // a sender idle for longer than a second does not bank slots for a burst
     if (this.next === undefined || this.next < t - 1_000) this.next = t
     const slot = this.next
     this.next = slot + 1000 / this.rate
+    if (into) into.dueMs = slot
     const wait = slot - t
     if (wait >= 1) return sleep(wait, signal)
     if (-wait > this.maxLagMs) this.maxLagMs = -wait

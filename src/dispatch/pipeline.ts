@@ -5,7 +5,7 @@ import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
 import { shardLabel, type Shard } from '../base/shard.js'
 import { EventWriter } from '../events/eventWriter.js'
-import type { SummaryEvent } from '../events/types.js'
+import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { ProgressReporter } from '../metrics/progress.js'
 import { PromMetrics, type MetricsServer, type MetricsSources } from '../metrics/prometheus.js'
@@ -18,7 +18,9 @@ import { GasEstimator } from '../tx/gasEstimator.js'
 import type { Signer } from '../tx/signer.js'
 import { BoundedQueue } from './boundedQueue.js'
 import { intake, type IntakeEnd } from './intake.js'
-import { createPacer, type Pacer } from './pacer.js'
+import { pollHeads } from './headTicks.js'
+import { constantShape, type LoadShape, shapeDurationMs, shapeSlotCount } from './loadShape.js'
+import { createShapedPacer, type Pacer } from './pacer.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
@@ -43,6 +45,8 @@ export interface PipelineOptions {
   tps: number
   /** `--tps auto`: the rate follows inclusion (`tps` is then 0). */
   autoTps?: boolean
+  /** A load shape (ramps, per block, stages) instead of the constant `tps`; its end stops the run (reason duration). */
+  shape?: LoadShape
   maxTxs?: number
   durationMs?: number
   /** Resends of the same signed bytes after a transport failure. */
@@ -77,6 +81,8 @@ export interface PipelineOptions {
   shard?: Shard
   /** The input is this shard's own already (`run` generates each shard's share): take every line. */
   ownInput?: boolean
+  /** More observers of every event (the CLI's end-of-run table). */
+  observers?: ((e: FloodgateEvent) => void)[]
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -112,6 +118,7 @@ class Stop {
 function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gauges: Omit<MetricsSources, 'pending'>) {
   const stats = new RunStats()
   events.onEvent(stats.observe)
+  for (const f of o.observers ?? []) events.onEvent(f)
   const emit = events.emit.bind(events)
   const receipts = (o.receipts ?? true) && !o.dryRun
   const capped = new Set<string>()
@@ -165,17 +172,18 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stop.with('duration'), o.durationMs) : undefined
   const auto = o.autoTps ? new AutoRate() : undefined
   if (auto) events.onEvent(auto.observe)
-  const pacer = auto ?? createPacer(o.tps)
+  const pacer: Pacer = auto ?? shapePacer(o, c, stop)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
   const health = new NodeHealth(o.maxOutageMs, (outageMs) => {
     nodeDead.abort()
     o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: o.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  workers = startWorkers(o, c, { events, pacer, health, cancel: stop.signal, onCapped: (h) => capped.add(h.toLowerCase()) })
+  workers = startWorkers(o, c, { events, health, cancel: stop.signal, onCapped: (h) => capped.add(h.toLowerCase()) })
   const running = workers.map((w) => w.run())
-  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop })
+  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer })
   await Promise.all(running)
+  pacer.close?.()
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
     if (!stop.signal.aborted && !health.dead && tracker.pendingCount > 0) await waitForReceipts(o, tracker, workers, AbortSignal.any([stop.signal, nodeDead.signal]))
@@ -199,7 +207,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   return { summary, reason }
 }
 
-function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal; onCapped: (hash: string) => void }): Worker[] {
+function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; health: NodeHealth; cancel: AbortSignal; onCapped: (hash: string) => void }): Worker[] {
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
@@ -211,17 +219,17 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWr
     const reads = readsOf[index % readsOf.length]!
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
     const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks })
-    return new Worker({ index, sender, mender, build, pacer: s.pacer, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
+    return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })
 }
 
 /** Reads the input into the intake queue while the router feeds the workers; resolves when both are done. */
-async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop }): Promise<IntakeEnd> {
+async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer }): Promise<IntakeEnd> {
   s.stop.signal.addEventListener('abort', () => o.input.destroy?.(), { once: true })
   const { slices, members } = poolsOf(o.pools, c.signers)
   const defaultPool = o.pools[0]!.name
   o.log.info({ pools: o.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: o.tps || 'unpaced' }, 'sending')
-  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool))
+  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool), { pacer: s.pacer, cancel: s.stop.signal })
   let end: IntakeEnd
   try {
     end = await intake({
@@ -256,8 +264,22 @@ async function waitForReceipts(o: PipelineOptions, tracker: ReceiptTracker, work
   await Promise.all(mending)
 }
 
+/** The run's pacer: `shape`, else the constant `tps`; per-block stages watch the heads; the shape's end stops the run. */
+function shapePacer(o: PipelineOptions, c: PipelineChain, stop: Stop): Pacer {
+  const shape = o.shape ?? constantShape(o.tps)
+  const heads = shape.some((s) => s.kind === 'block') ? { heads: pollHeads(c.rpc, headPollMsFor(c.blockTimeMs)) } : {}
+  return createShapedPacer(shape, { ...heads, onEnd: () => stop.with('duration') })
+}
+
 function addPacing(o: PipelineOptions, summary: Omit<SummaryEvent, 'version'>, pacer: Pacer, workers: number): void {
-  if (o.tps <= 0) return
-  summary.pacing = { target_tps: o.tps, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
-  if (pacer.missed > 0) o.log.warn({ tps: o.tps, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps: slots were missed; raise --pool-size or --batch-size')
+  const shape = o.shape ?? constantShape(o.tps)
+  if (shape.length === 0) return
+  // a shape's mean rate when it has one (rate stages of finite length), else the flat --tps, else 0 (per block)
+  const slots = shapeSlotCount(shape)
+  const target = o.shape === undefined ? o.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
+  summary.pacing = { target_tps: target, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
+  if (shape.some((s) => s.name !== undefined)) {
+    summary.pacing.stages = shape.map((s) => ({ name: s.name ?? '', duration_ms: s.durationMs, ...(s.kind === 'rate' ? { from_tps: s.from, to_tps: s.to } : { per_block: s.perBlock }) }))
+  }
+  if (pacer.missed > 0) o.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
 }

@@ -3,12 +3,23 @@ import type { EventWriter } from '../events/eventWriter.js'
 import type { IndexedSpec } from '../stream/spec.js'
 import { BackpressureGauge } from './backpressure.js'
 import type { BoundedQueue } from './boundedQueue.js'
+import type { PacedSpec, Pacer } from './pacer.js'
 import type { Worker } from './worker.js'
+
+/** The run's schedule: the router takes a slot per spec, in order, and hands the spec on when it is due. */
+export interface RoutePacing {
+  pacer: Pacer
+  /** Aborted when the run stops: no more waiting for slots. */
+  cancel: AbortSignal
+}
 
 /**
  * Moves specs from the intake queue to the workers `route` picks (`poolRoute`: by index within
  * the spec's pool, or the signer its `from` pins). Blocks (and reports backpressure) when the
- * chosen worker's queue is full. Closes every worker queue at the end.
+ * chosen worker's queue is full. Closes every worker queue at the end. Paced, each spec first
+ * takes the next slot and waits until it is due: slots go to specs in input order (so a mix
+ * keeps its shares at every moment), and a spec waiting in a busy worker's queue is late
+ * against its slot, which the schedule-based latencies show.
  */
 export async function routeSpecs(
   source: BoundedQueue<IndexedSpec>,
@@ -16,6 +27,7 @@ export async function routeSpecs(
   events: EventWriter,
   /** Picks the worker index of a spec. */
   route: (spec: IndexedSpec) => number | undefined,
+  pacing?: RoutePacing,
 ): Promise<void> {
   const gauges = workers.map((w, i) => new BackpressureGauge(w.queue, events, 'worker', i))
   try {
@@ -27,6 +39,10 @@ export async function routeSpecs(
       const target = route(spec)
       // the parser only lets pool addresses through, so a miss is a bug worth crashing on
       if (target === undefined) throw new Error(`no worker for pinned sender ${spec.from}`)
+      if (pacing && !pacing.cancel.aborted) {
+        const due = pacing.pacer.take(pacing.cancel, spec as PacedSpec)
+        if (due) await due
+      }
       const gauge = gauges[target]!
       if (!gauge.tryPush(spec)) await gauge.push(spec)
     }

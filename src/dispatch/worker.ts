@@ -1,4 +1,4 @@
-/** The worker loop of one signer: take a spec, pace, send it through the signer's sender, emit its result, recover from a panic. */
+/** The worker loop of one signer: take a spec (paced by the router), send it through the signer's sender, emit its result, recover from a panic. */
 import type { Address } from 'viem'
 import { describeError, FloodgateError, type ErrorCode } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
@@ -10,7 +10,7 @@ import type { GapMender } from '../sender/gapMender.js'
 import { outageMessage, type SendProgress, type SignerSender } from '../sender/signerSender.js'
 import type { IndexedSpec } from '../stream/spec.js'
 import { BoundedQueue } from './boundedQueue.js'
-import type { Pacer } from './pacer.js'
+import type { PacedSpec } from './pacer.js'
 import { specTx, type SpecTxOptions } from './specTx.js'
 
 export interface WorkerOptions {
@@ -21,7 +21,6 @@ export interface WorkerOptions {
   mender: GapMender
   /** How specs become txs (shared by the workers). */
   build: SpecTxOptions
-  pacer: Pacer
   events: EventWriter
   log: Logger
   /** Aborted when the run is cancelled: queued specs then end as CANCELLED. */
@@ -96,8 +95,6 @@ export class Worker {
   }
 
   private async process(hand: InHand): Promise<void> {
-    const slot = this.o.pacer.take(this.o.cancel)
-    if (slot) await slot
     const late = this.refusal()
     if (late) return this.result(hand, late[0], late[1])
     hand.startWall = Date.now()
@@ -143,6 +140,10 @@ export class Worker {
     if (hand.hash) event.tx_hash = hand.hash
     if (hand.raw) event.raw_tx = hand.raw
     event.start_timestamp_ms = hand.startWall
+    // the router paced it: its slot's intended send time, on the wall clock (latency from the schedule: docs/events.md)
+    const { dueMs, stage } = spec as PacedSpec
+    if (dueMs !== undefined) event.scheduled_timestamp_ms = Math.min(hand.startWall, Math.round(hand.startWall - (hand.start - dueMs)))
+    if (stage !== undefined) event.stage = stage
     event.send_ms = Math.round((performance.now() - hand.start) * 1000) / 1000
     event.attempts = hand.attempts
     if (code) {

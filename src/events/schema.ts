@@ -17,7 +17,7 @@ const req = (type: FieldType): FieldSpec => ({ type, required: true })
 const opt = (type: FieldType): FieldSpec => ({ type, required: false })
 const oneOf = (...values: string[]): FieldSpec => ({ type: 'string', required: true, values })
 
-const specRef = { idx: req('integer'), line: req('integer'), id: opt('string'), kind: opt('string') }
+const specRef = { idx: req('integer'), line: req('integer'), id: opt('string'), kind: opt('string'), stage: opt('string') }
 
 /** Optional fields any event may carry (docs/events.md, "Envelope"). */
 export const ENVELOPE_SCHEMA: Record<string, FieldSpec> = { shard: opt('string') }
@@ -30,6 +30,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     tx_hash: opt('hex'),
     raw_tx: opt('hex'),
     start_timestamp_ms: req('integer'),
+    scheduled_timestamp_ms: opt('integer'),
     send_ms: req('number'),
     attempts: req('integer'),
     error: opt('string'),
@@ -92,6 +93,9 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     blob_gas_used: opt('integer'),
     blob_gas_price: opt('decimal'),
     inclusion_ms: req('number'),
+    scheduled_inclusion_ms: opt('number'),
+    tx_index: opt('integer'),
+    block_tx_count: opt('integer'),
   },
   tx_timeout: {
     ...specRef,
@@ -126,6 +130,8 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     reverted: req('integer'),
     timed_out: req('integer'),
     inclusion_latency_ms: req('object'),
+    scheduled_send_latency_ms: opt('object'),
+    scheduled_inclusion_latency_ms: opt('object'),
     included_tps: req('number'),
     gas_used: req('decimal'),
     by_kind: req('object'),

@@ -18,6 +18,8 @@ interface SpecRef {
   line: number
   id?: string
   kind?: string
+  /** The load shape's (or campaign's) stage whose slot the send took, when the stages are named. */
+  stage?: string
 }
 
 export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
@@ -28,6 +30,8 @@ export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
   /** Raw signed tx, only with --dry-run. */
   raw_tx?: Hex
   start_timestamp_ms: number
+  /** Paced runs: wall-clock ms when the pacer meant the send to start (its slot was due). */
+  scheduled_timestamp_ms?: number
   send_ms: number
   attempts: number
   error?: string
@@ -166,6 +170,12 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   blob_gas_price?: string
   /** ms from the send start (`tx_result.start_timestamp_ms`) to the tracker first seeing the block. */
   inclusion_ms: number
+  /** Paced runs: ms from the intended send time (`tx_result.scheduled_timestamp_ms`) to the same moment. */
+  scheduled_inclusion_ms?: number
+  /** The receipt's `transactionIndex`: the tx's position in its block (0 = first). */
+  tx_index?: number
+  /** How many txs (ours and others) the block holds, when the tracker read the block. */
+  block_tx_count?: number
 }
 
 export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap'
@@ -233,6 +243,9 @@ export interface SummaryEvent extends Envelope<'summary'> {
   /** `tx_timeout` events (either reason). */
   timed_out: number
   inclusion_latency_ms: LatencySummary
+  /** Paced runs: send and inclusion latency measured from each tx's intended send time, not its actual send. */
+  scheduled_send_latency_ms?: LatencySummary
+  scheduled_inclusion_latency_ms?: LatencySummary
   /** included / ms from dispatch start to the last receipt. */
   included_tps: number
   /** Total gas used by our included txs, decimal string. */
@@ -250,7 +263,16 @@ export interface SummaryEvent extends Envelope<'summary'> {
   /** The chain's inclusion rate found while it was saturated (or steered to, with `--tps auto`). */
   capacity?: { tps: number; gas_per_s: number }
   /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
-  pacing?: { target_tps: number; missed_slots: number; late_slots: number; max_lag_ms: number; auto?: boolean }
+  pacing?: {
+    target_tps: number
+    missed_slots: number
+    late_slots: number
+    max_lag_ms: number
+    /** `--tps auto`: the rate followed inclusion; `target_tps` is where it ended. */
+    auto?: boolean
+    /** Named stages (`--stage`, campaigns): each one's target and length on the schedule. */
+    stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number }[]
+  }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

@@ -61,6 +61,9 @@ export class RunStats {
   readonly errors: Record<string, number> = {}
   readonly sendLatency = new LatencyHistogram()
   readonly inclusionLatency = new LatencyHistogram()
+  /** Paced runs: the same latencies measured from each tx's intended send time (created on first use). */
+  scheduledSendLatency: LatencyHistogram | undefined
+  scheduledInclusionLatency: LatencyHistogram | undefined
   private readonly kinds = new Map<string, KindStats>()
   private readonly startedAt: number
   private lastResultAt: number | undefined
@@ -94,6 +97,7 @@ export class RunStats {
           k.sent++
           this.sendLatency.recordMs(e.send_ms)
           k.recordSend(e.send_ms)
+          if (e.scheduled_timestamp_ms !== undefined) (this.scheduledSendLatency ??= new LatencyHistogram()).recordMs(scheduledSendMs(e))
         }
         break
       }
@@ -111,6 +115,7 @@ export class RunStats {
         k.gasUsed += gas
         this.inclusionLatency.recordMs(e.inclusion_ms)
         k.recordInclusion(e.inclusion_ms)
+        if (e.scheduled_inclusion_ms !== undefined) (this.scheduledInclusionLatency ??= new LatencyHistogram()).recordMs(e.scheduled_inclusion_ms)
         break
       }
       case 'tx_timeout':
@@ -139,7 +144,7 @@ export class RunStats {
     const durationMs = this.now() - this.startedAt
     const byKind: Record<string, KindSummary> = {}
     for (const [name, k] of this.kinds) byKind[name] = k.summary()
-    return {
+    const summary: Omit<SummaryEvent, 'version'> = {
       type: 'summary',
       sent: this.sent,
       failed: this.failed,
@@ -160,6 +165,9 @@ export class RunStats {
       reason,
       ...(this.replaced > 0 ? { replaced: this.replaced } : {}),
     }
+    if (this.scheduledSendLatency) summary.scheduled_send_latency_ms = this.scheduledSendLatency.summary()
+    if (this.scheduledInclusionLatency) summary.scheduled_inclusion_latency_ms = this.scheduledInclusionLatency.summary()
+    return summary
   }
 
   private kind(name: string | undefined): KindStats {
@@ -174,6 +182,11 @@ export class RunStats {
     }
     return k
   }
+}
+
+/** A paced tx's send latency from its intended send time: the wait for a worker, then the send. */
+export function scheduledSendMs(e: { start_timestamp_ms: number; scheduled_timestamp_ms?: number; send_ms: number }): number {
+  return Math.max(0, e.start_timestamp_ms - (e.scheduled_timestamp_ms ?? e.start_timestamp_ms)) + e.send_ms
 }
 
 /** count per second over `ms`, 2 decimals; 0 for an empty window. */

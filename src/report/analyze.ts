@@ -4,6 +4,8 @@ import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
 import { ChainSideBuilder, type ChainSide } from './chainSide.js'
 import type { EndpointRow } from './endpoints.js'
+import { type StageRow, StageStats } from './stages.js'
+import { type Positions, PositionStats } from './positions.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -73,6 +75,10 @@ export interface Report {
   parts?: PartRow[]
   /** One row per endpoint when the events name them (`--rpc-url` more than once). */
   endpoints?: EndpointRow[]
+  /** Per stage, when the events name stages (`--stage`, campaigns). */
+  stages: StageRow[]
+  /** Where our txs landed in their blocks, when the receipts say (`tx_index`). */
+  positions: Positions | null
 }
 
 /** One merged log's (or shard's) own figures. */
@@ -108,6 +114,8 @@ const txKey = (part: number, idx: number): number => part * 2 ** 32 + idx
  */
 export class ReportBuilder {
   private readonly stats: RunStats
+  private readonly stages = new StageStats()
+  private readonly positions = new PositionStats()
   private clock = 0
   private logged?: Omit<SummaryEvent, 'version'>
   private summaries = 0
@@ -194,6 +202,8 @@ export class ReportBuilder {
     }
     this.stats.observe(e)
     this.chain.observe(e)
+    this.stages.observe(e)
+    this.positions.observe(e)
   }
 
   finish(): Report {
@@ -232,6 +242,8 @@ export class ReportBuilder {
       histogram: this.histogram(),
       progress: this.progress,
       ...(chain ? { chain } : {}),
+      stages: this.stages.finish(this.logged?.pacing),
+      positions: this.positions.finish(),
     }
   }
 

@@ -41,6 +41,12 @@ export function reportHtml(r: Report, source: string): string {
         `<tr><th>${escapeHtml(k)}</th><td>${fmt(v.sent)}</td><td>${fmt(v.failed)}</td><td>${fmt(v.included)}</td><td>${fmt(v.reverted)}</td><td>${fmt(v.timed_out)}</td><td>${fmt(v.send_latency_ms.p50, 3)}</td><td>${fmt(v.send_latency_ms.p99, 3)}</td><td>${fmt(v.inclusion_latency_ms.p50, 3)}</td><td>${fmt(v.inclusion_latency_ms.p99, 3)}</td></tr>`,
     )
     .join('\n')
+  const stages = r.stages
+    .map(
+      (g) =>
+        `<tr><th>${escapeHtml(g.name)}</th><td>${escapeHtml(g.target ?? '—')}</td><td>${fmt(g.sent)}</td><td>${fmt(g.tps)}</td><td>${fmt(g.send_latency_ms.p99, 3)}</td><td>${fmt(g.scheduled_send_latency_ms.p99, 3)}</td><td>${fmt(g.inclusion_latency_ms.p50, 3)}</td><td>${fmt(g.inclusion_latency_ms.p99, 3)}</td><td>${escapeHtml(Object.entries(g.shares).map(([k, pct]) => `${k} ${pct}%`).join(', '))}</td></tr>`,
+    )
+    .join('\n')
   const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
   return `<!doctype html>
 <html lang="en">
@@ -76,7 +82,11 @@ th:first-child { text-align: left; }
 <tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${latencyRow('send', f.send_latency_ms)}
 ${latencyRow('inclusion', f.inclusion_latency_ms)}
+${f.scheduled_send_latency_ms ? latencyRow('send from schedule', f.scheduled_send_latency_ms) : ''}
+${f.scheduled_inclusion_latency_ms ? latencyRow('inclusion from schedule', f.scheduled_inclusion_latency_ms) : ''}
 </table>
+${r.positions ? `<h2>Position in the block</h2>\n<p>tx_index p50 ${fmt(r.positions.index.p50)}, p90 ${fmt(r.positions.index.p90)}, max ${fmt(r.positions.index.max)}; first in its block: ${fmt(r.positions.first_pct, 1)} % of ${fmt(r.positions.txs, 0)}${r.positions.blocks > 0 ? `; our share of the ${fmt(r.positions.blocks, 0)} blocks holding ours: ${fmt(r.positions.share.overall, 1)} % overall, p50 ${fmt(r.positions.share.p50, 1)} % (${fmt(r.positions.share.min, 1)}–${fmt(r.positions.share.max, 1)} %)` : ''}</p>` : ''}
+${stages ? `<h2>Stages</h2>\n<table>\n<tr><th>stage</th><th>target</th><th>sent</th><th>tx/s</th><th>send p99</th><th>sched send p99</th><th>incl p50</th><th>incl p99</th><th>mix (% of sent)</th></tr>\n${stages}\n</table>` : ''}
 <div class="charts">
 <section><h2>Throughput over time (tx/s)</h2><div class="chart"><canvas id="throughput"></canvas></div></section>
 <section><h2>Latency percentiles over time (ms, by send time)</h2><div class="chart"><canvas id="latency"></canvas></div></section>

@@ -55,6 +55,9 @@ export function reportTable(r: Report, source: string): string {
   const lt: (string | number)[][] = [['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count']]
   lt.push(['send (start → accepted)', ...lat(f.send_latency_ms), int(f.sent)])
   if (tracked) lt.push(['inclusion (start → block seen)', ...lat(f.inclusion_latency_ms), int(f.included)])
+  // paced runs: the same from each tx's intended send time, which a stall cannot hide (docs/events.md)
+  if (f.scheduled_send_latency_ms) lt.push(['send from schedule (due → accepted)', ...lat(f.scheduled_send_latency_ms), int(f.sent)])
+  if (tracked && f.scheduled_inclusion_latency_ms) lt.push(['inclusion from schedule (due → block seen)', ...lat(f.scheduled_inclusion_latency_ms), int(f.included)])
   out.push(formatTable(lt))
   out.push('')
 
@@ -62,6 +65,25 @@ export function reportTable(r: Report, source: string): string {
   const errs = Object.entries(f.errors).sort((a, b) => b[1] - a[1])
   out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
   out.push('')
+
+  const pos = r.positions
+  if (pos) {
+    out.push('position in the block')
+    const shares = pos.blocks > 0 ? `; our share of the ${int(pos.blocks)} blocks holding ours: ${num(pos.share.overall, 1)} % overall, p50 ${num(pos.share.p50, 1)} % (${num(pos.share.min, 1)}-${num(pos.share.max, 1)} %)` : ''
+    out.push(`  tx_index p50 ${int(pos.index.p50)}, p90 ${int(pos.index.p90)}, max ${int(pos.index.max)}; first in its block: ${num(pos.first_pct, 1)} % of ${int(pos.txs)}${shares}`)
+    out.push('')
+  }
+
+  if (r.stages.length > 0) {
+    out.push('stages')
+    const st: (string | number)[][] = [['stage', 'target', 'sent', 'tx/s', 'failed', 'included', 'send p99', 'sched send p99', 'incl p50', 'incl p99', 'mix (% of sent)']]
+    for (const g of r.stages) {
+      const mix = Object.entries(g.shares).map(([k, pct]) => `${k} ${num(pct, 1)}`).join(', ')
+      st.push([g.name, g.target ?? '-', int(g.sent), num(g.tps), int(g.failed), tracked ? int(g.included) : '-', ms(g.send_latency_ms.p99), ms(g.scheduled_send_latency_ms.p99), tracked ? ms(g.inclusion_latency_ms.p50) : '-', tracked ? ms(g.inclusion_latency_ms.p99) : '-', mix || '-'])
+    }
+    out.push(formatTable(st))
+    out.push('')
+  }
 
   out.push('by kind')
   const kt: (string | number)[][] = [['kind', 'sent', 'failed', 'included', 'reverted', 'timed out', 'send p50', 'send p99', 'incl p50', 'incl p99', 'gas used']]

@@ -36,6 +36,8 @@ export interface ChaosProxy {
   methods: Map<string, number>
   /** Stop injecting faults (e.g. to let a run drain) or start again. */
   setEnabled(on: boolean): void
+  /** From now, hold every request (new or not yet forwarded) until `ms` have passed: one stall of the node. */
+  stall(ms: number): void
   close(): Promise<void>
 }
 
@@ -79,8 +81,10 @@ export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
   }
 
   const methods = new Map<string, number>()
+  let heldUntil = 0
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     stats.requests++
+    if (Date.now() < heldUntil) await new Promise((r) => setTimeout(r, heldUntil - Date.now()))
     const called = methodsOf(body)
     for (const m of called) methods.set(m, (methods.get(m) ?? 0) + 1)
     const fault = pick(called)
@@ -141,6 +145,9 @@ export async function startChaosProxy(o: ChaosOptions): Promise<ChaosProxy> {
     methods,
     setEnabled: (on) => {
       enabled = on
+    },
+    stall: (ms) => {
+      heldUntil = Date.now() + ms
     },
     close: () =>
       new Promise((resolve) => {

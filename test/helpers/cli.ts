@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { validateEvent } from '../../src/events/schema.js'
 import { assertNoSecrets, cliSecrets } from './secrets.js'
 
@@ -111,3 +112,10 @@ export function assertAccounted(events: Event[], specLines: number): Event {
 
 /** JSON lines from objects. */
 export const jsonl = (specs: unknown[]) => specs.map((s) => (typeof s === 'string' ? s : JSON.stringify(s))).join('\n') + '\n'
+
+/** Where the tests' plain transfers go. */
+export const SINK = '0x000000000000000000000000000000000000dEaD'
+/** `n` transfer lines to SINK, each a different value (1 wei, 2 wei, …). */
+export const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })))
+/** The env of a run funded by the devnet key, with its own pool seed. */
+export const fundedEnv = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })

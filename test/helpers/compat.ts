@@ -22,6 +22,9 @@ export function contenderScenarios(ctx: { skip: (note?: string) => void }): stri
   return undefined
 }
 
+/** contender's campaign files (`../shared/compat/contender/campaigns/`), read where they are; never copied. */
+export const CONTENDER_CAMPAIGNS = join(ROOT, '..', 'shared', 'compat', 'contender', 'campaigns')
+
 /** The twelve contender scenarios floodgate runs unchanged. */
 export const CONTENDER_RUNNABLE = ['simple', 'simpler', 'reverts', 'simpleAccessList', 'slotContention', 'stress', 'mempool', 'uniV2', 'modexp', 'precompileStress', 'blobs', 'setCode'] as const
 /** The ones whose spam is of a newer tx type than EIP-1559, and that type's byte. */

@@ -116,6 +116,27 @@ describe('resolveSendOptions', () => {
   })
 })
 
+describe('load shape flags', () => {
+  test('behavior: --ramp, --tpb and --stage become the shape; a shape of its own length drops the --duration hard stop', async () => {
+    const ramp = (await send('--ramp', '50:500', '--duration', '10s')).o
+    expect(ramp.shape).toEqual([{ kind: 'rate', from: 50, to: 500, durationMs: 10_000 }])
+    expect(ramp.durationMs).toBeUndefined()
+    expect((await send('--tpb', '20')).o.shape).toEqual([{ kind: 'block', perBlock: 20, durationMs: Number.POSITIVE_INFINITY }])
+    const staged = (await send('--stage', 'a=1s:10', '--stage', '2s:5/block')).o.shape
+    expect(staged).toEqual([{ kind: 'rate', from: 10, to: 10, durationMs: 1_000, name: 'a' }, { kind: 'block', perBlock: 5, durationMs: 2_000, name: '2' }])
+    expect((await send('--tps', '5')).o.shape).toBeUndefined()
+    // run: a ramp over its default duration; its --tps default does not clash
+    expect((await resolve(runCommand, ['transfers', '--ramp', '1:9'])).o.shape).toEqual([{ kind: 'rate', from: 1, to: 9, durationMs: 10_000 }])
+  })
+
+  test('error: two ways of pacing, a ramp without a duration, stages with a duration are refused', async () => {
+    await expect(send('--tps', '5', '--tpb', '2')).rejects.toThrow(/--tps and --tpb are exclusive/)
+    await expect(send('--ramp', '1:2')).rejects.toThrow(/--ramp needs --duration/)
+    await expect(send('--stage', '1s:2', '--duration', '5s')).rejects.toThrow(/--duration and --stage are exclusive/)
+    await expect(send('--tpb', '0')).rejects.toThrow(UsageError)
+  })
+})
+
 describe('the option table', () => {
   test('behavior: every flag is declared once, and overrides only commands that take it', () => {
     expect(new Set(FLAGS.map((f) => f.long)).size).toBe(FLAGS.length)
