@@ -56,7 +56,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one)
     const rpc = createBatchingRpc(chain.rpc, { maxSize: o.batchSize ?? autoBatchSize(signers.length), waitMs: o.batchWaitMs ?? 0 })
-    const { summary, reason } = await runPipeline(o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics })
+    const { summary, reason } = await runPipeline(o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics })
     return { summary, reason, pool: signers.map((s) => s.address) }
   } finally {
     if (chain !== o.chain) await chain?.close()

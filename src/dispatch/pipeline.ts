@@ -75,6 +75,8 @@ export interface PipelineChain {
   fees: FeeOracle
   signers: Signer[]
   blockTimeMs: number | undefined
+  /** Prague or later: gas limits are checked against EIP-7623's calldata floor too. */
+  calldataFloor?: boolean
   metrics: MetricsServer | undefined
 }
 
@@ -168,7 +170,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
 }
 
 function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; pacer: Pacer; health: NodeHealth; cancel: AbortSignal }): Worker[] {
-  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
+  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc), calldataFloor: c.calldataFloor ?? false }
   const reads = new ChainReads({ rpc: c.rpc, health: s.health, retries: o.retries, cancel: s.cancel })
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   return c.signers.map((signer, index) => {

@@ -45,7 +45,8 @@ const RULES: readonly Rule[] = [
   [/invalid chain ?id|chain ?id mismatch|incorrect chain ?id|wrong chain ?id/i, 'rejected', 'WRONG_CHAIN_ID'],
   [/invalid sender|invalid signature|signature.*invalid/i, 'rejected', 'INVALID_SIGNATURE'],
   [/oversized data|tx size|transaction size|too large/i, 'rejected', 'TX_TOO_LARGE'],
-  
+  // anvil and reth decode fee fields as 128-bit numbers: a fee of 2^128 wei or more does not decode
+  [/failed to decode|decode (signed )?transaction|rlp:|invalid rlp/i, 'rejected', 'TX_UNDECODABLE'],
 ]
 
 /** Wording that says "the server is busy", not "your tx is wrong": worth sending again. */
