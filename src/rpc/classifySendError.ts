@@ -28,12 +28,15 @@ type Rule = readonly [RegExp, 'accepted' | 'rejected' | 'fees' | 'nonce', ErrorC
 const RULES: readonly Rule[] = [
   [/already known|already imported|known transaction|already exists|alreadyknown|already in (the )?(tx)?pool/i, 'accepted', 'ALREADY_KNOWN'],
   [/replacement transaction underpriced|replacement.*underpriced|could not replace existing tx|replacementunderpriced/i, 'nonce', 'REPLACEMENT_UNDERPRICED'],
-  [/nonce too low|nonce has already been used|oldnonce|nonce.*(lower|less) than/i, 'nonce', 'NONCE_TOO_LOW'],
+  // ganache: "the tx doesn't have the correct nonce. account has nonce of: 5 tx has nonce of: 4" (it queues future nonces, so only a past one is refused)
+  [/nonce too low|nonce has already been used|oldnonce|nonce.*(lower|less) than|doesn't have the correct nonce/i, 'nonce', 'NONCE_TOO_LOW'],
   [/nonce too high|noncegap|nonce gap|nonce.*(higher|greater) than/i, 'nonce', 'NONCE_TOO_HIGH'],
-  [/insufficient funds|insufficient balance|insufficientfunds|not enough (funds|balance)|lack of funds/i, 'rejected', 'INSUFFICIENT_FUNDS'],
+  // hardhat (EDR): "Sender doesn't have enough funds to send tx. The max upfront cost is: …"
+  [/insufficient funds|insufficient balance|insufficientfunds|(not|n't have) enough (funds|balance)|lack of funds/i, 'rejected', 'INSUFFICIENT_FUNDS'],
   // anvil: "intrinsic gas too high -- tx.gas_limit > env.block.gas_limit": before the too-low rule
   [/exceeds block gas limit|gas limit reached|gas too high|gaslimitexceeded|exceeds.*gas.*(cap|limit)|tx gas limit|gas limit.*exceed/i, 'rejected', 'GAS_LIMIT_TOO_HIGH'],
-  [/intrinsic gas too low|gas too low|call gas cost.*exceeds the gas limit/i, 'rejected', 'INTRINSIC_GAS_TOO_LOW'],
+  // hardhat (EDR): "Transaction requires at least 21000 gas but got 20000"
+  [/intrinsic gas too low|gas too low|call gas cost.*exceeds the gas limit|requires at least \d+ gas/i, 'rejected', 'INTRINSIC_GAS_TOO_LOW'],
   // blob txs: the blob fee cap below the block's blob base fee (geth, reth, anvil wordings); before the base-fee rule
   [/blob ?(gas )?fee ?cap.*(too low|less|below)|max fee per blob gas.*(less|lower|below)|blob_gas_price.*greater than|blob.*fee.*(too low|underpriced)|blobfeecaptoolow|insufficient blob ?fee/i, 'fees', 'BLOB_FEE_TOO_LOW'],
   // geth keeps a sender's blob and non-blob txs in separate pools and refuses the other kind while one is pending
