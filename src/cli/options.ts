@@ -71,7 +71,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as cons
 const FUNDER_KEY_ADVICE = 'the FLOODGATE_FUNDER_KEY env var or --funder-key-file'
 const SCENARIO_MIN_BALANCE = {
   help: 'top up every scenario account below this',
-  doc: 'every scenario account is topped up to this, plus the value its setup calls send',
+  doc: 'every scenario account is topped up to this, plus the value its setup calls send; before each deploy or setup step, its senders are topped up to the step\'s estimated cost (gas × max fee + value) plus this',
 }
 
 /** The table, in the order `--help` and docs/cli.md list the flags. */
