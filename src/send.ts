@@ -2,6 +2,7 @@
 import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
+import { KeepFunded } from './accounts/keepFunded.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
@@ -28,6 +29,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   /** How long a send waits for others to share its batch, in ms (default 0: the current event-loop turn). */
   batchWaitMs?: number
   stateDir?: string
+  /** Background top-up period: pool accounts that will run short are topped up from the funder (0 or absent: off). */
+  keepFundedMs?: number
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
   metricsPort?: number
   /** A chain already opened by the caller (`run`, after its setup): used as is, and not closed. */
@@ -56,8 +59,13 @@ export async function send(o: SendOptions): Promise<SendResult> {
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one)
     const rpc = createBatchingRpc(chain.rpc, { maxSize: o.batchSize ?? autoBatchSize(signers.length), waitMs: o.batchWaitMs ?? 0 })
-    const { summary, reason } = await runPipeline(o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics })
-    return { summary, reason, pool: signers.map((s) => s.address) }
+    const keeper = keepFunded(o, chain, signers)
+    try {
+      const { summary, reason } = await runPipeline(o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics })
+      return { summary, reason, pool: signers.map((s) => s.address) }
+    } finally {
+      await keeper?.stop()
+    }
   } finally {
     if (chain !== o.chain) await chain?.close()
     await metrics?.close()
@@ -88,6 +96,25 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
     if (!o.signal?.aborted) throw err
     o.log.warn('stopped while funding the pool: nothing is sent')
   }
+}
+
+/**
+ * The background top-up (`--keep-funded`), beside the workers: on when funding is (with `run`,
+ * whose setup funded the pools, unless `--skip-funding`), off for a dry run or without a funder.
+ */
+function keepFunded(o: SendOptions, chain: Chain, signers: Signer[]): KeepFunded | undefined {
+  if (!o.keepFundedMs || o.dryRun || !chain.funderKey || (o.skipFunding && !o.chain)) return undefined
+  const keeper = new KeepFunded({
+    session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
+    chainId: chain.chainId,
+    funder: chain.makeSigner(chain.funderKey),
+    accounts: signers.map((s) => s.address),
+    minBalance: chain.minBalance,
+    everyMs: o.keepFundedMs,
+    log: o.log,
+  })
+  keeper.start()
+  return keeper
 }
 
 export { FatalError }

@@ -229,6 +229,12 @@ export const FLAGS: readonly Flag[] = [
     to: (v) => ({ receiptSource: v as 'auto' | 'block' | 'tx' }),
   },
   {
+    long: 'keep-funded', arg: '<time>', default: '10s', commands: SENDING,
+    help: 'how often pool balances are checked during the run; accounts running short are topped up from the funder; 0: off',
+    doc: 'how often, during the run, pool balances are read; an account below `--min-balance` plus twice what it spent since the last check is topped up to that from the funder, in the background (`src/accounts/keepFunded.ts`); off with `--skip-funding`, `--dry-run`, no funder, or 0',
+    to: (v, flag) => ({ keepFundedMs: parseDuration(v, flag) }),
+  },
+  {
     long: 'gap-check', arg: '<time>', defaultText: '2 block times, 1-10 s', commands: SENDING,
     help: 'how often each signer\'s pending nonce is checked for txs the node lost (rebroadcast, else nonce_gap_filled); 0: off',
     to: (v, flag) => ({ gapCheckMs: parseDuration(v, flag) }),

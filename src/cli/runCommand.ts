@@ -59,6 +59,7 @@ export function runCommand(): Command {
         input: specStream(steps, base.seed ?? scenario.name, { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
         pools,
         skipFunding: true, // the scenario's accounts were funded with its setup
+        keepFundedMs: base.skipFunding ? 0 : (base.keepFundedMs ?? 0), // the background top-up follows --skip-funding
         ...(checks.onSummary ? { onSummary: checks.onSummary } : {}),
       })
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
