@@ -4,6 +4,7 @@ import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
 import { waitFundingTurn } from './accounts/fundingTurn.js'
+import { KeepFunded } from './accounts/keepFunded.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
@@ -31,6 +32,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   /** How long a send waits for others to share its batch, in ms (default 0: the current event-loop turn). */
   batchWaitMs?: number
   stateDir?: string
+  /** Background top-up period: pool accounts that will run short are topped up from the funder (0 or absent: off). */
+  keepFundedMs?: number
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
   metricsPort?: number
   /** The address the metrics server listens on (default 127.0.0.1; 0.0.0.0 in a pod Prometheus scrapes). */
@@ -68,8 +71,13 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
-    const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, metrics, ...endpoints })
-    return { summary, reason, pool: signers.map((s) => s.address) }
+    const keeper = keepFunded(o, chain, signers)
+    try {
+      const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints })
+      return { summary, reason, pool: signers.map((s) => s.address) }
+    } finally {
+      await keeper?.stop()
+    }
   } finally {
     await Promise.all(more.map((r) => r.close?.().catch(() => {})))
     if (chain !== o.chain) await chain?.close()
@@ -133,6 +141,25 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
     if (!o.signal?.aborted) throw err
     o.log.warn('stopped while funding the pool: nothing is sent')
   }
+}
+
+/**
+ * The background top-up (`--keep-funded`), beside the workers: on when funding is (with `run`,
+ * whose setup funded the pools, unless `--skip-funding`), off for a dry run or without a funder.
+ */
+function keepFunded(o: SendOptions, chain: Chain, signers: Signer[]): KeepFunded | undefined {
+  if (!o.keepFundedMs || o.dryRun || !chain.funderKey || (o.skipFunding && !o.chain)) return undefined
+  const keeper = new KeepFunded({
+    session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
+    chainId: chain.chainId,
+    funder: chain.makeSigner(chain.funderKey),
+    accounts: signers.map((s) => s.address),
+    minBalance: chain.minBalance,
+    everyMs: o.keepFundedMs,
+    log: o.log,
+  })
+  keeper.start()
+  return keeper
 }
 
 export { FatalError }

@@ -17,6 +17,8 @@ export interface FundOptions {
   accounts: readonly Address[]
   /** Every account below this is topped up to exactly this. */
   minBalance: bigint
+  /** Per account, a target of its own instead of `minBalance` (the background top-up's). */
+  targets?: ReadonlyMap<Address, bigint>
   log: Logger
   /** How long to wait for the top-ups to be mined. */
   timeoutMs?: number
@@ -46,7 +48,7 @@ export async function fundAccounts(o: FundOptions): Promise<FundResult> {
 async function topUp(o: FundOptions): Promise<FundResult> {
   const { reads } = o.session
   const balances = await Promise.all(o.accounts.map((a) => reads.balanceOf(a)))
-  const topUps = o.accounts.map((address, i) => ({ address, amount: o.minBalance - balances[i]! })).filter((t) => t.amount > 0n)
+  const topUps = o.accounts.map((address, i) => ({ address, amount: (o.targets?.get(address) ?? o.minBalance) - balances[i]! })).filter((t) => t.amount > 0n)
   if (topUps.length === 0) {
     o.log.info({ accounts: o.accounts.length }, 'pool already funded')
     return { toppedUp: 0, total: 0n }
@@ -60,7 +62,7 @@ async function topUp(o: FundOptions): Promise<FundResult> {
   if (have < need) {
     throw new FatalError(
       'FUNDER_INSUFFICIENT',
-      `funder ${o.funder.address} has ${formatEther(have)} ETH but topping up ${topUps.length} pool accounts to ${formatEther(o.minBalance)} ETH needs ${formatEther(need)} ETH (incl. gas); nothing was sent`,
+      `funder ${o.funder.address} has ${formatEther(have)} ETH but topping up ${topUps.length} pool accounts to ${formatEther(o.targets ? total / BigInt(topUps.length) : o.minBalance)} ETH${o.targets ? ' on average' : ''} needs ${formatEther(need)} ETH (incl. gas); nothing was sent`,
     )
   }
   o.log.info({ accounts: topUps.length, eth: formatEther(total) }, 'funding pool accounts')

@@ -67,6 +67,8 @@ export type ErrorCode =
   | 'TX_TYPE_UNSUPPORTED' // also: the chain or signer cannot build the type
   | 'WRONG_CHAIN_ID'
   | 'TX_TOO_LARGE'
+  | 'TX_FEE_CAP_EXCEEDED' // the node's cap on one tx's fee (geth/reth --rpc.txfeecap, besu --rpc-tx-feecap)
+  | 'TX_UNDECODABLE' // the node could not decode the signed bytes (anvil, reth: a fee field of 2^128 wei or more)
   | 'RPC_TIMEOUT'
   | 'RPC_BUSY'
   | 'RPC_INTERNAL_ERROR'

@@ -44,6 +44,7 @@ export class FeeOracle {
   private timer: NodeJS.Timeout | undefined
   private inflight: Promise<FeeSnapshot> | undefined
   private blobFeeWarned = false
+  private stopped = false
   private reading: Reading | undefined
   /** Blocks of full-block base-fee growth (+12.5 % each) a new tx's fee cap allows for. */
   private headroomBlocks = DEFAULT_HEADROOM_BLOCKS
@@ -88,6 +89,7 @@ export class FeeOracle {
   }
 
   stop(): void {
+    this.stopped = true
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
   }
@@ -147,7 +149,8 @@ export class FeeOracle {
     try {
       return BigInt(await this.rpc.request<string>('eth_blobBaseFee'))
     } catch (err) {
-      if (!this.blobFeeWarned) this.log?.warn({ err: describeError(err) }, 'eth_blobBaseFee failed; blob txs cannot be priced')
+      // (a refresh still in flight when the run stops fails against a closed client: not news)
+      if (!this.blobFeeWarned && !this.stopped) this.log?.warn({ err: describeError(err) }, 'eth_blobBaseFee failed; blob txs cannot be priced')
       this.blobFeeWarned = true
       return undefined
     }

@@ -86,6 +86,7 @@ export async function runCampaign(r: CampaignRun): Promise<SendResult> {
     input: campaignStream(plans, campaign.seed ?? base.seed ?? campaign.name),
     pools: poolList,
     skipFunding: true, // each scenario's setup funded its accounts
+    keepFundedMs: base.skipFunding ? 0 : (base.keepFundedMs ?? 0), // the background top-up follows --skip-funding
     ...(r.onSummary ? { onSummary: r.onSummary } : {}),
   })
 }

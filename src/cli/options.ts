@@ -72,7 +72,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as cons
 const FUNDER_KEY_ADVICE = 'the FLOODGATE_FUNDER_KEY env var or --funder-key-file'
 const SCENARIO_MIN_BALANCE = {
   help: 'top up every scenario account below this',
-  doc: 'every scenario account is topped up to this, plus the value its setup calls send',
+  doc: 'every scenario account is topped up to this, plus the value its setup calls send; before each deploy or setup step, its senders are topped up to the step\'s estimated cost (gas × max fee + value) plus this',
 }
 
 /** The table, in the order `--help` and docs/cli.md list the flags. */
@@ -269,6 +269,12 @@ export const FLAGS: readonly Flag[] = [
     help: 'read receipts per block (eth_getBlockReceipts) or per tx in JSON-RPC batches; auto: per tx on anvil, where block receipts hold the node',
     doc: '`block`: one `eth_getBlockReceipts` per block of ours; `tx`: per tx of ours, in JSON-RPC batches of 100; `auto`: `tx` on anvil, whose block receipts hold the whole node, else `block` ([architecture](architecture.md#receipts))',
     to: (v) => ({ receiptSource: v as 'auto' | 'block' | 'tx' }),
+  },
+  {
+    long: 'keep-funded', arg: '<time>', default: '10s', commands: SENDING,
+    help: 'how often pool balances are checked during the run; accounts running short are topped up from the funder; 0: off',
+    doc: 'how often, during the run, pool balances are read; an account below `--min-balance` plus twice what it spent since the last check is topped up to that from the funder, in the background (`src/accounts/keepFunded.ts`); off with `--skip-funding`, `--dry-run`, no funder, or 0',
+    to: (v, flag) => ({ keepFundedMs: parseDuration(v, flag) }),
   },
   {
     long: 'gap-check', arg: '<time>', defaultText: '2 block times, 1-10 s', commands: SENDING,

@@ -92,6 +92,7 @@ async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' |
     input: specStream(steps, shardSeed(base.seed ?? scenario.name, base.shard), { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
     pools,
     skipFunding: true, // the scenario's accounts were funded with its setup
+    keepFundedMs: base.skipFunding ? 0 : (base.keepFundedMs ?? 0), // the background top-up follows --skip-funding
     ...(r.onSummary ? { onSummary: r.onSummary } : {}),
   })
 }

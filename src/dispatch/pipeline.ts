@@ -92,6 +92,8 @@ export interface PipelineChain {
   fees: FeeOracle
   signers: Signer[]
   blockTimeMs: number | undefined
+  /** Prague or later: gas limits are checked against EIP-7623's calldata floor too. */
+  calldataFloor?: boolean
   metrics: MetricsServer | undefined
   /** Several endpoints (`--rpc-url` more than once; the first is `rpc`): worker k sends and reads its nonces through endpoint k mod m. */
   endpoints?: Rpc[]
@@ -208,7 +210,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
 }
 
 function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; health: NodeHealth; cancel: AbortSignal; onCapped: (hash: string) => void }): Worker[] {
-  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc) }
+  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc), calldataFloor: c.calldataFloor ?? false }
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))

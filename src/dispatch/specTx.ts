@@ -6,13 +6,15 @@ import { SendFailure, type SignerSender, type TxRequest } from '../sender/signer
 import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
 import type { TxFields } from '../tx/buildTx.js'
 import { TRANSFER_GAS, type GasEstimator } from '../tx/gasEstimator.js'
-import { accessListGas, authorize, intrinsicTransferGas, typeFields } from '../tx/txTypeFields.js'
+import { accessListGas, authorize, intrinsicGas, intrinsicTransferGas, typeFields } from '../tx/txTypeFields.js'
 
 export interface SpecTxOptions {
   chainId: number
   fees: FeeOracle
   /** Shared by every worker: one estimate per (to, selector). */
   gas: GasEstimator
+  /** Prague or later: a gas limit must also cover EIP-7623's calldata floor. */
+  calldataFloor?: boolean
 }
 
 /**
@@ -37,10 +39,24 @@ export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: Signer
     if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
   }
   if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
+  enoughGas(fields, spec.gasLimit !== undefined, o.calldataFloor === true)
   const req: TxRequest = { fields, idx: spec.idx, line: spec.line }
   if (spec.id !== undefined) req.id = spec.id
   if (setCode) req.authorize = (nonce) => authorize(sender.o.signer, o.chainId, spec, nonce)
   return req
+}
+
+/**
+ * A gas limit below the tx's intrinsic gas (on Prague: or its calldata floor) can never be mined, yet some pools (anvil) accept
+ * it, and the signer's later txs would wait behind it: a spec's own limit fails here with
+ * `INTRINSIC_GAS_TOO_LOW` (no nonce taken); an estimate cached for shorter calldata of the same
+ * selector is raised to it.
+ */
+function enoughGas(fields: TxFields, pinned: boolean, floor: boolean): void {
+  const least = intrinsicGas(fields, floor)
+  if (fields.gas >= least) return
+  if (!pinned) fields.gas = least
+  else throw new SendFailure('INTRINSIC_GAS_TOO_LOW', `gas_limit ${fields.gas} is below this tx's intrinsic gas (${least}: 21000, calldata, access list, authorizations${floor ? '; or Prague\'s calldata floor, EIP-7623' : ''})`)
 }
 
 async function estimate(o: SpecTxOptions, from: Address, to: Address, spec: IndexedSpec, data: Hex | undefined, authorizationList?: SignedAuthorization[]): Promise<bigint> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { type Address, type Hex, formatEther, getAddress, keccak256, toHex, zeroAddress } from 'viem'
 import { fundAccounts } from '../accounts/fundAccounts.js'
+import { coverStepCosts, type StepCost } from './fundSteps.js'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { RpcReceipt } from '../chain/receipts.js'
 import { SendSession } from '../sender/sendSession.js'
@@ -261,7 +262,9 @@ async function deployContracts(o: PrepareOptions, session: SendSession, accounts
     const ctx: TemplateContext = { ...baseContext(s, contracts), sender: sender.address }
     const args = c.args.map((a, j) => (typeof a === 'string' ? substitute(a, ctx, `${c.where}.args[${j}]`) : a))
     const data = `${bytecodeHex(c, ctx)}${c.signature !== undefined ? encodeConstructorArgs(c, args).slice(2) : ''}` as Hex
-    const receipt = await sendAndWait(o, session, sender, { data }, c.where)
+    const fields = await stepFields(o, session, sender, { data }, c.where)
+    await coverCosts(o, session, accounts, [{ signer: sender, fields }])
+    const receipt = await sendAndWait(o, session, sender, fields, c.where)
     if (!receipt.contractAddress) throw new FatalError('SETUP_FAILED', `${c.where}: the receipt names no contract address`)
     const address = getAddress(receipt.contractAddress)
     contracts.set(c.name, address)
@@ -276,12 +279,14 @@ async function runSetups(o: PrepareOptions, session: SendSession, accounts: Acco
   for (const [i, st] of s.setups.entries()) {
     const senders = accounts.senderOf(st.from, st.fromPool, st.where)
     const targets = st.forAllAccounts ? senders : senders.slice(0, 1)
-    await Promise.all(
-      targets.map(async (sender) => {
-        const spec = setupSpec(resolveCall(st, { ...baseContext(s, contracts), sender: sender.address }), st.where)
-        await sendAndWait(o, session, sender, stepOf(spec, sender.address), st.where)
+    const txs = await Promise.all(
+      targets.map(async (signer) => {
+        const spec = setupSpec(resolveCall(st, { ...baseContext(s, contracts), sender: signer.address }), st.where)
+        return { signer, fields: await stepFields(o, session, signer, stepOf(spec, signer.address), st.where) }
       }),
     )
+    await coverCosts(o, session, accounts, txs)
+    await Promise.all(txs.map((t) => sendAndWait(o, session, t.signer, t.fields, st.where)))
     o.log.info({ step: `setup ${i + 1}/${s.setups.length}`, entry: st.where, txs: targets.length }, 'setup step done')
   }
 }
@@ -346,18 +351,29 @@ interface StepTx {
   maxPriorityFeePerGas?: bigint
 }
 
-/**
- * Sends one create/setup tx through the signer's sender (its nonces, its fault handling) and
- * waits until it is mined; a revert or a refusal stops setup with one line naming the entry.
- */
-async function sendAndWait(o: PrepareOptions, session: SendSession, signer: Signer, step: StepTx, where: string): Promise<Receipt> {
-  const sender = session.senderOf(signer)
+/** A create/setup tx's fields, its gas estimated when the entry gives none. */
+async function stepFields(o: PrepareOptions, session: SendSession, signer: Signer, step: StepTx, where: string): Promise<TxFields> {
   const fields: TxFields = { chainId: o.chain.chainId, nonce: 0, value: step.value ?? 0n, gas: step.gas ?? (await estimateStep(session, signer, step, where)) }
   if (step.to) fields.to = step.to
   if (step.data) fields.data = step.data
   if (step.accessList) fields.accessList = step.accessList
   if (step.maxFeePerGas !== undefined) fields.maxFeePerGas = step.maxFeePerGas
   if (step.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = step.maxPriorityFeePerGas
+  return fields
+}
+
+/** Tops a step's senders up to its estimated cost plus the minimum balance (unless funding is skipped). */
+function coverCosts(o: PrepareOptions, session: SendSession, accounts: Accounts, txs: StepCost[]): Promise<void> {
+  const funder = o.skipFunding ? undefined : accounts.funder
+  return coverStepCosts({ session, chainId: o.chain.chainId, funder, fees: o.chain.fees.current, minBalance: o.chain.minBalance, log: o.log }, txs)
+}
+
+/**
+ * Sends one create/setup tx through the signer's sender (its nonces, its fault handling) and
+ * waits until it is mined; a revert or a refusal stops setup with one line naming the entry.
+ */
+async function sendAndWait(o: PrepareOptions, session: SendSession, signer: Signer, fields: TxFields, where: string): Promise<Receipt> {
+  const sender = session.senderOf(signer)
   const sent: SendProgress = { nonce: null, attempts: 0 }
   try {
     await sender.send({ fields }, sent)

@@ -9,6 +9,7 @@ import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
 import { createSplitRpc } from '../rpc/splitRpc.js'
 import { chooseSigner, type SignerBackend, type SignerFactory } from '../tx/signer.js'
 import { blockTimeMs } from './blockTime.js'
+import { isPragueOrLater } from './forkRules.js'
 import { connect, warnIfAutomine } from './chainGuard.js'
 
 /** contender's default top-up. */
@@ -49,6 +50,8 @@ export interface ChainSettings {
 export interface Chain extends Connection {
   /** The chain's block time, when its two latest blocks show one. */
   blockTimeMs: number | undefined
+  /** Prague or later: a tx's gas limit must also cover EIP-7623's calldata floor. */
+  calldataFloor: boolean
   makeSigner: SignerFactory
   /** The shared fee snapshot, refreshed in the background until `close()`. */
   fees: FeeOracle
@@ -122,6 +125,7 @@ export async function openChain(o: ChainSettings): Promise<Chain> {
     return {
       ...conn,
       blockTimeMs: blockTime,
+      calldataFloor: await isPragueOrLater(rpc),
       makeSigner,
       fees,
       ...(funderKey ? { funderKey } : {}),

@@ -35,7 +35,9 @@ export function txTypeOf(f: Pick<TxFields, 'txType' | 'accessList'>, fees: FeeSn
 /**
  * A serializable tx from a spec's fields and the shared fee snapshot. Gas-price types (legacy,
  * EIP-2930) pay the snapshot's max fee on an EIP-1559 chain (≥ the base fee, as they must);
- * fee-market types on a chain without a base fee pay its gas price as both cap and tip.
+ * fee-market types on a chain without a base fee pay its gas price as both cap and tip. A tip
+ * never exceeds the max fee: a pinned max fee below the snapshot's tip caps the tip (a spec
+ * pinning both the other way round is refused by the parser).
  */
 export function buildTx(f: TxFields, fees: FeeSnapshot): TransactionSerializable {
   // runs once per tx: plain assignments, no object spreads
@@ -53,8 +55,12 @@ export function buildTx(f: TxFields, fees: FeeSnapshot): TransactionSerializable
   if (fees.type === 'eip1559') {
     tip = f.maxPriorityFeePerGas ?? fees.maxPriorityFeePerGas
     maxFee = f.maxFeePerGas ?? fees.maxFeePerGas
-    // a spec tip above our max fee: raise the cap rather than build an invalid tx
-    if (f.maxFeePerGas === undefined && tip > maxFee) maxFee = 2n * fees.baseFeePerGas + tip
+    if (tip > maxFee) {
+      // a spec tip above our max fee: raise the cap rather than build an invalid tx; a spec
+      // max fee below our tip ("1 wei"): the tip is capped at it, and the node judges the fee
+      if (f.maxFeePerGas === undefined) maxFee = min(2n * fees.baseFeePerGas + tip, MAX_UINT256)
+      else tip = maxFee
+    }
   } else {
     maxFee = f.maxFeePerGas ?? fees.gasPrice
     tip = f.maxPriorityFeePerGas ?? maxFee
@@ -70,6 +76,10 @@ export function buildTx(f: TxFields, fees: FeeSnapshot): TransactionSerializable
   } else if (type === 'eip7702') tx.authorizationList = f.authorizationList ?? []
   return tx as TransactionSerializable
 }
+
+const MAX_UINT256 = (1n << 256n) - 1n
+
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b)
 
 /** True when a spec fixes the fee the node found too low (`code`), so refreshing the shared fees cannot help it. */
 export function pinsFee(f: Pick<TxFields, 'maxFeePerGas' | 'maxFeePerBlobGas'>, code?: string): boolean {

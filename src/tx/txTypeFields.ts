@@ -69,6 +69,30 @@ export function intrinsicTransferGas(fields: Pick<TxFields, 'accessList' | 'auth
   return TRANSFER_GAS + accessListGas(fields) + AUTHORIZATION_GAS * BigInt(auths)
 }
 
+/** Calldata gas since Istanbul (EIP-2028): 4 per zero byte, 16 per other byte. */
+export function calldataGas(data: TxFields['data']): bigint {
+  if (!data || data.length <= 2) return 0n
+  let zeros = 0
+  const bytes = (data.length - 2) / 2
+  for (let i = 2; i < data.length; i += 2) if (data.charCodeAt(i) === 48 && data.charCodeAt(i + 1) === 48) zeros++
+  return BigInt(zeros) * 4n + BigInt(bytes - zeros) * 16n
+}
+
+/**
+ * The least gas a tx of these fields can be included with on any fork since Istanbul: 21000,
+ * calldata, access list, authorizations; with `floor` (Prague or later), at least EIP-7623's
+ * calldata floor, 21000 + 10 per calldata token (a zero byte 1 token, another byte 4). A gas
+ * limit below this is refused by every client's execution, though some pools accept it.
+ */
+export function intrinsicGas(fields: Pick<TxFields, 'accessList' | 'authorizationList' | 'data'>, floor = false): bigint {
+  const data = calldataGas(fields.data)
+  const gas = intrinsicTransferGas(fields) + data
+  if (!floor) return gas
+  // calldata gas is 4 per token, so the floor is 21000 + 2.5 × it
+  const floorGas = TRANSFER_GAS + (data * 10n) / 4n
+  return floorGas > gas ? floorGas : gas
+}
+
 /**
  * After a set-code tx whose sender authorized itself (tx nonce N, authorization N + 1), the sender's
  * next nonce is N + 2, but only once that tx is mined: until then a tx at N + 2 follows a gap in

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
-import { keccak256, recoverTransactionAddress, type Hex, type TransactionSerialized } from 'viem'
-import { createHttpRpc, type BatchCall, type BatchItem, type RequestOptions, type Rpc } from '../../src/rpc/rpc.js'
+import { recoverTransactionAddress, type Hex, type TransactionSerialized } from 'viem'
 import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
@@ -14,6 +13,7 @@ import { recordFigures } from '../helpers/figures.js'
 import { runSend } from '../helpers/inProcess.js'
 import { assertNothingLost } from '../helpers/invariants.js'
 import { watchRss } from '../helpers/rss.js'
+import { watched } from '../helpers/watchedRpc.js'
 
 /**
  * Issue 4: faults of the node itself, on a real anvil: a tx dropped from its pool, another
@@ -24,39 +24,6 @@ const SINK = '0x000000000000000000000000000000000000dEaD'
 const SPECS = 2_000
 const POOL = 16
 const specs = (n = SPECS) => Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `n${i}` }))
-
-/**
- * A real connection to `url` whose sends the test can watch (`onAccepted` runs, awaited,
- * after the node accepted a tx and before the worker hears of it) and whose sends of given
- * raw txs it can swallow (answered with the hash, never forwarded: a node that keeps losing it).
- */
-function watched(url: string, o: { onAccepted?: (raw: Hex, hash: Hex) => Promise<void> | void; swallow?: Set<string>; timeoutMs?: number }): Rpc {
-  const real = createHttpRpc(url, { timeoutMs: o.timeoutMs ?? 5_000 })
-  const swallowed = (raw: unknown) => typeof raw === 'string' && o.swallow?.has(raw)
-  return {
-    displayUrl: real.displayUrl,
-    async request<T>(method: string, params?: readonly unknown[], ro?: RequestOptions): Promise<T> {
-      if (method === 'eth_sendRawTransaction' && swallowed(params![0])) return keccak256(params![0] as Hex) as T
-      const r = await real.request<T>(method, params, ro)
-      if (method === 'eth_sendRawTransaction') await o.onAccepted?.(params![0] as Hex, r as Hex)
-      return r
-    },
-    async batch(calls: readonly BatchCall[], ro?: RequestOptions): Promise<BatchItem[]> {
-      const lost = calls.map((c) => c.method === 'eth_sendRawTransaction' && swallowed(c.params![0]))
-      const forwarded = calls.filter((_, i) => !lost[i])
-      const answers = forwarded.length > 0 ? await real.batch!(forwarded, ro) : []
-      let k = 0
-      const items: BatchItem[] = calls.map((c, i) => (lost[i] ? { ok: true, result: keccak256(c.params![0] as Hex) } : answers[k++]!))
-      for (let i = 0; i < calls.length; i++) {
-        if (lost[i]) continue
-        const item = items[i]!
-        if (calls[i]!.method === 'eth_sendRawTransaction' && item.ok) await o.onAccepted?.(calls[i]!.params![0] as Hex, item.result as Hex)
-      }
-      return items
-    },
-    close: () => real.close!(),
-  }
-}
 
 describe('a node that loses txs, shares a key, restarts (real anvil, 1 s blocks)', () => {
   let anvil: AnvilInstance

@@ -1,0 +1,28 @@
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { useAnvil } from '../helpers/anvil.js'
+import { assertAccounted, runCli, tempStateDir } from '../helpers/cli.js'
+import { contenderScenarios } from '../helpers/compat.js'
+
+/**
+ * Issue 13: scenario accounts are topped up to what their deploy and setup steps will cost, not
+ * only to a flat --min-balance. contender's uniV2 (six contracts, six setup calls) against an
+ * external anvil with the default --min-balance (0.01 ETH) failed with SETUP_FAILED
+ * (insufficient funds at the factory's deploy).
+ */
+describe('scenario funding from the estimated cost of its steps (real anvil)', () => {
+  const anvil = useAnvil({ blockTime: 1, gasLimit: 1_000_000_000n, hardfork: 'prague' })
+
+  test("behavior: contender's uniV2 runs with the default --min-balance: deploy, setup and 20 spam txs, all included", async (ctx) => {
+    const dir = contenderScenarios(ctx)
+    if (!dir) return
+    const r = await runCli(['run', join(dir, 'uniV2.toml'), '--rpc-url', anvil().url, '--max-txs', '20', '--tps', '0', '--accounts-per-pool', '2', '--log-level', 'info'], {
+      env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: `univ2-funding-${Date.now()}`, FLOODGATE_STATE_DIR: tempStateDir() },
+      timeoutMs: 80_000,
+    })
+    expect(r.code, r.stderr.slice(-2_000)).toBe(0)
+    expect(r.stderr).toContain('topping scenario accounts up to the estimated cost of their next step')
+    expect(assertAccounted(r.events, 20)).toMatchObject({ sent: 20, failed: 0, included: 20, reverted: 0 })
+  })
+})

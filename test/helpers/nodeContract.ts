@@ -1,0 +1,129 @@
+/** The end-to-end contract every test node must pass (accepted sends, rejections, fees, nonce resync, a scenario), as one describe block per node. */
+import { describe, expect, test } from 'vitest'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Hex } from 'viem'
+import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
+import { rpc, rpcNumber } from './anvil.js'
+import { assertAccounted, ofType, runCli, tempStateDir, type Event } from './cli.js'
+import { recordFigures } from './figures.js'
+import { runSend } from './inProcess.js'
+import { assertNothingLost } from './invariants.js'
+import { useNode, type NodeKind, type TestNodeOptions } from './nodes.js'
+import { watched } from './watchedRpc.js'
+
+const SINK = '0x000000000000000000000000000000000000dEaD'
+const results = (events: Event[]) => ofType(events, 'tx_result')
+const byId = (events: Event[]) => new Map(results(events).map((r) => [r.id, r]))
+
+export interface NodeTraits {
+  /**
+   * A max fee below the base fee: `refused` at once (anvil: FEE_CAP_TOO_LOW); `queued`: taken
+   * into the pool to wait for the base fee to fall (Hardhat, interval mining); `unmined`: accepted,
+   * never mined, and by the receipt timeout no longer known by hash (Ganache 7).
+   */
+  lowFee: 'refused' | 'queued' | 'unmined'
+}
+
+export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits: NodeTraits): void {
+  describe(`the end-to-end contract on ${kind}`, () => {
+    const node = useNode(kind, o)
+    const send = (specs: unknown[], over: Parameters<typeof runSend>[2] = {}) => runSend(node().url, specs, { funderKey: node().devKey, receiptTimeoutMs: 30_000, ...over })
+
+    test(`behavior (${kind}): 40 transfers over 4 signers: every one accepted, mined, with its receipt; nonces whole`, async () => {
+      const specs = Array.from({ length: 40 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `t${i}` }))
+      const { events } = await send(specs, { poolSize: 4 })
+      const outcome = await assertNothingLost(node().url, events, specs.length)
+      expect(outcome).toMatchObject({ accepted: 40, failed: 0, gaps: 0, missing: 0 })
+      expect(ofType(events, 'tx_receipt')).toHaveLength(40)
+      expect(events.at(-1)).toMatchObject({ type: 'summary', sent: 40, included: 40 })
+      recordFigures({ node: kind, test: 'accepted sends', specs: 40, included: events.at(-1)!.included })
+    })
+
+    test(`behavior (${kind}): value above the balance → INSUFFICIENT_FUNDS, the nonce reused by the next spec`, async () => {
+      const seed = `${kind}-funds-${Date.now()}`
+      const specs = [
+        { to: SINK, value: '1 wei', id: 'a' },
+        { to: SINK, value: '100000 eth', id: 'too-much' },
+        { to: SINK, value: '1 wei', id: 'b' },
+      ]
+      const { events } = await send(specs, { poolSize: 1, seed })
+      const r = byId(events)
+      expect(r.get('too-much'), JSON.stringify(r.get('too-much'))).toMatchObject({ error_code: 'INSUFFICIENT_FUNDS', nonce: r.get('a')!.nonce + 1 })
+      expect(r.get('b')).toMatchObject({ nonce: r.get('a')!.nonce + 1 })
+      expect(r.get('b')!.error_code).toBeUndefined()
+      await assertNothingLost(node().url, events, specs.length)
+    })
+
+    test(`behavior (${kind}): a gas limit below the intrinsic gas → INTRINSIC_GAS_TOO_LOW, no nonce taken`, async () => {
+      const specs = [
+        { to: SINK, value: '1 wei', gas_limit: 20_000, id: 'gas' },
+        { to: SINK, value: '1 wei', data: `0x${'ab'.repeat(100)}`, gas_limit: 21_000, id: 'calldata-gas' },
+        { to: SINK, value: '1 wei', id: 'after' },
+      ]
+      const { events } = await send(specs, { poolSize: 1 })
+      expect(results(events).map((e) => [e.id, e.error_code ?? 'ok'])).toEqual([
+        ['gas', 'INTRINSIC_GAS_TOO_LOW'],
+        ['calldata-gas', 'INTRINSIC_GAS_TOO_LOW'],
+        ['after', 'ok'],
+      ])
+      expect(byId(events).get('after')!.nonce).toBe(0)
+      await assertNothingLost(node().url, events, specs.length)
+    })
+
+    test(`behavior (${kind}): a max fee below the base fee (1 wei, pinned): ${traits.lowFee === 'refused' ? 'FEE_CAP_TOO_LOW at once, no nonce taken' : 'the node accepts it; never mined, it ends in a tx_timeout'}`, async () => {
+      const specs = [
+        { to: SINK, value: '1 wei', max_fee_per_gas: '1 wei', id: 'fee' },
+        { to: SINK, value: '1 wei', max_fee_per_gas: '1 wei', tx_type: 'legacy', id: 'legacy-fee' },
+      ]
+      const { events } = await send(specs, { poolSize: 1, receiptTimeoutMs: traits.lowFee === 'refused' ? 30_000 : 4_000 })
+      if (traits.lowFee === 'refused') {
+        expect(results(events).map((e) => e.error_code)).toEqual(['FEE_CAP_TOO_LOW', 'FEE_CAP_TOO_LOW'])
+        return
+      }
+      expect(results(events).map((e) => [e.error_code ?? 'ok', e.nonce])).toEqual([['ok', 0], ['ok', 1]])
+      // not mined: the wait ends in a tx_timeout, which says whether the node still has the tx
+      expect(ofType(events, 'tx_receipt')).toEqual([])
+      expect(ofType(events, 'tx_timeout').map((t) => t.pending)).toEqual(traits.lowFee === 'queued' ? [true, true] : [false, false])
+    })
+
+    test(`behavior (${kind}): another process sends from a pool key mid-run: the worker resyncs its nonce, no spec lost`, async () => {
+      const seed = `${kind}-shared-${Date.now()}`
+      const [key] = poolKeysFromSeed(seed, 'executors', 1)
+      const victim = privateKeyToAccount(key!)
+      const url = node().url
+      let accepted = 0
+      let external = 0
+      const rpcSeam = watched(url, {
+        onAccepted: async () => {
+          if (++accepted !== 5) return
+          // the other process: 2 txs after the worker's (mined first: Ganache's `pending` count
+          // leaves its pool out), mined at once (evm_mine), so the worker's next nonce is taken
+          await rpc(url, 'evm_mine')
+          const next = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
+          const gasPrice = BigInt(await rpc<string>(url, 'eth_gasPrice'))
+          for (let k = 0; k < 2; k++) {
+            const raw = await victim.signTransaction({ chainId: await rpcNumber(url, 'eth_chainId'), nonce: next + k, to: SINK, value: 7n, gas: 21_000n, gasPrice: gasPrice * 3n, type: 'legacy' })
+            await rpc<Hex>(url, 'eth_sendRawTransaction', [raw])
+            external++
+          }
+          await rpc(url, 'evm_mine')
+        },
+      })
+      const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `s${i}` }))
+      const { events } = await send(specs, { poolSize: 1, seed, rpc: rpcSeam })
+      expect(results(events).filter((r) => r.error_code).map((r) => `${r.id} ${r.error_code} ${r.error}`)).toEqual([])
+      expect(results(events).some((r) => r.attempts > 1), 'a spec met the taken nonce and was resent after a resync').toBe(true)
+      await assertNothingLost(url, events, specs.length, new Map([[victim.address, external]]))
+    })
+
+    test(`behavior (${kind}): floodgate run erc20 (deploy, setup, spam) on chain`, async () => {
+      const r = await runCli(['run', 'erc20', '--rpc-url', node().url, '--max-txs', '20', '--tps', '0', '--accounts-per-pool', '2', '--log-level', 'warn'], {
+        env: { FLOODGATE_FUNDER_KEY: node().devKey, FLOODGATE_SEED: `${kind}-run-${Date.now()}`, FLOODGATE_STATE_DIR: tempStateDir() },
+        timeoutMs: 80_000,
+      })
+      expect(r.code, r.stderr.slice(-2_000)).toBe(0)
+      const summary = assertAccounted(r.events, 20)
+      expect(summary).toMatchObject({ sent: 20, failed: 0, included: 20, reverted: 0 })
+    })
+  })
+}
