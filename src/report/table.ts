@@ -17,8 +17,28 @@ const num = (n: number, digits = 2): string => n.toLocaleString('en-US', { minim
 const ms = (n: number): string => (n >= 100 ? num(n, 0) : n >= 10 ? num(n, 1) : num(n, 2))
 const lat = (l: LatencySummary): string[] => [ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p99_9), ms(l.max)]
 
-/** The plain-text report: throughput, latencies, errors by code, per kind. */
+/** The plain-text report: throughput, latencies, errors by code, position, stages, per kind, the chain, parts, endpoints. */
 export function reportTable(r: Report, source: string): string {
+  const tracked = r.figures.included + r.figures.timed_out > 0
+  const out = [
+    ...headerLines(r, source),
+    ...throughputLines(r, tracked),
+    ...latencyLines(r.figures, tracked),
+    ...errorLines(r.figures),
+    ...positionLines(r),
+    ...stageLines(r, tracked),
+    ...kindLines(r.figures, tracked),
+    ...chainLines(r),
+  ]
+  if (r.parts) out.push('', ...partsTable(r.parts, tracked))
+  if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
+  return `${out.join('\n')}\n`
+}
+
+type Figures = Report['figures']
+
+/** The source, when and how the run went, and whether the log's own summary agrees. */
+function headerLines(r: Report, source: string): string[] {
   const f = r.figures
   const out: string[] = []
   const when = r.startedAt !== undefined ? new Date(r.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'no sends'
@@ -29,9 +49,12 @@ export function reportTable(r: Report, source: string): string {
     if (diffs.length) out.push(`  note: the log's summary differs from its events on ${diffs.join(', ')} (truncated or concatenated log?)`)
   } else if (!r.parts) out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
   out.push('')
+  return out
+}
 
-  const tracked = f.included + f.timed_out > 0
-  out.push('throughput')
+/** The counts and rates table, and the pacing line of a paced run. */
+function throughputLines(r: Report, tracked: boolean): string[] {
+  const f = r.figures
   const tp: (string | number)[][] = [
     ['', 'txs', 'tx/s'],
     ['sent', int(f.sent), num(f.tps)],
@@ -44,48 +67,51 @@ export function reportTable(r: Report, source: string): string {
     tp.push(['timed out', int(f.timed_out), ''])
     tp.push(['gas used', BigInt(f.gas_used).toLocaleString('en-US'), ''])
   } else tp.push(['included', 'not tracked (--no-receipts or --dry-run)', ''])
-  out.push(formatTable(tp))
+  const out = ['throughput', formatTable(tp)]
   const pacing = r.logged?.pacing
   if (pacing) {
     out.push(`  paced at ${int(pacing.target_tps)} tx/s: ${int(pacing.late_slots)} sends started > 10 ms after their slot (worst ${ms(pacing.max_lag_ms)} ms), ${int(pacing.missed_slots)} slots missed`)
   }
   out.push('')
+  return out
+}
 
-  out.push('latency (ms)')
+function latencyLines(f: Figures, tracked: boolean): string[] {
   const lt: (string | number)[][] = [['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'count']]
   lt.push(['send (start → accepted)', ...lat(f.send_latency_ms), int(f.sent)])
   if (tracked) lt.push(['inclusion (start → block seen)', ...lat(f.inclusion_latency_ms), int(f.included)])
   // paced runs: the same from each tx's intended send time, which a stall cannot hide (docs/events.md)
   if (f.scheduled_send_latency_ms) lt.push(['send from schedule (due → accepted)', ...lat(f.scheduled_send_latency_ms), int(f.sent)])
   if (tracked && f.scheduled_inclusion_latency_ms) lt.push(['inclusion from schedule (due → block seen)', ...lat(f.scheduled_inclusion_latency_ms), int(f.included)])
-  out.push(formatTable(lt))
-  out.push('')
+  return ['latency (ms)', formatTable(lt), '']
+}
 
-  out.push('errors by code')
+function errorLines(f: Figures): string[] {
   const errs = Object.entries(f.errors).sort((a, b) => b[1] - a[1])
-  out.push(errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none')
-  out.push('')
+  return ['errors by code', errs.length ? formatTable(errs.map(([code, n]) => [code, int(n)])) : '  none', '']
+}
 
+/** Where our txs landed in their blocks, when the receipts say. */
+function positionLines(r: Report): string[] {
   const pos = r.positions
-  if (pos) {
-    out.push('position in the block')
-    const shares = pos.blocks > 0 ? `; our share of the ${int(pos.blocks)} blocks holding ours: ${num(pos.share.overall, 1)} % overall, p50 ${num(pos.share.p50, 1)} % (${num(pos.share.min, 1)}-${num(pos.share.max, 1)} %)` : ''
-    out.push(`  tx_index p50 ${int(pos.index.p50)}, p90 ${int(pos.index.p90)}, max ${int(pos.index.max)}; first in its block: ${num(pos.first_pct, 1)} % of ${int(pos.txs)}${shares}`)
-    out.push('')
-  }
+  if (!pos) return []
+  const shares = pos.blocks > 0 ? `; our share of the ${int(pos.blocks)} blocks holding ours: ${num(pos.share.overall, 1)} % overall, p50 ${num(pos.share.p50, 1)} % (${num(pos.share.min, 1)}-${num(pos.share.max, 1)} %)` : ''
+  return ['position in the block', `  tx_index p50 ${int(pos.index.p50)}, p90 ${int(pos.index.p90)}, max ${int(pos.index.max)}; first in its block: ${num(pos.first_pct, 1)} % of ${int(pos.txs)}${shares}`, '']
+}
 
-  if (r.stages.length > 0) {
-    out.push('stages')
-    const st: (string | number)[][] = [['stage', 'target', 'sent', 'tx/s', 'failed', 'included', 'send p99', 'sched send p99', 'incl p50', 'incl p99', 'mix (% of sent)']]
-    for (const g of r.stages) {
-      const mix = Object.entries(g.shares).map(([k, pct]) => `${k} ${num(pct, 1)}`).join(', ')
-      st.push([g.name, g.target ?? '-', int(g.sent), num(g.tps), int(g.failed), tracked ? int(g.included) : '-', ms(g.send_latency_ms.p99), ms(g.scheduled_send_latency_ms.p99), tracked ? ms(g.inclusion_latency_ms.p50) : '-', tracked ? ms(g.inclusion_latency_ms.p99) : '-', mix || '-'])
-    }
-    out.push(formatTable(st))
-    out.push('')
+/** One row per stage, when the events name stages. */
+function stageLines(r: Report, tracked: boolean): string[] {
+  if (r.stages.length === 0) return []
+  const st: (string | number)[][] = [['stage', 'target', 'sent', 'tx/s', 'failed', 'included', 'send p99', 'sched send p99', 'incl p50', 'incl p99', 'mix (% of sent)']]
+  for (const g of r.stages) {
+    const mix = Object.entries(g.shares).map(([k, pct]) => `${k} ${num(pct, 1)}`).join(', ')
+    st.push([g.name, g.target ?? '-', int(g.sent), num(g.tps), int(g.failed), tracked ? int(g.included) : '-', ms(g.send_latency_ms.p99), ms(g.scheduled_send_latency_ms.p99), tracked ? ms(g.inclusion_latency_ms.p50) : '-', tracked ? ms(g.inclusion_latency_ms.p99) : '-', mix || '-'])
   }
+  return ['stages', formatTable(st), '']
+}
 
-  out.push('by kind')
+/** One row per kind, most sends first. */
+function kindLines(f: Figures, tracked: boolean): string[] {
   const kt: (string | number)[][] = [['kind', 'sent', 'failed', 'included', 'reverted', 'timed out', 'send p50', 'send p99', 'incl p50', 'incl p99', 'gas used']]
   for (const [kind, k] of Object.entries(f.by_kind).sort((a, b) => b[1].sent + b[1].failed - (a[1].sent + a[1].failed))) {
     kt.push([
@@ -102,11 +128,7 @@ export function reportTable(r: Report, source: string): string {
       BigInt(k.gas_used).toLocaleString('en-US'),
     ])
   }
-  out.push(kt.length > 1 ? formatTable(kt) : '  none')
-  out.push(...chainLines(r))
-  if (r.parts) out.push('', ...partsTable(r.parts, tracked))
-  if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
-  return `${out.join('\n')}\n`
+  return ['by kind', kt.length > 1 ? formatTable(kt) : '  none']
 }
 
 /** Each merged log's (or shard's) own figures, side by side. */
