@@ -90,15 +90,16 @@ describe('floodgate send with batched sends (real anvil)', () => {
         return real.batch!(calls, opts)
       },
     }
-    // one spec the node must refuse on its own: gas below the intrinsic 21000
+    // one spec the node must refuse on its own: a value above the balance (a gas limit below
+    // the intrinsic gas no longer reaches the node: floodgate refuses it before signing)
     const specs: unknown[] = transfers(120)
-    specs.splice(50, 0, { to: SINK, value: '1 wei', gas_limit: 20_000 })
+    specs.splice(50, 0, { to: SINK, value: '1000 eth' })
     const { events } = await runSend(anvil.url, specs, { rpc: flaky, poolSize: 8, batchSize: 4, minBalance: 10n ** 17n })
     const summary = assertAccounted(events, 121)
     expect(summary.sent).toBe(120)
     const failed = ofType(events, 'tx_result').filter((r) => r.error_code)
     expect(failed).toHaveLength(1)
-    expect(failed[0]!.error_code).toBe('INTRINSIC_GAS_TOO_LOW')
+    expect(failed[0]!.error_code).toBe('INSUFFICIENT_FUNDS')
     expect(ofType(events, 'tx_result').some((r) => r.attempts > 1)).toBe(true)
     const accepted = acceptedBySender(events)
     const mined = await settledNonces(anvil.url, [...accepted.keys()])
