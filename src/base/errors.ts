@@ -77,6 +77,8 @@ export type ErrorCode =
   | 'GAS_ESTIMATION_FAILED'
   // --max-fee cannot pay for the bid the chain needs (first send or replacement)
   | 'FEE_CAP_REACHED'
+  // accepted by the node, never included while blocks had room: its nonce went to a filler
+  | 'NEVER_INCLUDED'
   | 'KZG_UNAVAILABLE'
   | 'WORKER_PANIC'
   | 'WORKER_RETIRED'

@@ -70,6 +70,13 @@ export class ChainLoad {
     return busy.reduce((n, s) => n + s.ours, 0) / busy.length
   }
 
+  /** Did the last 3 blocks have room (each under 90 % full)? Undefined before 3 blocks. */
+  roomy(): boolean | undefined {
+    const last = this.window.slice(-3)
+    if (last.length < 3) return undefined
+    return last.every((s) => s.gasLimit > 0 && s.gasUsed / s.gasLimit < FULL)
+  }
+
   /** Ours per second and gas per second over the window, and the blocks' fullness. */
   rates(): { tps: number; gasPerS: number; fullness: number; blockMs: number } | undefined {
     const w = this.window

@@ -138,6 +138,18 @@ export class ReceiptTracker {
     this.pending.add(e)
   }
 
+  /**
+   * The tx with this hash will never be included (its nonce went to a filler): its spec ends now
+   * with a `tx_timeout` saying why.
+   */
+  giveUp(hash: string, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
+    const p = this.pending.get(hash.toLowerCase())
+    if (!p) return
+    this.pending.delete(p)
+    this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: true, waited_ms: Math.max(0, Date.now() - p.startMs), reason, error_code: code })
+    this.wakeIdle()
+  }
+
   /** Resolves once nothing is pending (every tx has its receipt or timeout), or when `signal` aborts. */
   settle(signal?: AbortSignal): Promise<void> {
     if (this.idle() || signal?.aborted) return Promise.resolve()

@@ -1,5 +1,6 @@
 /** One run's pipeline: intake → router → workers → events, the observers beside it, the receipts wait and the summary. */
 import { setMaxListeners } from 'node:events'
+import type { Hex } from 'viem'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
@@ -181,7 +182,14 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     nodeDead.abort()
     o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: o.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  workers = startWorkers(o, c, { events, health, cancel: stop.signal, onCapped: (h) => capped.add(h.toLowerCase()) })
+  workers = startWorkers(o, c, {
+    events,
+    health,
+    cancel: stop.signal,
+    onCapped: (h) => capped.add(h.toLowerCase()),
+    roomy: () => load.roomy(),
+    onNeverIncluded: (h) => tracker?.giveUp(h, 'never_included', 'NEVER_INCLUDED'),
+  })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer })
   await Promise.all(running)
@@ -209,7 +217,19 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   return { summary, reason }
 }
 
-function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; health: NodeHealth; cancel: AbortSignal; onCapped: (hash: string) => void }): Worker[] {
+interface WorkerHooks {
+  events: EventWriter
+  health: NodeHealth
+  cancel: AbortSignal
+  /** A tx --max-fee keeps from being replaced. */
+  onCapped: (hash: string) => void
+  /** Did the last blocks have room? */
+  roomy: () => boolean | undefined
+  /** A tx never included while blocks had room was taken out of the way. */
+  onNeverIncluded: (hash: Hex) => void
+}
+
+function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Worker[] {
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc), calldataFloor: c.calldataFloor ?? false }
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
@@ -220,7 +240,7 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: { events: EventWr
     const ledger = new NonceLedger(gapCheckMs > 0)
     const reads = readsOf[index % readsOf.length]!
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
-    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks })
+    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks, roomy: s.roomy, onNeverIncluded: s.onNeverIncluded })
     return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })
 }

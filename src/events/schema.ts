@@ -50,7 +50,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     lost_tx_hash: opt('hex'),
     idx: opt('integer'),
     id: opt('string'),
-    reason: { type: 'string', required: false, values: ['untracked', 'not_resignable', 'replacement_refused'] },
+    reason: { type: 'string', required: false, values: ['untracked', 'not_resignable', 'replacement_refused', 'never_included'] },
   },
   tx_replaced: {
     idx: req('integer'),
@@ -102,8 +102,8 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     tx_hash: req('hex'),
     pending: req('boolean'),
     waited_ms: req('number'),
-    reason: oneOf('timeout', 'run_stopped', 'fee_cap'),
-    error_code: { type: 'string', required: false, values: ['FEE_CAP_REACHED'] },
+    reason: oneOf('timeout', 'run_stopped', 'fee_cap', 'never_included'),
+    error_code: { type: 'string', required: false, values: ['FEE_CAP_REACHED', 'NEVER_INCLUDED'] },
     lookup_error: opt('string'),
   },
   progress: {

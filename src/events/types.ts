@@ -88,8 +88,8 @@ export interface NonceGapFilledEvent extends Envelope<'nonce_gap_filled'> {
   lost_tx_hash?: Hex
   idx?: number
   id?: string
-  /** Why the nonce could not go to its own spec: `untracked` (no spec remembered for it), `not_resignable` (a blob tx, or a spec that pins its fee), `replacement_refused` (the node refused its re-signed tx definitively). */
-  reason?: 'untracked' | 'not_resignable' | 'replacement_refused'
+  /** Why the nonce could not go to its own spec: `untracked` (no spec remembered for it), `not_resignable` (a blob tx, or a spec that pins its fee), `replacement_refused` (the node refused its re-signed tx definitively), `never_included` (the node held it, its fee was fine, blocks had room, and it was never included: the spec ends `NEVER_INCLUDED`). */
+  reason?: 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included'
 }
 
 /** A sent tx was re-signed from its spec (same nonce, same payload) at current fees and sent again; its receipt follows the new hash. */
@@ -178,7 +178,7 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   block_tx_count?: number
 }
 
-export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap'
+export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap' | 'never_included'
 
 /** A sent tx had no receipt within --receipt-timeout, or the run stopped before it had one. */
 export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
@@ -189,7 +189,7 @@ export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
   waited_ms: number
   reason: TimeoutReason
   /** `FEE_CAP_REACHED` with reason `fee_cap`: --max-fee kept its bid below what the chain needed. */
-  error_code?: 'FEE_CAP_REACHED'
+  error_code?: 'FEE_CAP_REACHED' | 'NEVER_INCLUDED'
   /** Why the node could not be asked (then `pending` is false: not confirmed). */
   lookup_error?: string
 }

@@ -25,12 +25,18 @@ export interface GapMenderOptions {
   riskBlocks?: number
   /** A tx that `--max-fee` keeps from being replaced: its spec ends FEE_CAP_REACHED if it is never mined. */
   onCapped?: (hash: Hex) => void
+  /** Did the last blocks have room (under 90 % full)? Undefined: unknown (no receipt tracking). */
+  roomy?: () => boolean | undefined
+  /** A tx taken out of the way because it was never included while blocks had room: its spec ends NEVER_INCLUDED now. */
+  onNeverIncluded?: (hash: Hex) => void
+  /** Checks in a row the head tx may sit unmined, fee fine, blocks with room, before it is taken out of the way (default 3). */
+  stuckChecks?: number
 }
 
 /** Why a tx was replaced (`tx_replaced.reason`). */
 export type ReplaceReason = 'fee_below_base' | 'fee_at_risk' | 'dropped'
 /** Why a nonce was filled (`nonce_gap_filled.reason`). */
-export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused'
+export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included'
 
 /**
  * Every `everyMs`, between the signer's sends (they stay serial) and while the run waits for
@@ -54,6 +60,8 @@ export class GapMender {
   private fillRefusedNonce: number | undefined
   /** Hashes already reported capped (reported once). */
   private readonly capped = new Set<Hex>()
+  /** The head tx that sat unmined while blocks had room, and for how many checks. */
+  private stuck: { hash: Hex; checks: number } | undefined
 
   constructor(private readonly o: GapMenderOptions) {}
 
@@ -116,6 +124,7 @@ export class GapMender {
     if (seen === 'known') {
       const risk = this.risk(u)
       if (risk) await this.replace(n, u, risk)
+      else if (this.neverIncluded(n, u)) await this.fill(n, u, 'never_included')
       else if (this.rebroadcastNonce === n) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
       return true
     }
@@ -131,6 +140,22 @@ export class GapMender {
       const risk = done.has(n) ? undefined : this.risk(u)
       if (risk && !(await this.replace(n, u, risk))) return
     }
+  }
+
+  /**
+   * Has the head tx `u` (at the signer's mined nonce, its fee fine, the node holding it) sat
+   * unmined for `stuckChecks` checks while blocks had room? Then nothing will include it (a node
+   * accepted what it can never mine): its nonce goes to a filler so the signer's later txs go on.
+   */
+  private neverIncluded(n: number, u: Unmined): boolean {
+    // a blob tx waits for blob space, which block gas does not show
+    const blob = u.req?.fields.txType === 'eip4844'
+    if (blob || n !== this.o.sender.ledger.unmined.keys().next().value || this.o.roomy?.() !== true) {
+      this.stuck = undefined
+      return false
+    }
+    this.stuck = this.stuck?.hash === u.hash ? { hash: u.hash, checks: this.stuck.checks + 1 } : { hash: u.hash, checks: 1 }
+    return this.stuck.checks > (this.o.stuckChecks ?? 3)
   }
 
   /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
@@ -207,6 +232,10 @@ export class GapMender {
       return
     }
     this.rebroadcastNonce = undefined
+    if (reason === 'never_included' && lost) {
+      this.stuck = undefined
+      this.o.onNeverIncluded?.(lost.hash)
+    }
     sender.ledger.remember(gap, { raw, hash, idx: -1 })
     log.warn({ worker: this.o.worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
     this.o.events.emit(gapFilledEvent(this.o.worker, from, gap, hash, lost, reason))

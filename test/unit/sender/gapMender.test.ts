@@ -191,3 +191,30 @@ describe('check', () => {
     for (const e of filled) expect(r.node.tx(e.tx_hash)).toBeDefined()
   })
 })
+
+describe('never included', () => {
+  test('behavior: a head tx the node holds, fee fine, unmined for more than 3 checks while blocks have room, is taken out of the way: a filler, nonce_gap_filled reason never_included, its spec told', async () => {
+    const { r, events, hashes } = await sentTxs(2)
+    const givenUp: Hex[] = []
+    const writer = new EventWriter(new Writable({ write: (_c, _e, done) => done() }))
+    writer.onEvent((e) => events.push(e))
+    const mender = new GapMender({ sender: r.sender, worker: WORKER, everyMs: 10, events: writer, log: createLogger({ level: 'silent' }), roomy: () => true, onNeverIncluded: (h) => givenUp.push(h) })
+    for (let i = 0; i < 3; i++) expect(await mender.check()).toBe(false)
+    expect(events).toEqual([])
+    expect(await mender.check()).toBe(false)
+    const filler = r.node.pool(r.signer.address)[0]!
+    expect(filler).toMatchObject({ nonce: 0, to: r.signer.address.toLowerCase(), value: 0n })
+    expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'never_included', lost_tx_hash: hashes[0], idx: 10 })])
+    expect(givenUp).toEqual([hashes[0]])
+  })
+
+  test('behavior: while blocks are full (or fullness is unknown), a waiting head tx is left alone', async () => {
+    for (const roomy of [() => false, () => undefined]) {
+      const { r, events, hashes } = await sentTxs(2)
+      const mender = new GapMender({ sender: r.sender, worker: WORKER, everyMs: 10, events: new EventWriter(new Writable({ write: (_c, _e, done) => done() })), log: createLogger({ level: 'silent' }), roomy })
+      for (let i = 0; i < 6; i++) await mender.check()
+      expect(events).toEqual([])
+      expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+    }
+  })
+})
