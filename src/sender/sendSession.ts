@@ -1,4 +1,5 @@
 /** Senders outside the spam pipeline (funding, scenario setup): the same sender units, with their own reads and a wait for the receipt. */
+import { setMaxListeners } from 'node:events'
 import type { Hex } from 'viem'
 import { sleep } from '../base/sleep.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
@@ -25,7 +26,10 @@ export class SendSession {
   private readonly senders = new Map<string, SignerSender>()
 
   constructor(private readonly o: SessionOptions) {
-    this.reads = new ChainReads({ rpc: o.chain.rpc, health: new NodeHealth(o.maxOutageMs), retries: o.retries, cancel: o.signal ?? new AbortController().signal })
+    const cancel = AbortSignal.any([o.signal ?? new AbortController().signal])
+    // every sender of the phase may wait on it at once (a setup step for all of a pool's accounts): not a leak
+    setMaxListeners(0, cancel)
+    this.reads = new ChainReads({ rpc: o.chain.rpc, health: new NodeHealth(o.maxOutageMs), retries: o.retries, cancel })
   }
 
   get cancel(): AbortSignal {
