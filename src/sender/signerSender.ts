@@ -159,7 +159,7 @@ export class SignerSender {
       }
       const next = await this.next(outcome, fields, p, s)
       if (next === 'accepted') {
-        ledger.accepted(step, { hash: p.hash!, raw: signed, idx: req.idx ?? -1, ...(req.id !== undefined ? { id: req.id } : {}), ...(req.line !== undefined ? { line: req.line } : {}), req, maxFee: bid.maxFee, tip: bid.tip })
+        ledger.accepted(step, unminedOf(req, p.hash!, signed, bid))
         return
       }
       if (next === 'rebuild') signed = undefined
@@ -355,4 +355,12 @@ function bidOf(tx: TransactionSerializable): Bid {
   const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
   if (t.maxFeePerGas !== undefined) return { maxFee: t.maxFeePerGas, tip: t.maxPriorityFeePerGas ?? 0n }
   return { maxFee: t.gasPrice ?? 0n, tip: t.gasPrice ?? 0n }
+}
+
+/** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx). */
+function unminedOf(req: TxRequest, hash: Hex, raw: Hex, bid: Bid): Unmined {
+  const u: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: bid.maxFee, tip: bid.tip }
+  if (req.id !== undefined) u.id = req.id
+  if (req.line !== undefined) u.line = req.line
+  return u
 }
