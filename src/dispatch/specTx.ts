@@ -29,7 +29,7 @@ export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: Signer
   const plain = data === undefined || data === '0x'
   const setCode = spec.txType === 'eip7702'
   const gas = spec.gasLimit ?? (setCode ? undefined : plain ? intrinsicTransferGas(spec) : (await estimate(o, from, to, spec, data)) + accessListGas(spec))
-  const fields: TxFields = { chainId: o.chainId, nonce: await sender.nextNonce(), to, value: spec.value, gas: gas ?? TRANSFER_GAS }
+  const fields: TxFields = { chainId: o.chainId, nonce: sender.readyNonce() ?? (await sender.nextNonce()), to, value: spec.value, gas: gas ?? TRANSFER_GAS }
   if (data !== undefined) fields.data = data
   if (spec.accessList) fields.accessList = spec.accessList
   if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas

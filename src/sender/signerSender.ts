@@ -130,20 +130,21 @@ export class SignerSender {
   async send(req: TxRequest, p: SendProgress = { nonce: null, attempts: 0 }): Promise<void> {
     const { fields } = req
     const ledger = this.o.ledger
+    const { rpc, health } = this.o.reads.ctx
     // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
     const step = 1 + (fields.authorizationList?.length ?? 0)
-    const s = new Attempt()
+    // the hot path (a nonce in hand, a synchronous signer, an accepted send) awaits the send only
+    let s: Attempt | undefined
     let signed: Hex | undefined
-    let bid: Bid = { maxFee: 0n, tip: 0n }
+    let tx: TransactionSerializable | undefined
     for (;;) {
       if (signed === undefined) {
-        const nonce = await this.nextNonce()
+        const nonce = this.readyNonce() ?? (await this.nextNonce())
         if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
         fields.nonce = nonce
         this.checkCap()
-        const tx = buildTx(fields, this.o.fees.current)
-        bid = bidOf(tx)
-        ;({ raw: signed, hash: p.hash } = await this.sign(tx))
+        tx = buildTx(fields, this.o.fees.current)
+        ;({ raw: signed, hash: p.hash } = this.o.signer.signNow ? this.o.signer.signNow(tx) : await this.sign(tx))
         p.nonce = nonce
         if (this.o.dryRun) {
           p.raw = signed
@@ -152,19 +153,36 @@ export class SignerSender {
         }
       }
       p.attempts++
-      let outcome = await this.sendRaw(signed)
-      if (s.ambiguous && outcome.kind !== 'accepted' && outcome.kind !== 'unknown') {
-        if (await this.knownAfterAmbiguous(p.hash!, outcome.message)) outcome = ACCEPTED
-        else s.ambiguous = false
+      let outcome: SendOutcome | typeof ACCEPTED
+      try {
+        await rpc.request('eth_sendRawTransaction', [signed])
+        health.ok()
+        outcome = ACCEPTED
+      } catch (err) {
+        outcome = this.refusal(err)
       }
-      const next = await this.next(outcome, fields, p, s)
+      if (outcome.kind !== 'accepted') {
+        s ??= new Attempt()
+        if (s.ambiguous && outcome.kind !== 'unknown') {
+          if (await this.knownAfterAmbiguous(p.hash!, outcome.message)) outcome = ACCEPTED
+          else s.ambiguous = false
+        }
+      }
+      const next = outcome.kind === 'accepted' ? 'accepted' : await this.next(outcome, fields, p, s!)
       if (next === 'accepted') {
-        ledger.accepted(step, unminedOf(req, p.hash!, signed, bid))
+        ledger.accepted(step, unminedOf(req, p.hash!, signed, tx!))
         return
       }
       if (next === 'rebuild') signed = undefined
     }
   }
+
+  /** The nonce of the next send when it needs no wait (no set-code tx to settle, the nonce known). */
+  readyNonce(): number | undefined {
+    const l = this.o.ledger
+    return l.settleNonce === undefined ? l.next : undefined
+  }
+
 
   /**
    * After a send without a definite answer, a definite refusal of a later copy ("nonce too
@@ -301,15 +319,22 @@ export class SignerSender {
     try {
       await rpc.request('eth_sendRawTransaction', [raw])
       health.ok()
-      return { kind: 'accepted' }
+      return ACCEPTED
     } catch (err) {
-      if (err instanceof TransportError) {
-        health.failed()
-        this.o.ledger.checkSoon() // the node may have lost txs of ours meanwhile
-      } else if (err instanceof RpcError) health.ok()
-      return classifySendError(err)
+      return this.refusal(err)
     }
   }
+
+  /** What a failed eth_sendRawTransaction means; the node's reachability is noted. */
+  private refusal(err: unknown): SendOutcome {
+    const { health } = this.o.reads.ctx
+    if (err instanceof TransportError) {
+      health.failed()
+      this.o.ledger.checkSoon() // the node may have lost txs of ours meanwhile
+    } else if (err instanceof RpcError) health.ok()
+    return classifySendError(err)
+  }
+
 
   /** Sends bytes the node had before once more: 'ok' when it has them (or mined them). */
   async rebroadcast(raw: Hex): Promise<'ok' | 'refused' | 'unreachable'> {
@@ -350,16 +375,12 @@ export function outageMessage(budgetMs: number): string {
   return `the node was unreachable for longer than --max-outage (${budgetMs} ms)`
 }
 
-/** What a built tx bids per gas: its fee cap and tip (a gas-price tx's price is both). */
-function bidOf(tx: TransactionSerializable): Bid {
-  const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
-  if (t.maxFeePerGas !== undefined) return { maxFee: t.maxFeePerGas, tip: t.maxPriorityFeePerGas ?? 0n }
-  return { maxFee: t.gasPrice ?? 0n, tip: t.gasPrice ?? 0n }
-}
 
 /** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx). */
-function unminedOf(req: TxRequest, hash: Hex, raw: Hex, bid: Bid): Unmined {
-  const u: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: bid.maxFee, tip: bid.tip }
+function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable): Unmined {
+  const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  const fee = t.maxFeePerGas ?? t.gasPrice ?? 0n
+  const u: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: t.maxFeePerGas !== undefined ? (t.maxPriorityFeePerGas ?? 0n) : fee }
   if (req.id !== undefined) u.id = req.id
   if (req.line !== undefined) u.line = req.line
   return u

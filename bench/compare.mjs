@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// `node bench/compare.mjs --other <path to another checkout's dist/bin/floodgate.js>`: this build
+// of floodgate next to another one (an earlier commit, built in its own worktree), in one run, on
+// one anvil, interleaved: send tx/s and CPU per tx, with and without receipt tracking. The
+// "no speed lost" check of a refactor, reported as ratios (this ÷ other), medians of the reps.
+//
+//   git worktree add ../old <commit> && (cd ../old && npm ci && npm run build)
+//   node bench/compare.mjs --other ../old/dist/bin/floodgate.js --reps 5
+//
+// All traffic goes to the anvil this script starts on 127.0.0.1 (the embedded devnet's flags).
+
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEV_KEY, median, rpcClient, SINKS, waitPoolEmpty } from './lib.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const OTHER = opt('other')
+if (!OTHER) {
+  process.stderr.write('usage: node bench/compare.mjs --other <dist/bin/floodgate.js of another build> [--reps 3] [--n 20000] [--pool 32]\n')
+  process.exit(2)
+}
+const BINS = { this: path.join(ROOT, 'dist', 'bin', 'floodgate.js'), other: path.resolve(OTHER) }
+const REPS = Number(opt('reps', 3))
+const N = Number(opt('n', 20000))
+const POOL = Number(opt('pool', 32))
+const SEED = 'floodgate-compare'
+const log = (...a) => process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
+
+const { startEmbeddedDevnet } = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
+const devnet = await startEmbeddedDevnet({ logger: null })
+const rpc = rpcClient(devnet.url)
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'floodgate-compare-'))
+const specs = path.join(tmp, 'specs.jsonl')
+writeFileSync(specs, Array.from({ length: N }, (_, i) => JSON.stringify({ to: SINKS[i % 2], value: '1 wei' })).join('\n') + '\n')
+const empty = path.join(tmp, 'empty.jsonl')
+writeFileSync(empty, '')
+
+let runs = 0
+/** One `floodgate send` of `bin`: its process CPU (µs) and, from its events, accepted sends per second. */
+function floodgate(bin, flags, input) {
+  const id = ++runs
+  const usageFile = path.join(tmp, `usage-${id}.json`)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PROBE, bin, 'send', '--rpc-url', devnet.url, '--log-level', 'warn', '--from', input, ...flags], {
+      env: { ...process.env, BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: SEED, FLOODGATE_STATE_DIR: tmp, FLOODGATE_FUNDER_KEY: DEV_KEY },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${bin} exited ${code}`))
+      let first = Infinity
+      let last = -Infinity
+      let sent = 0
+      for (const line of out.split('\n')) {
+        if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
+        const e = JSON.parse(line)
+        if (e.error_code) continue
+        sent++
+        first = Math.min(first, e.start_timestamp_ms)
+        last = Math.max(last, e.start_timestamp_ms + e.send_ms)
+      }
+      const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
+      resolve({ sent, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us })
+    })
+  })
+}
+
+/** tx/s and CPU µs per tx (minus the same command on an empty input: start-up and pool setup). */
+async function measure(bin, receipts) {
+  const flags = ['--pool-size', String(POOL), '--skip-funding', ...(receipts ? [] : ['--no-receipts'])]
+  const r = await floodgate(bin, flags, specs)
+  const fixed = await floodgate(bin, flags, empty)
+  const left = await waitPoolEmpty(rpc)
+  if (left) log(`${left} txs still pooled after the drain cap`)
+  return { tps: r.tps, cpu: (r.cpu_us - fixed.cpu_us) / Math.max(1, r.sent) }
+}
+
+await floodgate(BINS.this, ['--pool-size', String(POOL), '--min-balance', '1000 eth', '--no-receipts'], empty)
+await waitPoolEmpty(rpc)
+const rows = {}
+for (let rep = 1; rep <= REPS; rep++) {
+  for (const receipts of [false, true]) {
+    // alternate which build goes first, so neither always meets a fresher or a warmer anvil
+    const order = rep % 2 ? ['this', 'other'] : ['other', 'this']
+    for (const which of order) {
+      const key = `${which}${receipts ? '+receipts' : ''}`
+      const m = await measure(BINS[which], receipts)
+      ;(rows[key] ??= []).push(m)
+      log(`rep ${rep} ${key}: ${m.tps.toFixed(0)} tx/s, ${m.cpu.toFixed(0)} µs/tx`)
+    }
+  }
+}
+const med = (key, field) => median(rows[key].map((r) => r[field]))
+const result = { n: N, pool: POOL, reps: REPS, other: OTHER }
+for (const mode of ['', '+receipts']) {
+  result[mode ? 'receipts_on' : 'receipts_off'] = {
+    this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },
+    other: { tps: Math.round(med(`other${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`other${mode}`, 'cpu')), runs: rows[`other${mode}`].map((r) => Math.round(r.tps)) },
+    tps_ratio: Math.round((med(`this${mode}`, 'tps') / med(`other${mode}`, 'tps')) * 1000) / 1000,
+    cpu_ratio: Math.round((med(`this${mode}`, 'cpu') / med(`other${mode}`, 'cpu')) * 1000) / 1000,
+  }
+}
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+await rpc.close()
+await devnet.stop()
