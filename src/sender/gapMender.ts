@@ -29,8 +29,11 @@ export interface GapMenderOptions {
   roomy?: () => boolean | undefined
   /** A tx taken out of the way because it was never included while blocks had room: its spec ends NEVER_INCLUDED now. */
   onNeverIncluded?: (hash: Hex) => void
-  /** Checks in a row the head tx may sit unmined, fee fine, blocks with room, before it is taken out of the way (default 3). */
-  stuckChecks?: number
+  /**
+   * How long the head tx may sit unmined, its fee fine, blocks with room, before it is taken out
+   * of the way (default 10 block times; and never within fewer than 3 checks).
+   */
+  neverIncludedMs?: number
 }
 
 /** Why a tx was replaced (`tx_replaced.reason`). */
@@ -60,8 +63,8 @@ export class GapMender {
   private fillRefusedNonce: number | undefined
   /** Hashes already reported capped (reported once). */
   private readonly capped = new Set<Hex>()
-  /** The head tx that sat unmined while blocks had room, and for how many checks. */
-  private stuck: { hash: Hex; checks: number } | undefined
+  /** The head tx that sat unmined while blocks had room: since when, over how many checks. */
+  private stuck: { hash: Hex; since: number; checks: number } | undefined
 
   constructor(private readonly o: GapMenderOptions) {}
 
@@ -144,18 +147,20 @@ export class GapMender {
 
   /**
    * Has the head tx `u` (at the signer's mined nonce, its fee fine, the node holding it) sat
-   * unmined for `stuckChecks` checks while blocks had room? Then nothing will include it (a node
-   * accepted what it can never mine): its nonce goes to a filler so the signer's later txs go on.
+   * unmined for `neverIncludedMs` (and 3 checks) while blocks had room? Then nothing will include
+   * it (a node accepted what it can never mine): its nonce goes to a filler so the signer's later
+   * txs go on. Time, not a count of checks alone: after a transport failure checks come at once.
    */
   private neverIncluded(n: number, u: Unmined): boolean {
-    // a blob tx waits for blob space, which block gas does not show
+    // a blob tx waits for blob space, which block gas does not show; a filler is ours to wait for
     const blob = u.req?.fields.txType === 'eip4844'
-    if (blob || n !== this.o.sender.ledger.unmined.keys().next().value || this.o.roomy?.() !== true) {
+    if (blob || !u.req || n !== this.o.sender.ledger.unmined.keys().next().value || this.o.roomy?.() !== true) {
       this.stuck = undefined
       return false
     }
-    this.stuck = this.stuck?.hash === u.hash ? { hash: u.hash, checks: this.stuck.checks + 1 } : { hash: u.hash, checks: 1 }
-    return this.stuck.checks > (this.o.stuckChecks ?? 3)
+    const now = performance.now()
+    this.stuck = this.stuck?.hash === u.hash ? { hash: u.hash, since: this.stuck.since, checks: this.stuck.checks + 1 } : { hash: u.hash, since: now, checks: 1 }
+    return this.stuck.checks > 3 && now - this.stuck.since >= (this.o.neverIncludedMs ?? 10_000)
   }
 
   /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */

@@ -116,7 +116,7 @@ describe('floodgate report', () => {
     expect(run.stderr).toContain('nope.jsonl is not a readable file')
   })
 
-  test('behavior: --html writes one self-contained page; headless Chromium renders all four charts without an error or a request', async (ctx) => {
+  test('behavior: --html writes one self-contained page; headless Chromium renders all four charts (and the chain\'s three) without an error or a request', async (ctx) => {
     if (!existsSync(CHROMIUM)) {
       // .ci/run installs it; where Debian's packages cannot be reached it says so, and this skips visibly
       ctx.skip(`skipped: ${CHROMIUM} is absent (apt-get install -y chromium)`)
@@ -148,6 +148,7 @@ describe('floodgate report', () => {
       })
       await page.goto(url)
       await page.waitForSelector('body[data-charts-rendered="4"]', { timeout: 15_000 })
+      await page.waitForSelector('body[data-chain-charts-rendered="3"]', { timeout: 15_000 })
       const charts = await page.evaluate(() => {
         // runs in the page (DOM types are not in this project's lib)
         const g0 = globalThis as any
@@ -167,7 +168,8 @@ describe('floodgate report', () => {
           }
         })
       })
-      expect(charts.map((c) => c.id)).toEqual(['throughput', 'latency', 'histogram', 'errors'])
+      // the four charts of the run; a log with blocks (receipt tracking on) adds the chain's three
+      expect(charts.map((c) => c.id)).toEqual(['throughput', 'latency', 'histogram', 'errors', 'backlog', 'basefee', 'fullness'])
       for (const c of charts) {
         expect(c.width, c.id).toBeGreaterThan(100)
         expect(c.height, c.id).toBeGreaterThan(100)

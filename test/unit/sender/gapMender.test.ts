@@ -193,14 +193,16 @@ describe('check', () => {
 })
 
 describe('never included', () => {
-  test('behavior: a head tx the node holds, fee fine, unmined for more than 3 checks while blocks have room, is taken out of the way: a filler, nonce_gap_filled reason never_included, its spec told', async () => {
+  test('behavior: a head tx the node holds, fee fine, unmined for neverIncludedMs (and more than 3 checks) while blocks have room, is taken out of the way: a filler, nonce_gap_filled reason never_included, its spec told', async () => {
     const { r, events, hashes } = await sentTxs(2)
     const givenUp: Hex[] = []
     const writer = new EventWriter(new Writable({ write: (_c, _e, done) => done() }))
     writer.onEvent((e) => events.push(e))
-    const mender = new GapMender({ sender: r.sender, worker: WORKER, everyMs: 10, events: writer, log: createLogger({ level: 'silent' }), roomy: () => true, onNeverIncluded: (h) => givenUp.push(h) })
-    for (let i = 0; i < 3; i++) expect(await mender.check()).toBe(false)
+    const mender = new GapMender({ sender: r.sender, worker: WORKER, everyMs: 10, events: writer, log: createLogger({ level: 'silent' }), roomy: () => true, onNeverIncluded: (h) => givenUp.push(h), neverIncludedMs: 200 })
+    // checks in quick succession (as after a transport failure) are not time: nothing yet
+    for (let i = 0; i < 6; i++) expect(await mender.check()).toBe(false)
     expect(events).toEqual([])
+    await new Promise((r) => setTimeout(r, 250))
     expect(await mender.check()).toBe(false)
     const filler = r.node.pool(r.signer.address)[0]!
     expect(filler).toMatchObject({ nonce: 0, to: r.signer.address.toLowerCase(), value: 0n })
