@@ -5,6 +5,8 @@ import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { jsonl, ofType, runCli } from '../helpers/cli.js'
 import { recordFigures } from '../helpers/figures.js'
 import { assertNothingLost } from '../helpers/invariants.js'
+import { settledNonces } from '../helpers/inProcess.js'
+import { rpcNumber } from '../helpers/anvil.js'
 import { watchRss } from '../helpers/rss.js'
 
 /**
@@ -67,6 +69,60 @@ describe('chaos between floodgate and the node (2,000 specs, 16 signers, every r
       // every accepted tx got its receipt event
       expect(o.summary.included).toBe(o.accepted)
       recordFigures({ fault: `chaos: ${name}`, runs: 1, specs: SPECS, faults: injected, requests: proxy.stats.requests, lost: o.missing, failed: o.failed, gaps: o.gaps, peak_rss_mib: Math.round(rss.peak), ms: Math.round(ms) })
+    } finally {
+      await proxy.close()
+    }
+  })
+})
+
+/**
+ * Faults in every phase (issue 13): funding, and a scenario's deploy, setup and spam, all
+ * through the proxy with every fault mixed. They send through the same sender units as the
+ * workers, so they get the same handling: the run ends by itself, exit 0, one line per fault it
+ * could not get past and never a stack trace, every spec once, no nonce gap.
+ */
+describe('chaos in every phase (all faults mixed, 2 % each)', () => {
+  test('behavior: send with funding: the pool is funded through the faults, then 400 specs land; nothing lost, no gap, no stack trace', async () => {
+    const proxy = await startChaosProxy({ target: anvil.url, seed: 4300, faults: MIXED, delayMs: [20, 300] })
+    try {
+      const env = { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: `chaos-funding-${Date.now()}` }
+      const run = await runCli(
+        ['send', '--rpc-url', proxy.url, '--pool-size', String(POOL), '--receipt-timeout', '30s', '--rpc-timeout', '5s', '--log-level', 'warn'],
+        { stdin: jsonl(Array.from({ length: 400 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `f${i}` }))), env },
+      )
+      expect(run.code, run.stderr.slice(0, 2000)).toBe(0)
+      expect(run.stderr).not.toMatch(/\n\s+at |unexpected error/)
+      expect(ALONE.reduce((n, f) => n + proxy.stats[f], 0), 'faults were injected').toBeGreaterThan(0)
+      const o = await assertNothingLost(anvil.url, run.events, 400)
+      expect(o.failed).toBeLessThanOrEqual(4)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('behavior: run erc20: deploy, setup and spam through the faults; every spec once, no gap, no stack trace', async () => {
+    const proxy = await startChaosProxy({ target: anvil.url, seed: 4301, faults: MIXED, delayMs: [20, 300] })
+    try {
+      const env = { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: `chaos-run-${Date.now()}` }
+      const run = await runCli(['run', 'erc20', '--rpc-url', proxy.url, '--tps', '40', '--duration', '5s', '--receipt-timeout', '30s', '--rpc-timeout', '5s', '--log-level', 'warn'], { env })
+      expect(run.code, run.stderr.slice(0, 2000)).toBe(0)
+      expect(run.stderr).not.toMatch(/\n\s+at |unexpected error/)
+      const results = ofType(run.events, 'tx_result')
+      expect(results.length).toBe(200)
+      const accepted = results.filter((r) => !r.error_code)
+      expect(results.length - accepted.length).toBeLessThanOrEqual(2)
+      // every accepted spec's tx is on chain, once, with its receipt (the setup steps' txs are not specs)
+      const receipts = ofType(run.events, 'tx_receipt')
+      expect(receipts.filter((r) => r.status === 'success').length).toBe(accepted.length)
+      expect(new Set(receipts.map((r) => r.idx)).size).toBe(accepted.length)
+      // no nonce gap: once settled, no signer has anything pending, and no two specs share a nonce
+      const signers = [...new Set(accepted.map((r) => r.from as string))]
+      const mined = await settledNonces(anvil.url, signers)
+      for (const sg of signers) expect(await rpcNumber(anvil.url, 'eth_getTransactionCount', [sg, 'pending'])).toBe(mined.get(sg))
+      for (const sg of signers) {
+        const nonces = accepted.filter((r) => r.from === sg).map((r) => r.nonce)
+        expect(new Set(nonces).size).toBe(nonces.length)
+      }
     } finally {
       await proxy.close()
     }
