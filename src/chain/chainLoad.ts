@@ -70,10 +70,11 @@ export class ChainLoad {
     return busy.reduce((n, s) => n + s.ours, 0) / busy.length
   }
 
-  /** Did the last 3 blocks have room (each under 90 % full)? Undefined before 3 blocks. */
+  /** Did the last 3 blocks have room (each under 90 % full), outside a saturation episode? Undefined before 3 blocks. */
   roomy(): boolean | undefined {
     const last = this.window.slice(-3)
     if (last.length < 3) return undefined
+    if (this.saturatedSince !== undefined) return false
     return last.every((s) => s.gasLimit > 0 && s.gasUsed / s.gasLimit < FULL)
   }
 

@@ -240,7 +240,7 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Wor
     const ledger = new NonceLedger(gapCheckMs > 0)
     const reads = readsOf[index % readsOf.length]!
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
-    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks, roomy: s.roomy, onNeverIncluded: s.onNeverIncluded, neverIncludedMs: 10 * (c.blockTimeMs ?? 1_000) })
+    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks, roomy: s.roomy, onNeverIncluded: s.onNeverIncluded, neverIncludedMs: 30 * (c.blockTimeMs ?? 1_000) })
     return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })
 }

@@ -31,7 +31,7 @@ export interface GapMenderOptions {
   onNeverIncluded?: (hash: Hex) => void
   /**
    * How long the head tx may sit unmined, its fee fine, blocks with room, before it is taken out
-   * of the way (default 10 block times; and never within fewer than 3 checks).
+   * of the way (default 30 s; the pipeline gives 30 block times; never within fewer than 3 checks).
    */
   neverIncludedMs?: number
 }
@@ -160,7 +160,7 @@ export class GapMender {
     }
     const now = performance.now()
     this.stuck = this.stuck?.hash === u.hash ? { hash: u.hash, since: this.stuck.since, checks: this.stuck.checks + 1 } : { hash: u.hash, since: now, checks: 1 }
-    return this.stuck.checks > 3 && now - this.stuck.since >= (this.o.neverIncludedMs ?? 10_000)
+    return this.stuck.checks > 3 && now - this.stuck.since >= (this.o.neverIncludedMs ?? 30_000)
   }
 
   /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
