@@ -17,6 +17,10 @@ export interface Pending {
   deadline: number
   /** Set once the tx was found in a block read earlier; its receipt is still to be read. */
   block?: number
+  /** The hashes it had before it was replaced (`tx_replaced`): any of them may be the one mined. */
+  oldHashes?: string[]
+  /** The hash found in a block, when it was one of `oldHashes` (the replacement came too late). */
+  minedHash?: Hex
 }
 
 /** A block read, remembered for a while by its tx hashes. */
@@ -40,6 +44,8 @@ export interface PendingTxsOptions {
 
 export class PendingTxs {
   private readonly byHash = new Map<string, Pending>()
+  /** A replaced tx's earlier hashes → its entry: the old tx may still be the one mined. */
+  private readonly aliases = new Map<string, Pending>()
   /** Pending txs already known to be in a block read earlier (their tx_result came late). */
   private readonly late = new Set<Pending>()
   private readonly recent: RecentBlocks
@@ -68,11 +74,16 @@ export class PendingTxs {
     if (seen) this.markLate(p, seen.number)
   }
 
-  /** The pending tx with this lowercase hash. */
+  /** The pending tx with this lowercase hash, or one it replaced (then `minedHash` says which). */
   get(hash: string): Pending | undefined {
-    return this.byHash.get(hash)
+    const p = this.byHash.get(hash)
+    if (p) return p
+    const old = this.aliases.get(hash)
+    if (old) old.minedHash = hash as Hex
+    return old
   }
 
+  /** Is `p` still pending? */
   has(hash: string): boolean {
     return this.byHash.has(hash)
   }
@@ -84,6 +95,8 @@ export class PendingTxs {
     this.byHash.delete(p.hash)
     this.late.delete(p)
     delete p.block
+    ;(p.oldHashes ??= []).push(p.hash)
+    this.aliases.set(p.hash, p)
     p.hash = newHash.toLowerCase() as Hex
     this.byHash.set(p.hash, p)
     const seen = this.recent.holding(p.hash)
@@ -93,6 +106,7 @@ export class PendingTxs {
   /** `p` is resolved (or handed on): it is no longer pending. */
   delete(p: Pending): void {
     this.byHash.delete(p.hash)
+    for (const h of p.oldHashes ?? []) this.aliases.delete(h)
     this.late.delete(p)
   }
 

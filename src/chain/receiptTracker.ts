@@ -248,10 +248,11 @@ export class ReceiptTracker {
 
   /** Emits the receipts of `ours`, all in block `b`; what was read is reported even if the read then failed. */
   private async resolve(b: Pick<SeenBlock, 'number' | 'timestamp'> & { hashes?: string[] }, ours: Pending[]): Promise<void> {
-    const { receipts, failure } = await this.reader.read(b.number, ours.map((p) => p.hash))
+    // a replaced tx may be in the block under the hash it had before (the replacement came too late)
+    const { receipts, failure } = await this.reader.read(b.number, ours.map((p) => p.minedHash ?? p.hash))
     const seenMs = this.heads.firstSeen(b.number)
     for (const p of ours) {
-      const r = receipts.get(p.hash)
+      const r = receipts.get(p.minedHash ?? p.hash)
       if (r && this.pending.has(p.hash)) this.emitReceipt(p, r, b.timestamp, seenMs, b.hashes?.length)
     }
     if (failure !== undefined) throw failure

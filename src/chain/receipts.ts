@@ -66,12 +66,13 @@ export function isMethodMissing(err: RpcError): boolean {
 }
 
 /** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'scheduledMs'>, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
+export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'scheduledMs' | 'minedHash'>, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
   const parsed = parseReceipt(r)
   const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',
     ...p.ref,
-    tx_hash: p.hash,
+    // the hash mined: a replaced tx's earlier one, when the replacement came too late
+    tx_hash: p.minedHash ?? p.hash,
     block_number: parsed.blockNumber,
     block_timestamp: blockTimestamp,
     status: parsed.status,

@@ -67,4 +67,19 @@ describe('PendingTxs', () => {
     windowed.add(txResult(2, hashOf(2)))
     expect([...windowed.lateByBlock().keys()]).toEqual([2])
   })
+
+  test('behavior: a replaced tx stays findable under its earlier hash (the replacement may come too late), which says it was the one mined; once resolved, neither hash is pending', () => {
+    const t = table()
+    t.add(txResult(4, hashOf(0)))
+    t.rehash(hashOf(0), hashOf(1))
+    expect(t.size).toBe(1)
+    expect(t.get(hashOf(1))).toMatchObject({ ref: { idx: 4 }, hash: hashOf(1) })
+    expect(t.get(hashOf(1))!.minedHash).toBeUndefined()
+    const viaOld = t.get(hashOf(0))!
+    expect(viaOld).toMatchObject({ ref: { idx: 4 }, hash: hashOf(1), minedHash: hashOf(0) })
+    t.delete(viaOld)
+    expect(t.get(hashOf(0))).toBeUndefined()
+    expect(t.get(hashOf(1))).toBeUndefined()
+    expect(t.size).toBe(0)
+  })
 })
