@@ -44,3 +44,9 @@ export function snapshotWith(fees: FeeSnapshot, bid: Bid): FeeSnapshot {
   if (fees.type === 'eip1559') return { ...fees, maxFeePerGas: bid.maxFee, maxPriorityFeePerGas: bid.tip }
   return { ...fees, gasPrice: bid.maxFee }
 }
+
+/** A filler's fees: above any bid a lost copy at that nonce had (twice the current fees, plus 1 wei). */
+export function fillerFees(f: FeeSnapshot): FeeSnapshot {
+  if (f.type === 'eip1559') return { ...f, maxFeePerGas: f.maxFeePerGas * 2n + 1n, maxPriorityFeePerGas: f.maxPriorityFeePerGas * 2n + 1n }
+  return { ...f, gasPrice: f.gasPrice * 2n + 1n }
+}

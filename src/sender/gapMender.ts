@@ -6,6 +6,7 @@ import type { Logger } from '../log.js'
 import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { FeeSnapshot } from '../tx/fees.js'
 import { baseFeeAfter } from '../chain/feeOracle.js'
+import { fillerFees } from './bump.js'
 import type { Unmined } from './nonceLedger.js'
 import type { SignerSender } from './signerSender.js'
 
@@ -167,7 +168,7 @@ export class GapMender {
   private risk(u: Unmined): 'fee_below_base' | 'fee_at_risk' | undefined {
     const f = this.o.sender.o.fees.current
     if (f.type !== 'eip1559' || u.maxFee === undefined) return undefined
-    if (u.maxFee < f.baseFeePerGas) return 'fee_below_base'
+    if (belowBase(u, f)) return 'fee_below_base'
     return u.maxFee < baseFeeAfter(f.baseFeePerGas, this.o.riskBlocks ?? 3) ? 'fee_at_risk' : undefined
   }
 
@@ -229,7 +230,7 @@ export class GapMender {
   private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
     const { sender, log } = this.o
     const from = sender.address
-    const fees = bumped(sender.o.fees.current)
+    const fees = fillerFees(sender.o.fees.current)
     const { result, hash, raw } = await sender.sendAt({ chainId: sender.o.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fees)
     if (result !== 'ok') {
       if (this.fillRefusedNonce !== gap) log.warn({ worker: this.o.worker, signer: from, nonce: gap, result }, 'nonce gap: the filler was not accepted; trying again at each check')
@@ -273,12 +274,4 @@ function gapFilledEvent(worker: number, signer: Hex, nonce: number, hash: Hex, l
     if (lost.id !== undefined) event.id = lost.id
   }
   return event
-}
-
-/** Fees that replace a tx built from an older snapshot: twice the current ones, plus 1 wei. */
-function bumped(f: FeeSnapshot): FeeSnapshot {
-  if (f.type === 'eip1559') {
-    return { ...f, maxFeePerGas: f.maxFeePerGas * 2n + 1n, maxPriorityFeePerGas: f.maxPriorityFeePerGas * 2n + 1n }
-  }
-  return { ...f, gasPrice: f.gasPrice * 2n + 1n }
 }
