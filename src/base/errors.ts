@@ -71,6 +71,7 @@ export type ErrorCode =
   | 'TX_UNDECODABLE' // the node could not decode the signed bytes (anvil, reth: a fee field of 2^128 wei or more)
   | 'RPC_TIMEOUT'
   | 'RPC_BUSY'
+  | 'POOL_LIMIT' // the node's pool refused more txs of this sender (per-account slots) for longer than --max-outage
   | 'RPC_INTERNAL_ERROR'
   | 'REJECTED' // an error no rule reads, and the node does not have the tx
   // per-spec failures of the worker itself

@@ -12,6 +12,8 @@ export type CommandName = (typeof COMMANDS)[number]
 export const DEFAULT_RUN_DURATION = '10s'
 /** Without --tps, a run sends this many txs per second. */
 export const DEFAULT_RUN_TPS = '100'
+/** `--in-flight`: see docs/architecture.md ("Several sends in flight") for the measurement behind it. */
+export const DEFAULT_IN_FLIGHT = 1
 
 /** What one command changes about a flag it takes; `null`: this command has none. */
 export interface FlagOverride {
@@ -182,6 +184,12 @@ export const FLAGS: readonly Flag[] = [
       help: 'send for this long; what was generated is sent, nothing is cancelled',
       doc: 'send for this long; with `--tps`, exactly rate × duration txs; what was generated is sent, nothing is cancelled at the end',
     },
+  },
+  {
+    long: 'in-flight', arg: '<n>', default: String(DEFAULT_IN_FLIGHT), commands: SENDING,
+    help: 'sends of one signer outstanding at once, at consecutive nonces (1: strictly one after another)',
+    doc: 'sends of one signer outstanding at once, at consecutive nonces; `1` sends strictly one after another. Blob and set-code txs are always sent alone. Halved for a signer while the node refuses its txs for its per-account pool limit ([architecture](architecture.md#several-sends-in-flight))',
+    to: (v, flag) => ({ inFlight: parseCount(v, flag, 1, 1024) }),
   },
   {
     long: 'retries', arg: '<n>', default: '3', commands: SENDING,

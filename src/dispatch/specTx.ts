@@ -19,8 +19,9 @@ export interface SpecTxOptions {
 
 /**
  * Builds the request once per spec (no spreads: this runs for every tx). No calldata: a plain
- * transfer, 21000 (plus its access list) without a call on the hot path. A set-code tx is
- * estimated with its authorization, which needs the sender's nonce: its nonce is read first.
+ * transfer, 21000 (plus its access list) without a call on the hot path. The sender sets the
+ * nonce when it sends; a set-code tx is estimated with its authorization, which needs the
+ * sender's nonce: it is read first (the tx is sent alone, so at that nonce unless the node says otherwise).
  */
 export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSender): Promise<TxRequest> {
   const from = sender.address
@@ -29,7 +30,7 @@ export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: Signer
   const plain = data === undefined || data === '0x'
   const setCode = spec.txType === 'eip7702'
   const gas = spec.gasLimit ?? (setCode ? undefined : plain ? intrinsicTransferGas(spec) : (await estimate(o, from, to, spec, data)) + accessListGas(spec))
-  const fields: TxFields = { chainId: o.chainId, nonce: sender.readyNonce() ?? (await sender.nextNonce()), to, value: spec.value, gas: gas ?? TRANSFER_GAS }
+  const fields: TxFields = { chainId: o.chainId, nonce: setCode ? await sender.nextNonce() : 0, to, value: spec.value, gas: gas ?? TRANSFER_GAS }
   if (data !== undefined) fields.data = data
   if (spec.accessList) fields.accessList = spec.accessList
   if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas

@@ -66,23 +66,57 @@ export class Worker {
     return this.o.index
   }
 
-  /** Processes the queue until it is closed and empty. Never rejects. */
+  /**
+   * Processes the queue until it is closed and empty: up to the sender's window of specs in
+   * flight at once. Gap checks run between sends, with nothing in flight. Never rejects.
+   */
   async run(): Promise<void> {
+    const { sender, mender, events } = this.o
+    const flying = new Set<Promise<void>>()
     for (;;) {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
-      if (spec === undefined) return
+      if (spec === undefined) break
+      while (flying.size >= sender.window) await Promise.race(flying)
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
-      const early = this.refusal()
-      if (early) this.result(hand, early[0], early[1])
-      else {
-        try {
-          if (this.o.mender.due(hand.start)) await this.o.mender.check()
-          await this.process(hand)
-        } catch (err) {
-          this.panic(hand, err)
-        }
+      if (mender.due(hand.start) && !this.refusal()) {
+        await Promise.all(flying)
+        // a check that throws is a panic of the spec in hand, which then ends there
+        if (!(await this.guard(hand, () => mender.check()))) continue
       }
-      if (this.o.events.needsDrain) await this.o.events.drained()
+      const sending = this.handle(hand)
+      if (sender.window === 1 && flying.size === 0) await sending
+      else {
+        flying.add(sending)
+        void sending.then(() => flying.delete(sending))
+      }
+      if (events.needsDrain) await events.drained()
+    }
+    await Promise.all(flying)
+    // nonces given back while later ones were in flight, and no later spec came to take them
+    if (sender.ledger.holes.length > 0 && !this.refusal()) {
+      try {
+        await mender.fillHoles()
+      } catch (err) {
+        this.o.log.error({ worker: this.o.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
+      }
+    }
+  }
+
+  /** One spec to its result. Never rejects. */
+  private async handle(hand: InHand): Promise<void> {
+    const early = this.refusal()
+    if (early) return this.result(hand, early[0], early[1])
+    await this.guard(hand, () => this.process(hand))
+  }
+
+  /** Runs `step`; an unexpected throw is a panic of the spec in hand (false). */
+  private async guard(hand: InHand, step: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await step()
+      return true
+    } catch (err) {
+      this.panic(hand, err)
+      return false
     }
   }
 

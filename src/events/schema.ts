@@ -50,7 +50,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     lost_tx_hash: opt('hex'),
     idx: opt('integer'),
     id: opt('string'),
-    reason: { type: 'string', required: false, values: ['untracked', 'not_resignable', 'replacement_refused', 'never_included'] },
+    reason: { type: 'string', required: false, values: ['untracked', 'not_resignable', 'replacement_refused', 'never_included', 'refused'] },
   },
   tx_replaced: {
     idx: req('integer'),

@@ -21,7 +21,7 @@ export type SendOutcome =
    * `resend`, the same signed bytes may be sent again (transport failure, busy node);
    * without, a tx the node does not know was rejected (an error we cannot read).
    */
-  | { kind: 'unknown'; code: ErrorCode; message: string; resend: boolean; retryAfterMs?: number }
+  | { kind: 'unknown'; code: ErrorCode; message: string; resend: boolean; retryAfterMs?: number; crowded?: true }
 
 type Rule = readonly [RegExp, 'accepted' | 'rejected' | 'fees' | 'nonce', ErrorCode]
 
@@ -63,6 +63,15 @@ const RULES: readonly Rule[] = [
   [/failed to decode|decode (signed )?transaction|rlp:|invalid rlp/i, 'rejected', 'TX_UNDECODABLE'],
 ]
 
+/**
+ * The pool's limit on one sender's txs (geth: "account limit exceeded", "in-flight transaction
+ * limit reached for delegated accounts"): the same tx is worth sending once earlier ones are
+ * mined, with fewer in flight.
+ */
+const SENDER_LIMIT = /account limit exceeded|in-flight transaction limit|identified as spammer/i
+/** A full pool (geth, erigon; reth also says so for its per-sender limit): busy, and fewer in flight helps too. */
+const POOL_FULL = /pool is full/i
+
 /** Wording that says "the server is busy", not "your tx is wrong": worth sending again. */
 const BUSY = /txpool is full|pool is full|queue is full|timeout|timed out|unavailable|overload|rate limit|too many requests|limit exceeded/i
 
@@ -89,7 +98,8 @@ export function classifySendError(err: unknown): SendOutcome {
     }
     // An error we cannot read may come from a proxy or an overloaded node after the tx
     // was forwarded: never assume it was not sent. The worker asks the node.
-    if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true }
+    if (SENDER_LIMIT.test(text)) return { kind: 'unknown', code: 'POOL_LIMIT', message: err.message, resend: true, crowded: true }
+    if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true, ...(POOL_FULL.test(text) ? { crowded: true as const } : {}) }
     // JSON-RPC's "internal error" is the server's own trouble (node, proxy, load balancer),
     // not a verdict on the tx: the same bytes are worth sending again (within --retries)
     if (err.rpcCode === INTERNAL_ERROR) return { kind: 'unknown', code: 'RPC_INTERNAL_ERROR', message: err.message, resend: true }

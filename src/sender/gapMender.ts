@@ -40,7 +40,7 @@ export interface GapMenderOptions {
 /** Why a tx was replaced (`tx_replaced.reason`). */
 export type ReplaceReason = 'fee_below_base' | 'fee_at_risk' | 'dropped'
 /** Why a nonce was filled (`nonce_gap_filled.reason`). */
-export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included'
+export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 
 /**
  * Every `everyMs`, between the signer's sends (they stay serial) and while the run waits for
@@ -117,6 +117,8 @@ export class GapMender {
   private async mendFront(n: number, uncounted: boolean, mine: number): Promise<boolean> {
     const { sender } = this.o
     const u = sender.ledger.unmined.get(n)
+    // a nonce given back by a refused send: the signer's next spec takes it (fillHoles at the end)
+    if (!u && sender.ledger.holes.includes(n)) return true
     if (!u) {
       // the node lacks a tx we no longer remember: nothing to re-sign
       if (uncounted) await this.fill(n, undefined, 'untracked')
@@ -224,6 +226,16 @@ export class GapMender {
       case 'unreachable':
         return false
     }
+  }
+
+  /**
+   * The input ended while nonces given back by refused sends lay below accepted ones: each is
+   * taken by a filler (`nonce_gap_filled`, reason `refused`), so the later txs can be mined. A
+   * filler the node does not take is tried again at each check (the nonce is then `untracked`).
+   */
+  async fillHoles(): Promise<void> {
+    const holes = this.o.sender.ledger.holes
+    for (const n of holes.splice(0)) await this.fill(n, undefined, 'refused')
   }
 
   /** Takes nonce `gap` with a zero-value transfer to ourselves, above any fee a lost copy had. */

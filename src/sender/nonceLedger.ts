@@ -28,12 +28,14 @@ const MAX_UNMINED = 4_096
 const MAX_KEPT_RAW = 64 * 1024
 
 /**
- * One per signer, owned by the one sender of that signer (no lock, no sharing). The next nonce
- * advances only on an accepted send and is forgotten (read again from the node) when the node
- * and we may disagree, so no gap is left.
+ * One per signer, owned by the one sender of that signer (no lock, no sharing). A send takes
+ * its nonce when it starts (several may be in flight, at consecutive nonces); a definite
+ * refusal gives the nonce back, and the next send takes the lowest one given back, so no gap
+ * is left. The next nonce is forgotten (read again from the node once nothing is in flight)
+ * when the node and we may disagree.
  */
 export class NonceLedger {
-  /** The nonce of the next send; undefined: read the node's pending nonce first. */
+  /** The nonce after the highest one taken; undefined: read the node's pending nonce first. */
   next: number | undefined
   /**
    * Set after an accepted self-authorized set-code tx: the nonce the node must have mined
@@ -44,6 +46,11 @@ export class NonceLedger {
   readonly unmined = new Map<number, Unmined>()
   /** performance.now() of the next gap check; 0: at the next chance. */
   nextCheck = 0
+  /**
+   * Nonces below `next` given back by a refused send while later ones were in flight, in
+   * ascending order: the next sends take them first; a gap to fill if the input ends first.
+   */
+  readonly holes: number[] = []
   /** The highest nonce in `unmined` (they are kept in nonce order). */
   private last = -1
 
@@ -53,6 +60,7 @@ export class NonceLedger {
   /** The node may hold a different view of our nonce: read it again before the next send. */
   forget(): void {
     this.next = undefined
+    this.holes.length = 0
   }
 
   /** The node may have lost txs of ours: check at the next chance. */
@@ -60,22 +68,48 @@ export class NonceLedger {
     this.nextCheck = 0
   }
 
+  /** The nonce the next send would take (the lowest hole, else `next`), without taking it. */
+  get upcoming(): number | undefined {
+    return this.holes.length > 0 ? this.holes[0] : this.next
+  }
+
   /**
-   * The node has the tx at `next`: advance by `step` (2 after a self-authorized set-code tx,
-   * whose next send then waits for it to be mined) and remember it until it is mined.
+   * Takes the nonce of a send: the lowest hole, else `next` (advanced by `step`: 2 for a
+   * self-authorized set-code tx, which never takes a hole). `next` must be known.
    */
-  accepted(step: number, u?: Unmined): void {
+  take(step: number): number {
+    if (step === 1 && this.holes.length > 0) return this.holes.shift()!
     const nonce = this.next!
     this.next = nonce + step
-    if (step > 1) this.settleNonce = this.next
+    return nonce
+  }
+
+  /**
+   * A send at `nonce` was definitely refused: the nonce is free again. The top one lowers
+   * `next` (with any holes just below it); one below later nonces in flight becomes a hole.
+   * Ignored after `forget` (the node's count decides then).
+   */
+  release(nonce: number): void {
+    if (this.next === undefined || nonce >= this.next) return
+    if (nonce !== this.next - 1) {
+      let i = this.holes.length
+      while (i > 0 && this.holes[i - 1]! > nonce) i--
+      if (this.holes[i - 1] !== nonce) this.holes.splice(i, 0, nonce)
+      return
+    }
+    this.next = nonce
+    while (this.holes.length > 0 && this.holes[this.holes.length - 1] === this.next - 1) this.next = this.holes.pop()!
+  }
+
+  /**
+   * The node has the tx at `nonce` (taken with `step`; a self-authorized set-code tx's next
+   * send then waits for it to be mined): remember it until it is mined.
+   */
+  accepted(nonce: number, step: number, u?: Unmined): void {
+    if (step > 1) this.settleNonce = nonce + step
     if (!this.keep || !u) return
     if (u.raw !== undefined && u.raw.length > MAX_KEPT_RAW) delete u.raw
     this.remember(nonce, u)
-  }
-
-  /** A dry run's tx, built and signed but not sent: the nonce advances, nothing waits. */
-  signedOnly(step: number): void {
-    this.next! += step
   }
 
   /** Keeps `u` at `nonce`, in nonce order (the oldest is forgotten past the cap). */

@@ -73,16 +73,42 @@ export interface SenderOptions {
   dryRun: boolean
   /** `--max-fee`: no bid above it, first or replacement. */
   maxFee?: bigint
+  /** `--in-flight`: sends that may be outstanding at once, at consecutive nonces (default 1). */
+  inFlight?: number
 }
 
 /**
- * Sends one signer's txs, one at a time, with the nonce its ledger owns. Every sender of a tx
- * (workers, funding, scenario setup, gap fillers) goes through here, so each gets the same
+ * Sends one signer's txs with the nonces its ledger owns: up to `window` sends in flight at
+ * once, each holding the nonce it took until the node has the tx or refused it. Every sender of
+ * a tx (workers, funding, scenario setup, gap fillers) goes through here, so each gets the same
  * fault handling: after a send without a definite answer the node is asked before the nonce
- * is reused or the tx reported lost.
+ * is reused or the tx reported lost. When the nonce must be read again (a nonce error, a
+ * restart), the sends in flight settle first, so the node's count includes all of them.
  */
 export class SignerSender {
-  constructor(readonly o: SenderOptions) {}
+  /**
+   * Sends that may be in flight now (the worker keeps to it): `--in-flight`, halved when the
+   * node refuses a tx for its per-account pool limit, grown back by one per window of accepted sends.
+   */
+  window: number
+  /** Sends holding a nonce: taken, and not yet accepted or given back. */
+  private holding = 0
+  /** A send that must be alone in flight (a blob or set-code tx) holds its nonce. */
+  private alone = false
+  /** Such sends waiting for the others to settle: no new send takes a nonce before them. */
+  private aloneWaiting = 0
+  private idleWaiters: (() => void)[] = []
+  private resync: Promise<void> | undefined
+  private acceptedSinceShrink = 0
+
+  constructor(readonly o: SenderOptions) {
+    this.window = Math.max(1, o.inFlight ?? 1)
+  }
+
+  /** Sends holding a nonce now. */
+  get inFlight(): number {
+    return this.holding
+  }
 
   get address(): Address {
     return this.o.signer.address
@@ -92,12 +118,83 @@ export class SignerSender {
     return this.o.ledger
   }
 
-  /** The nonce of the next send: the ledger's, or the node's pending nonce when the ledger has none. */
+  /**
+   * The nonce the next send would take, once the sends in flight settled: the ledger's, or the
+   * node's pending nonce when the ledger has none.
+   */
   async nextNonce(): Promise<number> {
+    await this.idle()
+    await this.known()
+    return this.o.ledger.upcoming!
+  }
+
+  /** Resolves once no send holds a nonce. */
+  idle(): Promise<void> {
+    if (this.holding === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** The ledger knows the next nonce (a set-code tx settled; else read from the node, once for all waiting sends). */
+  private known(): Promise<void> {
     const l = this.o.ledger
-    if (l.settleNonce !== undefined) await this.settle(l.settleNonce)
-    l.next ??= await this.nonceAt('pending')
-    return l.next
+    if (l.settleNonce === undefined && l.next !== undefined) return Promise.resolve()
+    this.resync ??= (async () => {
+      try {
+        if (l.settleNonce !== undefined) await this.settle(l.settleNonce)
+        l.next ??= await this.nonceAt('pending')
+      } finally {
+        this.resync = undefined
+      }
+    })()
+    return this.resync
+  }
+
+  /** Takes a nonce now, if one is ready and nothing holds the sender alone. */
+  private takeNow(step: number, alone: boolean): number | undefined {
+    const l = this.o.ledger
+    if (this.alone || (alone ? this.holding > 0 : this.aloneWaiting > 0) || l.settleNonce !== undefined || l.next === undefined) return undefined
+    this.holding++
+    if (alone) this.alone = true
+    return l.take(step)
+  }
+
+  /** Takes a nonce once the sends in flight allow it and the ledger knows the next one. */
+  private async takeNonce(step: number, alone: boolean): Promise<number> {
+    if (alone) this.aloneWaiting++
+    try {
+      for (;;) {
+        const n = this.takeNow(step, alone)
+        if (n !== undefined) return n
+        await this.idle()
+        await this.known()
+      }
+    } finally {
+      if (alone) this.aloneWaiting--
+    }
+  }
+
+  /** A send no longer holds its nonce (the node has the tx, or the nonce went back to the ledger). */
+  private letGo(alone: boolean): void {
+    this.holding--
+    if (alone) this.alone = false
+    if (this.holding > 0) return
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const w of waiters) w()
+  }
+
+  /** The node refused a tx for its per-account pool limit: fewer sends in flight (at least one). */
+  private shrink(): void {
+    this.window = Math.max(1, Math.floor(this.window / 2))
+    this.acceptedSinceShrink = 0
+  }
+
+  /** An accepted send: after a window's worth of them, one more may be in flight again (up to `--in-flight`). */
+  private grow(): void {
+    const limit = this.o.inFlight ?? 1
+    if (this.window >= limit || ++this.acceptedSinceShrink < this.window) return
+    this.window++
+    this.acceptedSinceShrink = 0
   }
 
   /**
@@ -133,56 +230,70 @@ export class SignerSender {
     const { rpc, health } = this.o.reads.ctx
     // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
     const step = 1 + (fields.authorizationList?.length ?? 0)
-    // the hot path (a nonce in hand, a synchronous signer, an accepted send) awaits the send only
+    // a blob tx (pools refuse blob nonce gaps) or a set-code tx (its authorization's nonce) is sent alone
+    const alone = fields.txType === 'eip4844' || fields.txType === 'eip7702'
+    // the hot path (a nonce ready, a synchronous signer, an accepted send) awaits the send only
+    let nonce: number | undefined
     let s: Attempt | undefined
     let signed: Hex | undefined
     let tx: TransactionSerializable | undefined
-    for (;;) {
-      if (signed === undefined) {
-        const nonce = this.readyNonce() ?? (await this.nextNonce())
-        if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
-        fields.nonce = nonce
-        this.checkCap()
-        tx = buildTx(fields, this.o.fees.current)
-        ;({ raw: signed, hash: p.hash } = this.o.signer.signNow ? this.o.signer.signNow(tx) : await this.sign(tx))
-        p.nonce = nonce
-        if (this.o.dryRun) {
-          p.raw = signed
-          ledger.signedOnly(step)
+    try {
+      for (;;) {
+        if (signed === undefined) {
+          nonce ??= this.takeNow(step, alone) ?? (await this.takeNonce(step, alone))
+          if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
+          fields.nonce = nonce
+          this.checkCap()
+          tx = buildTx(fields, this.o.fees.current)
+          ;({ raw: signed, hash: p.hash } = this.o.signer.signNow ? this.o.signer.signNow(tx) : await this.sign(tx))
+          p.nonce = nonce
+          if (this.o.dryRun) {
+            p.raw = signed
+            nonce = undefined
+            this.letGo(alone)
+            return
+          }
+        }
+        p.attempts++
+        let outcome: SendOutcome | typeof ACCEPTED
+        try {
+          await rpc.request('eth_sendRawTransaction', [signed])
+          health.ok()
+          outcome = ACCEPTED
+        } catch (err) {
+          outcome = this.refusal(err)
+        }
+        if (outcome.kind !== 'accepted') {
+          s ??= new Attempt()
+          if (s.ambiguous && outcome.kind !== 'unknown') {
+            if (await this.knownAfterAmbiguous(p.hash!, outcome.message)) outcome = ACCEPTED
+            else s.ambiguous = false
+          }
+        }
+        const next = outcome.kind === 'accepted' ? 'accepted' : await this.next(outcome, fields, p, s!)
+        if (next === 'accepted') {
+          ledger.accepted(nonce!, step, unminedOf(req, p.hash!, signed, tx!))
+          nonce = undefined
+          this.letGo(alone)
+          this.grow()
           return
         }
-      }
-      p.attempts++
-      let outcome: SendOutcome | typeof ACCEPTED
-      try {
-        await rpc.request('eth_sendRawTransaction', [signed])
-        health.ok()
-        outcome = ACCEPTED
-      } catch (err) {
-        outcome = this.refusal(err)
-      }
-      if (outcome.kind !== 'accepted') {
-        s ??= new Attempt()
-        if (s.ambiguous && outcome.kind !== 'unknown') {
-          if (await this.knownAfterAmbiguous(p.hash!, outcome.message)) outcome = ACCEPTED
-          else s.ambiguous = false
+        if (next === 'resend') continue
+        signed = undefined
+        if (next === 'resync') {
+          // the node's count decides: taken again once the sends in flight settled
+          nonce = undefined
+          this.letGo(alone)
         }
       }
-      const next = outcome.kind === 'accepted' ? 'accepted' : await this.next(outcome, fields, p, s!)
-      if (next === 'accepted') {
-        ledger.accepted(step, unminedOf(req, p.hash!, signed, tx!))
-        return
+    } finally {
+      // refused (or a bug): the nonce goes back, for this signer's next send
+      if (nonce !== undefined) {
+        ledger.release(nonce)
+        this.letGo(alone)
       }
-      if (next === 'rebuild') signed = undefined
     }
   }
-
-  /** The nonce of the next send when it needs no wait (no set-code tx to settle, the nonce known). */
-  readyNonce(): number | undefined {
-    const l = this.o.ledger
-    return l.settleNonce === undefined ? l.next : undefined
-  }
-
 
   /**
    * After a send without a definite answer, a definite refusal of a later copy ("nonce too
@@ -201,7 +312,7 @@ export class SignerSender {
   }
 
   /** What to do after one send's outcome: done, send the same bytes again, or rebuild. Throws when the tx fails. */
-  private async next(outcome: SendOutcome | { kind: 'accepted' }, fields: TxFields, p: SendProgress, s: Attempt): Promise<'accepted' | 'resend' | 'rebuild'> {
+  private async next(outcome: SendOutcome | { kind: 'accepted' }, fields: TxFields, p: SendProgress, s: Attempt): Promise<'accepted' | 'resend' | 'rebuild' | 'resync'> {
     const { ledger, fees } = this.o
     switch (outcome.kind) {
       case 'accepted':
@@ -224,8 +335,8 @@ export class SignerSender {
           throw new SendFailure(outcome.code, `${outcome.message} (after ${s.nonceRetries} nonce resyncs)`)
         }
         s.nonceRetries++
-        ledger.next = await this.nonceAt('pending')
-        return 'rebuild'
+        ledger.forget()
+        return 'resync'
       case 'unknown':
         s.ambiguous = true
         return (await this.resendUnknown(outcome, p, s)) ? 'accepted' : 'resend'
@@ -250,7 +361,11 @@ export class SignerSender {
     }
     // the fate of the tx decides, not a count alone: while the node has not said it lacks the
     // tx, giving up would leave a tx that may land under a failed spec, and a nonce unknown
-    if (seen === 'absent') s.unknownSince = undefined
+    if (outcome.crowded) {
+      // the node's per-account pool limit: fewer in flight, and this tx again once earlier ones are mined
+      this.shrink()
+      s.unknownSince ??= performance.now()
+    } else if (seen === 'absent') s.unknownSince = undefined
     else s.unknownSince ??= performance.now()
     const unresolved = s.unknownSince !== undefined && performance.now() - s.unknownSince < health.budgetMs
     if (s.resends >= this.o.retries && !health.down && !unresolved) {

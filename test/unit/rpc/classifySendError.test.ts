@@ -59,7 +59,8 @@ describe('classifySendError', () => {
   })
 
   test('behavior: a busy node is resent', () => {
-    expect(classifySendError(rpc('txpool is full'))).toMatchObject({ kind: 'unknown', code: 'RPC_BUSY', resend: true })
+    expect(classifySendError(rpc('txpool is full'))).toMatchObject({ kind: 'unknown', code: 'RPC_BUSY', resend: true, crowded: true })
+    expect(classifySendError(rpc('account limit exceeded'))).toMatchObject({ kind: 'unknown', code: 'POOL_LIMIT', resend: true, crowded: true })
   })
 
   test('error: anything else is rethrown (a bug, not a send outcome)', () => {

@@ -54,6 +54,9 @@ const ROWS: readonly Row[] = [
   ['geth', GETH_CORE, -32000, 'max fee per blob gas less than block blob gas fee: address 0x0000000000000000000000000000000000000001 blobGasFeeCap: 1, blobBaseFee: 2', 'fees', 'BLOB_FEE_TOO_LOW'],
   ['geth', 'ethereum/go-ethereum internal/ethapi/api.go', -32000, 'tx fee (1.50 ether) exceeds the configured cap (1.00 ether)', 'rejected', 'TX_FEE_CAP_EXCEEDED'],
   ['geth', 'ethereum/go-ethereum core/txpool/legacypool/legacypool.go', -32000, 'txpool is full', 'unknown', 'RPC_BUSY'],
+  // the per-sender limits: the same tx again later, with fewer of the signer's sends in flight
+  ['geth', 'ethereum/go-ethereum core/txpool/errors.go', -32000, 'account limit exceeded', 'unknown', 'POOL_LIMIT'],
+  ['geth', 'ethereum/go-ethereum core/txpool/errors.go', -32000, 'in-flight transaction limit reached for delegated accounts', 'unknown', 'POOL_LIMIT'],
   // reth: RpcInvalidTransactionError (-32000 for nonce/gas/fee-cap, -32003 otherwise) and RpcPoolError
   ['reth', RETH_RPC, -32000, 'nonce too low: next nonce 5, tx nonce 3', 'nonce', 'NONCE_TOO_LOW'],
   ['reth', RETH_RPC, -32000, 'nonce too high', 'nonce', 'NONCE_TOO_HIGH'],

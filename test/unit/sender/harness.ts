@@ -25,6 +25,8 @@ export interface RigOptions {
   fees?: Omit<FeeOracleOptions, 'refreshMs'>
   /** The chain id the sender builds with (default: the node's). */
   chainId?: number
+  /** Sends that may be in flight at once (default 1). */
+  inFlight?: number
 }
 
 export interface Rig {
@@ -53,7 +55,7 @@ export async function rig(o: RigOptions = {}): Promise<Rig> {
   const reads = new ChainReads({ rpc: node, health, retries: o.retries ?? 2, cancel: new AbortController().signal })
   const ledger = new NonceLedger(o.keep ?? true)
   const chainId = o.chainId ?? node.chainId
-  const sender = new SignerSender({ signer, chainId, fees, reads, ledger, retries: o.retries ?? 2, dryRun: o.dryRun ?? false })
+  const sender = new SignerSender({ signer, chainId, fees, reads, ledger, retries: o.retries ?? 2, dryRun: o.dryRun ?? false, inFlight: o.inFlight ?? 1 })
   const transfer: Rig['transfer'] = ({ idx, id, ...extra } = {}) => {
     const req: TxRequest = { fields: { chainId, nonce: 0, to: SINK, value: 1n, gas: 21_000n, ...extra }, idx: idx ?? 0 }
     if (id !== undefined) req.id = id

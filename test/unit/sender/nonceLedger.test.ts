@@ -9,15 +9,15 @@ const tx = (n: number, raw: Hex = '0x02f86c') => ({ hash: hash(n), raw, idx: n }
 function ledgerWith(count: number, next = 0): NonceLedger {
   const l = new NonceLedger(true)
   l.next = next
-  for (let i = 0; i < count; i++) l.accepted(1, tx(next + i))
+  for (let i = 0; i < count; i++) l.accepted(l.take(1), 1, tx(next + i))
   return l
 }
 
 describe('NonceLedger', () => {
-  test('behavior: accepted advances next by one and remembers the tx (bytes, hash, idx, id) by nonce until mined', () => {
+  test('behavior: take advances next by one; accepted remembers the tx (bytes, hash, idx, id) by nonce until mined', () => {
     const l = new NonceLedger(true)
     l.next = 5
-    l.accepted(1, { hash: hash(1), raw: '0xaa', idx: 3, id: 'x' })
+    l.accepted(l.take(1), 1, { hash: hash(1), raw: '0xaa', idx: 3, id: 'x' })
     expect(l.next).toBe(6)
     expect(l.counted).toBe(6)
     expect([...l.unmined]).toEqual([[5, { hash: hash(1), raw: '0xaa', idx: 3, id: 'x' }]])
@@ -26,7 +26,7 @@ describe('NonceLedger', () => {
   test('behavior: a ledger that does not keep (dry runs, gap checks off) only advances', () => {
     const l = new NonceLedger(false)
     l.next = 0
-    l.accepted(1, tx(0))
+    l.accepted(l.take(1), 1, tx(0))
     expect(l.next).toBe(1)
     expect(l.unmined.size).toBe(0)
   })
@@ -35,16 +35,41 @@ describe('NonceLedger', () => {
     const l = new NonceLedger(true)
     l.next = 0
     const blob = `0x03${'ab'.repeat(32 * 1024)}` as Hex
-    l.accepted(1, tx(0, blob))
+    l.accepted(l.take(1), 1, tx(0, blob))
     expect(l.unmined.get(0)).toEqual({ hash: hash(0), idx: 0 })
   })
 
-  test('behavior: signedOnly (a dry run) advances the nonce and remembers nothing', () => {
+  test('behavior: a refused top nonce lowers next; one below later nonces becomes a hole that the next take fills first', () => {
     const l = new NonceLedger(true)
-    l.next = 2
-    l.signedOnly(1)
-    expect(l.next).toBe(3)
-    expect(l.unmined.size).toBe(0)
+    l.next = 10
+    const [a, b, c, d] = [l.take(1), l.take(1), l.take(1), l.take(1)] // 10..13 in flight
+    expect(l.next).toBe(14)
+    l.release(d) // the top one: next goes back
+    expect(l.next).toBe(13)
+    l.release(a) // below 11 and 12: a hole
+    l.release(b)
+    expect(l.holes).toEqual([10, 11])
+    expect(l.upcoming).toBe(10)
+    expect(l.take(1)).toBe(10)
+    expect(l.holes).toEqual([11])
+    l.release(c) // 12 was the top: next falls to 12, then through the hole at 11
+    expect(l.next).toBe(11)
+    expect(l.holes).toEqual([])
+    expect(l.take(1)).toBe(11)
+  })
+
+  test('behavior: a self-authorized set-code tx (step 2) takes from next, never a hole; forget drops the holes with the nonce', () => {
+    const l = new NonceLedger(true)
+    l.next = 0
+    const [a] = [l.take(1), l.take(1)]
+    l.release(a)
+    expect(l.take(2)).toBe(2)
+    expect(l.next).toBe(4)
+    expect(l.holes).toEqual([0])
+    l.forget()
+    expect(l.holes).toEqual([])
+    l.release(1) // ignored after forget: the node's count decides
+    expect(l.next).toBeUndefined()
   })
 
   test('behavior: forget drops the next nonce (read again from the node) and keeps the unmined txs for gap checks', () => {
@@ -84,7 +109,7 @@ describe('NonceLedger', () => {
 
   test('behavior: a self-authorized set-code tx advances by two; until it is mined the node counts one nonce less', () => {
     const l = ledgerWith(1)
-    l.accepted(2, tx(1))
+    l.accepted(l.take(2), 2, tx(1))
     expect(l.next).toBe(3)
     expect(l.settleNonce).toBe(3)
     expect(l.counted).toBe(2)

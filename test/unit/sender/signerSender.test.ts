@@ -354,3 +354,72 @@ describe('rebroadcast', () => {
     expect(r.node.pool(r.signer.address)).toEqual([])
   })
 })
+
+describe('several sends in flight (--in-flight)', () => {
+  test('behavior: sends started together take consecutive nonces at once; the node pools them all', async () => {
+    const r = await rig({ inFlight: 4 })
+    await r.sender.nextNonce()
+    const sends = Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i })))
+    expect(r.sender.inFlight).toBe(4)
+    const done = await Promise.all(sends)
+    expect(done.map((d) => d.p.nonce)).toEqual([0, 1, 2, 3])
+    expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2, 3])
+    expect(r.sender.inFlight).toBe(0)
+    expect(r.ledger.next).toBe(4)
+  })
+
+  test('behavior: a definite refusal in the middle of a window gives its nonce back; the next send takes it and the node runs them all', async () => {
+    const r = await rig({ inFlight: 4 })
+    await r.sender.nextNonce()
+    r.node.script('eth_sendRawTransaction', answerAfter(() => {}), reject('insufficient funds for gas * price + value'))
+    const done = await Promise.all(Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
+    expect(done.map((d) => d.failure?.code)).toEqual([undefined, 'INSUFFICIENT_FUNDS', undefined, undefined])
+    expect(r.ledger.holes).toEqual([1])
+    // the node holds 0, 2, 3: 2 and 3 wait for nonce 1
+    expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 1 })
+    const next = await r.attempt(r.transfer({ idx: 4 }))
+    expect(next.p.nonce).toBe(1)
+    expect(r.ledger.holes).toEqual([])
+    expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 4 })
+  })
+
+  test('behavior: "nonce too low" with others in flight: the nonce is read again once they settled, and every tx lands at its own nonce', async () => {
+    const r = await rig({ inFlight: 4 })
+    await r.sender.nextNonce()
+    const theirs = await otherProcessSends(r, 0) // another process took nonce 0
+    const done = await Promise.all(Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
+    expect(done.every((d) => !d.failure)).toBe(true)
+    const pool = r.node.pool(r.signer.address)
+    expect(pool.map((t) => t.nonce)).toEqual([0, 1, 2, 3, 4])
+    expect(pool[0]!.hash).toBe(theirs)
+    expect(new Set(done.map((d) => d.p.nonce))).toEqual(new Set([1, 2, 3, 4]))
+    expect(r.ledger.next).toBe(5)
+  })
+
+  test('behavior: the node\'s per-account pool limit: the window halves and the tx is sent again, not failed', async () => {
+    const r = await rig({ inFlight: 8, budgetMs: 5_000 })
+    await r.sender.nextNonce()
+    r.node.script('eth_sendRawTransaction', ...Array.from({ length: 6 }, () => answerAfter(() => {})), reject('account limit exceeded'))
+    const done = await Promise.all(Array.from({ length: 8 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
+    expect(done.map((d) => d.failure)).toEqual(Array.from({ length: 8 }, () => undefined))
+    expect(r.sender.window).toBeLessThan(8)
+    expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    // one more in flight after each window's worth of accepted sends, up to --in-flight
+    for (let i = 0; i < 40; i++) await r.attempt(r.transfer({ idx: 8 + i }))
+    expect(r.sender.window).toBe(8)
+  })
+
+  test('behavior: a set-code (or blob) tx is sent alone: it waits for the sends in flight, and the next waits for it', async () => {
+    const r = await rig({ inFlight: 4 })
+    await r.sender.nextNonce()
+    const a = r.attempt(r.transfer({ idx: 0 }))
+    const alone = r.attempt(r.transfer({ idx: 1, txType: 'eip7702' } as never))
+    const c = r.attempt(r.transfer({ idx: 2 }))
+    expect(r.sender.inFlight).toBe(1) // only `a` holds a nonce: the set-code tx waits, and `c` behind it
+    const done = await Promise.all([a, alone, c])
+    expect(done.map((d) => [d.failure?.code, d.p.nonce])).toEqual([[undefined, 0], [undefined, 1], [undefined, 2]])
+    // the node was asked in nonce order: the set-code tx only after 0 was answered, 2 only after it
+    const sent = r.node.sends.map((x) => r.node.tx(x.hash)?.nonce)
+    expect(sent).toEqual([0, 1, 2])
+  })
+})
