@@ -1,6 +1,7 @@
 /** The option table: every flag of every command, declared once (name, env var, default, help, parser, commands). */
 import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
+import { DEFAULT_IN_FLIGHT } from '../sender/signerSender.js'
 import { TX_TYPES, type TxType } from '../stream/spec.js'
 import { parseShard, shardFromJobIndex } from '../base/shard.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'
@@ -12,8 +13,6 @@ export type CommandName = (typeof COMMANDS)[number]
 export const DEFAULT_RUN_DURATION = '10s'
 /** Without --tps, a run sends this many txs per second. */
 export const DEFAULT_RUN_TPS = '100'
-/** `--in-flight`: see docs/architecture.md ("Several sends in flight") for the measurement behind it. */
-export const DEFAULT_IN_FLIGHT = 1
 
 /** What one command changes about a flag it takes; `null`: this command has none. */
 export interface FlagOverride {

@@ -30,7 +30,7 @@ import { ChainLoad } from '../chain/chainLoad.js'
 import { ChainReads } from '../sender/chainReads.js'
 import { GapMender } from '../sender/gapMender.js'
 import { NonceLedger } from '../sender/nonceLedger.js'
-import { SignerSender } from '../sender/signerSender.js'
+import { DEFAULT_IN_FLIGHT, SignerSender } from '../sender/signerSender.js'
 
 export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000
 
@@ -52,7 +52,7 @@ export interface PipelineOptions {
   durationMs?: number
   /** Resends of the same signed bytes after a transport failure. */
   retries: number
-  /** `--in-flight`: sends of one signer outstanding at once (default 1). */
+  /** `--in-flight`: sends of one signer outstanding at once (default DEFAULT_IN_FLIGHT). */
   inFlight?: number
   /** How long the node may stay unreachable before the run gives up (remaining specs RPC_UNAVAILABLE). */
   maxOutageMs: number
@@ -241,7 +241,7 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Wor
   return c.signers.map((signer, index) => {
     const ledger = new NonceLedger(gapCheckMs > 0)
     const reads = readsOf[index % readsOf.length]!
-    const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, inFlight: o.inFlight ?? 1, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
+    const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, inFlight: o.inFlight ?? DEFAULT_IN_FLIGHT, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
     const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks, roomy: s.roomy, onNeverIncluded: s.onNeverIncluded, neverIncludedMs: 30 * (c.blockTimeMs ?? 1_000) })
     return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })

@@ -17,6 +17,9 @@ import { untilMined } from './untilMined.js'
 
 const ACCEPTED = { kind: 'accepted' } as const
 
+/** `--in-flight`'s default: see docs/architecture.md ("Several sends in flight") for the measurement behind it. */
+export const DEFAULT_IN_FLIGHT = 1
+
 /** Rebuild-and-retry bounds for fee and nonce problems. */
 const MAX_FEE_RETRIES = 3
 const MAX_NONCE_RETRIES = 3
