@@ -8,6 +8,7 @@ import { KeepFunded } from './accounts/keepFunded.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
+import { DEFAULT_IN_FLIGHT } from './sender/signerSender.js'
 import { listenMetrics } from './metrics/prometheus.js'
 import { SendSession } from './sender/sendSession.js'
 import { autoBatchSize, createBatchingRpc } from './rpc/batchingRpc.js'
@@ -27,7 +28,7 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   mnemonic?: string
   /** Top up pool accounts below `minBalance` (default 0.01 ETH; 1000 ETH on the embedded devnet). */
   skipFunding: boolean
-  /** Most eth_sendRawTransaction calls coalesced into one JSON-RPC batch (default: a quarter of the workers, ≤ 100; 1: no batching). */
+  /** Most eth_sendRawTransaction calls coalesced into one JSON-RPC batch (default: a quarter of the sends in flight, pool × --in-flight, ≤ 100; 1: no batching). */
   batchSize?: number
   /** How long a send waits for others to share its batch, in ms (default 0: the current event-loop turn). */
   batchWaitMs?: number
@@ -67,7 +68,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const signers = poolSigners(o, chain)
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
-    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil(signers.length / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
+    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil((signers.length * (o.inFlight ?? DEFAULT_IN_FLIGHT)) / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}

@@ -7,7 +7,7 @@ import type { TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { NodeHealth } from '../rpc/nodeHealth.js'
 import type { GapMender } from '../sender/gapMender.js'
-import { outageMessage, type SendProgress, type SignerSender } from '../sender/signerSender.js'
+import { outageMessage, type SendProgress, type SignerSender, type TxRequest } from '../sender/signerSender.js'
 import type { IndexedSpec } from '../stream/spec.js'
 import { BoundedQueue } from './boundedQueue.js'
 import type { PacedSpec } from './pacer.js'
@@ -67,8 +67,10 @@ export class Worker {
   }
 
   /**
-   * Processes the queue until it is closed and empty: up to the sender's window of specs in
-   * flight at once. Gap checks run between sends, with nothing in flight. Never rejects.
+   * Processes the queue until it is closed and empty: up to the sender's window of sends in
+   * flight at once. Each spec's tx is built in input order before its send starts, so the
+   * signer's nonces follow the input (bar a refused nonce, which a later spec takes). Gap
+   * checks run between sends, with nothing in flight. Never rejects.
    */
   async run(): Promise<void> {
     const { sender, mender, events } = this.o
@@ -80,14 +82,21 @@ export class Worker {
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
       if (mender.due(hand.start) && !this.refusal()) {
         await Promise.all(flying)
-        // a check that throws is a panic of the spec in hand, which then ends there
-        if (!(await this.guard(hand, () => mender.check()))) continue
+        try {
+          await mender.check()
+        } catch (err) {
+          // a check that throws is a panic of the spec in hand, which then ends there
+          this.panic(hand, err)
+          continue
+        }
       }
-      const sending = this.handle(hand)
-      if (sender.window === 1 && flying.size === 0) await sending
+      const sending = await this.begin(hand)
+      if (!sending) continue
+      if (sender.window === 1 && flying.size === 0) await sending.done
       else {
-        flying.add(sending)
-        void sending.then(() => flying.delete(sending))
+        const { done } = sending
+        flying.add(done)
+        void done.then(() => flying.delete(done))
       }
       if (events.needsDrain) await events.drained()
     }
@@ -102,24 +111,6 @@ export class Worker {
     }
   }
 
-  /** One spec to its result. Never rejects. */
-  private async handle(hand: InHand): Promise<void> {
-    const early = this.refusal()
-    if (early) return this.result(hand, early[0], early[1])
-    await this.guard(hand, () => this.process(hand))
-  }
-
-  /** Runs `step`; an unexpected throw is a panic of the spec in hand (false). */
-  private async guard(hand: InHand, step: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await step()
-      return true
-    } catch (err) {
-      this.panic(hand, err)
-      return false
-    }
-  }
-
   /** Why a spec cannot be sent at all now (retired, node dead, run cancelled), if so. */
   private refusal(): [code: ErrorCode, message: string] | undefined {
     if (this.retired) return ['WORKER_RETIRED', `worker ${this.o.index} was retired after repeated panics`]
@@ -128,20 +119,44 @@ export class Worker {
     return undefined
   }
 
-  private async process(hand: InHand): Promise<void> {
-    const late = this.refusal()
-    if (late) return this.result(hand, late[0], late[1])
+  /**
+   * Builds the spec's tx and starts its send (which takes its nonce at once, when one is ready);
+   * `done` settles once its result is emitted. Undefined: the spec already ended (refused,
+   * not buildable, a panic). Never rejects.
+   */
+  private async begin(hand: InHand): Promise<{ done: Promise<void> } | undefined> {
+    const refused = this.refusal()
+    if (refused) {
+      this.result(hand, refused[0], refused[1])
+      return undefined
+    }
     hand.startWall = Date.now()
     hand.start = performance.now()
+    let req: TxRequest
     try {
-      await this.o.sender.send(await specTx(this.o.build, hand.spec, this.o.sender), hand)
-      this.result(hand)
+      req = await specTx(this.o.build, hand.spec, this.o.sender)
     } catch (err) {
-      // a send that failed, a type that cannot be built, a read the send needed (nonce,
-      // estimate, fee refresh) that failed: the spec fails with the error's code, no bug
-      if (err instanceof FloodgateError) return this.result(hand, err.code, err.message)
-      throw err
+      this.failed(hand, err)
+      return undefined
     }
+    return {
+      done: this.o.sender
+        .send(req, hand)
+        .then(
+          () => this.result(hand),
+          (err: unknown) => this.failed(hand, err),
+        )
+        .catch((err: unknown) => this.panic(hand, err)),
+    }
+  }
+
+  /**
+   * A send that failed, a type that cannot be built, a read the send needed (nonce, estimate,
+   * fee refresh) that failed: the spec fails with the error's code. Anything else is a bug: a panic.
+   */
+  private failed(hand: InHand, err: unknown): void {
+    if (err instanceof FloodgateError) this.result(hand, err.code, err.message)
+    else this.panic(hand, err)
   }
 
   /**

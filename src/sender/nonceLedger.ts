@@ -85,11 +85,15 @@ export class NonceLedger {
   }
 
   /**
-   * A send at `nonce` was definitely refused: the nonce is free again. The top one lowers
-   * `next` (with any holes just below it); one below later nonces in flight becomes a hole.
-   * Ignored after `forget` (the node's count decides then).
+   * A send at `nonce` (taken with `step`) was definitely refused: its nonces are free again. The
+   * top one lowers `next` (with any holes just below it); one below later nonces in flight
+   * becomes a hole. Ignored after `forget` (the node's count decides then).
    */
-  release(nonce: number): void {
+  release(nonce: number, step = 1): void {
+    for (let n = nonce + step - 1; n >= nonce; n--) this.releaseOne(n)
+  }
+
+  private releaseOne(nonce: number): void {
     if (this.next === undefined || nonce >= this.next) return
     if (nonce !== this.next - 1) {
       let i = this.holes.length

@@ -292,7 +292,7 @@ export class SignerSender {
     } finally {
       // refused (or a bug): the nonce goes back, for this signer's next send
       if (nonce !== undefined) {
-        ledger.release(nonce)
+        ledger.release(nonce, step)
         this.letGo(alone)
       }
     }

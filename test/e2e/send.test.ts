@@ -154,7 +154,8 @@ describe('floodgate send (real anvil)', () => {
       { to: SINK, value: '1 wei', id: 'b' },
       { to: SINK, value: '1 wei', id: 'c' },
     ]
-    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: { ...env(), FLOODGATE_SEED: seed } })
+    // one send at a time: the very next spec reuses the nonce (several in flight: a later one does, test/e2e/inFlight.test.ts)
+    const run = await runCli([...base(), '--pool-size', '1', '--in-flight', '1'], { stdin: jsonl(specs), env: { ...env(), FLOODGATE_SEED: seed } })
     expect(run.code, run.stderr).toBe(0)
     assertAccounted(run.events, 4)
     const results = new Map(ofType(run.events, 'tx_result').map((r) => [r.id, r]))

@@ -142,7 +142,8 @@ describe('the node and the chain', () => {
       { to: SINK, value: '1 wei', id: 'low', max_fee_per_gas: '1 wei', max_priority_fee_per_gas: '0' },
       { to: SINK, value: '1 wei', id: 'next' },
     ]
-    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: env('modes-feecap') })
+    // one send at a time: the very next spec reuses the nonce (several in flight: a later one does, test/e2e/inFlight.test.ts)
+    const run = await runCli([...base(), '--pool-size', '1', '--in-flight', '1'], { stdin: jsonl(specs), env: env('modes-feecap') })
     expect(run.code, run.stderr).toBe(0)
     const [low, next] = ofType(run.events, 'tx_result').sort((a, b) => a.idx - b.idx)
     expect(low).toMatchObject({ id: 'low', error_code: 'FEE_CAP_TOO_LOW', attempts: 1 })
@@ -156,7 +157,8 @@ describe('the node and the chain', () => {
       { to: SINK, value: '1 wei', id: 'high', gas_limit: 400_000_000 },
       { to: SINK, value: '1 wei', id: 'fine' },
     ]
-    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: env('modes-gaslimits') })
+    // one send at a time: the very next spec reuses the nonce (several in flight: a later one does, test/e2e/inFlight.test.ts)
+    const run = await runCli([...base(), '--pool-size', '1', '--in-flight', '1'], { stdin: jsonl(specs), env: env('modes-gaslimits') })
     expect(run.code, run.stderr).toBe(0)
     const byId = new Map(ofType(run.events, 'tx_result').map((r) => [r.id, r]))
     expect(byId.get('low')).toMatchObject({ error_code: 'INTRINSIC_GAS_TOO_LOW' })

@@ -9,6 +9,7 @@ import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { rpc } from '../helpers/anvil.js'
 import { assertAccounted, jsonl, ofType, runCli, tempStateDir, type Event } from '../helpers/cli.js'
 import { settledNonces } from '../helpers/inProcess.js'
+import { assertNothingLost } from '../helpers/invariants.js'
 
 /**
  * Every tx type from stream lines, through the built CLI, against a real anvil on prague (the
@@ -110,7 +111,8 @@ describe('tx types (real anvil, prague)', () => {
       { to: SINK, blob_data: 'f00d', max_fee_per_blob_gas: '0', id: 'bad-blob-fee' },
       { to: SINK, value: '1 wei', id: 'good-last' },
     ]
-    const r = await send(seed, specs)
+    // one send at a time: the very next spec reuses the nonce (several in flight: the next test)
+    const r = await send(seed, specs, ['--in-flight', '1'])
     expect(r.code, r.stderr).toBe(0)
     const s = assertAccounted(r.events, specs.length)
     expect(s).toMatchObject({ sent: 6, failed: 6, included: 6 })
@@ -125,6 +127,30 @@ describe('tx types (real anvil, prague)', () => {
     })
     const sender = signerOf(seed)
     expect((await settledNonces(anvil.url, [sender])).get(sender)).toBe(6)
+  })
+
+  test('behavior: every type with several sends in flight (--in-flight 8), refusals mixed in: each accepted tx on chain at its nonce, no nonce gap', async () => {
+    const seed = 'e2e-types-in-flight'
+    const types = ['legacy', 'eip2930', 'eip1559', 'eip4844', 'eip7702'] as const
+    const extra = { eip2930: { access_list: [{ address: SINK, storageKeys: [KEY_1] }] }, eip4844: { blob_data: 'f00d' }, eip7702: { authorization_address: DELEGATE, to: '{_sender}' } } as Record<string, object>
+    const specs = [0, 1, 2].flatMap((round) =>
+      types.flatMap((t) => [
+        ...Array.from({ length: 3 }, (_, k) => ({ to: SINK, value: `${k + 1} wei`, id: `plain-${round}-${t}-${k}` })),
+        { to: SINK, value: round === 1 ? '1000000 eth' : '1 wei', tx_type: t, ...extra[t], id: `${t}-${round}` },
+      ]),
+    )
+    const r = await send(seed, specs, ['--in-flight', '8'])
+    expect(r.code, r.stderr).toBe(0)
+    const results = byId(r.events, 'tx_result')
+    // each accepted self-authorizing set-code tx spends one more nonce: its authorization's
+    const authorizations = [0, 2].filter((round) => !results.get(`eip7702-${round}`)!.error_code).length
+    const o = await assertNothingLost(anvil.url, r.events, specs.length, new Map([[signerOf(seed), authorizations]]))
+    for (const t of types) {
+      expect(results.get(`${t}-1`)!.error_code, t).toBe('INSUFFICIENT_FUNDS')
+      for (const round of [0, 2]) expect((await txOf(results.get(`${t}-${round}`)!.tx_hash)).type, `${t}-${round}`).toBe(TYPE_BYTE[t])
+    }
+    expect(o.failed).toBe(types.length)
+    expect(o.summary.included).toBe(o.accepted)
   })
 
   test('behavior: --tx-type sets the type of lines that give and imply none; a line\'s own tx_type and blob_data still win', async () => {

@@ -66,6 +66,8 @@ describe('NonceLedger', () => {
     expect(l.take(2)).toBe(2)
     expect(l.next).toBe(4)
     expect(l.holes).toEqual([0])
+    l.release(2, 2) // refused: both of its nonces come back
+    expect(l.next).toBe(2)
     l.forget()
     expect(l.holes).toEqual([])
     l.release(1) // ignored after forget: the node's count decides
