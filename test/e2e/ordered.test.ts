@@ -1,11 +1,10 @@
-import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { recoverTransactionAddress, type TransactionSerialized } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { createHttpRpc, type Rpc } from '../../src/rpc/rpc.js'
-import { SINK, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers, type Event } from '../helpers/cli.js'
+import { SINK, afterResults, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers, type Event } from '../helpers/cli.js'
 import { runSend } from '../helpers/inProcess.js'
 
 /**
@@ -126,17 +125,5 @@ function slowSends(url: string, slow: string, ms: number): Rpc {
       }
       return real.request<T>(method, params, opts)
     },
-  }
-}
-
-/** Calls `act` once, after `n` tx_result lines were printed. */
-function afterResults(n: number, act: (child: ChildProcess) => void) {
-  return (child: ChildProcess) => {
-    let seen = 0
-    child.stdout!.on('data', (c: Buffer) => {
-      if (seen >= n) return
-      seen += c.toString().split('"type":"tx_result"').length - 1
-      if (seen >= n) act(child)
-    })
   }
 }

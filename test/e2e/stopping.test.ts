@@ -6,7 +6,7 @@ import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { rpcNumber } from '../helpers/anvil.js'
 import { startChaosProxy } from '../helpers/chaosProxy.js'
-import { jsonl, ofType, runCli } from '../helpers/cli.js'
+import { afterResults, jsonl, ofType, runCli } from '../helpers/cli.js'
 import { recordFigures } from '../helpers/figures.js'
 import { assertNothingLost } from '../helpers/invariants.js'
 import { watchRss } from '../helpers/rss.js'
@@ -41,18 +41,6 @@ function onLine(stream: 'stdout' | 'stderr', pattern: RegExp, act: (child: Child
         fired = true
         act(child)
       }
-    })
-  }
-}
-
-/** Calls `act` once, after `n` tx_result lines were printed. */
-function afterResults(n: number, act: (child: ChildProcess) => void) {
-  return (child: ChildProcess) => {
-    let seen = 0
-    child.stdout!.on('data', (c: Buffer) => {
-      if (seen >= n) return
-      seen += c.toString().split('"type":"tx_result"').length - 1
-      if (seen >= n) act(child)
     })
   }
 }

@@ -119,3 +119,15 @@ export const SINK = '0x000000000000000000000000000000000000dEaD'
 export const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })))
 /** The env of a run funded by the devnet key, with its own pool seed. */
 export const fundedEnv = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })
+
+/** Calls `act` once, after `n` tx_result lines were printed (pass as `onSpawn`). */
+export function afterResults(n: number, act: (child: ChildProcess) => void) {
+  return (child: ChildProcess) => {
+    let seen = 0
+    child.stdout!.on('data', (c: Buffer) => {
+      if (seen >= n) return
+      seen += c.toString().split('"type":"tx_result"').length - 1
+      if (seen >= n) act(child)
+    })
+  }
+}
