@@ -260,8 +260,8 @@ export const FLAGS: readonly Flag[] = [
     help: 'capacity of each worker\'s queue', to: (v, flag) => ({ workerCapacity: parseCount(v, flag, 1) }),
   },
   {
-    long: 'ordered', commands: SENDING, help: 'write tx_result events in idx order (a bounded reorder stash; a slow spec holds back the later results)',
-    doc: 'write `tx_result` events in `idx` order: a result that completes before an earlier one waits in a stash, and events about it (`tx_receipt`, `tx_replaced`, …) wait behind it; the router lets spec `idx` on only while `idx` < the next result to write + `--reorder-window`, so the stash stays bounded, and waiting for that is `backpressure` with `stage: "reorder"` ([events.md](events.md#ordering), what it costs)',
+    long: 'ordered', commands: SENDING, help: 'write tx_result events in idx order, through a bounded reorder stash (a slow spec holds back the later lines)',
+    doc: 'write `tx_result` events in `idx` order: a result that completes before an earlier one waits in a stash, and events about it (`tx_receipt`, `tx_replaced`, …) wait behind it; the router lets spec `idx` on only while `idx` < the next result to write + `--reorder-window`, so the stash stays bounded, and waiting for that is `backpressure` with `stage: "reorder"` ([events.md](events.md#ordering): the guarantee and what it costs)',
     to: (given) => ({ ordered: given }),
   },
   {
