@@ -98,6 +98,31 @@ describe('--ordered (real anvil)', () => {
     assertResultsFirst(run.events)
   })
 
+  test('error: the node goes away for good mid-run: every remaining spec ends RPC_UNAVAILABLE, all results in order, then the summary', async () => {
+    const own = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n, logger: null, silent: true })
+    try {
+      let killed = false
+      const run = await runCli(['send', '--rpc-url', own.url, '--pool-size', '4', '--tps', '200', '--rpc-timeout', '2s', '--ordered', '--log-level', 'warn'], {
+        stdin: transfers(1_000),
+        env: fundedEnv(`ordered-dead-${Date.now()}`),
+        timeoutMs: 60_000,
+        onSpawn: afterResults(100, () => {
+          killed = true
+          void own.stop()
+        }),
+      })
+      expect(killed).toBe(true)
+      expect(run.code, run.stderr).toBe(1)
+      const summary = assertAccounted(run.events, 1_000)
+      expect(summary.reason).toBe('rpc_unavailable')
+      expect(writtenIdx(run.events)).toEqual(upTo(1_000))
+      expect(ofType(run.events, 'tx_result').filter((r) => r.error_code === 'RPC_UNAVAILABLE').length).toBeGreaterThan(100)
+      assertResultsFirst(run.events)
+    } finally {
+      await own.stop()
+    }
+  })
+
   test('behavior: run mixed (two pools) --ordered: tx_result idx 0..N-1 in order', async () => {
     const run = await runCli(['run', 'mixed', '--rpc-url', anvil.url, '--max-txs', '120', '--tps', '0', '--accounts-per-pool', '3', '--ordered', '--log-level', 'warn'], {
       env: { ...fundedEnv(`ordered-run-${Date.now()}`), FLOODGATE_STATE_DIR: tempStateDir() },
