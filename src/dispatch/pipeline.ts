@@ -173,7 +173,9 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   }
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
   let workers: Worker[] = []
-  const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
+  const order = orderResults(o, c, events)
+  const reorder = order ? { reorder: () => ({ size: order.stash.size, capacity: order.window.capacity }) } : {}
+  const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue), ...reorder })
   await tracker?.start()
   progress.start()
 
@@ -195,7 +197,6 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     roomy: () => load.roomy(),
     onNeverIncluded: (h) => tracker?.giveUp(h, 'never_included', 'NEVER_INCLUDED'),
   })
-  const order = orderResults(o, c, events)
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   await Promise.all(running)
