@@ -7,6 +7,9 @@
 //   git worktree add ../old <commit> && (cd ../old && npm ci && npm run build)
 //   node bench/compare.mjs --other ../old/dist/bin/floodgate.js --reps 5
 //
+// `--this-flags '<flags>'` adds flags to this build's runs only: the cost of a flag, this build
+// against itself (`--other dist/bin/floodgate.js --this-flags --ordered`).
+//
 // All traffic goes to the anvil this script starts on 127.0.0.1 (the embedded devnet's flags).
 
 import { spawn } from 'node:child_process'
@@ -25,13 +28,14 @@ const opt = (name, dflt) => {
 }
 const OTHER = opt('other')
 if (!OTHER) {
-  process.stderr.write('usage: node bench/compare.mjs --other <dist/bin/floodgate.js of another build> [--reps 3] [--n 20000] [--pool 32]\n')
+  process.stderr.write("usage: node bench/compare.mjs --other <dist/bin/floodgate.js of another build> [--reps 3] [--n 20000] [--pool 32] [--this-flags '<flags>']\n")
   process.exit(2)
 }
 const BINS = { this: path.join(ROOT, 'dist', 'bin', 'floodgate.js'), other: path.resolve(OTHER) }
 const REPS = Number(opt('reps', 3))
 const N = Number(opt('n', 20000))
 const POOL = Number(opt('pool', 32))
+const THIS_FLAGS = (opt('this-flags', '') ?? '').split(' ').filter(Boolean)
 const SEED = 'floodgate-compare'
 const log = (...a) => process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
@@ -77,8 +81,9 @@ function floodgate(bin, flags, input) {
 }
 
 /** tx/s and CPU µs per tx (minus the same command on an empty input: start-up and pool setup). */
-async function measure(bin, receipts) {
-  const flags = ['--pool-size', String(POOL), '--skip-funding', ...(receipts ? [] : ['--no-receipts'])]
+async function measure(which, receipts) {
+  const bin = BINS[which]
+  const flags = ['--pool-size', String(POOL), '--skip-funding', ...(receipts ? [] : ['--no-receipts']), ...(which === 'this' ? THIS_FLAGS : [])]
   const r = await floodgate(bin, flags, specs)
   const fixed = await floodgate(bin, flags, empty)
   const left = await waitPoolEmpty(rpc)
@@ -95,14 +100,14 @@ for (let rep = 1; rep <= REPS; rep++) {
     const order = rep % 2 ? ['this', 'other'] : ['other', 'this']
     for (const which of order) {
       const key = `${which}${receipts ? '+receipts' : ''}`
-      const m = await measure(BINS[which], receipts)
+      const m = await measure(which, receipts)
       ;(rows[key] ??= []).push(m)
       log(`rep ${rep} ${key}: ${m.tps.toFixed(0)} tx/s, ${m.cpu.toFixed(0)} µs/tx`)
     }
   }
 }
 const med = (key, field) => median(rows[key].map((r) => r[field]))
-const result = { n: N, pool: POOL, reps: REPS, other: OTHER }
+const result = { n: N, pool: POOL, reps: REPS, other: OTHER, ...(THIS_FLAGS.length ? { this_flags: THIS_FLAGS.join(' ') } : {}) }
 for (const mode of ['', '+receipts']) {
   result[mode ? 'receipts_on' : 'receipts_off'] = {
     this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },

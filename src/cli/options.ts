@@ -267,6 +267,17 @@ export const FLAGS: readonly Flag[] = [
     help: 'capacity of each worker\'s queue', to: (v, flag) => ({ workerCapacity: parseCount(v, flag, 1) }),
   },
   {
+    long: 'ordered', commands: SENDING, help: 'write tx_result events in idx order, through a bounded reorder stash (a slow spec holds back the later lines)',
+    doc: 'write `tx_result` events in `idx` order: a result that completes before an earlier one waits in a stash, and events about it (`tx_receipt`, `tx_replaced`, …) wait behind it; the router lets spec `idx` on only while `idx` < the next result to write + `--reorder-window`, so the stash stays bounded, and waiting for that is `backpressure` with `stage: "reorder"` ([events.md](events.md#ordering): the guarantee and what it costs)',
+    to: (given) => ({ ordered: given }),
+  },
+  {
+    long: 'reorder-window', arg: '<n>', defaultText: '--worker-queue + --in-flight per signer', commands: SENDING,
+    help: 'with --ordered: how many specs may be past the router without their tx_result written',
+    doc: 'with `--ordered`: how many specs may be past the router without their `tx_result` written; the stash holds fewer results than this. The default is what the worker queues hold anyway, so ordering adds no wait while the workers keep pace with each other',
+    to: (v, flag) => ({ reorderWindow: parseCount(v, flag, 1) }),
+  },
+  {
     long: 'receipt-timeout', arg: '<time>', default: '60s', commands: SENDING,
     help: 'a sent tx without a receipt this long after it was accepted gets tx_timeout',
     to: (v, flag) => ({ receiptTimeoutMs: parsePositiveDuration(v, flag) }),

@@ -1,7 +1,10 @@
-/** Pushing into a bounded queue while reporting its saturation episodes as backpressure events. */
+/** Pushing into a bounded queue (or the reorder window) while reporting its saturation episodes as backpressure events. */
 import type { EventWriter } from '../events/eventWriter.js'
 import type { BackpressureStage } from '../events/types.js'
 import type { BoundedQueue } from './boundedQueue.js'
+
+/** What a gauge pushes into: a `BoundedQueue`, or anything that fills and waits like one (`ReorderWindow`). */
+export type GaugedQueue<T> = Pick<BoundedQueue<T>, 'size' | 'capacity' | 'isFull' | 'offer' | 'push'>
 
 /**
  * Pushes into one bounded queue and reports saturation episodes. An episode starts when a
@@ -15,7 +18,7 @@ export class BackpressureGauge<T> {
   private blockedMs = 0
 
   constructor(
-    private readonly queue: BoundedQueue<T>,
+    private readonly queue: GaugedQueue<T>,
     private readonly events: EventWriter,
     private readonly stage: BackpressureStage,
     private readonly worker?: number,

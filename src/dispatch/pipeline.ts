@@ -23,6 +23,7 @@ import { pollHeads } from './headTicks.js'
 import { constantShape, type LoadShape, shapeDurationMs, shapeSlotCount } from './loadShape.js'
 import { createShapedPacer, type Pacer } from './pacer.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
+import { ReorderWindow, defaultReorderWindow } from './reorderWindow.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
 import { AutoRate } from './autoRate.js'
@@ -86,6 +87,10 @@ export interface PipelineOptions {
   ownInput?: boolean
   /** More observers of every event (the CLI's end-of-run table). */
   observers?: ((e: FloodgateEvent) => void)[]
+  /** `--ordered`: tx_result lines are written in idx order, through a stash the reorder window bounds. */
+  ordered?: boolean
+  /** `--reorder-window`: specs past the router without their result written (default: `defaultReorderWindow`). */
+  reorderWindow?: number
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -170,7 +175,9 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   }
   const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
   let workers: Worker[] = []
-  const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue) })
+  const order = orderResults(o, c, events)
+  const reorder = order ? { reorder: () => ({ size: order.stash.size, capacity: order.window.capacity }) } : {}
+  const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue), ...reorder })
   await tracker?.start()
   progress.start()
 
@@ -193,8 +200,9 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     onNeverIncluded: (h) => tracker?.giveUp(h, 'never_included', 'NEVER_INCLUDED'),
   })
   const running = workers.map((w) => w.run())
-  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer })
+  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   await Promise.all(running)
+  order?.end()
   pacer.close?.()
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
@@ -208,6 +216,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   const reason: EndReason = stop.reason ?? (health.dead ? 'rpc_unavailable' : intakeEnd)
   const summary = { ...stats.summary(reason), ...load.summary() }
   addPacing(o, summary, pacer, c.signers.length)
+  if (order) summary.reorder = { window: order.window.capacity, max_held: order.stash.maxHeld }
   if (auto) {
     summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true }
     if (auto.capacity !== undefined) summary.capacity = { tps: Math.round(auto.capacity * 100) / 100, gas_per_s: Math.round(load.rates()?.gasPerS ?? 0) }
@@ -248,12 +257,12 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Wor
 }
 
 /** Reads the input into the intake queue while the router feeds the workers; resolves when both are done. */
-async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer }): Promise<IntakeEnd> {
+async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd> {
   s.stop.signal.addEventListener('abort', () => o.input.destroy?.(), { once: true })
   const { slices, members } = poolsOf(o.pools, c.signers)
   const defaultPool = o.pools[0]!.name
   o.log.info({ pools: o.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: o.tps || 'unpaced' }, 'sending')
-  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool), { pacer: s.pacer, cancel: s.stop.signal })
+  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool), { pacing: { pacer: s.pacer, cancel: s.stop.signal }, ...(s.window ? { window: s.window } : {}) })
   let end: IntakeEnd
   try {
     end = await intake({
@@ -274,6 +283,23 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: E
   }
   await routing
   return end
+}
+
+/**
+ * `--ordered`: the events' reorder stash and the router's window that bounds it; `end()`, once
+ * every worker is done, writes whatever is still held (nothing, unless a spec lost its result).
+ */
+function orderResults(o: PipelineOptions, c: PipelineChain, events: EventWriter) {
+  if (!o.ordered) return undefined
+  const stash = events.orderResults()
+  const window = new ReorderWindow(stash, o.reorderWindow ?? defaultReorderWindow(c.signers.length, o.workerCapacity, o.inFlight ?? DEFAULT_IN_FLIGHT))
+  o.log.debug({ window: window.capacity }, 'tx_result events in idx order (--ordered)')
+  const end = () => {
+    const skipped = stash.flush()
+    if (skipped > 0) o.log.error({ held: skipped, next_idx: stash.nextIdx }, 'results held past the end of the run (an idx without a tx_result): written now, out of order')
+    o.log.debug({ window: window.capacity, max_held: stash.maxHeld }, 'reorder stash')
+  }
+  return { stash, window, end }
 }
 
 /** After the last send: wait for the receipts while each worker keeps mending gaps, until all are in or `stop`. */

@@ -1,4 +1,5 @@
 /** Writing events as JSON lines (coalesced writes, drain for slow readers, a closed pipe is not an error). */
+import { ReorderStash } from './reorderStash.js'
 import { EVENT_VERSION, type EventBody, type FloodgateEvent } from './types.js'
 
 /**
@@ -20,6 +21,7 @@ export class EventWriter {
   private readonly listeners: ((e: FloodgateEvent) => void)[] = []
   private stamped: Record<string, string> | undefined
   private enrich: ((e: FloodgateEvent) => void) | undefined
+  private order: ReorderStash | undefined
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -58,10 +60,25 @@ export class EventWriter {
     this.enrich = fn
   }
 
+  /**
+   * From now on, `tx_result` lines are written in `idx` order through the returned stash (what
+   * it holds is written by its `flush()` at the latest); observers are not delayed.
+   */
+  orderResults(): ReorderStash {
+    this.order = new ReorderStash((e) => this.write(e))
+    return this.order
+  }
+
   emit(body: EventBody): void {
     const event = (this.stamped ? { version: EVENT_VERSION, ...body, ...this.stamped } : { version: EVENT_VERSION, ...body }) as FloodgateEvent
     this.enrich?.(event)
     for (const l of this.listeners) l(event)
+    // the stash sees results even after stdout closed: the run's end waits for it to move on
+    if (this.order?.take(event)) return
+    this.write(event)
+  }
+
+  private write(event: FloodgateEvent): void {
     if (this._closed) return
     const line = `${JSON.stringify(event)}\n`
     this.pending.push(line)

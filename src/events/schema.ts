@@ -142,6 +142,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     saturation: opt('object'),
     capacity: opt('object'),
     pacing: opt('object'),
+    reorder: opt('object'),
     asserts: opt('object'),
   },
 }

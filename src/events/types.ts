@@ -49,7 +49,7 @@ export interface InvalidSpecEvent extends Envelope<'invalid_spec'> {
   field?: string
 }
 
-export type BackpressureStage = 'reader' | 'worker'
+export type BackpressureStage = 'reader' | 'worker' | 'reorder'
 
 export interface BackpressureEvent extends Envelope<'backpressure'> {
   stage: BackpressureStage
@@ -273,6 +273,8 @@ export interface SummaryEvent extends Envelope<'summary'> {
     /** Named stages (`--stage`, campaigns): each one's target and length on the schedule. */
     stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number }[]
   }
+  /** `--ordered`: the reorder window, and the most `tx_result` events the stash held at once (always below the window). */
+  reorder?: { window: number; max_held: number }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

@@ -14,6 +14,8 @@ export interface MetricsSources {
   intakeQueue(): { size: number; capacity: number }
   /** One per worker, in worker order. */
   workerQueues(): readonly { size: number; capacity: number }[]
+  /** `--ordered`: the results the reorder stash holds, and its window. */
+  reorder?(): { size: number; capacity: number }
 }
 
 const SEND_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -62,22 +64,24 @@ export class PromMetrics {
     })
     new Gauge({
       name: 'floodgate_queue_depth',
-      help: 'items waiting in a queue: intake (reader → router) and workers (all worker queues together)',
+      help: 'items waiting in a queue: intake (reader → router), workers (all worker queues together), reorder (--ordered: results the stash holds)',
       labelNames: ['queue'],
       registers,
       collect() {
         this.set({ queue: 'intake' }, sources.intakeQueue().size)
         this.set({ queue: 'workers' }, sources.workerQueues().reduce((s, q) => s + q.size, 0))
+        if (sources.reorder) this.set({ queue: 'reorder' }, sources.reorder().size)
       },
     })
     new Gauge({
       name: 'floodgate_queue_capacity',
-      help: 'capacity of a queue (workers: all worker queues together)',
+      help: 'capacity of a queue (workers: all worker queues together; reorder: the window)',
       labelNames: ['queue'],
       registers,
       collect() {
         this.set({ queue: 'intake' }, sources.intakeQueue().capacity)
         this.set({ queue: 'workers' }, sources.workerQueues().reduce((s, q) => s + q.capacity, 0))
+        if (sources.reorder) this.set({ queue: 'reorder' }, sources.reorder().capacity)
       },
     })
     new Gauge({

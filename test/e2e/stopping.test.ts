@@ -45,7 +45,6 @@ function onLine(stream: 'stdout' | 'stderr', pattern: RegExp, act: (child: Child
   }
 }
 
-
 describe('signals', () => {
   test('behavior: SIGINT while funding the pool: nothing is sent, the summary says signal, exit 130', async () => {
     const seed = `sigint-funding-${Date.now()}`

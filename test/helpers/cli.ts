@@ -120,7 +120,7 @@ export const transfers = (n: number) => jsonl(Array.from({ length: n }, (_, i) =
 /** The env of a run funded by the devnet key, with its own pool seed. */
 export const fundedEnv = (seed: string) => ({ FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: seed })
 
-/** Calls `act` once, after `n` tx_result lines were printed. */
+/** Calls `act` once, after `n` tx_result lines were printed (pass as `onSpawn`). */
 export function afterResults(n: number, act: (child: ChildProcess) => void) {
   return (child: ChildProcess) => {
     let seen = 0
