@@ -68,6 +68,14 @@ export class NonceLedger {
     this.nextCheck = 0
   }
 
+  /**
+   * The nonce after the highest accepted, unmined tx kept (0 when none): a floor for the node's
+   * pending count, which some nodes (ganache) give without their pool.
+   */
+  get afterUnmined(): number {
+    return this.last + 1
+  }
+
   /** The nonce the next send would take (the lowest hole, else `next`), without taking it. */
   get upcoming(): number | undefined {
     return this.holes.length > 0 ? this.holes[0] : this.next

@@ -144,7 +144,8 @@ export class SignerSender {
     this.resync ??= (async () => {
       try {
         if (l.settleNonce !== undefined) await this.settle(l.settleNonce)
-        l.next ??= await this.nonceAt('pending')
+        // never below a tx of ours the node took: a node may count its pool out (ganache)
+        l.next ??= Math.max(await this.nonceAt('pending'), l.afterUnmined)
       } finally {
         this.resync = undefined
       }
@@ -323,6 +324,13 @@ export class SignerSender {
       case 'rejected':
         throw new SendFailure(outcome.code, outcome.message)
       case 'fees':
+        if (s.feeRetries >= MAX_FEE_RETRIES && outcome.code === 'UNDERPRICED' && s.nonceRetries === 0) {
+          // fresh fees did not cure it: another tx may hold this nonce at a higher price (ganache
+          // words a refused replacement "transaction underpriced"): read the nonce again, once
+          s.nonceRetries++
+          ledger.forget()
+          return 'resync'
+        }
         if (pinsFee(fields, outcome.code) || fees.pinned || s.feeRetries >= MAX_FEE_RETRIES) throw new SendFailure(outcome.code, outcome.message)
         s.feeRetries++
         try {

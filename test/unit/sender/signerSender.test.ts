@@ -137,15 +137,26 @@ describe('send', () => {
       expect(r.node.pool(r.signer.address)).toEqual([])
     })
 
-    test('error: still underpriced after 3 refreshes → SendFailure UNDERPRICED, the nonce unspent', async () => {
+    test('error: still underpriced after 3 refreshes and a nonce read (another tx may hold the nonce) → SendFailure UNDERPRICED, the nonce unspent', async () => {
       const r = await rig()
-      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 4 }, () => reject('transaction underpriced')))
+      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 5 }, () => reject('transaction underpriced')))
       const { p, failure } = await r.attempt()
       expect(failure?.code).toBe('UNDERPRICED')
-      expect(p.attempts).toBe(4)
+      expect(p.attempts).toBe(5)
       expect(r.node.pool(r.signer.address)).toEqual([])
       expect(r.ledger.next).toBe(0)
     })
+  })
+
+  test('behavior: "transaction underpriced" that fresh fees do not cure, because another tx holds the nonce at a higher price (ganache\'s wording): the nonce is read again and the tx lands on the next one', async () => {
+    const r = await rig()
+    await r.sender.nextNonce()
+    const theirs = await otherProcessSends(r, 0)
+    r.node.script('eth_sendRawTransaction', ...Array.from({ length: 4 }, () => reject('transaction underpriced')))
+    const { p, failure } = await r.attempt()
+    expect(failure).toBeUndefined()
+    expect(p.nonce).toBe(1)
+    expect(r.node.pool(r.signer.address).map((t) => t.hash)).toEqual([theirs, p.hash])
   })
 
   describe('nonce resync', () => {
