@@ -48,6 +48,9 @@ interface InHand extends SendProgress {
 export class Worker {
   readonly queue: BoundedQueue<IndexedSpec>
   private panicTimes: number[] = []
+  /** Sends started and not yet ended (at most the sender's window). */
+  private flying = 0
+  private wake: (() => void) | undefined
   private retired = false
   private readonly maxPanics: number
   private readonly panicWindowMs: number
@@ -74,14 +77,13 @@ export class Worker {
    */
   async run(): Promise<void> {
     const { sender, mender, events } = this.o
-    const flying = new Set<Promise<void>>()
     for (;;) {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
       if (spec === undefined) break
-      while (flying.size >= sender.window) await Promise.race(flying)
+      while (this.flying >= sender.window) await this.landed()
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
       if (mender.due(hand.start) && !this.refusal()) {
-        await Promise.all(flying)
+        while (this.flying > 0) await this.landed()
         try {
           await mender.check()
         } catch (err) {
@@ -92,15 +94,19 @@ export class Worker {
       }
       const sending = await this.begin(hand)
       if (!sending) continue
-      if (sender.window === 1 && flying.size === 0) await sending.done
+      if (sender.window === 1 && this.flying === 0) await sending.done
       else {
-        const { done } = sending
-        flying.add(done)
-        void done.then(() => flying.delete(done))
+        this.flying++
+        void sending.done.then(() => {
+          this.flying--
+          const wake = this.wake
+          this.wake = undefined
+          wake?.()
+        })
       }
       if (events.needsDrain) await events.drained()
     }
-    await Promise.all(flying)
+    while (this.flying > 0) await this.landed()
     // nonces given back while later ones were in flight, and no later spec came to take them
     if (sender.ledger.holes.length > 0 && !this.refusal()) {
       try {
@@ -109,6 +115,11 @@ export class Worker {
         this.o.log.error({ worker: this.o.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
       }
     }
+  }
+
+  /** Resolves when one of the sends in flight has ended (the loop is its only waiter). */
+  private landed(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve))
   }
 
   /** Why a spec cannot be sent at all now (retired, node dead, run cancelled), if so. */

@@ -32,7 +32,7 @@ function observed(onRequest: (method: string, params: readonly unknown[] | undef
 }
 
 describe('workers', () => {
-  test('behavior: never two sends of one signer in flight, while signers do send concurrently', async () => {
+  test.each([1, 4])('behavior: --in-flight %i: never more sends of one signer outstanding, while signers do send concurrently', async (window) => {
     const inFlight = new Map<string, number>()
     let maxPerSigner = 0
     let maxOverall = 0
@@ -57,10 +57,10 @@ describe('workers', () => {
       },
     )
     const specs = Array.from({ length: 300 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-    const { events } = await runSend(anvil.url, specs, { rpc, poolSize: 6, skipFunding: false })
+    const { events } = await runSend(anvil.url, specs, { rpc, poolSize: 6, skipFunding: false, inFlight: window, batchSize: 1 })
     expect(assertAccounted(events, 300).sent).toBe(300)
-    expect(maxPerSigner).toBe(1)
-    expect(maxOverall).toBeGreaterThan(1)
+    expect(maxPerSigner).toBe(window)
+    expect(maxOverall).toBeGreaterThan(window)
   })
 
   test('behavior: no gas_limit: 21000 for a plain transfer; one estimate per (to, selector), +25 %, shared by all workers', async () => {
