@@ -271,7 +271,7 @@ export interface SummaryEvent extends Envelope<'summary'> {
     /** `--tps auto`: the rate followed inclusion; `target_tps` is where it ended. */
     auto?: boolean
     /** Named stages (`--stage`, campaigns): each one's target and length on the schedule. */
-    stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number }[]
+    stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number; blocks?: number }[]
   }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }

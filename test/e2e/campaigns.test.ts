@@ -98,6 +98,36 @@ describe("contender's campaigns run unchanged (real anvil)", () => {
     ])
   })
 
+  test('behavior: a campaign in tpb mode (10, then 30 of ours per 1 s block, 8 blocks each): every spec sent and included; ≥ 90 % of each stage\'s steady blocks carry exactly its count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floodgate-campaign-'))
+    const file = join(dir, 'perBlock.toml')
+    const stage = (name: string, rate: number) => `[[spam.stage]]\nname = "${name}"\nrate = ${rate}\nduration = 8\n[[spam.stage.mix]]\nscenario = "transfers"\nshare_pct = 100.0\n`
+    writeFileSync(file, `name = "per-block"\n\n[spam]\nmode = "tpb"\nrate = 5\nduration = 8\n\n${stage('low', 10)}\n${stage('high', 30)}`)
+    const r = await run(file, 'campaign-tpb')
+    expect(r.code, r.stderr).toBe(0)
+    const s = r.events.at(-1)!
+    expect(s.type).toBe('summary')
+    // a tpb stage's duration counts blocks, as contender counts it: 8 blocks, 10 × 8 and 30 × 8 specs
+    expect(s.pacing.stages).toEqual([
+      { name: 'low', duration_ms: 8_000, per_block: 10, blocks: 8 },
+      { name: 'high', duration_ms: 8_000, per_block: 30, blocks: 8 },
+    ])
+    expect(assertAccounted(r.events, 320)).toBe(s)
+    expect(s, JSON.stringify(s.errors)).toMatchObject({ sent: 320, failed: 0, included: 320, timed_out: 0 })
+    const receipts = ofType(r.events, 'tx_receipt')
+    const perBlock = new Map<number, number>()
+    for (const x of receipts) perBlock.set(x.block_number, (perBlock.get(x.block_number) ?? 0) + 1)
+    for (const [name, want] of [['low', 10], ['high', 30]] as const) {
+      // the stage's blocks without its first two and last two (a stage's first block may still
+      // hold the stage before's last sends, and its last the next one's first)
+      const blocks = [...new Set(receipts.filter((x) => x.stage === name).map((x) => x.block_number as number))].sort((a, b) => a - b)
+      const steady = blocks.slice(2, -2)
+      expect(steady.length, `stage ${name}: blocks ${blocks.join(' ')}`).toBeGreaterThanOrEqual(3)
+      const exact = steady.filter((b) => perBlock.get(b) === want).length
+      expect(exact / steady.length, `stage ${name}: ours per block ${blocks.map((b) => perBlock.get(b)).join(' ')}`).toBeGreaterThanOrEqual(0.9)
+    }
+  })
+
   test('error: a campaign naming an unknown scenario is refused by name before anything is sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'floodgate-campaign-'))
     const file = join(dir, 'bad.toml')
