@@ -93,7 +93,10 @@ describe("contender's campaigns run unchanged (real anvil)", () => {
     let r: Awaited<ReturnType<typeof run>>
     try {
       // the node stalls while it mines a block of them: with more signers than sends due in a
-      // stall, every send still starts on its slot (each signer has one send in flight)
+      // stall, every send still starts on its slot (each signer has one send in flight). A machine
+      // so starved that anvil answers these sends in ≥ 0.6 s (300 / 500 tx/s) fails the steady
+      // stage, as it should: its sends did fall behind (seen at a load average of 18 on 2 cores:
+      // sends p50 0.7 s, 150-190 tx/s sent; 600 signers only doubled anvil's answer time)
       r = await runOn(node.url, join(CONTENDER_CAMPAIGNS, 'staged-example.toml'), 'campaign-staged', '--duration-scale', String(scale), '--no-receipts', '--accounts-per-pool', '300')
     } finally {
       await node.stop()
