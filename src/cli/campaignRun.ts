@@ -32,14 +32,22 @@ export function prepareCampaign(path: string, flags: Record<string, unknown>, cm
   return { campaign, scale }
 }
 
+/** A stage's length for the log: its blocks, or its ms. */
+const shapeLength = (s: LoadShape[number]) => (s.kind === 'block' && s.blocks !== undefined ? `${s.blocks} blocks` : `${s.durationMs} ms`)
+
 /** Each stage's length after `--duration-scale` (at least 1 ms). */
 const scaled = (ms: number, scale: number) => Math.max(1, Math.round(ms * scale))
 
-/** The campaign's stages as a load shape: a constant rate per stage, or n per block. */
-export function campaignShape(c: Campaign, scale: number): LoadShape {
-  return c.stages.map((s) =>
-    c.mode === 'tps' ? { kind: 'rate', from: s.rate, to: s.rate, durationMs: scaled(s.durationMs, scale), name: s.name } : { kind: 'block', perBlock: s.rate, durationMs: scaled(s.durationMs, scale), name: s.name },
-  )
+/**
+ * The campaign's stages as a load shape: a constant rate per stage, or n per block for the
+ * stage's blocks (its `duration` in blocks, or its seconds over the block time), each scaled.
+ */
+export function campaignShape(c: Campaign, scale: number, blockMs = 1_000): LoadShape {
+  return c.stages.map((s) => {
+    if (c.mode === 'tps') return { kind: 'rate', from: s.rate, to: s.rate, durationMs: scaled(s.durationMs, scale), name: s.name }
+    const blocks = Math.max(1, Math.round((s.blocks ?? s.durationMs / blockMs) * scale))
+    return { kind: 'block', perBlock: s.rate, blocks, durationMs: blocks * blockMs, name: s.name }
+  })
 }
 
 export interface CampaignRun {
@@ -68,15 +76,14 @@ export async function runCampaign(r: CampaignRun): Promise<SendResult> {
     compiled.set(ref.path, steps)
     for (const p of prepared.pools.spam) pools.set(p.name, Math.max(pools.get(p.name) ?? 0, p.size))
   }
-  const shape = campaignShape(campaign, r.scale)
-  const blockMs = chain.blockTimeMs ?? 1_000
+  const shape = campaignShape(campaign, r.scale, chain.blockTimeMs)
   const plans: StagePlan[] = campaign.stages.map((st, i) => {
     const stage = shape[i]!
-    const count = stage.kind === 'rate' ? rateSlotCount(stage) : stage.perBlock * Math.max(1, Math.floor(stage.durationMs / blockMs))
+    const count = stage.kind === 'rate' ? rateSlotCount(stage) : stage.perBlock * stage.blocks!
     return { name: st.name, count, mix: st.mix.map((m) => ({ label: m.label, steps: compiled.get(m.path)!, share: m.share })) }
   })
   const poolList: PoolSize[] = [...pools].map(([name, size]) => ({ name, size }))
-  log.info({ campaign: campaign.name, mode: campaign.mode, stages: plans.map((p, i) => `${p.name}: ${campaign.stages[i]!.rate}${campaign.mode === 'tps' ? ' tx/s' : '/block'} × ${shape[i]!.durationMs} ms = ${p.count} txs`).join('; '), pools: poolList.map((p) => `${p.name}×${p.size}`).join(' ') }, 'campaign')
+  log.info({ campaign: campaign.name, mode: campaign.mode, stages: plans.map((p, i) => `${p.name}: ${campaign.stages[i]!.rate}${campaign.mode === 'tps' ? ' tx/s' : '/block'} × ${shapeLength(shape[i]!)} = ${p.count} txs`).join('; '), pools: poolList.map((p) => `${p.name}×${p.size}`).join(' ') }, 'campaign')
   const { durationMs: _hardStop, ...rest } = base
   return send({
     ...rest,

@@ -4,9 +4,11 @@ import { UsageError } from '../base/errors.js'
 /**
  * One stage of a shape. `rate`: `from` tx/s rising (or falling) linearly to `to` tx/s over
  * `durationMs` (from = to: a constant rate); `block`: `perBlock` txs for each new block seen
- * while the stage lasts. `durationMs` is Infinity only for the last stage of an open run.
+ * while the stage lasts, or, with `blocks`, for that many new blocks (a campaign's `tpb` stage,
+ * counted in blocks as contender counts it; `durationMs` is then the blocks' expected time).
+ * `durationMs` is Infinity only for the last stage of an open run.
  */
-export type Stage = ({ kind: 'rate'; from: number; to: number } | { kind: 'block'; perBlock: number }) & { durationMs: number; name?: string }
+export type Stage = ({ kind: 'rate'; from: number; to: number } | { kind: 'block'; perBlock: number; blocks?: number }) & { durationMs: number; name?: string }
 
 /** A run's stages, in order; an empty shape is unpaced. */
 export type LoadShape = readonly Stage[]
@@ -34,6 +36,7 @@ export function shapeSlotCount(shape: LoadShape, blockTimeMs?: number): number |
   for (const s of shape) {
     if (!Number.isFinite(s.durationMs)) return undefined
     if (s.kind === 'rate') n += rateSlotCount(s)
+    else if (s.blocks !== undefined) n += s.perBlock * s.blocks
     else if (blockTimeMs !== undefined && blockTimeMs > 0) n += s.perBlock * Math.floor(s.durationMs / blockTimeMs)
     else return undefined
   }

@@ -11,7 +11,8 @@ import { constantShape, type LoadShape, rateSlotCount, rateSlotDueMs, type Stage
  * long-run rate stays exact. Slots older than that are given up and counted: a pool too
  * small for the rate shows as `missed`, never as a silently lower rate. A per-block stage
  * hands out its n slots when a new block shows up; the ones not taken by the next block are
- * missed.
+ * missed. A per-block stage of `blocks` blocks ends once its last block's slots are taken
+ * (or at the next block), not at a time.
  */
 export interface Pacer {
   /**
@@ -91,6 +92,8 @@ class ShapedPacer implements Pacer {
   private count: number
   /** Per-block stages: slots left of the last block, when it was seen, the takers waiting for the next. */
   private available = 0
+  /** Blocks the current per-block stage has handed out slots for. */
+  private blocksSeen = 0
   private headAt = 0
   private readonly waiters: Waiter[] = []
   private stageTimer: NodeJS.Timeout | undefined
@@ -140,16 +143,24 @@ class ShapedPacer implements Pacer {
     for (;;) {
       const stage = this.shape[this.stageIdx]
       if (!stage) return undefined
-      const over = stage.kind === 'rate' ? this.k >= this.count : t >= this.start! + this.stageStart + stage.durationMs
-      if (!over) return stage
+      if (!this.over(stage, t)) return stage
       if (stage.kind === 'block') this.missed += this.available
       this.available = 0
-      this.stageStart += stage.durationMs
+      this.blocksSeen = 0
+      // a stage counted in blocks ended when it did: the next one's schedule starts there
+      this.stageStart = stage.kind === 'block' && stage.blocks !== undefined ? t - this.start! : this.stageStart + stage.durationMs
       this.stageIdx++
       this.k = 0
       const next = this.shape[this.stageIdx]
       this.count = next ? this.slotsOf(next) : 0
     }
+  }
+
+  /** Is `stage` (the current one) over at `t`? `head`: a new block just showed up. */
+  private over(stage: Stage, t: number, head = false): boolean {
+    if (stage.kind === 'rate') return this.k >= this.count
+    if (stage.blocks === undefined) return t >= this.start! + this.stageStart + stage.durationMs
+    return this.blocksSeen >= stage.blocks && (head || this.available === 0)
   }
 
   private slotsOf(stage: Stage): number {
@@ -170,14 +181,14 @@ class ShapedPacer implements Pacer {
     return undefined
   }
 
-  private takeBlockSlot(stage: Stage, t: number, signal: AbortSignal | undefined, slot: Slot | undefined): Promise<void> | undefined {
+  private takeBlockSlot(stage: Extract<Stage, { kind: 'block' }>, t: number, signal: AbortSignal | undefined, slot: Slot | undefined): Promise<void> | undefined {
     if (this.available > 0) {
       this.available--
       return this.hand(stage, this.headAt, t, signal, slot)
     }
     if (signal?.aborted) return undefined
     // wait for the next block, or the stage's end (then the next stage decides)
-    this.armStageTimer(this.start! + this.stageStart + stage.durationMs - t)
+    if (stage.blocks === undefined) this.armStageTimer(this.start! + this.stageStart + stage.durationMs - t)
     return new Promise((resolve) => {
       const w: Waiter = { signal, slot, resolve }
       const onAbort = () => {
@@ -210,6 +221,12 @@ class ShapedPacer implements Pacer {
   private onHead(): void {
     if (this.start === undefined || this.ended) return
     const t = this.now()
+    // a stage counted in blocks that had its last one: this block is the next stage's
+    const current = this.shape[this.stageIdx]
+    if (current?.kind === 'block' && current.blocks !== undefined && this.over(current, t, true)) {
+      this.missed += this.available
+      this.available = 0
+    }
     const stage = this.stageAt(t)
     if (!stage || stage.kind !== 'block') {
       this.wakeAll()
@@ -217,6 +234,7 @@ class ShapedPacer implements Pacer {
     }
     this.missed += this.available
     this.available = stage.perBlock
+    this.blocksSeen++
     this.headAt = t
     while (this.available > 0 && this.waiters.length > 0) {
       const w = this.waiters.shift()!

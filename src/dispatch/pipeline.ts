@@ -329,7 +329,7 @@ function addPacing(o: PipelineOptions, summary: Omit<SummaryEvent, 'version'>, p
   const target = o.shape === undefined ? o.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
   summary.pacing = { target_tps: target, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
   if (shape.some((s) => s.name !== undefined)) {
-    summary.pacing.stages = shape.map((s) => ({ name: s.name ?? '', duration_ms: s.durationMs, ...(s.kind === 'rate' ? { from_tps: s.from, to_tps: s.to } : { per_block: s.perBlock }) }))
+    summary.pacing.stages = shape.map((s) => ({ name: s.name ?? '', duration_ms: s.durationMs, ...(s.kind === 'rate' ? { from_tps: s.from, to_tps: s.to } : { per_block: s.perBlock, ...(s.blocks !== undefined ? { blocks: s.blocks } : {}) }) }))
   }
   if (pacer.missed > 0) o.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
 }

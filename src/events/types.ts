@@ -271,7 +271,7 @@ export interface SummaryEvent extends Envelope<'summary'> {
     /** `--tps auto`: the rate followed inclusion; `target_tps` is where it ended. */
     auto?: boolean
     /** Named stages (`--stage`, campaigns): each one's target and length on the schedule. */
-    stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number }[]
+    stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number; blocks?: number }[]
   }
   /** `--ordered`: the reorder window, and the most `tx_result` events the stash held at once (always below the window). */
   reorder?: { window: number; max_held: number }

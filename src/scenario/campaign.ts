@@ -21,7 +21,10 @@ export interface CampaignStage {
   name: string
   /** tx/s (`mode = "tps"`) or txs per block (`tpb`). */
   rate: number
+  /** `duration` (s) or `duration_secs`; in `tpb` mode a `duration` counts blocks (`blocks`), as contender counts it, and this is 1 s a block. */
   durationMs: number
+  /** `tpb` mode: the blocks the stage lasts, when the file gives its `duration` (not `duration_secs`). */
+  blocks?: number
   mix: MixShare[]
 }
 
@@ -84,7 +87,7 @@ export function loadCampaign(path: string): Campaign {
   known(spam, ['mode', 'rate', 'duration', 'duration_secs', 'seed', 'mix', 'stage'], 'spam', fail)
   const mode = spam.mode ?? 'tps'
   if (mode !== 'tps' && mode !== 'tpb') throw fail(`spam.mode: ${JSON.stringify(mode)} is not "tps" or "tpb"`)
-  const defaults = { rate: optNumber(spam.rate, 'spam.rate', fail), seconds: optNumber(spam.duration ?? spam.duration_secs, 'spam.duration', fail) }
+  const defaults = { rate: optNumber(spam.rate, 'spam.rate', fail), seconds: optNumber(spam.duration ?? spam.duration_secs, 'spam.duration', fail), inBlocks: spam.duration !== undefined }
   const resolveRef = (ref: string, at: string) => resolveCampaignScenario(ref, dirname(resolve(path)), (m) => fail(`${at}: ${m}`))
 
   let stageTables: unknown[]
@@ -100,10 +103,13 @@ export function loadCampaign(path: string): Campaign {
     if (!isTable(t)) throw fail(`${at}: expected a table`)
     known(t, ['name', 'rate', 'duration', 'duration_secs', 'mix'], at, fail)
     const rate = optNumber(t.rate, `${at}.rate`, fail) ?? defaults.rate
-    const seconds = optNumber(t.duration ?? t.duration_secs, `${at}.duration`, fail) ?? defaults.seconds
+    const own = optNumber(t.duration ?? t.duration_secs, `${at}.duration`, fail)
+    const seconds = own ?? defaults.seconds
     if (rate === undefined || rate <= 0) throw fail(`${at}.rate: give a rate above 0 (here or in [spam])`)
-    if (seconds === undefined || seconds <= 0) throw fail(`${at}.duration: give a duration above 0 in seconds (here or in [spam])`)
+    if (seconds === undefined || seconds <= 0) throw fail(`${at}.duration: give a duration above 0 in seconds (in blocks in tpb mode; here or in [spam])`)
     if (mode === 'tpb' && !Number.isInteger(rate)) throw fail(`${at}.rate: txs per block must be a whole number, got ${rate}`)
+    // contender counts a tpb stage's `duration` in blocks (`duration_secs` stays seconds)
+    const inBlocks = mode === 'tpb' && (own !== undefined ? t.duration !== undefined : defaults.inBlocks)
     if (!Array.isArray(t.mix) || t.mix.length === 0) throw fail(`${at}.mix: expected one or more [[…mix]] entries`)
     const raw = t.mix.map((m, j) => {
       const mat = `${at}.mix[${j}]`
@@ -116,7 +122,7 @@ export function loadCampaign(path: string): Campaign {
     })
     const total = raw.reduce((s, m) => s + m.share, 0)
     const name = t.name === undefined ? String(i + 1) : String(t.name)
-    return { name, rate, durationMs: Math.round(seconds * 1000), mix: raw.map((m) => ({ ...m, share: m.share / total })) }
+    return { name, rate, durationMs: Math.round(seconds * 1000), ...(inBlocks ? { blocks: seconds } : {}), mix: raw.map((m) => ({ ...m, share: m.share / total })) }
   })
   if (new Set(stages.map((s) => s.name)).size !== stages.length) throw fail('two stages have the same name')
 

@@ -113,6 +113,42 @@ describe('per-block stages', () => {
     pacer.close?.()
   })
 
+  test('behavior: stages counted in blocks end with their last block, late or early, and a stage\'s leftover slots are missed', async () => {
+    let now = 0
+    let head: () => void = () => {}
+    const heads: HeadSource = (onHead) => void (head = onHead)
+    let ended = 0
+    // durations are only the blocks' expected time: the blocks decide
+    const pacer = createShapedPacer(
+      [
+        { kind: 'block', perBlock: 2, blocks: 2, durationMs: 1, name: 'a' },
+        { kind: 'block', perBlock: 3, blocks: 1, durationMs: 1, name: 'b' },
+      ],
+      { now: () => now, heads, onEnd: () => ended++ },
+    )
+    const taken: Slot[] = []
+    const take = () => {
+      const slot: Slot = {}
+      return Promise.resolve(pacer.take(undefined, slot)).then(() => taken.push(slot))
+    }
+    const first = [take(), take()]
+    now = 5_000 // long after both durations: still stage a
+    head()
+    await Promise.all(first)
+    const second = [take()] // one of a's second block: the other is missed
+    now = 6_000
+    head()
+    await Promise.all(second)
+    now = 7_000
+    head() // a had its 2 blocks: this one is b's
+    await Promise.all([take(), take(), take()])
+    expect(taken.map((s) => `${s.stage}@${s.dueMs}`)).toEqual(['a@5000', 'a@5000', 'a@6000', 'b@7000', 'b@7000', 'b@7000'])
+    expect(pacer.missed).toBe(1)
+    expect(pacer.take()).toBeUndefined() // b's one block is taken: the shape is over
+    expect(ended).toBe(1)
+    expect(shapeSlotCount([{ kind: 'block', perBlock: 2, blocks: 2, durationMs: 1 }])).toBe(4)
+  })
+
   test('behavior: the shape ends after its last stage: onEnd, and waiters wake', async () => {
     let ended = 0
     const heads: HeadSource = () => {}

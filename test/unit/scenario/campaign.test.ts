@@ -45,7 +45,14 @@ describe('loadCampaign', () => {
     expect(c.mode).toBe('tpb')
     expect(c.stages).toHaveLength(1)
     expect(c.stages[0]!.mix.map((m) => [m.label, m.share])).toEqual([['uniV2', 0.5], ['stress', 0.5]])
-    expect(campaignShape(c, 1)).toEqual([{ kind: 'block', perBlock: 4, durationMs: 10_000, name: 'spam' }])
+    // contender counts a tpb stage's duration in blocks: 10 blocks, whatever the block time
+    expect(c.stages[0]!.blocks).toBe(10)
+    expect(campaignShape(c, 1, 2_000)).toEqual([{ kind: 'block', perBlock: 4, blocks: 10, durationMs: 20_000, name: 'spam' }])
+    expect(campaignShape(c, 0.1)).toEqual([{ kind: 'block', perBlock: 4, blocks: 1, durationMs: 1_000, name: 'spam' }])
+    // duration_secs stays seconds: 10 s of 2 s blocks
+    const secs = loadCampaign(campaign('[spam]\nmode = "tpb"\nrate = 4\nduration_secs = 10\n[[spam.mix]]\nscenario = "uni_v2"\n', { 'uniV2.toml': SPAM_ONLY }))
+    expect(secs.stages[0]!.blocks).toBeUndefined()
+    expect(campaignShape(secs, 1, 2_000)).toEqual([{ kind: 'block', perBlock: 4, blocks: 5, durationMs: 10_000, name: 'spam' }])
   })
 
   test('error: an unknown scenario, an unknown key, a missing duration are refused naming the place', () => {
