@@ -107,8 +107,9 @@ export class Worker {
       if (events.needsDrain) await events.drained()
     }
     while (this.flying > 0) await this.landed()
-    // nonces given back while later ones were in flight, and no later spec came to take them
-    if (sender.ledger.holes.length > 0 && !this.refusal()) {
+    // nonces given back while later ones were in flight, and no later spec came to take them:
+    // filled also when the run was stopped, so the txs above them can still be mined
+    if (sender.ledger.holes.length > 0 && !this.retired && !this.o.health.dead) {
       try {
         await mender.fillHoles()
       } catch (err) {
