@@ -13,7 +13,7 @@ import { listenMetrics } from './metrics/prometheus.js'
 import { SendSession } from './sender/sendSession.js'
 import { autoBatchSize, createBatchingRpc } from './rpc/batchingRpc.js'
 import { createHttpRpc, type Rpc } from './rpc/rpc.js'
-import { type Chain, type ChainSettings, openChain } from './startup/openChain.js'
+import { type Chain, type ChainSettings, connectionsFor, openChain } from './startup/openChain.js'
 import { defaultSeed } from './state.js'
 import type { Signer } from './tx/signer.js'
 
@@ -91,7 +91,7 @@ async function connectMore(o: SendOptions, chainId: number): Promise<Rpc[]> {
   const out: Rpc[] = []
   try {
     for (const url of o.moreRpcUrls ?? []) {
-      const r = createHttpRpc(url, { timeoutMs: o.requestTimeoutMs })
+      const r = createHttpRpc(url, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) })
       out.push(r)
       const id = Number(BigInt(await r.request<string>('eth_chainId', [])))
       if (id !== chainId) throw new FatalError('CHAIN_MISMATCH', `--rpc-url ${r.displayUrl} is chain ${id}, the first --rpc-url is chain ${chainId}: every endpoint must serve the same chain`)

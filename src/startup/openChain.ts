@@ -7,6 +7,7 @@ import type { Logger } from '../log.js'
 import { redactUrl } from '../rpc/redactUrl.js'
 import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
 import { createSplitRpc } from '../rpc/splitRpc.js'
+import { DEFAULT_IN_FLIGHT } from '../sender/signerSender.js'
 import { chooseSigner, type SignerBackend, type SignerFactory } from '../tx/signer.js'
 import { blockTimeMs } from './blockTime.js'
 import { isPragueOrLater } from './forkRules.js'
@@ -29,6 +30,8 @@ export interface ChainSettings {
   sendRpcUrl?: string
   /** Timeout of one RPC request. */
   requestTimeoutMs: number
+  /** `--in-flight`: sends of one signer outstanding at once; sizes the connections to the node. */
+  inFlight?: number
   /** How long the first contact (eth_chainId, retried through transient failures) may take. */
   connectTimeoutMs?: number
   allowMainnet: boolean
@@ -74,13 +77,23 @@ export interface Connection {
  * The first half of a start-up, all `gen` and `devnet` need: the embedded devnet when no URL is
  * given, the RPC client, the first contact (chain id, mainnet guard). `close()` stops the devnet.
  */
-export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit'>): Promise<Connection> {
+/**
+ * Keep-alive connections to one node at most: 32 per send a signer may keep in flight (at most
+ * 512). Each carries one request at a time, and at a distance answers come one by one, so the
+ * batches stay small: with 32 in all, a pool × --in-flight above that waited for a connection.
+ * They open only as needed.
+ */
+export function connectionsFor(inFlight = DEFAULT_IN_FLIGHT): number {
+  return Math.min(512, 32 * Math.max(1, inFlight))
+}
+
+export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'inFlight'>): Promise<Connection> {
   if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined)) {
     throw new UsageError('--block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
   }
   const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o) : undefined
   const url = devnet?.url ?? o.rpcUrl
-  const http = (u: string) => createHttpRpc(u, { timeoutMs: o.requestTimeoutMs })
+  const http = (u: string) => createHttpRpc(u, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) })
   const ownRpc = o.rpc ? undefined : o.sendRpcUrl !== undefined ? createSplitRpc(http(url!), http(o.sendRpcUrl)) : http(url!)
   const rpc = o.rpc ?? ownRpc!
   const close = async () => {
