@@ -146,10 +146,13 @@ export function runChild(cmd, argv, { env = {}, stdoutFile, capMs = CHILD_CAP_MS
 /**
  * The measured children of one bench run against a node at `url` (each call may name another,
  * e.g. a proxy in front of it): `floodgate` (a `send` child with the usage probe preloaded;
- * returns its events file or stdout tail, usage and summary) and `baseline` (bench/baseline.mjs).
+ * returns its events file or stdout tail, usage and summary), `floodgateRow` and `baseline`
+ * (bench/baseline.mjs). `fixedOnce`: a row's empty-input run (its fixed CPU) is measured once
+ * per command and reused by later reps, instead of once per row.
  */
-export function benchChildren({ tmp, url, seed, log }) {
+export function benchChildren({ tmp, url, seed, log, fixedOnce = false }) {
   const stateDir = path.join(tmp, 'state')
+  const fixedCpu = new Map()
   let fgRun = 0
   async function floodgate(flags, { input, url: target = url, nodeFlags = [], keepEvents = true, capMs } = {}) {
     const id = ++fgRun
@@ -172,13 +175,14 @@ export function benchChildren({ tmp, url, seed, log }) {
     const r = await floodgate(flags, { input, url: target })
     const rate = sendRate(r.eventsFile)
     rmSync(r.eventsFile)
-    const fixed = await floodgate(flags, { input: empty, url: target, keepEvents: false })
+    const key = `${target} ${flags.join(' ')}`
+    if (!fixedOnce || !fixedCpu.has(key)) fixedCpu.set(key, (await floodgate(flags, { input: empty, url: target, keepEvents: false })).usage.cpu_us)
     const sent = Math.max(1, rate.sent)
     return {
       tps: rate.tps,
       sent: rate.sent,
       failed: r.summary.failed,
-      cpu_us_per_tx: (r.usage.cpu_us - fixed.usage.cpu_us) / sent,
+      cpu_us_per_tx: (r.usage.cpu_us - fixedCpu.get(key)) / sent,
       cpu_total_us_per_tx: r.usage.cpu_us / sent,
       rss_mb: r.usage.max_rss_kb / 1024,
     }
