@@ -10,7 +10,7 @@
 //   viem-naive         viem walletClient.sendTransaction awaited serially, one account
 //   viem-nonce-manager viem's nonceManager, one walletClient per account, all accounts in flight
 //
-//   node bench/baseline.mjs KIND --rpc URL --n N [--senders 32] [--batch 100] [--inflight 4] [--lanes 8] [--cap-ms 60000]
+//   node bench/baseline.mjs KIND --rpc URL --n N [--senders 32] [--batch 100] [--inflight 4] [--lanes 8] [--connections n] [--cap-ms 60000]
 //
 // Prints one JSON line: { kind, sent, failed, ms, tps, cpu_us_per_tx, rss_mb }. The clock runs
 // from the first send to the last answer. Bounded: N txs at most, --cap-ms at most.
@@ -31,6 +31,8 @@ const SENDERS = Number(arg('senders', 32))
 const BATCH = Number(arg('batch', 100))
 const IN_FLIGHT = Number(arg('inflight', 4))
 const LANES = Number(arg('lanes', 8))
+/** HTTP connections; the default: one per request that can be outstanding. */
+const CONNECTIONS = arg('connections')
 const CAP_MS = Number(arg('cap-ms', 60_000))
 const TAG = arg('keys', 'baseline')
 const CHAIN_ID = 31337
@@ -100,7 +102,7 @@ async function windowed(rpc, nonces, keyBytes) {
 }
 
 async function main() {
-  const rpc = rpcClient(URL_, { connections: kind === 'windowed' ? SENDERS * LANES : Math.max(IN_FLIGHT, SENDERS) })
+  const rpc = rpcClient(URL_, { connections: Number(CONNECTIONS ?? (kind === 'windowed' ? SENDERS * LANES : Math.max(IN_FLIGHT, SENDERS))) })
   const keys = benchKeys(TAG, SENDERS)
   const addresses = keys.map(addressOf)
   const nonces = await pendingNonces(rpc, addresses)

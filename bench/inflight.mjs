@@ -10,8 +10,9 @@
 // Per rep, interleaved, anvil's pool drained after every run:
 //   at a distance (through the proxy): floodgate --pool-size 10 at --in-flight 1, 4, 8, 16 (and 8
 //     with --batch-size 1, one request per tx like the baseline); the windowed hand-written sender
-//     (10 accounts × 8 in flight, one request per tx); the same sender 32 × 16 (the proxy's and
-//     node's ceiling, far above 10 × 8's Little's-law bound) and 10 × 8 without the proxy.
+//     (10 accounts × 8 in flight, one request per tx), also over only 32 connections; the same
+//     sender 32 × 16 (the proxy's and node's ceiling, far above 10 × 8's Little's-law bound) and
+//     10 × 8 without the proxy.
 //   local (no proxy): the minimal on-the-fly sender (32 accounts, batches of 100 × 4) and
 //     floodgate --pool-size 32 at --in-flight 1, 2, 4, 8, 16; and --in-flight 8 with receipts on.
 // floodgate runs with --no-receipts except in the receipts row. All traffic goes to 127.0.0.1.
@@ -94,6 +95,7 @@ try {
       for (const k of FAR_IN_FLIGHT) await fg(`far-if${k}`, FAR_POOL, k, k === 1 ? N_FAR_SERIAL : N_FAR, { url: proxy.url })
       await fg('far-if8-b1', FAR_POOL, 8, N_FAR, { url: proxy.url, extra: ['--batch-size', '1'] })
       await base('far-windowed', 'windowed', windowed(FAR_POOL, 8, N_FAR, 'windowed'), proxy.url)
+      await base('far-windowed-c32', 'windowed', [...windowed(FAR_POOL, 8, N_FAR, 'windowed'), '--connections', '32'], proxy.url)
       await base('far-ceiling', 'windowed', windowed(32, 16, N_FAR * 2, 'windowed-ceiling'), proxy.url)
       await base('near-windowed', 'windowed', windowed(FAR_POOL, 8, N_FAR, 'windowed'), anvil.url)
     }
@@ -121,6 +123,7 @@ const far = [
   ...FAR_IN_FLIGHT.map((k) => [`far-if${k}`, `floodgate, pool ${FAR_POOL}, --in-flight ${k}`]),
   ['far-if8-b1', `floodgate, pool ${FAR_POOL}, --in-flight 8 --batch-size 1 (one request per tx)`],
   ['far-windowed', `windowed sender, ${FAR_POOL} accounts × 8 in flight, one request per tx`],
+  ['far-windowed-c32', `windowed sender, ${FAR_POOL} × 8 over 32 HTTP connections (as many as floodgate opens)`],
   ['far-ceiling', 'windowed sender, 32 accounts × 16 in flight (the proxy\'s ceiling)'],
   ['near-windowed', `windowed sender, ${FAR_POOL} × 8, no proxy (for scale)`],
 ]
