@@ -4,10 +4,13 @@
 //   presigned          all txs signed before the clock starts; JSON-RPC batches, k in flight
 //   minimal            a minimal hand-written sender: signs on the fly with the native secp256k1
 //                      addon (viem serializes, viem keccak), JSON-RPC batches, k in flight
+//   windowed           a hand-written windowed sender: --senders accounts, --lanes sends in flight
+//                      per account, one eth_sendRawTransaction per request, nonces counted locally,
+//                      native signing as in minimal
 //   viem-naive         viem walletClient.sendTransaction awaited serially, one account
 //   viem-nonce-manager viem's nonceManager, one walletClient per account, all accounts in flight
 //
-//   node bench/baseline.mjs KIND --rpc URL --n N [--senders 32] [--batch 100] [--inflight 4] [--cap-ms 60000]
+//   node bench/baseline.mjs KIND --rpc URL --n N [--senders 32] [--batch 100] [--inflight 4] [--lanes 8] [--connections n] [--cap-ms 60000]
 //
 // Prints one JSON line: { kind, sent, failed, ms, tps, cpu_us_per_tx, rss_mb }. The clock runs
 // from the first send to the last answer. Bounded: N txs at most, --cap-ms at most.
@@ -27,6 +30,9 @@ const N = Number(arg('n', 20000))
 const SENDERS = Number(arg('senders', 32))
 const BATCH = Number(arg('batch', 100))
 const IN_FLIGHT = Number(arg('inflight', 4))
+const LANES = Number(arg('lanes', 8))
+/** HTTP connections; the default: one per request that can be outstanding. */
+const CONNECTIONS = arg('connections')
 const CAP_MS = Number(arg('cap-ms', 60_000))
 const TAG = arg('keys', 'baseline')
 const CHAIN_ID = 31337
@@ -69,8 +75,34 @@ async function batched(rpc, next) {
   return { sent, failed, firstError }
 }
 
+/**
+ * LANES sends in flight per account, each its own request: a lane takes its account's next
+ * nonce, signs and sends, and takes the next one once the node answered.
+ */
+async function windowed(rpc, nonces, keyBytes) {
+  let i = 0
+  let sent = 0
+  let failed = 0
+  let firstError
+  const deadline = performance.now() + CAP_MS
+  async function lane(account) {
+    while (i < N && performance.now() < deadline) {
+      const k = i++
+      try {
+        await rpc.call('eth_sendRawTransaction', [signNative(transfer(nonces[account]++, k), keyBytes[account])])
+        sent++
+      } catch (err) {
+        failed++
+        firstError ??= err.message
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: SENDERS * LANES }, (_, l) => lane(l % SENDERS)))
+  return { sent, failed, firstError }
+}
+
 async function main() {
-  const rpc = rpcClient(URL_, { connections: Math.max(IN_FLIGHT, SENDERS) })
+  const rpc = rpcClient(URL_, { connections: Number(CONNECTIONS ?? (kind === 'windowed' ? SENDERS * LANES : Math.max(IN_FLIGHT, SENDERS))) })
   const keys = benchKeys(TAG, SENDERS)
   const addresses = keys.map(addressOf)
   const nonces = await pendingNonces(rpc, addresses)
@@ -88,6 +120,11 @@ async function main() {
     t0 = performance.now()
     cpu0 = process.cpuUsage()
     result = await batched(rpc, (i) => signNative(transfer(nonces[i % SENDERS]++, i), keyBytes[i % SENDERS]))
+  } else if (kind === 'windowed') {
+    const keyBytes = keys.map((k) => Buffer.from(k.slice(2), 'hex'))
+    t0 = performance.now()
+    cpu0 = process.cpuUsage()
+    result = await windowed(rpc, nonces, keyBytes)
   } else if (kind === 'viem-naive' || kind === 'viem-nonce-manager') {
     const chain = defineChain({ id: CHAIN_ID, name: 'bench', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [URL_] } } })
     const accounts = kind === 'viem-naive' ? [privateKeyToAccount(keys[0])] : keys.map((k) => privateKeyToAccount(k, { nonceManager }))

@@ -1,6 +1,11 @@
-// Shared helpers of the throughput benchmark (bench/run.mjs, bench/baseline.mjs).
-// Everything talks to 127.0.0.1 only, to the anvil bench/run.mjs starts and stops itself.
+// Shared helpers of the throughput benchmarks (bench/run.mjs, bench/inflight.mjs, bench/baseline.mjs).
+// Everything talks to 127.0.0.1 only, to the anvil a bench script starts and stops itself.
 
+import { spawn } from 'node:child_process'
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Pool } from 'undici'
 import { keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -97,4 +102,189 @@ export function sleep(ms) {
 export function cpuSince(start) {
   const c = process.cpuUsage(start)
   return c.user + c.system
+}
+
+// ---------------------------------------------------------------- children of a bench script
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const BIN = path.join(ROOT, 'dist', 'bin', 'floodgate.js')
+const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
+const BASELINE = path.join(ROOT, 'bench', 'baseline.mjs')
+const CHILD_CAP_MS = 240_000
+
+/** A log line on stderr, tagged and timed. */
+export function benchLog(tag) {
+  return (...a) => process.stderr.write(`[${tag} ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
+}
+
+/** Runs a child to completion (killed after capMs); resolves with its exit code and output. */
+export function runChild(cmd, argv, { env = {}, stdoutFile, capMs = CHILD_CAP_MS, keepStdout = true, log = () => {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let tail = ''
+    let err = ''
+    if (stdoutFile) child.stdout.pipe(createWriteStream(stdoutFile))
+    else
+      child.stdout.on('data', (c) => {
+        if (keepStdout) out += c
+        else tail = (tail + c).slice(-65536)
+      })
+    child.stderr.on('data', (c) => (err = (err + c).slice(-20000)))
+    const timer = setTimeout(() => {
+      log(`${path.basename(argv[argv.length - 1] ?? cmd)}: over ${capMs} ms, killing it`)
+      child.kill('SIGKILL')
+    }, capMs)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout: keepStdout ? out : tail, stderr: err })
+    })
+  })
+}
+
+/**
+ * The measured children of one bench run against a node at `url` (each call may name another,
+ * e.g. a proxy in front of it): `floodgate` (a `send` child with the usage probe preloaded;
+ * returns its events file or stdout tail, usage and summary), `floodgateRow` and `baseline`
+ * (bench/baseline.mjs). `fixedOnce`: a row's empty-input run (its fixed CPU) is measured once
+ * per command and reused by later reps, instead of once per row.
+ */
+export function benchChildren({ tmp, url, seed, log, fixedOnce = false }) {
+  const stateDir = path.join(tmp, 'state')
+  const fixedCpu = new Map()
+  let fgRun = 0
+  async function floodgate(flags, { input, url: target = url, nodeFlags = [], keepEvents = true, capMs } = {}) {
+    const id = ++fgRun
+    const usageFile = path.join(tmp, `usage-${id}.json`)
+    const eventsFile = keepEvents ? path.join(tmp, `events-${id}.jsonl`) : undefined
+    const r = await runChild(process.execPath, [...nodeFlags, '--import', PROBE, BIN, 'send', '--rpc-url', target, '--log-level', 'warn', '--from', input, ...flags], {
+      env: { BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: seed, FLOODGATE_STATE_DIR: stateDir, FLOODGATE_FUNDER_KEY: DEV_KEY },
+      ...(eventsFile ? { stdoutFile: eventsFile } : { keepStdout: false }),
+      ...(capMs ? { capMs } : {}),
+      log,
+    })
+    if (r.code !== 0) throw new Error(`floodgate ${flags.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`)
+    const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
+    const text = eventsFile ? readFileSync(eventsFile, 'utf8') : r.stdout
+    const summary = JSON.parse(text.trimEnd().split('\n').at(-1))
+    return { eventsFile, usage, summary }
+  }
+  /** One floodgate run measured as a table row; CPU per tx net of the same command on an empty input. */
+  async function floodgateRow(flags, { input, empty, url: target = url }) {
+    const r = await floodgate(flags, { input, url: target })
+    const rate = sendRate(r.eventsFile)
+    rmSync(r.eventsFile)
+    const key = `${target} ${flags.join(' ')}`
+    if (!fixedOnce || !fixedCpu.has(key)) fixedCpu.set(key, (await floodgate(flags, { input: empty, url: target, keepEvents: false })).usage.cpu_us)
+    const sent = Math.max(1, rate.sent)
+    return {
+      tps: rate.tps,
+      sent: rate.sent,
+      failed: r.summary.failed,
+      cpu_us_per_tx: (r.usage.cpu_us - fixedCpu.get(key)) / sent,
+      cpu_total_us_per_tx: r.usage.cpu_us / sent,
+      rss_mb: r.usage.max_rss_kb / 1024,
+    }
+  }
+  async function baseline(kind, extra, { url: target = url } = {}) {
+    const r = await runChild(process.execPath, [BASELINE, kind, '--rpc', target, ...extra], { log })
+    if (r.code !== 0) throw new Error(`baseline ${kind} exited ${r.code}: ${r.stderr.slice(-2000)}`)
+    return JSON.parse(r.stdout.trim().split('\n').at(-1))
+  }
+  return { floodgate, floodgateRow, baseline }
+}
+
+/** tx/s from a floodgate events file: accepted sends over [first send start, last answer]. */
+export function sendRate(eventsFile) {
+  let first = Infinity
+  let last = -Infinity
+  let sent = 0
+  const completions = []
+  const starts = []
+  for (const line of readFileSync(eventsFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
+    const e = JSON.parse(line)
+    if (e.error_code) continue
+    sent++
+    const end = e.start_timestamp_ms + e.send_ms
+    if (e.start_timestamp_ms < first) first = e.start_timestamp_ms
+    if (end > last) last = end
+    completions.push(end)
+    starts.push(e.start_timestamp_ms)
+  }
+  return { sent, ms: last - first, tps: (sent / (last - first)) * 1000, completions, starts, first, last }
+}
+
+/** An anvil with the embedded devnet's flags on a free 127.0.0.1 port, killed when this process exits. */
+export async function startDevnetAnvil() {
+  const { startAnvil } = await import(path.join(ROOT, 'dist/src/devnet/anvil.js'))
+  const devnet = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
+  const anvil = await startAnvil({
+    host: '127.0.0.1',
+    port: 0,
+    blockTime: devnet.DEVNET_BLOCK_TIME_S,
+    gasLimit: devnet.DEVNET_GAS_LIMIT,
+    hardfork: devnet.DEVNET_HARDFORK,
+    chainId: devnet.DEVNET_CHAIN_ID,
+    balance: devnet.DEVNET_BALANCE_ETH,
+    silent: true,
+    logger: null,
+  })
+  process.on('exit', () => {
+    try {
+      process.kill(anvil.pid, 'SIGKILL')
+    } catch {}
+  })
+  return { anvil, devnet }
+}
+
+/** Writes `n` transfer specs (as scenarios/transfers.mjs writes them) to tmp once; returns the file. */
+export function transferSpecs(tmp, n) {
+  const file = path.join(tmp, `transfers-${n}.jsonl`)
+  if (existsSync(file)) return file
+  let buf = ''
+  const fd = openSync(file, 'w')
+  for (let i = 0; i < n; i++) {
+    buf += `${JSON.stringify({ to: SINKS[i % 2], value: `${1 + (i % 100)} wei`, kind: 'transfer', id: `t-${i}` })}\n`
+    if (buf.length > 1 << 20) {
+      writeSync(fd, buf)
+      buf = ''
+    }
+  }
+  writeSync(fd, buf)
+  closeSync(fd)
+  return file
+}
+
+export function fmt(x, d = 0) {
+  return Number.isFinite(x) ? x.toFixed(d) : '–'
+}
+
+/** The machine and versions lines of a report. */
+export async function machineAndVersions() {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  const ver = (name) => {
+    try {
+      return JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
+    } catch {
+      return '?'
+    }
+  }
+  const git = await runChild('git', ['rev-parse', '--short', 'HEAD']).catch(() => ({ stdout: '?' }))
+  const cpus = os.cpus()
+  return {
+    machine: `${cpus[0]?.model ?? '?'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    versions: `node ${process.versions.node}, anvil ${ver('@foundry-rs/anvil')}, viem ${ver('viem')}, undici ${ver('undici')}, secp256k1 ${ver('secp256k1')}, hash-wasm ${ver('hash-wasm')}, floodgate ${pkg.version} (${git.stdout.trim()})`,
+  }
+}
+
+/** Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in a doc (appends the markers if missing). */
+export function writeDocSection(docPath, name, text) {
+  const begin = `<!-- ${name}:begin -->`
+  const end = `<!-- ${name}:end -->`
+  let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`
+  if (!doc.includes(begin)) doc += `\n${begin}\n${end}\n`
+  doc = doc.slice(0, doc.indexOf(begin) + begin.length) + `\n${text}\n` + doc.slice(doc.indexOf(end))
+  writeFileSync(docPath, doc)
 }

@@ -19,17 +19,10 @@
 // All traffic goes to the anvil on 127.0.0.1. Ratios are only meaningful within one run: the
 // machine is shared and noisy, so the absolute tx/s move from run to run.
 
-import { spawn } from 'node:child_process'
-import fs, { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { addressOf, benchKeys, DEV_KEY, fund, latestNonces, median, rpcClient, sleep, SINKS, waitPoolEmpty } from './lib.mjs'
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = path.join(ROOT, 'dist', 'bin', 'floodgate.js')
-const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
-const BASELINE = path.join(ROOT, 'bench', 'baseline.mjs')
+import { addressOf, benchChildren, benchKeys, benchLog, BIN, fmt, fund, latestNonces, machineAndVersions, median, ROOT, rpcClient, runChild, sendRate, sleep, startDevnetAnvil, transferSpecs, waitPoolEmpty, writeDocSection } from './lib.mjs'
 
 const args = process.argv.slice(2)
 const flag = (name) => args.includes(`--${name}`)
@@ -48,100 +41,14 @@ const ONLY = new Set((opt('only', QUICK ? 'core,tps,inclusion' : 'core,tps,inclu
 const WRITE = !flag('no-write')
 const POOLS = [1, 8, 32, 128]
 const SEED = 'floodgate-bench'
-const CHILD_CAP_MS = 240_000
 
-const log = (...a) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
+const log = benchLog('bench')
 
 if (!existsSync(BIN)) {
   log(`${BIN} is missing: run npm ci (or npm run build) first`)
   process.exit(1)
 }
-const { startAnvil } = await import(path.join(ROOT, 'dist/src/devnet/anvil.js'))
-const devnet = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'floodgate-bench-'))
-const stateDir = path.join(tmp, 'state')
-
-// ---------------------------------------------------------------- children
-
-/** Runs a child to completion (killed after capMs); resolves with its exit code and output. */
-function run(cmd, argv, { env = {}, stdoutFile, capMs = CHILD_CAP_MS, keepStdout = true } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let tail = ''
-    let err = ''
-    if (stdoutFile) child.stdout.pipe(createWriteStream(stdoutFile))
-    else
-      child.stdout.on('data', (c) => {
-        if (keepStdout) out += c
-        else tail = (tail + c).slice(-65536)
-      })
-    child.stderr.on('data', (c) => (err = (err + c).slice(-20000)))
-    const timer = setTimeout(() => {
-      log(`${path.basename(argv[argv.length - 1] ?? cmd)}: over ${capMs} ms, killing it`)
-      child.kill('SIGKILL')
-    }, capMs)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout: keepStdout ? out : tail, stderr: err })
-    })
-  })
-}
-
-let fgRun = 0
-/**
- * One `floodgate send` child against the bench anvil, with the usage probe preloaded.
- * Returns its events file path (or the stdout tail), usage and summary.
- */
-async function floodgate(flags, { input, nodeFlags = [], keepEvents = true, capMs } = {}) {
-  const id = ++fgRun
-  const usageFile = path.join(tmp, `usage-${id}.json`)
-  const eventsFile = keepEvents ? path.join(tmp, `events-${id}.jsonl`) : undefined
-  const r = await run(process.execPath, [...nodeFlags, '--import', PROBE, BIN, 'send', '--rpc-url', anvilUrl, '--log-level', 'warn', '--from', input, ...flags], {
-    env: { BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: SEED, FLOODGATE_STATE_DIR: stateDir, FLOODGATE_FUNDER_KEY: DEV_KEY },
-    ...(eventsFile ? { stdoutFile: eventsFile } : { keepStdout: false }),
-    ...(capMs ? { capMs } : {}),
-  })
-  if (r.code !== 0) throw new Error(`floodgate ${flags.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`)
-  const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
-  const text = eventsFile ? readFileSync(eventsFile, 'utf8') : r.stdout
-  const lastLine = text.trimEnd().split('\n').at(-1)
-  const summary = JSON.parse(lastLine)
-  return { eventsFile, usage, summary }
-}
-
-/** tx/s from the events: accepted sends over [first send start, last answer]. */
-function sendRate(eventsFile) {
-  let first = Infinity
-  let last = -Infinity
-  let sent = 0
-  const completions = []
-  const starts = []
-  for (const line of readFileSync(eventsFile, 'utf8').split('\n')) {
-    if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
-    const e = JSON.parse(line)
-    if (e.error_code) continue
-    sent++
-    const end = e.start_timestamp_ms + e.send_ms
-    if (e.start_timestamp_ms < first) first = e.start_timestamp_ms
-    if (end > last) last = end
-    completions.push(end)
-    starts.push(e.start_timestamp_ms)
-  }
-  return { sent, ms: last - first, tps: (sent / (last - first)) * 1000, completions, starts, first, last }
-}
-
-async function baseline(kind, extra) {
-  const r = await run(process.execPath, [BASELINE, kind, '--rpc', anvilUrl, ...extra])
-  if (r.code !== 0) throw new Error(`baseline ${kind} exited ${r.code}: ${r.stderr.slice(-2000)}`)
-  return JSON.parse(r.stdout.trim().split('\n').at(-1))
-}
 
 async function drain(what) {
   const left = await waitPoolEmpty(rpc, 90_000)
@@ -151,24 +58,11 @@ async function drain(what) {
 // ---------------------------------------------------------------- setup
 
 log(`tmp ${tmp}`)
-const anvil = await startAnvil({
-  host: '127.0.0.1',
-  port: 0,
-  blockTime: devnet.DEVNET_BLOCK_TIME_S,
-  gasLimit: devnet.DEVNET_GAS_LIMIT,
-  hardfork: devnet.DEVNET_HARDFORK,
-  chainId: devnet.DEVNET_CHAIN_ID,
-  balance: devnet.DEVNET_BALANCE_ETH,
-  silent: true,
-  logger: null,
-})
+const { anvil, devnet } = await startDevnetAnvil()
 const anvilUrl = anvil.url
 const rpc = rpcClient(anvilUrl)
-process.on('exit', () => {
-  try {
-    process.kill(anvil.pid, 'SIGKILL')
-  } catch {}
-})
+const run = (cmd, argv) => runChild(cmd, argv, { log })
+const { floodgate, floodgateRow, baseline } = benchChildren({ tmp, url: anvilUrl, seed: SEED, log })
 log(`anvil ${anvilUrl} (pid ${anvil.pid})`)
 
 const results = {}
@@ -176,23 +70,7 @@ const record = (name, value) => (results[name] ??= []).push(value)
 const notes = []
 
 try {
-  // inputs: transfers, as scenarios/transfers.mjs writes them
-  const specsFile = (n) => {
-    const file = path.join(tmp, `transfers-${n}.jsonl`)
-    if (existsSync(file)) return file
-    let buf = ''
-    const fd = fs.openSync(file, 'w')
-    for (let i = 0; i < n; i++) {
-      buf += `${JSON.stringify({ to: SINKS[i % 2], value: `${1 + (i % 100)} wei`, kind: 'transfer', id: `t-${i}` })}\n`
-      if (buf.length > 1 << 20) {
-        fs.writeSync(fd, buf)
-        buf = ''
-      }
-    }
-    fs.writeSync(fd, buf)
-    fs.closeSync(fd)
-    return file
-  }
+  const specsFile = (n) => transferSpecs(tmp, n)
   const empty = path.join(tmp, 'empty.jsonl')
   writeFileSync(empty, '')
 
@@ -208,19 +86,9 @@ try {
   // ------------------------------------------------------------ core
   if (ONLY.has('core')) {
     const fg = async (name, pool, n, extraFlags) => {
-      const r = await floodgate(['--pool-size', String(pool), '--skip-funding', ...extraFlags], { input: specsFile(n) })
-      const rate = sendRate(r.eventsFile)
-      rmSync(r.eventsFile)
-      const fixed = await floodgate(['--pool-size', String(pool), '--skip-funding', ...extraFlags], { input: empty, keepEvents: false })
-      record(name, {
-        tps: rate.tps,
-        sent: rate.sent,
-        failed: r.summary.failed,
-        cpu_us_per_tx: (r.usage.cpu_us - fixed.usage.cpu_us) / Math.max(1, rate.sent),
-        cpu_total_us_per_tx: r.usage.cpu_us / Math.max(1, rate.sent),
-        rss_mb: r.usage.max_rss_kb / 1024,
-      })
-      log(`${name}: ${rate.tps.toFixed(0)} tx/s, ${((r.usage.cpu_us - fixed.usage.cpu_us) / Math.max(1, rate.sent)).toFixed(0)} µs/tx, ${(r.usage.max_rss_kb / 1024).toFixed(0)} MB`)
+      const row = await floodgateRow(['--pool-size', String(pool), '--skip-funding', ...extraFlags], { input: specsFile(n), empty })
+      record(name, row)
+      log(`${name}: ${row.tps.toFixed(0)} tx/s, ${row.cpu_us_per_tx.toFixed(0)} µs/tx, ${row.rss_mb.toFixed(0)} MB`)
       await drain(name)
     }
     const base = async (name, kind, extra, { drainAfter = true } = {}) => {
@@ -358,9 +226,6 @@ try {
   await anvil.stop()
 }
 
-function fmt(x, d = 0) {
-  return Number.isFinite(x) ? x.toFixed(d) : '–'
-}
 function pct(xs, p) {
   const v = [...xs].sort((a, b) => a - b)
   return v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))]
@@ -421,18 +286,7 @@ if (results.dryrun) {
   goals.push(`| ${d.lines.toLocaleString('en-US')} lines through --dry-run, RSS ≤ 200 MB | peak RSS ${fmt(d.rss_mb)} MB, ${fmt(d.tps)} tx/s, ${fmt(d.cpu_us_per_tx)} µs/tx | ${d.rss_mb <= 200 ? 'met' : 'NOT met'} |`)
 }
 
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
-const ver = (name) => {
-  try {
-    return JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
-  } catch {
-    return '?'
-  }
-}
-const git = await run('git', ['rev-parse', '--short', 'HEAD']).catch(() => ({ stdout: '?' }))
-const cpus = os.cpus()
-const machine = `${cpus[0]?.model ?? '?'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`
-const versions = `node ${process.versions.node}, anvil ${ver('@foundry-rs/anvil')}, viem ${ver('viem')}, undici ${ver('undici')}, secp256k1 ${ver('secp256k1')}, hash-wasm ${ver('hash-wasm')}, floodgate ${pkg.version} (${git.stdout.trim()})`
+const { machine, versions } = await machineAndVersions()
 
 const command = `node bench/run.mjs ${args.join(' ')}`.trim()
 const report = [
@@ -454,12 +308,7 @@ process.stdout.write(`${report}\n`)
 if (flag('keep-tmp')) writeFileSync(path.join(tmp, 'results.json'), JSON.stringify(results, null, 2))
 if (WRITE) {
   const docPath = path.join(ROOT, 'docs', 'benchmarks.md')
-  const begin = '<!-- bench:begin -->'
-  const end = '<!-- bench:end -->'
-  let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`
-  if (!doc.includes(begin)) doc += `\n${begin}\n${end}\n`
-  doc = doc.slice(0, doc.indexOf(begin) + begin.length) + `\n${report}\n` + doc.slice(doc.indexOf(end))
-  writeFileSync(docPath, doc)
+  writeDocSection(docPath, 'bench', report)
   log(`wrote ${path.relative(ROOT, docPath)}`)
 }
 if (!flag('keep-tmp')) rmSync(tmp, { recursive: true, force: true })
