@@ -9,12 +9,11 @@
 //
 // All traffic goes to the anvil this script starts on 127.0.0.1 (the embedded devnet's flags).
 
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEV_KEY, median, rpcClient, SINKS, waitPoolEmpty } from './lib.mjs'
+import { floodgateSend, median, rpcClient, SINKS, waitPoolEmpty } from './lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
@@ -44,37 +43,7 @@ writeFileSync(specs, Array.from({ length: N }, (_, i) => JSON.stringify({ to: SI
 const empty = path.join(tmp, 'empty.jsonl')
 writeFileSync(empty, '')
 
-let runs = 0
-/** One `floodgate send` of `bin`: its process CPU (µs) and, from its events, accepted sends per second. */
-function floodgate(bin, flags, input) {
-  const id = ++runs
-  const usageFile = path.join(tmp, `usage-${id}.json`)
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PROBE, bin, 'send', '--rpc-url', devnet.url, '--log-level', 'warn', '--from', input, ...flags], {
-      env: { ...process.env, BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: SEED, FLOODGATE_STATE_DIR: tmp, FLOODGATE_FUNDER_KEY: DEV_KEY },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (c) => (out += c))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${bin} exited ${code}`))
-      let first = Infinity
-      let last = -Infinity
-      let sent = 0
-      for (const line of out.split('\n')) {
-        if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
-        const e = JSON.parse(line)
-        if (e.error_code) continue
-        sent++
-        first = Math.min(first, e.start_timestamp_ms)
-        last = Math.max(last, e.start_timestamp_ms + e.send_ms)
-      }
-      const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
-      resolve({ sent, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us })
-    })
-  })
-}
+const floodgate = (bin, flags, input) => floodgateSend({ bin, url: devnet.url, input, flags, tmp, seed: SEED, probe: PROBE })
 
 /** tx/s and CPU µs per tx (minus the same command on an empty input: start-up and pool setup). */
 async function measure(bin, receipts) {

@@ -1,6 +1,9 @@
 // Shared helpers of the throughput benchmark (bench/run.mjs, bench/baseline.mjs).
 // Everything talks to 127.0.0.1 only, to the anvil bench/run.mjs starts and stops itself.
 
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { Pool } from 'undici'
 import { keccak256, stringToHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -97,4 +100,42 @@ export function sleep(ms) {
 export function cpuSince(start) {
   const c = process.cpuUsage(start)
   return c.user + c.system
+}
+
+let sendRuns = 0
+/**
+ * One `floodgate send` child of `bin` against `url` (funded from DEV_KEY, keys from `seed`,
+ * state in `tmp`), `probe` (bench/child-usage.mjs) preloaded: its process CPU (µs), accepted
+ * sends per second from its tx_result events, and its wall time from spawn to exit (ms).
+ */
+export function floodgateSend({ bin, url, input, flags, tmp, seed, probe }) {
+  const usageFile = path.join(tmp, `usage-${++sendRuns}.json`)
+  const t0 = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', probe, bin, 'send', '--rpc-url', url, '--log-level', 'warn', '--from', input, ...flags], {
+      env: { ...process.env, BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: seed, FLOODGATE_STATE_DIR: tmp, FLOODGATE_FUNDER_KEY: DEV_KEY },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${bin} exited ${code}`))
+      let first = Infinity
+      let last = -Infinity
+      let sent = 0
+      let receipts = 0
+      for (const line of out.split('\n')) {
+        if (line.startsWith('{"version":1,"type":"tx_receipt"')) receipts++
+        if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
+        const e = JSON.parse(line)
+        if (e.error_code) continue
+        sent++
+        first = Math.min(first, e.start_timestamp_ms)
+        last = Math.max(last, e.start_timestamp_ms + e.send_ms)
+      }
+      const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
+      resolve({ sent, receipts, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us, wall_ms: performance.now() - t0 })
+    })
+  })
 }
