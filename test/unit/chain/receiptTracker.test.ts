@@ -334,6 +334,61 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
   })
 })
 
+describe('ReceiptTracker: the receipts\' pace', () => {
+  const many = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ hash: hashOf(from + i) }))
+
+  test('behavior: a tx seen in a block is included at once: the block event\'s backlog leaves it out, it waits for its receipt past its deadline without timing out', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', timeoutMs: 150, blockEvents: true })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.observe(txResult(1, hashOf(1)))
+    const gate = chain.hold('eth_getTransactionReceipt')
+    chain.mine({ hash: hashOf(0) })
+    await gate.reached
+    await t.until(() => t.events.some((e) => e.type === 'block'))
+    expect(t.events.find((e) => e.type === 'block')).toMatchObject({ ours: 1, backlog: 1 })
+    expect(t.tracker.pendingCount).toBe(2)
+    await t.until(() => t.timeouts().length === 1, 2_000, 'the timeout of the tx never mined')
+    gate.release()
+    await t.until(() => t.receipts().length === 1)
+    expect(t.timeouts().map((e) => e.idx)).toEqual([1])
+    expect(t.receiptOf(0)).toMatchObject({ tx_hash: hashOf(0), status: 'success' })
+    expect(t.tracker.pendingCount).toBe(0)
+  })
+
+  test('behavior: while sends go on, a read takes one batch and the next waits; once they stop, the rest is read at full speed', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 1_500 } })
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.mine(...many(350))
+    await t.until(() => t.receipts().length >= 100)
+    await sleep(50)
+    expect(t.receipts()).toHaveLength(100) // one batch, then a pause (sends went on 0 ms ago)
+    await t.until(() => t.receipts().length === 350, 5_000, 'the rest, once no tx_result came for busyMs')
+    expect(t.timeouts()).toEqual([])
+  })
+
+  test('behavior: with no sends going on, receipts are read at full speed from the start', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 0 } })
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.mine(...many(350))
+    await t.until(() => t.receipts().length === 350)
+  })
+
+  test('behavior: stop reads the receipts still queued at full speed, one tx_receipt each', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 60_000 } })
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.mine(...many(250))
+    chain.mine(...many(100, 250))
+    await t.until(() => t.receipts().length >= 100)
+    await t.tracker.stop()
+    expect(new Set(t.receipts().map((e) => e.idx)).size).toBe(350)
+    expect(t.events).toHaveLength(350)
+  })
+})
+
 describe('poll periods', () => {
   test('behavior: head watcher a tenth of the block time within 25..100 ms; reader a quarter within 50..250 ms', () => {
     expect([undefined, 100, 500, 2_000].map(headPollMsFor)).toEqual([100, 25, 50, 100])
