@@ -52,7 +52,7 @@ async function measure(bin, receipts) {
   const fixed = await floodgate(bin, flags, empty)
   const left = await waitPoolEmpty(rpc)
   if (left) log(`${left} txs still pooled after the drain cap`)
-  return { tps: r.tps, cpu: (r.cpu_us - fixed.cpu_us) / Math.max(1, r.sent) }
+  return { tps: r.tps, cpu: (r.cpu_us - fixed.cpu_us) / Math.max(1, r.sent), wall: r.wall_ms }
 }
 
 await floodgate(BINS.this, ['--pool-size', String(POOL), '--min-balance', '1000 eth', '--no-receipts'], empty)
@@ -66,7 +66,7 @@ for (let rep = 1; rep <= REPS; rep++) {
       const key = `${which}${receipts ? '+receipts' : ''}`
       const m = await measure(BINS[which], receipts)
       ;(rows[key] ??= []).push(m)
-      log(`rep ${rep} ${key}: ${m.tps.toFixed(0)} tx/s, ${m.cpu.toFixed(0)} µs/tx`)
+      log(`rep ${rep} ${key}: ${m.tps.toFixed(0)} tx/s, ${m.cpu.toFixed(0)} µs/tx, run ${(m.wall / 1000).toFixed(1)} s`)
     }
   }
 }
@@ -74,8 +74,8 @@ const med = (key, field) => median(rows[key].map((r) => r[field]))
 const result = { n: N, pool: POOL, reps: REPS, other: OTHER }
 for (const mode of ['', '+receipts']) {
   result[mode ? 'receipts_on' : 'receipts_off'] = {
-    this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },
-    other: { tps: Math.round(med(`other${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`other${mode}`, 'cpu')), runs: rows[`other${mode}`].map((r) => Math.round(r.tps)) },
+    this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), run_s: Math.round(med(`this${mode}`, 'wall') / 100) / 10, runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },
+    other: { tps: Math.round(med(`other${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`other${mode}`, 'cpu')), run_s: Math.round(med(`other${mode}`, 'wall') / 100) / 10, runs: rows[`other${mode}`].map((r) => Math.round(r.tps)) },
     tps_ratio: Math.round((med(`this${mode}`, 'tps') / med(`other${mode}`, 'tps')) * 1000) / 1000,
     cpu_ratio: Math.round((med(`this${mode}`, 'cpu') / med(`other${mode}`, 'cpu')) * 1000) / 1000,
   }
