@@ -9,14 +9,11 @@
 //
 // All traffic goes to the anvil this script starts on 127.0.0.1 (the embedded devnet's flags).
 
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { floodgateSend, median, rpcClient, SINKS, waitPoolEmpty } from './lib.mjs'
+import { median, transfersOnDevnet, waitPoolEmpty } from './lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`)
@@ -34,16 +31,8 @@ const POOL = Number(opt('pool', 32))
 const SEED = 'floodgate-compare'
 const log = (...a) => process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
-const { startEmbeddedDevnet } = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
-const devnet = await startEmbeddedDevnet({ logger: null })
-const rpc = rpcClient(devnet.url)
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'floodgate-compare-'))
-const specs = path.join(tmp, 'specs.jsonl')
-writeFileSync(specs, Array.from({ length: N }, (_, i) => JSON.stringify({ to: SINKS[i % 2], value: '1 wei' })).join('\n') + '\n')
-const empty = path.join(tmp, 'empty.jsonl')
-writeFileSync(empty, '')
-
-const floodgate = (bin, flags, input) => floodgateSend({ bin, url: devnet.url, input, flags, tmp, seed: SEED, probe: PROBE })
+const { devnet, rpc, specs, empty, send } = await transfersOnDevnet({ root: ROOT, tag: SEED, n: N })
+const floodgate = send
 
 /** tx/s and CPU µs per tx (minus the same command on an empty input: start-up and pool setup). */
 async function measure(bin, receipts) {

@@ -2,7 +2,8 @@
 // Everything talks to 127.0.0.1 only, to the anvil bench/run.mjs starts and stops itself.
 
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { Pool } from 'undici'
 import { keccak256, stringToHex } from 'viem'
@@ -138,4 +139,23 @@ export function floodgateSend({ bin, url, input, flags, tmp, seed, probe }) {
       resolve({ sent, receipts, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us, wall_ms: performance.now() - t0 })
     })
   })
+}
+
+/**
+ * The embedded devnet's anvil (from `root`'s build), a client on it, and a temp dir holding
+ * `n` transfer specs and an empty input; `send(bin, flags, input)` runs one `floodgateSend`
+ * of `bin` on it, keys from `tag`.
+ */
+export async function transfersOnDevnet({ root, tag, n }) {
+  const { startEmbeddedDevnet } = await import(path.join(root, 'dist/src/devnet/embedded.js'))
+  const devnet = await startEmbeddedDevnet({ logger: null })
+  const rpc = rpcClient(devnet.url)
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `${tag}-`))
+  const specs = path.join(tmp, 'specs.jsonl')
+  writeFileSync(specs, Array.from({ length: n }, (_, i) => JSON.stringify({ to: SINKS[i % 2], value: '1 wei' })).join('\n') + '\n')
+  const empty = path.join(tmp, 'empty.jsonl')
+  writeFileSync(empty, '')
+  const probe = path.join(root, 'bench', 'child-usage.mjs')
+  const send = (bin, flags, input) => floodgateSend({ bin, url: devnet.url, input, flags, tmp, seed: tag, probe })
+  return { devnet, rpc, specs, empty, send }
 }

@@ -8,14 +8,11 @@
 //
 // All traffic goes to the anvil this script starts on 127.0.0.1. Build first (`npm run build`).
 
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { floodgateSend, median, rpcClient, SINKS, waitPoolEmpty } from './lib.mjs'
+import { median, transfersOnDevnet, waitPoolEmpty } from './lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
 const BIN = path.join(ROOT, 'dist', 'bin', 'floodgate.js')
 const dash = process.argv.indexOf('--')
 const args = dash >= 0 ? process.argv.slice(2, dash) : process.argv.slice(2)
@@ -30,15 +27,8 @@ const POOL = Number(opt('pool', 32))
 const SEED = 'floodgate-receipts-bench'
 const log = (...a) => process.stderr.write(`[receipts ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
-const { startEmbeddedDevnet } = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
-const devnet = await startEmbeddedDevnet({ logger: null })
-const rpc = rpcClient(devnet.url)
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'floodgate-receipts-'))
-const specs = path.join(tmp, 'specs.jsonl')
-writeFileSync(specs, Array.from({ length: N }, (_, i) => JSON.stringify({ to: SINKS[i % 2], value: '1 wei' })).join('\n') + '\n')
-const empty = path.join(tmp, 'empty.jsonl')
-writeFileSync(empty, '')
-const send = (flags, input) => floodgateSend({ bin: BIN, url: devnet.url, input, flags, tmp, seed: SEED, probe: PROBE })
+const { devnet, rpc, specs, empty, send: sendBin } = await transfersOnDevnet({ root: ROOT, tag: SEED, n: N })
+const send = (flags, input) => sendBin(BIN, flags, input)
 
 // fund the pool once, then every measured run skips funding
 await send(['--pool-size', String(POOL), '--min-balance', '1000 eth', '--no-receipts'], empty)
