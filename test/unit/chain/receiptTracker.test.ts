@@ -358,7 +358,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
 
   test('behavior: while sends go on, a read takes one batch and the next waits; once they stop, the rest is read at full speed', async () => {
     const chain = new FakeChain()
-    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 1_500 } })
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 1_500 } })
     for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
     chain.mine(...many(350))
     await t.until(() => t.receipts().length >= 100)
@@ -378,7 +378,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
 
   test('behavior: stop reads the receipts still queued at full speed, one tx_receipt each', async () => {
     const chain = new FakeChain()
-    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 60_000 } })
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 60_000 } })
     for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
     chain.mine(...many(250))
     chain.mine(...many(100, 250))
