@@ -356,6 +356,25 @@ describe('ReceiptTracker: the receipts\' pace', () => {
     expect(t.tracker.pendingCount).toBe(0)
   })
 
+  test('behavior: a tx whose receipt the node no longer has (a reorg took it out of its block) is pending again, and its receipt comes from the block it lands in next', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx' })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const gate = chain.hold('eth_getTransactionReceipt')
+    chain.mine({ hash: hashOf(0) })
+    await gate.reached
+    chain.unmine(hashOf(0))
+    gate.release()
+    await sleep(50)
+    expect(t.events).toEqual([])
+    expect(t.tracker.pendingCount).toBe(1)
+    const again = chain.mine({ hash: hashOf(1) }, { hash: hashOf(0) })
+    await t.until(() => t.receipts().length === 1)
+    expect(t.receiptOf(0)).toMatchObject({ tx_hash: hashOf(0), block_number: again.number, block_tx_count: 2 })
+    await sleep(30)
+    expect(t.events).toHaveLength(1)
+  })
+
   test('behavior: while sends go on, a read takes one batch and the next waits; once they stop, the rest is read at full speed', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 1_500 } })
