@@ -105,11 +105,12 @@ export class ReceiptQueue {
 
 /**
  * How receipts are read while txs are being sent. On anvil each receipt costs the node
- * ≈0.45 ms of CPU or more (it grows with the block's size), the same two cores that take the
- * sends: read at full speed, they halve the send rate. So while sends go on, receipt reads take
- * only a share of the time (`minDuty`), which grows with the age of the oldest block waiting
- * (to 1 at `fullAgeMs`) and is 1 once `maxQueued` txs wait: a backlog is read at a pace
- * that catches up, and the memory it holds is bounded. With no sends, full speed.
+ * ≈0.05-1 ms of CPU (it grows with the block's size), on the cores that take the sends:
+ * read at full speed, they halve the send rate. So while sends press on the node (unpaced
+ * sends, or paced ones that start late), receipt reads take only a share of the time
+ * (`minDuty`), which grows with the age of the oldest block waiting (to 1 at `fullAgeMs`) and
+ * is 1 once `maxQueued` txs wait: a backlog is read at a pace that catches up, and the memory
+ * it holds is bounded. Otherwise (no sends, or a pacer whose schedule is met), full speed.
  */
 export interface ReceiptPace {
   /** Share of the wall time spent reading receipts while sends go on, at least (0 < minDuty ≤ 1). */
@@ -118,11 +119,19 @@ export interface ReceiptPace {
   fullAgeMs: number
   /** ... or once this many txs wait. */
   maxQueued: number
-  /** Sends count as going on while a tx_result was seen in the last this many ms. */
+  /**
+   * Sends count as pressing while a tx_result was seen in the last this many ms, unless it was
+   * a paced send that started on time (see `latePacedMs`).
+   */
   busyMs: number
+  /**
+   * A paced send (one with `scheduled_timestamp_ms`) that started less than this late does not
+   * count: the pacer's schedule is met, the node has room for the receipts too.
+   */
+  latePacedMs: number
 }
 
-export const DEFAULT_RECEIPT_PACE: ReceiptPace = { minDuty: 0.25, fullAgeMs: 30_000, maxQueued: 100_000, busyMs: 500 }
+export const DEFAULT_RECEIPT_PACE: ReceiptPace = { minDuty: 0.25, fullAgeMs: 30_000, maxQueued: 100_000, busyMs: 500, latePacedMs: 100 }
 
 /**
  * The share of the time receipts may take now: 1 with no sends in the last `busyMs`, else

@@ -113,7 +113,7 @@ export class ReceiptTracker {
   private readFailing = false
   /** Txs whose receipts are being read (out of the queue). */
   private reading = 0
-  /** performance.now() of the last tx_result seen: sends are going on. */
+  /** performance.now() of the last tx_result of a send pressing on the node (unpaced, or paced and late). */
   private lastSendAt = -Infinity
   private stopped = false
   /** performance.now() when a block holding txs of ours was last read. */
@@ -163,7 +163,8 @@ export class ReceiptTracker {
   observe = (e: FloodgateEvent): void => {
     if (e.type === 'tx_replaced') return this.pending.rehash(e.old_tx_hash, e.tx_hash)
     if (e.type !== 'tx_result' || this.stopped) return
-    this.lastSendAt = performance.now()
+    // unpaced sends always press on the node; paced ones only once they start late
+    if (e.scheduled_timestamp_ms === undefined || e.start_timestamp_ms - e.scheduled_timestamp_ms >= this.pace.latePacedMs) this.lastSendAt = performance.now()
     if (e.error_code !== undefined || e.tx_hash === undefined || e.raw_tx !== undefined) return
     this.pending.add(e)
   }

@@ -387,6 +387,21 @@ describe('ReceiptTracker: the receipts\' pace', () => {
     expect(t.timeouts()).toEqual([])
   })
 
+  test.each([
+    { how: 'on time: all read at full speed', lateMs: 0, read: 350 },
+    { how: 'late: one batch, then a pause', lateMs: 500, read: 100 },
+  ])('behavior: paced sends press on the node only once they start late ($how)', async ({ lateMs, read }) => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 60_000 } })
+    const now = Date.now()
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i), { start_timestamp_ms: now, scheduled_timestamp_ms: now - lateMs }))
+    chain.mine(...many(350))
+    await t.until(() => t.receipts().length >= 100)
+    await sleep(50)
+    if (read === 350) await t.until(() => t.receipts().length === 350)
+    expect(t.receipts()).toHaveLength(read)
+  })
+
   test('behavior: with no sends going on, receipts are read at full speed from the start', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 0 } })
