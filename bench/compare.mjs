@@ -12,15 +12,11 @@
 //
 // All traffic goes to the anvil this script starts on 127.0.0.1 (the embedded devnet's flags).
 
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEV_KEY, median, rpcClient, SINKS, waitPoolEmpty } from './lib.mjs'
+import { median, transfersOnDevnet, waitPoolEmpty } from './lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`)
@@ -39,46 +35,8 @@ const THIS_FLAGS = (opt('this-flags', '') ?? '').split(' ').filter(Boolean)
 const SEED = 'floodgate-compare'
 const log = (...a) => process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
-const { startEmbeddedDevnet } = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
-const devnet = await startEmbeddedDevnet({ logger: null })
-const rpc = rpcClient(devnet.url)
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'floodgate-compare-'))
-const specs = path.join(tmp, 'specs.jsonl')
-writeFileSync(specs, Array.from({ length: N }, (_, i) => JSON.stringify({ to: SINKS[i % 2], value: '1 wei' })).join('\n') + '\n')
-const empty = path.join(tmp, 'empty.jsonl')
-writeFileSync(empty, '')
-
-let runs = 0
-/** One `floodgate send` of `bin`: its process CPU (µs) and, from its events, accepted sends per second. */
-function floodgate(bin, flags, input) {
-  const id = ++runs
-  const usageFile = path.join(tmp, `usage-${id}.json`)
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', PROBE, bin, 'send', '--rpc-url', devnet.url, '--log-level', 'warn', '--from', input, ...flags], {
-      env: { ...process.env, BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: SEED, FLOODGATE_STATE_DIR: tmp, FLOODGATE_FUNDER_KEY: DEV_KEY },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (c) => (out += c))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${bin} exited ${code}`))
-      let first = Infinity
-      let last = -Infinity
-      let sent = 0
-      for (const line of out.split('\n')) {
-        if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
-        const e = JSON.parse(line)
-        if (e.error_code) continue
-        sent++
-        first = Math.min(first, e.start_timestamp_ms)
-        last = Math.max(last, e.start_timestamp_ms + e.send_ms)
-      }
-      const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
-      resolve({ sent, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us })
-    })
-  })
-}
+const { devnet, rpc, specs, empty, send } = await transfersOnDevnet({ root: ROOT, tag: SEED, n: N })
+const floodgate = send
 
 /** tx/s and CPU µs per tx (minus the same command on an empty input: start-up and pool setup). */
 async function measure(which, receipts) {
@@ -88,7 +46,7 @@ async function measure(which, receipts) {
   const fixed = await floodgate(bin, flags, empty)
   const left = await waitPoolEmpty(rpc)
   if (left) log(`${left} txs still pooled after the drain cap`)
-  return { tps: r.tps, cpu: (r.cpu_us - fixed.cpu_us) / Math.max(1, r.sent) }
+  return { tps: r.tps, cpu: (r.cpu_us - fixed.cpu_us) / Math.max(1, r.sent), wall: r.wall_ms }
 }
 
 await floodgate(BINS.this, ['--pool-size', String(POOL), '--min-balance', '1000 eth', '--no-receipts'], empty)
@@ -102,7 +60,7 @@ for (let rep = 1; rep <= REPS; rep++) {
       const key = `${which}${receipts ? '+receipts' : ''}`
       const m = await measure(which, receipts)
       ;(rows[key] ??= []).push(m)
-      log(`rep ${rep} ${key}: ${m.tps.toFixed(0)} tx/s, ${m.cpu.toFixed(0)} µs/tx`)
+      log(`rep ${rep} ${key}: ${m.tps.toFixed(0)} tx/s, ${m.cpu.toFixed(0)} µs/tx, run ${(m.wall / 1000).toFixed(1)} s`)
     }
   }
 }
@@ -110,8 +68,8 @@ const med = (key, field) => median(rows[key].map((r) => r[field]))
 const result = { n: N, pool: POOL, reps: REPS, other: OTHER, ...(THIS_FLAGS.length ? { this_flags: THIS_FLAGS.join(' ') } : {}) }
 for (const mode of ['', '+receipts']) {
   result[mode ? 'receipts_on' : 'receipts_off'] = {
-    this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },
-    other: { tps: Math.round(med(`other${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`other${mode}`, 'cpu')), runs: rows[`other${mode}`].map((r) => Math.round(r.tps)) },
+    this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), run_s: Math.round(med(`this${mode}`, 'wall') / 100) / 10, runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },
+    other: { tps: Math.round(med(`other${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`other${mode}`, 'cpu')), run_s: Math.round(med(`other${mode}`, 'wall') / 100) / 10, runs: rows[`other${mode}`].map((r) => Math.round(r.tps)) },
     tps_ratio: Math.round((med(`this${mode}`, 'tps') / med(`other${mode}`, 'tps')) * 1000) / 1000,
     cpu_ratio: Math.round((med(`this${mode}`, 'cpu') / med(`other${mode}`, 'cpu')) * 1000) / 1000,
   }

@@ -2,7 +2,7 @@
 // Everything talks to 127.0.0.1 only, to the anvil a bench script starts and stops itself.
 
 import { spawn } from 'node:child_process'
-import { closeSync, createWriteStream, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -287,4 +287,60 @@ export function writeDocSection(docPath, name, text) {
   if (!doc.includes(begin)) doc += `\n${begin}\n${end}\n`
   doc = doc.slice(0, doc.indexOf(begin) + begin.length) + `\n${text}\n` + doc.slice(doc.indexOf(end))
   writeFileSync(docPath, doc)
+}
+
+let sendRuns = 0
+/**
+ * One `floodgate send` child of `bin` against `url` (funded from DEV_KEY, keys from `seed`,
+ * state in `tmp`), `probe` (bench/child-usage.mjs) preloaded: its process CPU (µs), accepted
+ * sends per second from its tx_result events, and its wall time from spawn to exit (ms).
+ */
+export function floodgateSend({ bin, url, input, flags, tmp, seed, probe }) {
+  const usageFile = path.join(tmp, `usage-${++sendRuns}.json`)
+  const t0 = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', probe, bin, 'send', '--rpc-url', url, '--log-level', 'warn', '--from', input, ...flags], {
+      env: { ...process.env, BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: seed, FLOODGATE_STATE_DIR: tmp, FLOODGATE_FUNDER_KEY: DEV_KEY },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${bin} exited ${code}`))
+      let first = Infinity
+      let last = -Infinity
+      let sent = 0
+      let receipts = 0
+      for (const line of out.split('\n')) {
+        if (line.startsWith('{"version":1,"type":"tx_receipt"')) receipts++
+        if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
+        const e = JSON.parse(line)
+        if (e.error_code) continue
+        sent++
+        first = Math.min(first, e.start_timestamp_ms)
+        last = Math.max(last, e.start_timestamp_ms + e.send_ms)
+      }
+      const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
+      resolve({ sent, receipts, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us, wall_ms: performance.now() - t0 })
+    })
+  })
+}
+
+/**
+ * The embedded devnet's anvil (from `root`'s build), a client on it, and a temp dir holding
+ * `n` transfer specs and an empty input; `send(bin, flags, input)` runs one `floodgateSend`
+ * of `bin` on it, keys from `tag`.
+ */
+export async function transfersOnDevnet({ root, tag, n }) {
+  const { startEmbeddedDevnet } = await import(path.join(root, 'dist/src/devnet/embedded.js'))
+  const devnet = await startEmbeddedDevnet({ logger: null })
+  const rpc = rpcClient(devnet.url)
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `${tag}-`))
+  const specs = transferSpecs(tmp, n)
+  const empty = path.join(tmp, 'empty.jsonl')
+  writeFileSync(empty, '')
+  const probe = path.join(root, 'bench', 'child-usage.mjs')
+  const send = (bin, flags, input) => floodgateSend({ bin, url: devnet.url, input, flags, tmp, seed: tag, probe })
+  return { devnet, rpc, specs, empty, send }
 }

@@ -1,4 +1,4 @@
-/** The table of sent txs awaiting a receipt (add, match, due/expire), and the recent blocks' hashes a late tx_result is matched against. */
+/** The table of sent txs not yet seen in a block (add, match, due/expire), and the recent blocks' hashes a late tx_result is matched against. */
 import type { Hex } from 'viem'
 import type { TxResultEvent } from '../events/types.js'
 
@@ -15,8 +15,6 @@ export interface Pending {
   scheduledMs?: number
   /** performance.now() after which it times out. */
   deadline: number
-  /** Set once the tx was found in a block read earlier; its receipt is still to be read. */
-  block?: number
   /** The hashes it had before it was replaced (`tx_replaced`): any of them may be the one mined. */
   oldHashes?: string[]
   /** The hash found in a block, when it was one of `oldHashes` (the replacement came too late). */
@@ -40,14 +38,17 @@ export interface PendingTxsOptions {
   recentWindowMs: number
   /** At most this many of them (oldest blocks dropped first). */
   recentHashCap: number
+  /**
+   * A tx added (or rehashed) after a block holding it was read: it is taken out of the table
+   * (as by `include`) and handed over with that block.
+   */
+  onIncluded?: (p: Pending, b: SeenBlock) => void
 }
 
 export class PendingTxs {
   private readonly byHash = new Map<string, Pending>()
   /** A replaced tx's earlier hashes → its entry: the old tx may still be the one mined. */
   private readonly aliases = new Map<string, Pending>()
-  /** Pending txs already known to be in a block read earlier (their tx_result came late). */
-  private readonly late = new Set<Pending>()
   private readonly recent: RecentBlocks
 
   constructor(private readonly o: PendingTxsOptions) {
@@ -58,7 +59,7 @@ export class PendingTxs {
     return this.byHash.size
   }
 
-  /** The sent tx of `e` is pending from now; if a block read earlier holds it, it is late. */
+  /** The sent tx of `e` is pending from now; if a block read earlier holds it, it is included at once. */
   add(e: TxResultEvent): void {
     const hash = e.tx_hash!.toLowerCase() as Hex
     if (this.byHash.has(hash)) return
@@ -70,8 +71,7 @@ export class PendingTxs {
     }
     if (e.scheduled_timestamp_ms !== undefined) p.scheduledMs = e.scheduled_timestamp_ms
     this.byHash.set(hash, p)
-    const seen = this.recent.holding(hash)
-    if (seen) this.markLate(p, seen.number)
+    this.includeIfSeen(p)
   }
 
   /** The pending tx with this lowercase hash, or one it replaced (then `minedHash` says which). */
@@ -93,21 +93,38 @@ export class PendingTxs {
     const p = this.byHash.get(oldHash.toLowerCase())
     if (!p) return
     this.byHash.delete(p.hash)
-    this.late.delete(p)
-    delete p.block
     ;(p.oldHashes ??= []).push(p.hash)
     this.aliases.set(p.hash, p)
     p.hash = newHash.toLowerCase() as Hex
     this.byHash.set(p.hash, p)
-    const seen = this.recent.holding(p.hash)
-    if (seen) this.markLate(p, seen.number)
+    this.includeIfSeen(p)
+  }
+
+  /**
+   * `p` was found in a block under `minedHash` (its hash, or one it had before): it leaves the
+   * table (no deadline, no second match) and says which hash was mined.
+   */
+  include(p: Pending, minedHash: string): void {
+    this.delete(p)
+    if (minedHash !== p.hash) p.minedHash = minedHash as Hex
+    else delete p.minedHash
+  }
+
+  /**
+   * `p`, included earlier, has no receipt after all (a reorg, a node that lost it): it is
+   * pending again, under its hashes, with a fresh deadline (so deadlines stay in insertion order).
+   */
+  reinstate(p: Pending): void {
+    delete p.minedHash
+    p.deadline = performance.now() + this.o.timeoutMs
+    this.byHash.set(p.hash, p)
+    for (const h of p.oldHashes ?? []) this.aliases.set(h, p)
   }
 
   /** `p` is resolved (or handed on): it is no longer pending. */
   delete(p: Pending): void {
     this.byHash.delete(p.hash)
     for (const h of p.oldHashes ?? []) this.aliases.delete(h)
-    this.late.delete(p)
   }
 
   /** Removes and returns the txs past their deadline. */
@@ -128,40 +145,16 @@ export class PendingTxs {
     return out
   }
 
-  /** The late txs by the block that holds them. */
-  lateByBlock(): Map<number, Pending[]> {
-    const byBlock = new Map<number, Pending[]>()
-    for (const p of this.late) {
-      const list = byBlock.get(p.block!) ?? []
-      list.push(p)
-      byBlock.set(p.block!, list)
-    }
-    return byBlock
-  }
-
-  /**
-   * A block just read, whose receipts were asked for `asked`: a tx_result observed from now
-   * on for a tx in it is matched to it, and so is one observed while it was being read.
-   */
-  remember(b: SeenBlock, asked: readonly Pending[] = []): void {
+  /** A block just read (and matched): a tx_result observed from now on for a tx in it is matched to it. */
+  remember(b: SeenBlock): void {
     this.recent.add(b)
-    // without receipts to read there was no wait, so no tx_result could come meanwhile
-    if (asked.length === 0) return
-    const known = new Set(asked)
-    for (const h of b.hashes) {
-      const p = this.byHash.get(h)
-      if (p && !known.has(p)) this.markLate(p, b.number)
-    }
   }
 
-  /** The remembered block n. */
-  recentBlock(n: number): SeenBlock | undefined {
-    return this.recent.byNumber(n)
-  }
-
-  private markLate(p: Pending, block: number): void {
-    p.block = block
-    this.late.add(p)
+  private includeIfSeen(p: Pending): void {
+    const seen = this.recent.holding(p.hash)
+    if (!seen || !this.o.onIncluded) return
+    this.include(p, p.hash)
+    this.o.onIncluded(p, seen)
   }
 }
 
@@ -190,9 +183,5 @@ class RecentBlocks {
 
   holding(hash: string): SeenBlock | undefined {
     return this.index.get(hash)
-  }
-
-  byNumber(n: number): SeenBlock | undefined {
-    return this.blocks.find((s) => s.number === n)
   }
 }

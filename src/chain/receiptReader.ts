@@ -37,6 +37,15 @@ export class ReceiptReader {
   }
 
   /**
+   * How many of one block's txs one read should take: all of them by block (one call either
+   * way); by tx, the batches in flight at `full` speed, else one batch.
+   */
+  perRead(full: boolean): number {
+    if (this.blockReceipts !== 'no') return Infinity
+    return full ? RECEIPT_BATCH * RECEIPT_BATCHES_IN_FLIGHT : RECEIPT_BATCH
+  }
+
+  /**
    * The receipts of `hashes` (lowercase, all in block n). A read is not all-or-nothing: what
    * came before a failure is returned with it, so a retry need ask only for the rest.
    */

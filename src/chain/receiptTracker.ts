@@ -7,9 +7,10 @@ import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { TrackerReads, START_READ_WINDOW_MS, type BlockWithHashes } from './trackerReads.js'
 import { HeadWatcher } from './headWatcher.js'
-import { PendingTxs, type Pending, type SeenBlock } from './pendingTxs.js'
+import { PendingTxs, type Pending } from './pendingTxs.js'
+import { DEFAULT_RECEIPT_PACE, ReceiptQueue, receiptDuty, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
-import { receiptEvent, type RpcReceipt } from './receipts.js'
+import { receiptEvent } from './receipts.js'
 import { TimeoutLookups } from './timeoutLookups.js'
 
 export type { ReceiptSource } from './receiptReader.js'
@@ -53,6 +54,8 @@ export interface ReceiptTrackerOptions {
   capped?: (hash: string) => boolean
   /** Emit a `block` event per block read (default false). */
   blockEvents?: boolean
+  /** How receipts are read while sends go on (DEFAULT_RECEIPT_PACE). */
+  pace?: Partial<ReceiptPace>
 }
 
 /**
@@ -60,6 +63,9 @@ export interface ReceiptTrackerOptions {
  * backlog the chain is working through is not a timeout. At most this many timeouts late.
  */
 export const MAX_TIMEOUT_EXTENSION = 10
+
+/** When the run stops, the receipts still queued are read for this long at most. */
+export const STOP_RECEIPTS_MS = 10_000
 
 /** Head watcher period for a chain's block time: a tenth of it, between 25 and 100 ms. */
 export function headPollMsFor(blockTimeMs: number | undefined): number {
@@ -76,19 +82,24 @@ export function pollMsFor(blockTimeMs: number | undefined): number {
 /**
  * Follows the chain beside the workers and turns every accepted tx into exactly one
  * `tx_receipt` or `tx_timeout`. Block-driven: per poll one eth_blockNumber; per new block
- * one eth_getBlockByNumber (hashes only), matched against the pending set; per block that
- * holds our txs one eth_getBlockReceipts (or, on a node without it, one
- * eth_getTransactionReceipt per tx of ours in that block). So the calls per block do not
- * grow with the number of txs pending (contender #422).
+ * one eth_getBlockByNumber (hashes only), matched against the pending set: a tx found there
+ * is included (no timeout any more), and queued for its receipt. A second loop reads the
+ * queued receipts, oldest block first (eth_getBlockReceipts per block, or
+ * eth_getTransactionReceipt for ours in batches), at a pace that leaves the node to the sends
+ * while they go on (`ReceiptPace`). So the calls per block do not grow with the number of
+ * txs pending (contender #422).
  *
- * Memory: the pending set (bounded by send rate × timeout), the hashes of the blocks read
- * in the last `recentWindowMs` (capped), and the first-seen time of the last 4096 blocks.
+ * Memory: the pending set (bounded by send rate × timeout), the receipts queue (bounded by
+ * the pace's `maxQueued`, about), the hashes of the blocks read in the last
+ * `recentWindowMs` (capped), and the first-seen time of the last 4096 blocks.
  */
 export class ReceiptTracker {
   private readonly calls: TrackerReads
   private readonly heads = new HeadWatcher()
   private readonly pending: PendingTxs
   private readonly reader: ReceiptReader
+  private readonly queue = new ReceiptQueue()
+  private readonly pace: ReceiptPace
   private readonly lookups: TimeoutLookups
   private readonly maxBlocksPerPoll: number
   /** The next block to read. */
@@ -96,15 +107,27 @@ export class ReceiptTracker {
   private readonly stopLoop = new AbortController()
   private loop: Promise<void> | undefined
   private watcher: Promise<void> | undefined
+  private drainer: Promise<void> | undefined
   private idleWaiters: (() => void)[] = []
   private failing = false
+  private readFailing = false
+  /** Txs whose receipts are being read (out of the queue). */
+  private reading = 0
+  /** performance.now() of the last tx_result of a send pressing on the node (unpaced, or paced and late). */
+  private lastSendAt = -Infinity
   private stopped = false
   /** performance.now() when a block holding txs of ours was last read. */
   private lastOursAt = 0
 
   constructor(private readonly o: ReceiptTrackerOptions) {
     this.calls = new TrackerReads(o.rpc, () => this.stopped)
-    this.pending = new PendingTxs({ timeoutMs: o.timeoutMs, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 200_000 })
+    this.pending = new PendingTxs({
+      timeoutMs: o.timeoutMs,
+      recentWindowMs: o.recentWindowMs ?? 30_000,
+      recentHashCap: o.recentHashCap ?? 200_000,
+      onIncluded: (p, b) => this.enqueue(p, { number: b.number, timestamp: b.timestamp, txCount: b.hashes.length }),
+    })
+    this.pace = { ...DEFAULT_RECEIPT_PACE, ...o.pace }
     this.reader = new ReceiptReader(this.calls, o.log)
     this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, ...(o.capped ? { capped: o.capped } : {}) })
     this.maxBlocksPerPoll = o.maxBlocksPerPoll ?? 32
@@ -112,6 +135,11 @@ export class ReceiptTracker {
 
   /** Txs sent and not yet resolved. */
   get pendingCount(): number {
+    return this.unseenCount + this.queue.count + this.reading
+  }
+
+  /** Txs sent and not seen in a block yet. */
+  private get unseenCount(): number {
     return this.pending.size + this.lookups.count
   }
 
@@ -127,6 +155,7 @@ export class ReceiptTracker {
     this.next = head + 1
     await this.reader.choose(this.o.source ?? 'auto')
     this.loop = this.run()
+    this.drainer = this.drain()
     this.watcher = this.heads.watch(head, this.o.headPollMs ?? this.o.pollMs, () => this.calls.blockNumber(), this.stopLoop.signal)
   }
 
@@ -134,6 +163,8 @@ export class ReceiptTracker {
   observe = (e: FloodgateEvent): void => {
     if (e.type === 'tx_replaced') return this.pending.rehash(e.old_tx_hash, e.tx_hash)
     if (e.type !== 'tx_result' || this.stopped) return
+    // unpaced sends always press on the node; paced ones only once they start late
+    if (e.scheduled_timestamp_ms === undefined || e.start_timestamp_ms - e.scheduled_timestamp_ms >= this.pace.latePacedMs) this.lastSendAt = performance.now()
     if (e.error_code !== undefined || e.tx_hash === undefined || e.raw_tx !== undefined) return
     this.pending.add(e)
   }
@@ -164,7 +195,8 @@ export class ReceiptTracker {
   }
 
   /**
-   * Stops following the chain. The blocks already out are read once more (at most a few),
+   * Stops following the chain. The blocks already out are read once more (at most a few), the
+   * receipts of the txs seen in blocks are read at full speed (for STOP_RECEIPTS_MS at most),
    * then every tx still pending gets a `tx_timeout` with reason `run_stopped`.
    */
   async stop(): Promise<void> {
@@ -173,11 +205,16 @@ export class ReceiptTracker {
     this.stopLoop.abort()
     await this.loop
     await this.watcher
+    await this.drainer
     try {
       await this.poll(8)
     } catch (err) {
       this.o.log.debug({ err: describeError(err) }, 'receipt tracking: last block read failed')
     }
+    const until = performance.now() + STOP_RECEIPTS_MS
+    while (this.queue.count > 0 && performance.now() < until && (await this.readReceipts(true)));
+    // seen in a block, but the run ends before its receipt could be read: nothing to look up
+    for (const p of this.queue.takeAll()) this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: false, waited_ms: Math.max(0, Date.now() - p.startMs), reason: 'run_stopped' })
     await this.lookups.expire(this.pending.takeAll(), 'run_stopped')
     this.wakeIdle()
   }
@@ -188,14 +225,15 @@ export class ReceiptTracker {
       let behind = false
       try {
         behind = await this.poll(this.maxBlocksPerPoll)
-        await this.resolveLate()
         if (this.failing) this.o.log.info('receipt tracking: the RPC answers again')
         this.failing = false
       } catch (err) {
         if (!this.failing) this.o.log.warn({ err: describeError(err) }, 'receipt tracking: RPC failed; retrying every poll')
         this.failing = true
       }
-      await this.lookups.expire(this.due(), 'timeout')
+      // txs seen in blocks do not time out, unless their receipts cannot be read
+      const due = this.readFailing ? [...this.due(), ...this.queue.takeDue(performance.now())] : this.due()
+      await this.lookups.expire(due, 'timeout')
       this.wakeIdle()
       if (!behind) await sleep(this.o.pollMs, stop)
     }
@@ -225,52 +263,96 @@ export class ReceiptTracker {
     return this.next <= head
   }
 
-  /** Reads block n's hashes, and the receipts of ours in it. False if the node has no such block yet. */
+  /** Reads block n's hashes: ours in it are included, queued for their receipts. False if the node has no such block yet. */
   private async readBlock(n: number): Promise<boolean> {
     const block = await this.calls.block(n)
     if (!block) return false
-    const seen: SeenBlock = { number: n, timestamp: Number(BigInt(block.timestamp)), readAt: performance.now(), hashes: [] }
-    const ours: Pending[] = []
+    const at = { number: n, timestamp: Number(BigInt(block.timestamp)), txCount: block.transactions.length }
+    const hashes: string[] = []
+    let ours = 0
     for (const raw of block.transactions) {
       const h = raw.toLowerCase()
-      seen.hashes.push(h)
+      hashes.push(h)
       const p = this.pending.get(h)
-      if (p) ours.push(p)
+      if (!p) continue
+      // a replaced tx may be in the block under the hash it had before (the replacement came too late)
+      this.pending.include(p, h)
+      this.enqueue(p, at)
+      ours++
     }
-    if (ours.length > 0) {
-      await this.resolve(seen, ours)
-      this.lastOursAt = performance.now()
-    }
-    this.pending.remember(seen, ours)
-    if (this.o.blockEvents === true) this.o.emit(blockEvent(block, ours.length, this.pendingCount))
+    if (ours > 0) this.lastOursAt = performance.now()
+    this.pending.remember({ number: n, timestamp: at.timestamp, readAt: performance.now(), hashes })
+    if (this.o.blockEvents === true) this.o.emit(blockEvent(block, ours, this.unseenCount))
     return true
   }
 
-  /** Emits the receipts of `ours`, all in block `b`; what was read is reported even if the read then failed. */
-  private async resolve(b: Pick<SeenBlock, 'number' | 'timestamp'> & { hashes?: string[] }, ours: Pending[]): Promise<void> {
-    // a replaced tx may be in the block under the hash it had before (the replacement came too late)
-    const { receipts, failure } = await this.reader.read(b.number, ours.map((p) => p.minedHash ?? p.hash))
-    const seenMs = this.heads.firstSeen(b.number)
-    for (const p of ours) {
+  private enqueue(p: Pending, b: Pick<IncludedBlock, 'number' | 'timestamp' | 'txCount'>): void {
+    this.queue.add({ ...b, seenMs: this.heads.firstSeen(b.number) }, p)
+  }
+
+  /**
+   * The receipts loop: reads the queued receipts, oldest block first. While sends go on, each
+   * read is followed by a pause so that reads take only `receiptDuty` of the time.
+   */
+  private async drain(): Promise<void> {
+    const stop = this.stopLoop.signal
+    while (!stop.aborted) {
+      await this.queue.wait(stop)
+      if (stop.aborted) return
+      const t0 = performance.now()
+      const ok = await this.readReceipts(this.duty() >= 1)
+      if (!ok) await sleep(this.o.pollMs, stop)
+      else await this.pause(t0, performance.now() - t0)
+    }
+  }
+
+  /** The share of the time receipt reads may take now. */
+  private duty(): number {
+    return receiptDuty(this.pace, { now: performance.now(), lastSendAt: this.lastSendAt, oldestQueuedAt: this.queue.oldestQueuedAt(), queued: this.queue.count })
+  }
+
+  /**
+   * After a read that started at `t0` and took `took` ms: waits until t0 + took / duty, the
+   * duty looked at again every poll period (once sends stop, the next read comes at once).
+   */
+  private async pause(t0: number, took: number): Promise<void> {
+    const stop = this.stopLoop.signal
+    while (!stop.aborted) {
+      const wait = t0 + took / this.duty() - performance.now()
+      if (wait <= 0) return
+      await sleep(Math.min(wait, this.o.pollMs), stop)
+    }
+  }
+
+  /**
+   * One read of queued receipts (a whole read's worth at `full` speed, else one batch), emitted
+   * as they come. A tx the node has no receipt for is pending again; after a failed read the rest
+   * goes back to the queue's front. False if the read failed.
+   */
+  private async readReceipts(full: boolean): Promise<boolean> {
+    const w = this.queue.take(this.reader.perRead(full))
+    if (!w) return true
+    const b = w.block
+    this.reading += w.txs.length
+    const { receipts, failure } = await this.reader.read(b.number, w.txs.map((p) => p.minedHash ?? p.hash))
+    this.reading -= w.txs.length
+    const missing: Pending[] = []
+    for (const p of w.txs) {
       const r = receipts.get(p.minedHash ?? p.hash)
-      if (r && this.pending.has(p.hash)) this.emitReceipt(p, r, b.timestamp, seenMs, b.hashes?.length)
+      if (r) this.o.emit(receiptEvent(p, r, b.timestamp, b.seenMs, b.txCount))
+      else missing.push(p)
     }
-    if (failure !== undefined) throw failure
-  }
-
-  /** Receipts for txs whose tx_result came after their block was read. */
-  private async resolveLate(): Promise<void> {
-    for (const [n, ours] of this.pending.lateByBlock()) {
-      const recent = this.pending.recentBlock(n)
-      const timestamp = recent?.timestamp ?? (await this.calls.blockTimestamp(n))
-      await this.resolve({ number: n, timestamp, ...(recent ? { hashes: recent.hashes } : {}) }, ours)
+    if (failure !== undefined) {
+      this.queue.putBack({ block: b, txs: missing })
+      if (!this.readFailing) this.o.log.warn({ err: describeError(failure) }, 'receipt tracking: reading receipts failed; retrying every poll')
+      this.readFailing = true
+      return false
     }
-  }
-
-  private emitReceipt(p: Pending, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): void {
-    const e = receiptEvent(p, r, blockTimestamp, seenMs, blockTxs)
-    this.pending.delete(p)
-    this.o.emit(e)
+    for (const p of missing) this.pending.reinstate(p)
+    if (this.readFailing) this.o.log.info('receipt tracking: receipts are read again')
+    this.readFailing = false
+    this.wakeIdle()
+    return true
   }
 
   private idle(): boolean {

@@ -82,6 +82,14 @@ export class FakeChain {
     return b
   }
 
+  /** A reorg took these txs out of their block: no receipt any more, back in the pool. */
+  unmine(...hashes: Hex[]): void {
+    for (const h of hashes) {
+      this.receipts.delete(h.toLowerCase())
+      this.pool.add(h.toLowerCase())
+    }
+  }
+
   /**
    * Calls of `method`, alone or in a batch, fail: after the next `after` (default 0), the
    * `times` following (default all), with `error` (default a TransportError).

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest'
-import { PendingTxs, type SeenBlock } from '../../../src/chain/pendingTxs.js'
+import { PendingTxs, type PendingTxsOptions, type SeenBlock } from '../../../src/chain/pendingTxs.js'
 import { hashOf, txResult } from '../../helpers/fakeChain.js'
 
-const table = (o: { timeoutMs?: number; recentWindowMs?: number; recentHashCap?: number } = {}) =>
-  new PendingTxs({ timeoutMs: o.timeoutMs ?? 1_000, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 1_000 })
+const table = (o: { timeoutMs?: number; recentWindowMs?: number; recentHashCap?: number; onIncluded?: PendingTxsOptions['onIncluded'] } = {}) =>
+  new PendingTxs({ timeoutMs: o.timeoutMs ?? 1_000, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 1_000, ...(o.onIncluded ? { onIncluded: o.onIncluded } : {}) })
 const block = (number: number, ...hashes: string[]): SeenBlock => ({ number, timestamp: 1_700_000_000 + number, readAt: performance.now(), hashes })
 
 describe('PendingTxs', () => {
@@ -28,44 +28,58 @@ describe('PendingTxs', () => {
     expect(t.size).toBe(0)
   })
 
-  test('behavior: a tx added after a block holding it was read is late, by that block; once resolved it is neither', () => {
-    const t = table()
+  test('behavior: a tx added after a block holding it was read is included at once, with that block, and leaves the table', () => {
+    const included: [number, number][] = []
+    const t = table({ onIncluded: (p, b) => included.push([p.ref.idx, b.number]) })
     t.remember(block(7, hashOf(0), hashOf(1)))
     t.add(txResult(0, hashOf(0)))
     t.add(txResult(2, hashOf(2)))
-    const late = t.lateByBlock()
-    expect([...late.keys()]).toEqual([7])
-    expect(late.get(7)!.map((p) => p.ref.idx)).toEqual([0])
-    expect(t.recentBlock(7)?.timestamp).toBe(1_700_000_007)
-    t.delete(t.get(hashOf(0))!)
-    expect(t.lateByBlock().size).toBe(0)
+    expect(included).toEqual([[0, 7]])
     expect(t.size).toBe(1)
+    expect(t.get(hashOf(0))).toBeUndefined()
+    t.rehash(hashOf(2), hashOf(1)) // its replacement is in block 7
+    expect(included).toEqual([
+      [0, 7],
+      [2, 7],
+    ])
+    expect(t.size).toBe(0)
   })
 
-  test('behavior: a tx added while its block was being read (not among those asked for) is late by that block; those asked for are not', () => {
-    const t = table()
+  test('behavior: include takes a tx out of the table (no deadline, no second match) saying which hash was mined; reinstate brings it back with a fresh deadline', () => {
+    const t = table({ timeoutMs: 100 })
     t.add(txResult(0, hashOf(0)))
-    const asked = [t.get(hashOf(0))!]
-    t.add(txResult(1, hashOf(1))) // came while block 8's receipts were read for hashOf(0)
-    t.remember(block(8, hashOf(0), hashOf(1), hashOf(2)), asked)
-    expect([...t.lateByBlock()].map(([n, ps]) => [n, ps.map((p) => p.ref.idx)])).toEqual([[8, [1]]])
+    t.rehash(hashOf(0), hashOf(1))
+    t.add(txResult(2, hashOf(2)))
+    const p = t.get(hashOf(0))!
+    t.include(p, hashOf(0))
+    expect(p.minedHash).toBe(hashOf(0))
+    expect(t.get(hashOf(0))).toBeUndefined()
+    expect(t.get(hashOf(1))).toBeUndefined()
+    expect(t.takeDue(performance.now() + 150).map((x) => x.ref.idx)).toEqual([2])
+    t.reinstate(p)
+    expect(p.minedHash).toBeUndefined()
+    expect(t.get(hashOf(1))).toBe(p)
+    expect(t.takeDue(performance.now() + 50)).toEqual([])
+    expect(t.takeDue(performance.now() + 150)).toEqual([p])
   })
 
   test('behavior: blocks are forgotten past the hash cap or the window, oldest first; the last block read is always kept', () => {
-    const capped = table({ recentHashCap: 3 })
+    const seen: number[] = []
+    const capped = table({ recentHashCap: 3, onIncluded: (_, b) => seen.push(b.number) })
     capped.remember(block(1, hashOf(1), hashOf(2)))
     capped.remember(block(2, hashOf(3), hashOf(4)))
     capped.add(txResult(1, hashOf(1)))
     capped.add(txResult(3, hashOf(3)))
-    expect([...capped.lateByBlock().keys()]).toEqual([2])
-    expect(capped.recentBlock(1)).toBeUndefined()
+    expect(seen).toEqual([2])
+    expect(capped.size).toBe(1)
 
-    const windowed = table({ recentWindowMs: 50, recentHashCap: 0 })
+    const seenW: number[] = []
+    const windowed = table({ recentWindowMs: 50, recentHashCap: 0, onIncluded: (_, b) => seenW.push(b.number) })
     windowed.remember({ ...block(1, hashOf(1)), readAt: performance.now() - 100 })
     windowed.remember(block(2, hashOf(2)))
     windowed.add(txResult(1, hashOf(1)))
     windowed.add(txResult(2, hashOf(2)))
-    expect([...windowed.lateByBlock().keys()]).toEqual([2])
+    expect(seenW).toEqual([2])
   })
 
   test('behavior: a replaced tx stays findable under its earlier hash (the replacement may come too late), which says it was the one mined; once resolved, neither hash is pending', () => {

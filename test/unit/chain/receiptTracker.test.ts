@@ -334,6 +334,95 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
   })
 })
 
+describe('ReceiptTracker: the receipts\' pace', () => {
+  const many = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ hash: hashOf(from + i) }))
+
+  test('behavior: a tx seen in a block is included at once: the block event\'s backlog leaves it out, it waits for its receipt past its deadline without timing out', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', timeoutMs: 150, blockEvents: true })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.observe(txResult(1, hashOf(1)))
+    const gate = chain.hold('eth_getTransactionReceipt')
+    chain.mine({ hash: hashOf(0) })
+    await gate.reached
+    await t.until(() => t.events.some((e) => e.type === 'block'))
+    expect(t.events.find((e) => e.type === 'block')).toMatchObject({ ours: 1, backlog: 1 })
+    expect(t.tracker.pendingCount).toBe(2)
+    await t.until(() => t.timeouts().length === 1, 2_000, 'the timeout of the tx never mined')
+    gate.release()
+    await t.until(() => t.receipts().length === 1)
+    expect(t.timeouts().map((e) => e.idx)).toEqual([1])
+    expect(t.receiptOf(0)).toMatchObject({ tx_hash: hashOf(0), status: 'success' })
+    expect(t.tracker.pendingCount).toBe(0)
+  })
+
+  test('behavior: a tx whose receipt the node no longer has (a reorg took it out of its block) is pending again, and its receipt comes from the block it lands in next', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx' })
+    t.tracker.observe(txResult(0, hashOf(0)))
+    const gate = chain.hold('eth_getTransactionReceipt')
+    chain.mine({ hash: hashOf(0) })
+    await gate.reached
+    chain.unmine(hashOf(0))
+    gate.release()
+    await sleep(50)
+    expect(t.events).toEqual([])
+    expect(t.tracker.pendingCount).toBe(1)
+    const again = chain.mine({ hash: hashOf(1) }, { hash: hashOf(0) })
+    await t.until(() => t.receipts().length === 1)
+    expect(t.receiptOf(0)).toMatchObject({ tx_hash: hashOf(0), block_number: again.number, block_tx_count: 2 })
+    await sleep(30)
+    expect(t.events).toHaveLength(1)
+  })
+
+  test('behavior: while sends go on, a read takes one batch and the next waits; once they stop, the rest is read at full speed', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 1_500 } })
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.mine(...many(350))
+    await t.until(() => t.receipts().length >= 100)
+    await sleep(50)
+    expect(t.receipts()).toHaveLength(100) // one batch, then a pause (sends went on 0 ms ago)
+    await t.until(() => t.receipts().length === 350, 5_000, 'the rest, once no tx_result came for busyMs')
+    expect(t.timeouts()).toEqual([])
+  })
+
+  test.each([
+    { how: 'on time: all read at full speed', lateMs: 0, read: 350 },
+    { how: 'late: one batch, then a pause', lateMs: 500, read: 100 },
+  ])('behavior: paced sends press on the node only once they start late ($how)', async ({ lateMs, read }) => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 60_000 } })
+    const now = Date.now()
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i), { start_timestamp_ms: now, scheduled_timestamp_ms: now - lateMs }))
+    chain.mine(...many(350))
+    await t.until(() => t.receipts().length >= 100)
+    await sleep(50)
+    if (read === 350) await t.until(() => t.receipts().length === 350)
+    expect(t.receipts()).toHaveLength(read)
+  })
+
+  test('behavior: with no sends going on, receipts are read at full speed from the start', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 0 } })
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.mine(...many(350))
+    await t.until(() => t.receipts().length === 350)
+  })
+
+  test('behavior: stop reads the receipts still queued at full speed, one tx_receipt each', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 60_000 } })
+    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    chain.mine(...many(250))
+    chain.mine(...many(100, 250))
+    await t.until(() => t.receipts().length >= 100)
+    await t.tracker.stop()
+    expect(new Set(t.receipts().map((e) => e.idx)).size).toBe(350)
+    expect(t.events).toHaveLength(350)
+  })
+})
+
 describe('poll periods', () => {
   test('behavior: head watcher a tenth of the block time within 25..100 ms; reader a quarter within 50..250 ms', () => {
     expect([undefined, 100, 500, 2_000].map(headPollMsFor)).toEqual([100, 25, 50, 100])
