@@ -41,9 +41,9 @@ interface InHand extends SendProgress {
 }
 
 /**
- * One worker per signer. It sends its specs one at a time, in arrival order, through the
- * signer's sender, so no lock or shared nonce map is needed. Every spec it takes ends in
- * exactly one `tx_result`.
+ * One worker per signer. It builds its specs in arrival order and keeps up to `--in-flight` of
+ * their sends outstanding through the signer's sender, the only owner of the signer's nonces,
+ * so no lock or shared nonce map is needed. Every spec it takes ends in exactly one `tx_result`.
  */
 export class Worker {
   readonly queue: BoundedQueue<IndexedSpec>
