@@ -26,7 +26,7 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   /** Pool derivation: a seed string, or a mnemonic; neither → the persisted default seed. */
   seed?: string
   mnemonic?: string
-  /** Top up pool accounts below `minBalance` (default 0.01 ETH; 1000 ETH on the embedded devnet). */
+  /** Top up pool accounts below `minBalance` (default 0.1 ETH; 1000 ETH on the embedded devnet). */
   skipFunding: boolean
   /** Most eth_sendRawTransaction calls coalesced into one JSON-RPC batch (default: a quarter of the sends in flight, pool × --in-flight, ≤ 100; 1: no batching). */
   batchSize?: number

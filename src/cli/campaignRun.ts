@@ -72,7 +72,7 @@ export async function runCampaign(r: CampaignRun): Promise<SendResult> {
     if (!campaign.stages.some((st) => st.mix.some((m) => m.path === ref.path))) continue // set up only
     if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
     const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
-    await estimateSteps(steps, chain.rpc, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
+    await estimateSteps(steps, chain.rpc, base, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
     compiled.set(ref.path, steps)
     for (const p of prepared.pools.spam) pools.set(p.name, Math.max(pools.get(p.name) ?? 0, p.size))
   }

@@ -73,7 +73,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as cons
 const FUNDER_KEY_ADVICE = 'the FLOODGATE_FUNDER_KEY env var or --funder-key-file'
 const SCENARIO_MIN_BALANCE = {
   help: 'top up every scenario account below this',
-  doc: 'every scenario account is topped up to this, plus the value its setup calls send; before each deploy or setup step, its senders are topped up to the step\'s estimated cost (gas × max fee + value) plus this',
+  doc: 'every scenario account is topped up to this, plus the value its setup calls send; before each deploy or setup step, its senders are topped up to the step\'s estimated cost (gas × max fee + value) plus this; the default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',
 }
 
 /** The table, in the order `--help` and docs/cli.md list the flags. */
@@ -128,11 +128,11 @@ export const FLAGS: readonly Flag[] = [
   },
   { long: 'funder-key-file', arg: '<path>', help: 'read the funder key from a file', commands: CHAIN },
   {
-    long: 'min-balance', arg: '<amount>', defaultText: '0.01 eth; 1000 eth on the embedded devnet', commands: CHAIN,
-    help: 'top up pool accounts below this', doc: 'pool accounts below this are topped up to it before sending',
+    long: 'min-balance', arg: '<amount>', defaultText: '0.1 eth; 1000 eth on the embedded devnet', commands: CHAIN,
+    help: 'top up pool accounts below this', doc: 'pool accounts below this are topped up to it before sending (and, with `--keep-funded`, during the run). The default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',
     to: (v, flag) => ({ minBalance: parseWei(v, flag) }),
     run: SCENARIO_MIN_BALANCE,
-    setup: { ...SCENARIO_MIN_BALANCE, defaultText: '0.01 eth' },
+    setup: { ...SCENARIO_MIN_BALANCE, defaultText: '0.1 eth' },
   },
   {
     long: 'skip-funding', help: 'do not top up the pool', commands: CHAIN, to: (given) => ({ skipFunding: given }),

@@ -81,7 +81,7 @@ async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' |
   if (prepared.pools.spam.length === 0) throw new UsageError(`scenario ${scenario.name}: every [[spam]] entry names a literal from; give them a from_pool`)
   const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
   const pools = prepared.pools.spam
-  await estimateSteps(steps, chain.rpc, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
+  await estimateSteps(steps, chain.rpc, base, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
   log.info({ scenario: scenario.name, pools: pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: base.tps || 'unpaced', ...(count !== undefined && Number.isFinite(count) ? { txs: count } : {}), ...(generateFor !== undefined ? { duration_ms: generateFor } : {}) }, 'spamming')
   const { durationMs: _hardStop, ...rest } = base
   return send({

@@ -31,6 +31,11 @@ export function isPermanentRpcError(err: RpcError): boolean {
   return PERMANENT_RPC_CODES.has(err.rpcCode)
 }
 
+/** JSON-RPC 2.0's "Internal error": the server's trouble (or a proxy's), not the request's. */
+export function isInternalRpcError(err: RpcError): boolean {
+  return err.rpcCode === -32603
+}
+
 export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed'
 
 /** What to do about a TransportError from the node at `url`. */

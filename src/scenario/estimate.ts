@@ -1,7 +1,9 @@
 /** Gas limits for a scenario's spam entries that give none, estimated once before the spam. */
 import type { Address } from 'viem'
-import type { Rpc } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
+import { NodeHealth } from '../rpc/nodeHealth.js'
+import type { Rpc } from '../rpc/rpc.js'
+import { ChainReads } from '../sender/chainReads.js'
 import { parseSpec } from '../stream/parseSpec.js'
 import { NO_POOLS, SENDER_PLACEHOLDER } from '../stream/spec.js'
 import type { CompiledStep } from './generate.js'
@@ -18,9 +20,11 @@ const headroom = (gas: bigint) => gas + gas / 4n + 50_000n
  * `callPrecompile("ecPairing", …)` vs `callPrecompile("identity", …)`), and an estimate made in
  * the block the setup ran in can be low for the blocks after (uniV2: the pair's first swap in
  * a later block also writes its price accumulators). An entry whose estimate fails keeps no
- * limit: its txs then fail `GAS_ESTIMATION_FAILED` per tx, in the events.
+ * limit: its txs then fail `GAS_ESTIMATION_FAILED` per tx, in the events. The estimates are reads
+ * like any other: retried through transient failures and outages (`--retries`, `--max-outage`).
  */
-export async function estimateSteps(steps: CompiledStep[], rpc: Rpc, senderOf: (pool: string) => Address | undefined, log: Logger): Promise<void> {
+export async function estimateSteps(steps: CompiledStep[], rpc: Rpc, o: { retries: number; maxOutageMs: number; signal?: AbortSignal }, senderOf: (pool: string) => Address | undefined, log: Logger): Promise<void> {
+  const reads = new ChainReads({ rpc, health: new NodeHealth(o.maxOutageMs), retries: o.retries, cancel: o.signal ?? new AbortController().signal })
   for (const step of steps) {
     if (step.base.gas_limit !== undefined) continue
     const sender = senderOf(step.pool)
@@ -49,7 +53,7 @@ export async function estimateSteps(steps: CompiledStep[], rpc: Rpc, senderOf: (
         if (!data || data === '0x') continue // a plain transfer: 21000, send knows
         const to = spec.to === SENDER_PLACEHOLDER ? sender : spec.to
         const call = { from: sender, to, data, value: `0x${spec.value.toString(16)}`, ...(spec.accessList ? { accessList: spec.accessList } : {}) }
-        const gas = BigInt(await rpc.request<string>('eth_estimateGas', [call]))
+        const gas = BigInt(await reads.read<string>('eth_estimateGas', [call]))
         if (gas > best) best = gas
       }
     } catch (err) {

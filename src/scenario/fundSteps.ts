@@ -23,7 +23,7 @@ export function maxCost(fields: TxFields, fees: FeeSnapshot): bigint {
  * Before a step sends: every sender whose balance is below its tx's cost plus `minBalance`
  * (what the account keeps for the spam after it) is topped up to that, from the funder, in one
  * funding round (a deploy of a large contract can cost more than a flat minimum: contender's
- * uniV2 failed its factory deploy with the default 0.01 ETH). Without a funder, nothing
+ * uniV2 failed its factory deploy with 0.01 ETH, the default then). Without a funder, nothing
  * is done: the send then fails with INSUFFICIENT_FUNDS naming the entry.
  */
 export async function coverStepCosts(o: { session: SendSession; chainId: number; funder: Signer | undefined; fees: FeeSnapshot; minBalance: bigint; log: Logger }, txs: readonly StepCost[]): Promise<void> {

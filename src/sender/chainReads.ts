@@ -3,7 +3,7 @@ import type { Address, Hex } from 'viem'
 import { backoffMs } from '../base/backoff.js'
 import { sleep } from '../base/sleep.js'
 import type { NodeHealth } from '../rpc/nodeHealth.js'
-import { isPermanentRpcError, RpcError, TransportError, type Rpc } from '../rpc/rpc.js'
+import { isInternalRpcError, isPermanentRpcError, RpcError, TransportError, type Rpc } from '../rpc/rpc.js'
 
 export interface ReadContext {
   rpc: Rpc
@@ -23,22 +23,28 @@ export class ChainReads {
   constructor(readonly ctx: ReadContext) {}
 
   /**
-   * A read: through a transient failure it is retried (`retries` times), and through an outage
-   * for as long as the node is down within its budget. Then it throws.
+   * A read: through a transient failure it is retried (`retries` times at least), and on for as
+   * long as its failures last no longer than the outage budget when they are the node's (down,
+   * or answering "internal error" while it answers other requests). Then it throws.
    */
   async read<T>(method: string, params: readonly unknown[], onTransport?: () => void): Promise<T> {
     const { rpc, health, retries, cancel } = this.ctx
+    let firstFailure: number | undefined
     for (let attempt = 1; ; attempt++) {
       try {
         const r = await rpc.request<T>(method, params)
         health.ok()
         return r
       } catch (err) {
+        firstFailure ??= performance.now()
         if (err instanceof RpcError) {
           // an error answer to a read of a nonce or a tx is the server's trouble, unless the
-          // method or its params are wrong: worth the same retries as a lost answer
+          // method or its params are wrong: worth the same retries as a lost answer; an internal
+          // error, as long as an outage (a count alone ended a run's funding when four came in a
+          // row), while any other (a revert of an estimate) stays a matter of --retries
           health.ok()
-          if (isPermanentRpcError(err) || attempt > retries || cancel.aborted) throw err
+          const spent = attempt > retries && (!isInternalRpcError(err) || performance.now() - firstFailure > health.budgetMs)
+          if (isPermanentRpcError(err) || spent || cancel.aborted) throw err
           await sleep(backoffMs(attempt), cancel)
           continue
         }

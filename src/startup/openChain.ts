@@ -13,8 +13,15 @@ import { blockTimeMs } from './blockTime.js'
 import { isPragueOrLater } from './forkRules.js'
 import { connect, warnIfAutomine } from './chainGuard.js'
 
-/** contender's default top-up. */
-export const DEFAULT_MIN_BALANCE = 10n ** 16n
+/**
+ * The default top-up on an external node: 0.1 ETH. An account must last one `--keep-funded`
+ * period (10 s) before the background top-up sees what it spends: at `run`'s default rate per
+ * account (100 tx/s over 10 accounts) that is 100 txs, and 100 txs of the costliest built-in
+ * scenario (storage: ≈470k gas used, 640k gas limit) cost ≈0.094 ETH at a 1 gwei base fee
+ * (`node bench/txCost.mjs`; docs/reliability.md). contender's 0.01 ETH lasted 10 of them: the
+ * default `run storage` ended 775 of 1,000 specs INSUFFICIENT_FUNDS.
+ */
+export const DEFAULT_MIN_BALANCE = 10n ** 17n
 /** On the embedded devnet ether is free: fund enough that no load test runs dry. */
 export const DEVNET_MIN_BALANCE = 1000n * 10n ** 18n
 /** How long the first contact with a node may take, when not set. */
