@@ -72,26 +72,35 @@ export class Worker {
    */
   async run(): Promise<void> {
     const { sender, mender, events } = this.o
-    const flying = new Set<Promise<void>>()
+    // sends in flight: a count and one waiter (the loop), not a set raced per spec
+    let flying = 0
+    let freed: (() => void) | undefined
+    const landed = (): void => {
+      flying--
+      const f = freed
+      freed = undefined
+      f?.()
+    }
+    const oneLanded = (): Promise<void> => new Promise<void>((r) => (freed = r))
     for (;;) {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
       if (spec === undefined) break
-      while (flying.size >= sender.window) await Promise.race(flying)
+      while (flying >= sender.window) await oneLanded()
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
       if (mender.due(hand.start) && !this.refusal()) {
-        await Promise.all(flying)
+        while (flying > 0) await oneLanded()
         // a check that throws is a panic of the spec in hand, which then ends there
         if (!(await this.guard(hand, () => mender.check()))) continue
       }
       const sending = this.handle(hand)
-      if (sender.window === 1 && flying.size === 0) await sending
+      if (sender.window === 1 && flying === 0) await sending
       else {
-        flying.add(sending)
-        void sending.then(() => flying.delete(sending))
+        flying++
+        void sending.then(landed)
       }
       if (events.needsDrain) await events.drained()
     }
-    await Promise.all(flying)
+    while (flying > 0) await oneLanded()
     // nonces given back while later ones were in flight, and no later spec came to take them
     if (sender.ledger.holes.length > 0 && !this.refusal()) {
       try {
