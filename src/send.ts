@@ -67,7 +67,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const signers = poolSigners(o, chain)
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
-    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil(signers.length / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
+    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil(signers.length / (more.length + 1)) * (o.inFlight ?? 1)), waitMs: o.batchWaitMs ?? 0 })
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}

@@ -213,8 +213,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'batch-size', arg: '<n>', default: 'auto', commands: SENDING,
-    help: 'most sends coalesced into one JSON-RPC batch; 1 = no batching; auto = a quarter of the pool, at most 100',
-    doc: 'most sends coalesced into one JSON-RPC batch; `1` = no batching; `auto` = a quarter of the pool, at most 100. Each send still gets its own answer or error',
+    help: 'most sends coalesced into one JSON-RPC batch; 1 = no batching; auto = a quarter of the sends outstanding at once (pool × --in-flight), at most 100',
+    doc: 'most sends coalesced into one JSON-RPC batch; `1` = no batching; `auto` = a quarter of the sends outstanding at once (pool × `--in-flight`), at most 100. Each send still gets its own answer or error',
     to: (v, flag) => (v === 'auto' ? {} : { batchSize: parseCount(v, flag, 1) }),
   },
   {
