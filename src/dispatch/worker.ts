@@ -3,7 +3,7 @@ import type { Address } from 'viem'
 import { describeError, FloodgateError, type ErrorCode } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
 import type { EventWriter } from '../events/eventWriter.js'
-import type { TxResultEvent } from '../events/types.js'
+import { EVENT_VERSION, type TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { NodeHealth } from '../rpc/nodeHealth.js'
 import type { GapMender } from '../sender/gapMender.js'
@@ -175,7 +175,7 @@ export class Worker {
   private result(hand: InHand, code?: ErrorCode, error?: string): void {
     const { spec } = hand
     // one per spec: assigned field by field in the documented order, no spreads
-    const event = { type: 'tx_result', idx: spec.idx, line: spec.line } as Omit<TxResultEvent, 'version'>
+    const event = { version: EVENT_VERSION, type: 'tx_result', idx: spec.idx, line: spec.line } as TxResultEvent
     if (spec.id !== undefined) event.id = spec.id
     if (spec.kind !== undefined) event.kind = spec.kind
     event.from = this.address
@@ -193,7 +193,7 @@ export class Worker {
       event.error = error ?? code
       event.error_code = code
     }
-    this.o.events.emit(event)
+    this.o.events.emitOwned(event)
   }
 
   /** An unexpected throw: report it, fail the spec in hand, resync, and maybe retire. */
