@@ -111,11 +111,29 @@ export class Worker {
     }
   }
 
-  /** One spec to its result. Never rejects. */
+  /**
+   * One spec to its result: built, sent, reported. Never rejects: an unexpected throw is a
+   * panic of this spec. (One async step per spec: this runs for every tx.)
+   */
   private async handle(hand: InHand): Promise<void> {
     const early = this.refusal()
     if (early) return this.result(hand, early[0], early[1])
-    await this.guard(hand, () => this.process(hand))
+    hand.startWall = Date.now()
+    hand.start = performance.now()
+    try {
+      try {
+        const req = specTx(this.o.build, hand.spec, this.o.sender)
+        await this.o.sender.send(req instanceof Promise ? await req : req, hand)
+        this.result(hand)
+      } catch (err) {
+        // a send that failed, a type that cannot be built, a read the send needed (nonce,
+        // estimate, fee refresh) that failed: the spec fails with the error's code, no bug
+        if (!(err instanceof FloodgateError)) throw err
+        this.result(hand, err.code, err.message)
+      }
+    } catch (err) {
+      this.panic(hand, err)
+    }
   }
 
   /** Runs `step`; an unexpected throw is a panic of the spec in hand (false). */
@@ -135,22 +153,6 @@ export class Worker {
     if (this.o.health.dead) return ['RPC_UNAVAILABLE', outageMessage(this.o.health.budgetMs)]
     if (this.o.cancel.aborted) return ['CANCELLED', 'run cancelled before this spec was sent']
     return undefined
-  }
-
-  private async process(hand: InHand): Promise<void> {
-    const late = this.refusal()
-    if (late) return this.result(hand, late[0], late[1])
-    hand.startWall = Date.now()
-    hand.start = performance.now()
-    try {
-      await this.o.sender.send(await specTx(this.o.build, hand.spec, this.o.sender), hand)
-      this.result(hand)
-    } catch (err) {
-      // a send that failed, a type that cannot be built, a read the send needed (nonce,
-      // estimate, fee refresh) that failed: the spec fails with the error's code, no bug
-      if (err instanceof FloodgateError) return this.result(hand, err.code, err.message)
-      throw err
-    }
   }
 
   /**
