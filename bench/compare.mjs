@@ -9,6 +9,8 @@
 //
 // `--this-flags '<flags>'` adds flags to this build's runs only: the cost of a flag, this build
 // against itself (`--other dist/bin/floodgate.js --this-flags --ordered`).
+// --in-flight N passes `--in-flight N` to both builds (both must know the flag); --receipts off|on
+// measures only without or only with receipt tracking (default: both).
 //
 // All traffic goes to the anvil this script starts on 127.0.0.1 (the embedded devnet's flags).
 
@@ -24,7 +26,7 @@ const opt = (name, dflt) => {
 }
 const OTHER = opt('other')
 if (!OTHER) {
-  process.stderr.write("usage: node bench/compare.mjs --other <dist/bin/floodgate.js of another build> [--reps 3] [--n 20000] [--pool 32] [--this-flags '<flags>']\n")
+  process.stderr.write("usage: node bench/compare.mjs --other <dist/bin/floodgate.js of another build> [--reps 3] [--n 20000] [--pool 32] [--in-flight N] [--receipts off|on] [--this-flags '<flags>']\n")
   process.exit(2)
 }
 const BINS = { this: path.join(ROOT, 'dist', 'bin', 'floodgate.js'), other: path.resolve(OTHER) }
@@ -32,6 +34,8 @@ const REPS = Number(opt('reps', 3))
 const N = Number(opt('n', 20000))
 const POOL = Number(opt('pool', 32))
 const THIS_FLAGS = (opt('this-flags', '') ?? '').split(' ').filter(Boolean)
+const IN_FLIGHT = opt('in-flight')
+const MODES = { off: [false], on: [true] }[opt('receipts')] ?? [false, true]
 const SEED = 'floodgate-compare'
 const log = (...a) => process.stderr.write(`[compare ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
@@ -41,7 +45,7 @@ const floodgate = send
 /** tx/s and CPU µs per tx (minus the same command on an empty input: start-up and pool setup). */
 async function measure(which, receipts) {
   const bin = BINS[which]
-  const flags = ['--pool-size', String(POOL), '--skip-funding', ...(receipts ? [] : ['--no-receipts']), ...(which === 'this' ? THIS_FLAGS : [])]
+  const flags = ['--pool-size', String(POOL), '--skip-funding', ...(IN_FLIGHT ? ['--in-flight', IN_FLIGHT] : []), ...(receipts ? [] : ['--no-receipts']), ...(which === 'this' ? THIS_FLAGS : [])]
   const r = await floodgate(bin, flags, specs)
   const fixed = await floodgate(bin, flags, empty)
   const left = await waitPoolEmpty(rpc)
@@ -53,7 +57,7 @@ await floodgate(BINS.this, ['--pool-size', String(POOL), '--min-balance', '1000 
 await waitPoolEmpty(rpc)
 const rows = {}
 for (let rep = 1; rep <= REPS; rep++) {
-  for (const receipts of [false, true]) {
+  for (const receipts of MODES) {
     // alternate which build goes first, so neither always meets a fresher or a warmer anvil
     const order = rep % 2 ? ['this', 'other'] : ['other', 'this']
     for (const which of order) {
@@ -65,8 +69,8 @@ for (let rep = 1; rep <= REPS; rep++) {
   }
 }
 const med = (key, field) => median(rows[key].map((r) => r[field]))
-const result = { n: N, pool: POOL, reps: REPS, other: OTHER, ...(THIS_FLAGS.length ? { this_flags: THIS_FLAGS.join(' ') } : {}) }
-for (const mode of ['', '+receipts']) {
+const result = { n: N, pool: POOL, reps: REPS, ...(IN_FLIGHT ? { in_flight: Number(IN_FLIGHT) } : {}), other: OTHER, ...(THIS_FLAGS.length ? { this_flags: THIS_FLAGS.join(' ') } : {}) }
+for (const mode of MODES.map((r) => (r ? '+receipts' : ''))) {
   result[mode ? 'receipts_on' : 'receipts_off'] = {
     this: { tps: Math.round(med(`this${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`this${mode}`, 'cpu')), run_s: Math.round(med(`this${mode}`, 'wall') / 100) / 10, runs: rows[`this${mode}`].map((r) => Math.round(r.tps)) },
     other: { tps: Math.round(med(`other${mode}`, 'tps')), cpu_us_per_tx: Math.round(med(`other${mode}`, 'cpu')), run_s: Math.round(med(`other${mode}`, 'wall') / 100) / 10, runs: rows[`other${mode}`].map((r) => Math.round(r.tps)) },

@@ -22,28 +22,47 @@ export interface SpecTxOptions {
  * transfer, 21000 (plus its access list) without a call on the hot path. The sender sets the
  * nonce when it sends; a set-code tx is estimated with its authorization, which needs the
  * sender's nonce: it is read first (the tx is sent alone, so at that nonce unless the node says otherwise).
+ * A request that needs nothing from the node (no estimate, nonce, blob or authorization) is
+ * returned as it is, not in a promise: the hot path's transfers.
  */
-export async function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSender): Promise<TxRequest> {
-  const from = sender.address
-  const to = spec.to === SENDER_PLACEHOLDER ? from : spec.to
-  const data = typeof spec.calldata === 'function' ? spec.calldata(from) : spec.calldata
+export function specTx(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSender): TxRequest | Promise<TxRequest> {
+  const to = spec.to === SENDER_PLACEHOLDER ? sender.address : spec.to
+  const data = typeof spec.calldata === 'function' ? spec.calldata(sender.address) : spec.calldata
   const plain = data === undefined || data === '0x'
+  if (spec.txType === 'eip4844' || spec.txType === 'eip7702' || (!plain && spec.gasLimit === undefined)) return askingNode(o, spec, sender, to, data, plain)
+  const fields = baseFields(o, spec, to, data, 0, spec.gasLimit ?? intrinsicTransferGas(spec))
+  enoughGas(fields, spec.gasLimit !== undefined, o.calldataFloor === true)
+  return requestOf(spec, fields)
+}
+
+/** specTx when the node must be asked first: a gas estimate, a set-code tx's nonce and authorization, a blob's sidecar. */
+async function askingNode(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSender, to: Address, data: Hex | undefined, plain: boolean): Promise<TxRequest> {
+  const from = sender.address
   const setCode = spec.txType === 'eip7702'
   const gas = spec.gasLimit ?? (setCode ? undefined : plain ? intrinsicTransferGas(spec) : (await estimate(o, from, to, spec, data)) + accessListGas(spec))
-  const fields: TxFields = { chainId: o.chainId, nonce: setCode ? await sender.nextNonce() : 0, to, value: spec.value, gas: gas ?? TRANSFER_GAS }
+  const fields = baseFields(o, spec, to, data, setCode ? await sender.nextNonce() : 0, gas ?? TRANSFER_GAS)
+  if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
+  if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
+  enoughGas(fields, spec.gasLimit !== undefined, o.calldataFloor === true)
+  const req = requestOf(spec, fields)
+  if (setCode) req.authorize = (nonce) => authorize(sender.o.signer, o.chainId, spec, nonce)
+  return req
+}
+
+/** The tx fields a spec gives, before any type-specific ones. */
+function baseFields(o: SpecTxOptions, spec: IndexedSpec, to: Address, data: Hex | undefined, nonce: number, gas: bigint): TxFields {
+  const fields: TxFields = { chainId: o.chainId, nonce, to, value: spec.value, gas }
   if (data !== undefined) fields.data = data
   if (spec.accessList) fields.accessList = spec.accessList
   if (spec.maxFeePerGas !== undefined) fields.maxFeePerGas = spec.maxFeePerGas
   if (spec.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = spec.maxPriorityFeePerGas
-  if (spec.txType !== undefined) {
-    fields.txType = spec.txType
-    if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
-  }
-  if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
-  enoughGas(fields, spec.gasLimit !== undefined, o.calldataFloor === true)
+  if (spec.txType !== undefined) fields.txType = spec.txType
+  return fields
+}
+
+function requestOf(spec: IndexedSpec, fields: TxFields): TxRequest {
   const req: TxRequest = { fields, idx: spec.idx, line: spec.line }
   if (spec.id !== undefined) req.id = spec.id
-  if (setCode) req.authorize = (nonce) => authorize(sender.o.signer, o.chainId, spec, nonce)
   return req
 }
 

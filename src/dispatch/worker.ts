@@ -146,7 +146,9 @@ export class Worker {
     hand.start = performance.now()
     let req: TxRequest
     try {
-      req = await specTx(this.o.build, hand.spec, this.o.sender)
+      // a transfer's request comes back at once; estimates, blob and set-code txs are awaited
+      const built = specTx(this.o.build, hand.spec, this.o.sender)
+      req = built instanceof Promise ? await built : built
     } catch (err) {
       this.failed(hand, err)
       return undefined

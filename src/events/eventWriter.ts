@@ -70,7 +70,16 @@ export class EventWriter {
   }
 
   emit(body: EventBody): void {
-    const event = (this.stamped ? { version: EVENT_VERSION, ...body, ...this.stamped } : { version: EVENT_VERSION, ...body }) as FloodgateEvent
+    this.emitOwned({ version: EVENT_VERSION, ...body } as FloodgateEvent)
+  }
+
+  /**
+   * An event its caller built whole (`version` first) and hands over: it is written as it is,
+   * with the stamped fields added after its own, without the copy `emit` makes (the hot
+   * path's `tx_result`, once per tx).
+   */
+  emitOwned(event: FloodgateEvent): void {
+    if (this.stamped) Object.assign(event, this.stamped)
     this.enrich?.(event)
     for (const l of this.listeners) l(event)
     // the stash sees results even after stdout closed: the run's end waits for it to move on
@@ -80,9 +89,10 @@ export class EventWriter {
 
   private write(event: FloodgateEvent): void {
     if (this._closed) return
-    const line = `${JSON.stringify(event)}\n`
+    // lines are joined with their newlines at the flush: no second copy of each line here
+    const line = JSON.stringify(event)
     this.pending.push(line)
-    this.pendingBytes += line.length
+    this.pendingBytes += line.length + 1
     if (this.pendingBytes >= this.flushBytes) this.flush()
     else if (!this.scheduled) {
       this.scheduled = true
@@ -115,7 +125,7 @@ export class EventWriter {
       this.pendingBytes = 0
       return
     }
-    const chunk = this.pending.length === 1 ? this.pending[0]! : this.pending.join('')
+    const chunk = this.pending.length === 1 ? `${this.pending[0]!}\n` : `${this.pending.join('\n')}\n`
     this.pending = []
     this.pendingBytes = 0
     try {

@@ -14,14 +14,14 @@ export interface BatchingOptions {
 }
 
 /**
- * The default batch size for `workers` concurrent senders: a quarter of them (at most 100).
- * Each worker has one send in flight, so whole-pool batches would make the node and floodgate
+ * The default batch size for `outstanding` sends at once (the signers on one endpoint times
+ * `--in-flight`): a quarter of them (at most 100). Batches of all of them would make the node and floodgate
  * take turns (the node idle while the workers sign the next round, and the reverse); about four
  * batches in flight overlap signing with the node's ingest, and each batch still spreads one
  * HTTP request's cost over many sends. docs/benchmarks.md has the measurements.
  */
-export function autoBatchSize(workers: number): number {
-  return Math.max(1, Math.min(100, Math.ceil(workers / 4)))
+export function autoBatchSize(outstanding: number): number {
+  return Math.max(1, Math.min(100, Math.ceil(outstanding / 4)))
 }
 
 interface Waiting {

@@ -1,6 +1,7 @@
 /** The JSON-RPC seam (Rpc), its two error kinds, and its HTTP transport on an undici pool. */
 import { Pool } from 'undici'
 import { FloodgateError } from '../base/errors.js'
+import { post, type HttpAnswer, type PostFailed } from './httpPost.js'
 import { redactUrl } from './redactUrl.js'
 
 /**
@@ -116,12 +117,6 @@ interface JsonRpcResponse {
   error?: { code?: number; message?: string; data?: unknown }
 }
 
-interface HttpAnswer {
-  status: number
-  retryAfter: string | undefined
-  text: string
-}
-
 /**
  * A minimal JSON-RPC 2.0 client over HTTP, on an undici connection pool with keep-alive
  * (Node's global `fetch` costs several times more CPU per request: WHATWG streams, Headers,
@@ -224,15 +219,11 @@ class HttpRpc {
    */
   private async post(body: string, what: string, ro: RequestOptions): Promise<HttpAnswer> {
     const ms = ro.timeoutMs ?? this.defaultTimeout
-    const timeout = AbortSignal.timeout(ms)
-    const signal = ro.signal ? AbortSignal.any([timeout, ro.signal]) : timeout
     try {
-      const res = await this.pool.request({ path: this.path, method: 'POST', headers: this.headers, body, signal })
-      const text = await res.body.text()
-      const ra = res.headers['retry-after']
-      return { status: res.statusCode, retryAfter: Array.isArray(ra) ? ra[0] : ra, text }
+      return await post(this.pool, this.path, this.headers, body, ms, ro.signal)
     } catch (err) {
-      throw this.postFailure(err, timeout.aborted, what, ms)
+      const f = err as PostFailed
+      throw this.postFailure(f.cause, f.timedOut, what, ms)
     }
   }
 

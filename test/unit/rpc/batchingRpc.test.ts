@@ -179,6 +179,41 @@ describe('HTTP batch: answers mapped by id', () => {
     await expect(createHttpRpc(url, { timeoutMs: 200 }).request('eth_chainId')).rejects.toMatchObject({ name: 'TransportError', failure: 'timeout' })
   })
 
+  test('behavior: an answer in many chunks is read whole; Retry-After of an HTTP error is kept; a cancel signal ends the request', async () => {
+    let mode = 'chunks'
+    const url = await serve((body, res) => {
+      if (mode === 'chunks') {
+        const reqs = body as { id: number; params: string[] }[]
+        const text = JSON.stringify(reqs.map((r) => ({ jsonrpc: '2.0', id: r.id, result: `${r.params[0]}${'ab'.repeat(20_000)}` })))
+        res.writeHead(200, { 'content-type': 'application/json' })
+        for (let i = 0; i < text.length; i += 1000) res.write(text.slice(i, i + 1000))
+        res.end()
+      } else if (mode === 'busy') {
+        res.writeHead(429, { 'Retry-After': '3' })
+        res.end('slow down')
+      } // 'silent': never answers
+    })
+    const rpc = createHttpRpc(url, { timeoutMs: 2000 })
+    const items = await rpc.batch!(calls(3))
+    expect(items.map((i) => (i.ok ? String(i.result).length : -1))).toEqual([40_004, 40_004, 40_004])
+    mode = 'busy'
+    await expect(rpc.request('eth_chainId')).rejects.toMatchObject({ name: 'TransportError', failure: 'http', status: 429, retryAfterMs: 3000 })
+    mode = 'silent'
+    const ac = new AbortController()
+    const pending = rpc.request('eth_chainId', [], { signal: ac.signal })
+    setTimeout(() => ac.abort(new Error('stop')), 50)
+    await expect(pending).rejects.toMatchObject({ name: 'TransportError', failure: 'network' })
+  })
+
+  test('behavior: the deadline covers waiting for a connection', async () => {
+    const url = await serve(() => {}) // never answers: the one connection stays busy
+    const rpc = createHttpRpc(url, { timeoutMs: 300, connections: 1 })
+    const first = rpc.request('eth_chainId')
+    const queued = rpc.request('eth_blockNumber')
+    await expect(first).rejects.toMatchObject({ failure: 'timeout' })
+    await expect(queued).rejects.toMatchObject({ failure: 'timeout' })
+  })
+
   test('behavior: credentials in the URL become basic auth and never appear in messages', async () => {
     let auth: string | undefined
     server = createServer((req, res) => {
