@@ -114,7 +114,7 @@ class Stop {
   readonly signal = this.controller.signal
 
   constructor(listeners: number) {
-    // every paced worker waits on it (one abort listener each): not a leak
+    // every paced worker, and every send in flight in a backoff, waits on it (one abort listener each): not a leak
     setMaxListeners(listeners + 16, this.signal)
   }
 
@@ -157,7 +157,7 @@ function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gaug
 }
 
 export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise<{ summary: Omit<SummaryEvent, 'version'>; reason: EndReason }> {
-  const stop = new Stop(c.signers.length)
+  const stop = new Stop(c.signers.length * (o.inFlight ?? DEFAULT_IN_FLIGHT))
   const onSignal = () => stop.with('signal')
   if (o.signal?.aborted) stop.with('signal')
   o.signal?.addEventListener('abort', onSignal, { once: true })
