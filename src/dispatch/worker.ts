@@ -227,7 +227,8 @@ export class Worker {
     const now = performance.now()
     this.panicTimes = this.panicTimes.filter((t) => now - t < this.panicWindowMs)
     this.panicTimes.push(now)
-    if (this.panicTimes.length >= this.maxPanics) {
+    // sends already in flight may panic after it retired: reported as panics, retired once
+    if (!this.retired && this.panicTimes.length >= this.maxPanics) {
       this.retired = true
       o.log.error({ worker: o.index, signer: this.address }, 'worker retired after repeated panics')
       o.events.emit({ type: 'worker_retired', worker: o.index, signer: this.address, panics: this.panicTimes.length })

@@ -82,8 +82,12 @@ describe('worker faults (real anvil, injected through the signer seam)', () => {
     expect(retired[0]).toMatchObject({ worker: 2, signer: victim, panics: 3 })
     const mine = ofType(events, 'tx_result').filter((r) => r.from === victim)
     expect(mine).toHaveLength(20)
-    expect(mine.filter((r) => r.error_code === 'WORKER_PANIC')).toHaveLength(3)
-    expect(mine.filter((r) => r.error_code === 'WORKER_RETIRED')).toHaveLength(17)
+    // the sends already in flight when it retired (up to --in-flight, 8 by default) may panic too
+    const panicked = mine.filter((r) => r.error_code === 'WORKER_PANIC').length
+    expect(panicked).toBeGreaterThanOrEqual(3)
+    expect(panicked).toBeLessThanOrEqual(3 + 7)
+    expect(ofType(events, 'worker_panic')).toHaveLength(panicked)
+    expect(mine.filter((r) => r.error_code === 'WORKER_RETIRED')).toHaveLength(20 - panicked)
     const others = ofType(events, 'tx_result').filter((r) => r.from !== victim)
     expect(others.every((r) => !r.error_code)).toBe(true)
     expect(summary.sent).toBe(60)
