@@ -21,7 +21,8 @@ export interface SpecTxOptions {
  * Builds the request once per spec (no spreads: this runs for every tx). No calldata: a plain
  * transfer, 21000 (plus its access list) without a call on the hot path. The sender sets the
  * nonce when it sends; a set-code tx is estimated with its authorization, which needs the
- * sender's nonce: it is read first (the tx is sent alone, so at that nonce unless the node says otherwise).
+ * sender's nonce: it is read first, once the worker's sends in flight settled (the tx is sent
+ * alone, so at that nonce unless the node says otherwise).
  * A request that needs nothing from the node (no estimate, nonce, blob or authorization) is
  * returned as it is, not in a promise: the hot path's transfers.
  */
@@ -40,7 +41,7 @@ async function askingNode(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSen
   const from = sender.address
   const setCode = spec.txType === 'eip7702'
   const gas = spec.gasLimit ?? (setCode ? undefined : plain ? intrinsicTransferGas(spec) : (await estimate(o, from, to, spec, data)) + accessListGas(spec))
-  const fields = baseFields(o, spec, to, data, setCode ? await sender.nextNonce() : 0, gas ?? TRANSFER_GAS)
+  const fields = baseFields(o, spec, to, data, setCode ? await sender.nextNonce(2) : 0, gas ?? TRANSFER_GAS)
   if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
   if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
   enoughGas(fields, spec.gasLimit !== undefined, o.calldataFloor === true)

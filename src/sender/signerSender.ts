@@ -104,6 +104,8 @@ export class SignerSender {
   private alone = false
   /** Such sends waiting for the others to settle: no new send takes a nonce before them. */
   private aloneWaiting = 0
+  /** Sends waiting to take a nonce (the node's count being read, or a send alone in flight). */
+  private takers = 0
   private idleWaiters: (() => void)[] = []
   private resync: Promise<void> | undefined
   private acceptedSinceShrink = 0
@@ -127,12 +129,16 @@ export class SignerSender {
 
   /**
    * The nonce the next send would take, once the sends in flight settled: the ledger's, or the
-   * node's pending nonce when the ledger has none.
+   * node's pending nonce when the ledger has none. `step` 2 (a self-authorizing set-code tx)
+   * never takes a hole: its nonce is `next`.
    */
-  async nextNonce(): Promise<number> {
-    await this.idle()
-    await this.known()
-    return this.o.ledger.upcoming!
+  async nextNonce(step = 1): Promise<number> {
+    // sends waiting to take a nonce (the first read of it) come first
+    do {
+      await this.idle()
+      await this.known()
+    } while (this.holding > 0 || this.takers > 0)
+    return step === 1 ? this.o.ledger.upcoming! : this.o.ledger.next!
   }
 
   /** Resolves once no send holds a nonce. */
@@ -169,6 +175,7 @@ export class SignerSender {
   /** Takes a nonce once the sends in flight allow it and the ledger knows the next one. */
   private async takeNonce(step: number, alone: boolean): Promise<number> {
     if (alone) this.aloneWaiting++
+    this.takers++
     try {
       for (;;) {
         const n = this.takeNow(step, alone)
@@ -178,6 +185,7 @@ export class SignerSender {
       }
     } finally {
       if (alone) this.aloneWaiting--
+      this.takers--
     }
   }
 

@@ -379,6 +379,16 @@ describe('several sends in flight (--in-flight)', () => {
     expect(r.ledger.next).toBe(4)
   })
 
+  test('behavior: nextNonce while the first sends wait for the first nonce read: it counts them (a set-code tx is estimated with the nonce it will have)', async () => {
+    const r = await rig({ inFlight: 4 })
+    const sends = Array.from({ length: 3 }, (_, i) => r.attempt(r.transfer({ idx: i })))
+    expect(r.sender.inFlight).toBe(0) // all three wait for the node's count
+    expect(await r.sender.nextNonce()).toBe(3)
+    // and only once the node has them: an estimate made now sees the account at nonce 3
+    expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2])
+    expect((await Promise.all(sends)).map((d) => d.p.nonce)).toEqual([0, 1, 2])
+  })
+
   test('behavior: a definite refusal in the middle of a window gives its nonce back; the next send takes it and the node runs them all', async () => {
     const r = await rig({ inFlight: 4 })
     await r.sender.nextNonce()
