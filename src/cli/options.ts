@@ -98,7 +98,7 @@ export const FLAGS: readonly Flag[] = [
   { long: 'from', arg: '<stdin|file>', default: 'stdin', help: 'where specs come from: stdin (or -), or a JSON-lines file', commands: SEND },
   {
     long: 'pool-size', arg: '<n>', default: '10', commands: SEND,
-    help: 'signer accounts in the pool = concurrent workers', doc: 'signer accounts in the pool = concurrent workers; 1 with `--in-flight 1` is fully serial',
+    help: 'signer accounts in the pool = concurrent workers', doc: 'signer accounts in the pool = concurrent workers; 1 (with `--in-flight 1`, the default) is fully serial',
   },
   {
     long: 'from-pool', arg: '<name>', default: 'executors', commands: [...SEND, 'gen'],
@@ -187,7 +187,7 @@ export const FLAGS: readonly Flag[] = [
   {
     long: 'in-flight', arg: '<n>', default: String(DEFAULT_IN_FLIGHT), commands: SENDING,
     help: 'sends of one signer outstanding at once, at consecutive nonces (1: strictly one after another)',
-    doc: 'sends of one signer outstanding at once, at consecutive nonces; `1` sends strictly one after another. Blob and set-code txs are always sent alone. Halved for a signer while the node refuses its txs for its per-account pool limit (the rules: [architecture](architecture.md#several-sends-in-flight); why 8: [benchmarks](benchmarks.md#several-sends-in-flight))',
+    doc: 'sends of one signer outstanding at once, at consecutive nonces; `1` sends strictly one after another. Blob and set-code txs are always sent alone. Halved for a signer while the node refuses its txs for its per-account pool limit (the rules: [architecture](architecture.md#several-sends-in-flight); 8 is several times faster at a distance: [benchmarks](benchmarks.md#several-sends-in-flight))',
     to: (v, flag) => ({ inFlight: parseCount(v, flag, 1, 1024) }),
   },
   {

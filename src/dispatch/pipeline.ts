@@ -252,6 +252,7 @@ function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Wor
     const reads = readsOf[index % readsOf.length]!
     const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, inFlight: o.inFlight ?? DEFAULT_IN_FLIGHT, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
     const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks, roomy: s.roomy, onNeverIncluded: s.onNeverIncluded, neverIncludedMs: 30 * (c.blockTimeMs ?? 1_000) })
+    sender.fillHoles = () => mender.fillHoles()
     return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
   })
 }

@@ -109,12 +109,16 @@ export class Worker {
     while (this.flying > 0) await this.landed()
     // nonces given back while later ones were in flight, and no later spec came to take them:
     // filled also when the run was stopped, so the txs above them can still be mined
-    if (sender.ledger.holes.length > 0 && !this.retired && !this.o.health.dead) {
-      try {
-        await mender.fillHoles()
-      } catch (err) {
-        this.o.log.error({ worker: this.o.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
-      }
+    await this.fillHoles()
+  }
+
+  /** Fills the nonces refused sends gave back (the signer's later txs wait for them). Never rejects. */
+  private async fillHoles(): Promise<void> {
+    if (this.o.sender.ledger.holes.length === 0 || this.retired || this.o.health.dead) return
+    try {
+      await this.o.mender.fillHoles()
+    } catch (err) {
+      this.o.log.error({ worker: this.o.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
     }
   }
 

@@ -95,7 +95,7 @@ describe('--ordered (real anvil)', () => {
     const results = ofType(run.events, 'tx_result')
     expect(results.filter((r) => r.error_code === 'CANCELLED').length).toBeGreaterThan(0)
     expect(writtenIdx(run.events)).toEqual(upTo(results.length))
-    expect(run.events.at(-1)).toMatchObject({ type: 'summary', reason: 'signal', reorder: { window: 4 * (64 + 8) } })
+    expect(run.events.at(-1)).toMatchObject({ type: 'summary', reason: 'signal', reorder: { window: 4 * (64 + 1) } })
     assertResultsFirst(run.events)
   })
 
@@ -130,7 +130,7 @@ describe('--ordered (real anvil)', () => {
       timeoutMs: 90_000,
     })
     expect(run.code, run.stderr).toBe(0)
-    expect(assertAccounted(run.events, 120)).toMatchObject({ sent: 120, failed: 0, reorder: { window: 6 * (64 + 8) } })
+    expect(assertAccounted(run.events, 120)).toMatchObject({ sent: 120, failed: 0, reorder: { window: 6 * (64 + 1) } })
     expect(writtenIdx(run.events)).toEqual(upTo(120))
     assertResultsFirst(run.events)
   })
