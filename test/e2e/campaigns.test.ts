@@ -36,37 +36,27 @@ interface StageWant {
   mix: Record<string, number>
 }
 
-/** The median of `xs` (not empty). */
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
-
 /**
- * Each stage's steady part (its middle 60 % on the schedule): the stage's sends due in it
- * (`scheduled_timestamp_ms`), sent at a rate within ±2 % of the target, each scenario's share of
- * them within ±2 points. The rate is the real one: their count over the time their sends took
- * (`start_timestamp_ms`), the part's edges moved by the sends' median lag behind their slots
- * near each edge — a lag that holds still (a busy machine, a node that mines slowly) does not
- * count against the rate, a lag that grows (sends falling behind) does, and a slot the pacer
- * gave up sends nothing.
+ * Each stage's steady part (its middle 60 % on the schedule): the stage's own sends that started
+ * in it, within ±2 % of the target rate (or ±2 txs where that is more), each scenario's share of
+ * them within ±2 points. (An edge correction by the sends' lag overstated the rate when a backlog
+ * drained at the part's start: 3,600 sends due, "737 tx/s" of 500, in CI.)
  */
 function checkStages(events: Event[], stages: StageWant[]): void {
   const results = ofType(events, 'tx_result').filter((r) => !r.error_code)
-  const due = (r: Event) => r.scheduled_timestamp_ms as number
-  const t0 = Math.min(...results.map(due))
+  const t0 = Math.min(...results.map((r) => r.scheduled_timestamp_ms as number))
   let at = t0
   for (const st of stages) {
     const from = at + 0.2 * st.durationMs
     const to = at + 0.8 * st.durationMs
     at += st.durationMs
-    const inside = results.filter((r) => r.stage === st.name && due(r) >= from && due(r) < to)
-    // the lag near each edge: the median over the sends due in the part's first and last fifth
-    const edge = 0.2 * (to - from)
-    const lag = (a: number, b: number) => median(inside.filter((r) => due(r) >= a && due(r) < b).map((r) => r.start_timestamp_ms - due(r)))
-    const span = to + lag(to - edge, to) - (from + lag(from, from + edge))
-    const achieved = inside.length / (span / 1000)
-    expect(Math.abs(achieved - st.tps), `stage ${st.name}: ${inside.length} sends due in its steady part, sent at ${achieved.toFixed(1)} tx/s, target ${st.tps}`).toBeLessThanOrEqual(0.02 * st.tps)
+    // the stage's own sends that started in its steady part (a backlog of the stage before, still
+    // draining after a stall of the node, is that stage's, not this one's)
+    const inside = results.filter((r) => r.stage === st.name && r.start_timestamp_ms >= from && r.start_timestamp_ms < to)
+    const achieved = inside.length / ((to - from) / 1000)
+    // ±2 %, or ±2 txs where that is more (a 20 tx/s stage's steady part here holds 72 slots: one tx is 1.4 %)
+    const want = (st.tps * (to - from)) / 1000
+    expect(Math.abs(inside.length - want), `stage ${st.name}: ${achieved.toFixed(1)} tx/s in its steady part, target ${st.tps}`).toBeLessThanOrEqual(Math.max(0.02 * want, 2))
     for (const [label, pct] of Object.entries(st.mix)) {
       const share = (100 * inside.filter((r) => String(r.kind).split('/')[0] === label).length) / inside.length
       expect(Math.abs(share - pct), `stage ${st.name}: ${label} is ${share.toFixed(1)} % of the sends, the file says ${pct}`).toBeLessThanOrEqual(2)
