@@ -37,10 +37,9 @@ interface StageWant {
 }
 
 /**
- * Each stage's steady part (its middle 60 % on the schedule): the stage's own sends that started
+ * Each stage's steady part (its middle 60 % on the schedule): the stage's own sends whose slot lies
  * in it, within ±2 % of the target rate (or ±2 txs where that is more), each scenario's share of
- * them within ±2 points. (An edge correction by the sends' lag overstated the rate when a backlog
- * drained at the part's start: 3,600 sends due, "737 tx/s" of 500, in CI.)
+ * them within ±2 points.
  */
 function checkStages(events: Event[], stages: StageWant[]): void {
   const results = ofType(events, 'tx_result').filter((r) => !r.error_code)
@@ -52,7 +51,10 @@ function checkStages(events: Event[], stages: StageWant[]): void {
     at += st.durationMs
     // the stage's own sends that started in its steady part (a backlog of the stage before, still
     // draining after a stall of the node, is that stage's, not this one's)
-    const inside = results.filter((r) => r.stage === st.name && r.start_timestamp_ms >= from && r.start_timestamp_ms < to)
+    // by their slots: a send late by more than 1 s loses its slot (missed_slots), so the count still
+    // shows a floodgate that fell behind; by their start times, a CI machine also running the chaos
+    // matrix made anvil's groth16 blocks shift sends across the edges (±2 % failed there)
+    const inside = results.filter((r) => r.stage === st.name && r.scheduled_timestamp_ms >= from && r.scheduled_timestamp_ms < to)
     const achieved = inside.length / ((to - from) / 1000)
     // ±2 %, or ±2 txs where that is more (a 20 tx/s stage's steady part here holds 72 slots: one tx is 1.4 %)
     const want = (st.tps * (to - from)) / 1000
