@@ -124,6 +124,8 @@ export class ReportBuilder {
   private ignored = 0
   private progress = 0
   private t0: number | undefined
+  /** The earliest send start seen: results come out in completion order, so the first one written need not be it. */
+  private firstStart: number | undefined
   private bucketMs = 1_000
   private buckets = new Map<number, Bucket>()
   private readonly startOf = new Map<number, number>()
@@ -158,6 +160,7 @@ export class ReportBuilder {
       case 'tx_result': {
         const end = e.start_timestamp_ms + e.send_ms
         this.t0 ??= e.start_timestamp_ms
+        this.firstStart = Math.min(this.firstStart ?? e.start_timestamp_ms, e.start_timestamp_ms)
         this.clock = end
         this.lastResultAt = Math.max(this.lastResultAt ?? end, end)
         const b = this.bucket(e.start_timestamp_ms)
@@ -212,7 +215,7 @@ export class ReportBuilder {
     if (this.summaries > 1) this.logged = undefined
     const reason = this.summaries > 1 ? [...this.reasons].join(', ') : (this.logged?.reason ?? 'unknown (the log has no summary)')
     const figures = this.stats.summary(reason)
-    const t0 = this.t0
+    const t0 = this.t0 === undefined ? undefined : Math.min(this.t0, this.firstStart ?? this.t0)
     if (t0 !== undefined) {
       figures.tps = this.lastResultAt !== undefined ? rate(figures.sent, this.lastResultAt - t0) : 0
       figures.included_tps = this.lastReceiptAt !== undefined ? rate(figures.included, this.lastReceiptAt - t0) : 0

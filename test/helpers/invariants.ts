@@ -55,6 +55,9 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
   for (const e of ofType(events, 'tx_replaced')) newest.set(String(e.idx), e.tx_hash)
   for (const e of ofType(events, 'tx_receipt')) if (newest.has(String(e.idx))) newest.set(String(e.idx), e.tx_hash)
   const onChain = accepted.filter((r) => !replaced.has(r.tx_hash)).map((r) => (newest.has(String(r.idx)) ? { ...r, tx_hash: newest.get(String(r.idx))! } : r))
+  // the node's pool drained first: a run that stops early (SIGINT) leaves accepted txs for the next blocks
+  const signers = [...new Set(results.map((r) => r.from))]
+  const mined = await settledNonces(url, signers)
   const receipts = await receiptsOf(url, onChain.map((r) => r.tx_hash))
   const missing = onChain.filter((_, i) => receipts[i] === null)
   expect(missing.map((r) => r.idx), 'accepted txs that are not on chain').toEqual([])
@@ -62,8 +65,6 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
   for (const r of onChain) perSigner.set(r.from, (perSigner.get(r.from) ?? 0) + 1)
   for (const f of fills) perSigner.set(f.signer, (perSigner.get(f.signer) ?? 0) + 1)
   for (const [signer, n] of external) perSigner.set(signer, (perSigner.get(signer) ?? 0) + n)
-  const signers = [...new Set(results.map((r) => r.from))]
-  const mined = await settledNonces(url, signers)
   const gaps = signers.filter((s) => mined.get(s) !== (perSigner.get(s) ?? 0))
   expect(
     gaps.map((s) => `${s}: on chain ${mined.get(s)}, accepted ${perSigner.get(s) ?? 0}`),

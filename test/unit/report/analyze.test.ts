@@ -36,6 +36,19 @@ describe('ReportBuilder', () => {
     expect(report.histogram.reduce((s, b) => s + b.send, 0)).toBe(3_000)
   })
 
+  test('behavior: the span starts at the earliest send, not at the first result written (results come out as sends complete)', () => {
+    const r = new ReportBuilder()
+    const result = (idx: number, start: number, sendMs: number) =>
+      JSON.stringify({ version: 1, type: 'tx_result', idx, line: idx + 1, kind: 'a', from: FROM, nonce: idx, tx_hash: hash(idx), start_timestamp_ms: start, send_ms: sendMs, attempts: 1 })
+    // idx 1 started 7 ms later than idx 0 but answered first
+    r.line(result(1, T0 + 7, 3))
+    r.line(result(0, T0, 40))
+    r.line(result(2, T0 + 100, 5))
+    const report = r.finish()
+    expect(report.startedAt).toBe(T0)
+    expect(report.figures.duration_ms).toBe(105)
+  })
+
   test('behavior: non-event lines are counted and skipped; the table says the log has no summary', () => {
     const r = new ReportBuilder()
     for (const l of [...log(2, 2), 'oops', '[1,2]', '']) r.line(l)
