@@ -98,7 +98,7 @@ export const FLAGS: readonly Flag[] = [
   { long: 'from', arg: '<stdin|file>', default: 'stdin', help: 'where specs come from: stdin (or -), or a JSON-lines file', commands: SEND },
   {
     long: 'pool-size', arg: '<n>', default: '10', commands: SEND,
-    help: 'signer accounts in the pool = concurrent workers', doc: 'signer accounts in the pool = concurrent workers; 1 (with `--in-flight 1`, the default) is fully serial',
+    help: 'signer accounts in the pool = concurrent workers', doc: 'signer accounts in the pool = concurrent workers; 1 with `--in-flight 1` is fully serial',
   },
   {
     long: 'from-pool', arg: '<name>', default: 'executors', commands: [...SEND, 'gen'],

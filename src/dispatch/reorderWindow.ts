@@ -73,6 +73,6 @@ export class ReorderWindow {
  * the queues do and, while workers keep pace with each other, never holds the router back
  * before the worker queues would.
  */
-export function defaultReorderWindow(workers: number, queueCapacity: number, inFlight = 1): number {
+export function defaultReorderWindow(workers: number, queueCapacity: number, inFlight: number): number {
   return workers * (queueCapacity + inFlight)
 }

@@ -3,6 +3,7 @@ import { recoverTransactionAddress, type TransactionSerialized } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { DEFAULT_IN_FLIGHT } from '../../src/sender/signerSender.js'
 import { createHttpRpc, type Rpc } from '../../src/rpc/rpc.js'
 import { SINK, afterResults, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers, type Event } from '../helpers/cli.js'
 import { runSend } from '../helpers/inProcess.js'
@@ -95,7 +96,7 @@ describe('--ordered (real anvil)', () => {
     const results = ofType(run.events, 'tx_result')
     expect(results.filter((r) => r.error_code === 'CANCELLED').length).toBeGreaterThan(0)
     expect(writtenIdx(run.events)).toEqual(upTo(results.length))
-    expect(run.events.at(-1)).toMatchObject({ type: 'summary', reason: 'signal', reorder: { window: 4 * (64 + 1) } })
+    expect(run.events.at(-1)).toMatchObject({ type: 'summary', reason: 'signal', reorder: { window: 4 * (64 + DEFAULT_IN_FLIGHT) } })
     assertResultsFirst(run.events)
   })
 
@@ -130,7 +131,7 @@ describe('--ordered (real anvil)', () => {
       timeoutMs: 90_000,
     })
     expect(run.code, run.stderr).toBe(0)
-    expect(assertAccounted(run.events, 120)).toMatchObject({ sent: 120, failed: 0, reorder: { window: 6 * (64 + 1) } })
+    expect(assertAccounted(run.events, 120)).toMatchObject({ sent: 120, failed: 0, reorder: { window: 6 * (64 + DEFAULT_IN_FLIGHT) } })
     expect(writtenIdx(run.events)).toEqual(upTo(120))
     assertResultsFirst(run.events)
   })
