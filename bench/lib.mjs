@@ -154,21 +154,23 @@ export function benchChildren({ tmp, url, seed, log, fixedOnce = false }) {
   const stateDir = path.join(tmp, 'state')
   const fixedCpu = new Map()
   let fgRun = 0
-  async function floodgate(flags, { input, url: target = url, nodeFlags = [], keepEvents = true, capMs } = {}) {
+  async function floodgate(flags, { input, url: target = url, nodeFlags = [], keepEvents = true, capMs, bin = BIN } = {}) {
     const id = ++fgRun
     const usageFile = path.join(tmp, `usage-${id}.json`)
     const eventsFile = keepEvents ? path.join(tmp, `events-${id}.jsonl`) : undefined
-    const r = await runChild(process.execPath, [...nodeFlags, '--import', PROBE, BIN, 'send', '--rpc-url', target, '--log-level', 'warn', '--from', input, ...flags], {
+    const t0 = performance.now()
+    const r = await runChild(process.execPath, [...nodeFlags, '--import', PROBE, bin, 'send', '--rpc-url', target, '--log-level', 'warn', '--from', input, ...flags], {
       env: { BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: seed, FLOODGATE_STATE_DIR: stateDir, FLOODGATE_FUNDER_KEY: DEV_KEY },
       ...(eventsFile ? { stdoutFile: eventsFile } : { keepStdout: false }),
       ...(capMs ? { capMs } : {}),
       log,
     })
-    if (r.code !== 0) throw new Error(`floodgate ${flags.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`)
+    const wallMs = performance.now() - t0
+    if (r.code !== 0) throw new Error(`${bin} send ${flags.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`)
     const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
     const text = eventsFile ? readFileSync(eventsFile, 'utf8') : r.stdout
     const summary = JSON.parse(text.trimEnd().split('\n').at(-1))
-    return { eventsFile, usage, summary }
+    return { eventsFile, usage, summary, wallMs }
   }
   /** One floodgate run measured as a table row; CPU per tx net of the same command on an empty input. */
   async function floodgateRow(flags, { input, empty, url: target = url }) {
@@ -202,7 +204,9 @@ export function sendRate(eventsFile) {
   let sent = 0
   const completions = []
   const starts = []
+  let receipts = 0
   for (const line of readFileSync(eventsFile, 'utf8').split('\n')) {
+    if (line.startsWith('{"version":1,"type":"tx_receipt"')) receipts++
     if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
     const e = JSON.parse(line)
     if (e.error_code) continue
@@ -213,7 +217,7 @@ export function sendRate(eventsFile) {
     completions.push(end)
     starts.push(e.start_timestamp_ms)
   }
-  return { sent, ms: last - first, tps: (sent / (last - first)) * 1000, completions, starts, first, last }
+  return { sent, receipts, ms: last - first, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, completions, starts, first, last }
 }
 
 /** An anvil with the embedded devnet's flags on a free 127.0.0.1 port, killed when this process exits. */
@@ -289,48 +293,11 @@ export function writeDocSection(docPath, name, text) {
   writeFileSync(docPath, doc)
 }
 
-let sendRuns = 0
-/**
- * One `floodgate send` child of `bin` against `url` (funded from DEV_KEY, keys from `seed`,
- * state in `tmp`), `probe` (bench/child-usage.mjs) preloaded: its process CPU (µs), accepted
- * sends per second from its tx_result events, and its wall time from spawn to exit (ms).
- */
-export function floodgateSend({ bin, url, input, flags, tmp, seed, probe }) {
-  const usageFile = path.join(tmp, `usage-${++sendRuns}.json`)
-  const t0 = performance.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', probe, bin, 'send', '--rpc-url', url, '--log-level', 'warn', '--from', input, ...flags], {
-      env: { ...process.env, BENCH_USAGE_FILE: usageFile, FLOODGATE_SEED: seed, FLOODGATE_STATE_DIR: tmp, FLOODGATE_FUNDER_KEY: DEV_KEY },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (c) => (out += c))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${bin} exited ${code}`))
-      let first = Infinity
-      let last = -Infinity
-      let sent = 0
-      let receipts = 0
-      for (const line of out.split('\n')) {
-        if (line.startsWith('{"version":1,"type":"tx_receipt"')) receipts++
-        if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
-        const e = JSON.parse(line)
-        if (e.error_code) continue
-        sent++
-        first = Math.min(first, e.start_timestamp_ms)
-        last = Math.max(last, e.start_timestamp_ms + e.send_ms)
-      }
-      const usage = JSON.parse(readFileSync(usageFile, 'utf8'))
-      resolve({ sent, receipts, tps: sent > 1 ? (sent / (last - first)) * 1000 : 0, cpu_us: usage.cpu_us, wall_ms: performance.now() - t0 })
-    })
-  })
-}
-
 /**
  * The embedded devnet's anvil (from `root`'s build), a client on it, and a temp dir holding
- * `n` transfer specs and an empty input; `send(bin, flags, input)` runs one `floodgateSend`
- * of `bin` on it, keys from `tag`.
+ * `n` transfer specs and an empty input; `send(bin, flags, input)` runs one `floodgate send`
+ * of `bin` on it (benchChildren's), keys from `tag`: its accepted sends per second, receipts, process
+ * CPU (µs) and wall time from spawn to exit (ms).
  */
 export async function transfersOnDevnet({ root, tag, n }) {
   const { startEmbeddedDevnet } = await import(path.join(root, 'dist/src/devnet/embedded.js'))
@@ -340,7 +307,12 @@ export async function transfersOnDevnet({ root, tag, n }) {
   const specs = transferSpecs(tmp, n)
   const empty = path.join(tmp, 'empty.jsonl')
   writeFileSync(empty, '')
-  const probe = path.join(root, 'bench', 'child-usage.mjs')
-  const send = (bin, flags, input) => floodgateSend({ bin, url: devnet.url, input, flags, tmp, seed: tag, probe })
+  const { floodgate } = benchChildren({ tmp, url: devnet.url, seed: tag, log: benchLog(tag) })
+  const send = async (bin, flags, input) => {
+    const r = await floodgate(flags, { input, bin })
+    const rate = sendRate(r.eventsFile)
+    rmSync(r.eventsFile)
+    return { sent: rate.sent, receipts: rate.receipts, tps: rate.tps, cpu_us: r.usage.cpu_us, wall_ms: r.wallMs }
+  }
   return { devnet, rpc, specs, empty, send }
 }

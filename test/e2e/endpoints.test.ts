@@ -28,7 +28,8 @@ beforeAll(async () => {
   // the same node behind a path 20 ms longer for every send
   slow = await startChaosProxy({ target: anvil.url, seed: 2, faults: { delay: 1 }, delayMs: [20, 20], methods: (m) => m === 'eth_sendRawTransaction' })
   const specs = Array.from({ length: LINES }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-  run = await runCli(['send', '--rpc-url', fastUrl(), '--rpc-url', slow.url, '--pool-size', '4', '--batch-size', '1', '--log-level', 'warn'], {
+  // one send in flight per signer: the latency compared is the path's, not a queue's at a busy node
+  run = await runCli(['send', '--rpc-url', fastUrl(), '--rpc-url', slow.url, '--pool-size', '4', '--in-flight', '1', '--batch-size', '1', '--log-level', 'warn'], {
     stdin: jsonl(specs),
     env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: 'e2e-endpoints' },
   })
