@@ -51,6 +51,9 @@ export class Worker {
   /** Sends started and not yet ended (at most the sender's window). */
   private flying = 0
   private wake: (() => void) | undefined
+  /** A look at the node in progress (sends go on meanwhile); `mend`: it found work for a check. */
+  private looking = false
+  private mend = false
   private retired = false
   private readonly maxPanics: number
   private readonly panicWindowMs: number
@@ -72,8 +75,9 @@ export class Worker {
   /**
    * Processes the queue until it is closed and empty: up to the sender's window of sends in
    * flight at once. Each spec's tx is built in input order before its send starts, so the
-   * signer's nonces follow the input (bar a refused nonce, which a later spec takes). Gap
-   * checks run between sends, with nothing in flight. Never rejects.
+   * signer's nonces follow the input (bar a refused nonce, which a later spec takes). The
+   * node is looked at in the background while sends go on; only when the look finds something
+   * to mend does a gap check run, between sends, with nothing in flight. Never rejects.
    */
   async run(): Promise<void> {
     const { sender, mender, events } = this.o
@@ -82,7 +86,9 @@ export class Worker {
       if (spec === undefined) break
       while (this.flying >= sender.window) await this.landed()
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
-      if (mender.due(hand.start) && !this.refusal()) {
+      if (!this.looking && mender.due(hand.start)) this.look()
+      if (this.mend && !this.refusal()) {
+        this.mend = false
         while (this.flying > 0) await this.landed()
         try {
           await mender.check()
@@ -110,6 +116,18 @@ export class Worker {
     // nonces given back while later ones were in flight, and no later spec came to take them:
     // filled also when the run was stopped, so the txs above them can still be mined
     await this.fillHoles()
+  }
+
+  /** Looks at the node in the background; what it finds to mend waits for the next spec. Never rejects. */
+  private look(): void {
+    this.looking = true
+    this.o.mender
+      .look()
+      .then(
+        (mend) => (this.mend ||= mend),
+        () => (this.mend = true),
+      )
+      .finally(() => (this.looking = false))
   }
 
   /** Fills the nonces refused sends gave back (the signer's later txs wait for them). Never rejects. */

@@ -43,8 +43,9 @@ export type ReplaceReason = 'fee_below_base' | 'fee_at_risk' | 'dropped'
 export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 
 /**
- * Every `everyMs`, between the signer's sends (they stay serial) and while the run waits for
- * receipts, a signer's unmined txs are put in one of three states:
+ * Every `everyMs` a look (`look`, while the signer's sends go on) tells whether a check is
+ * needed; the check (`check`, with none of the signer's sends in flight, and while the run waits
+ * for receipts) puts the signer's unmined txs in one of three states:
  * - **waiting**: the node holds it and could include it at its bid (it is queued behind others,
  *   or blocks are full): left alone;
  * - **stuck**: the node holds it but its fee cap is below the base fee, or will be before the
@@ -90,8 +91,8 @@ export class GapMender {
     let latest: number
     let pending: number
     try {
-      latest = await sender.nonceAt('latest')
-      pending = await sender.nonceAt('pending')
+      // nothing is in flight: the two counts may be read at once (pending cannot fall below latest)
+      ;[latest, pending] = await Promise.all([sender.nonceAt('latest'), sender.nonceAt('pending')])
     } catch (err) {
       if (err instanceof TransportError || err instanceof RpcError) return false
       throw err
@@ -107,6 +108,43 @@ export class GapMender {
     const front = pending < mine && pending !== latest ? [latest, pending] : [latest]
     for (const n of front) if (!(await this.mendFront(n, n >= pending, mine))) return false
     await this.replaceBelowBase(new Set(front))
+    return false
+  }
+
+  /**
+   * A look at the node while the signer's sends go on: reads its counts, forgets what is mined,
+   * and tells whether `check` (which needs nothing in flight) would mend anything: the node
+   * lacks or cannot run a tx accepted before the look, or a kept tx's bid is at risk, or the
+   * head tx sat unmined too long. Only txs accepted before the look are judged (below the
+   * sender's `firstOpen` then). Starts the next period, as a check does. Resolves true when a
+   * check is needed; a failed read is left to the next look.
+   */
+  async look(): Promise<boolean> {
+    const { sender } = this.o
+    const ledger = sender.ledger
+    ledger.nextCheck = performance.now() + this.o.everyMs
+    const floor = sender.firstOpen
+    if (floor === undefined) return false // resynced before the next send anyway
+    let latest: number
+    let pending: number
+    try {
+      // in this order: sends go on meanwhile, and a pending count read first could fall below a later latest
+      latest = await sender.nonceAt('latest')
+      pending = await sender.nonceAt('pending')
+    } catch (err) {
+      if (err instanceof TransportError || err instanceof RpcError) return false
+      return true // not the look's to report: the check meets it again
+    }
+    ledger.minedBelow(latest)
+    if (latest >= floor) return false
+    // the node lacks the head, or a tx between it and the floor: a probe, then a rebroadcast or a replacement
+    if (pending <= latest || pending < floor) return true
+    const head = ledger.unmined.get(latest)
+    if (head) {
+      if (this.risk(head) || this.neverIncluded(latest, head)) return true
+      if (this.rebroadcastNonce === latest) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
+    }
+    for (const [n, u] of ledger.unmined) if (n !== latest && n < floor && this.risk(u)) return true
     return false
   }
 

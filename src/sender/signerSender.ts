@@ -98,8 +98,8 @@ export class SignerSender {
    * node refuses a tx for its per-account pool limit, grown back by one per window of accepted sends.
    */
   window: number
-  /** Sends holding a nonce: taken, and not yet accepted or given back. */
-  private holding = 0
+  /** The nonces sends hold: taken, and not yet accepted or given back. */
+  private readonly held = new Set<number>()
   /** A send that must be alone in flight (a blob or set-code tx) holds its nonce. */
   private alone = false
   /** Such sends waiting for the others to settle: no new send takes a nonce before them. */
@@ -123,7 +123,20 @@ export class SignerSender {
 
   /** Sends holding a nonce now. */
   get inFlight(): number {
-    return this.holding
+    return this.held.size
+  }
+
+  /**
+   * The lowest nonce the node may not have from us: one a send holds, one given back (a hole),
+   * or the next one. Every nonce below it was accepted. Undefined: the next nonce is not known.
+   */
+  get firstOpen(): number | undefined {
+    const l = this.o.ledger
+    let open = l.counted
+    if (open === undefined) return undefined
+    if (l.holes.length > 0) open = Math.min(open, l.holes[0]!)
+    for (const n of this.held) open = Math.min(open, n)
+    return open
   }
 
   get address(): Address {
@@ -141,12 +154,12 @@ export class SignerSender {
    */
   async nextNonce(step = 1): Promise<number> {
     for (;;) {
-      if (this.holding > 0 || this.takers > 0) {
+      if (this.held.size > 0 || this.takers > 0) {
         await this.changed()
         continue
       }
       await this.known()
-      if (this.holding === 0 && this.takers === 0) return step === 1 ? this.o.ledger.upcoming! : this.o.ledger.next!
+      if (this.held.size === 0 && this.takers === 0) return step === 1 ? this.o.ledger.upcoming! : this.o.ledger.next!
     }
   }
 
@@ -184,10 +197,11 @@ export class SignerSender {
   /** Takes a nonce now, if one is ready and nothing holds the sender alone. */
   private takeNow(step: number, alone: boolean): number | undefined {
     const l = this.o.ledger
-    if (this.alone || (alone ? this.holding > 0 : this.aloneWaiting > 0) || l.settleNonce !== undefined || l.next === undefined) return undefined
-    this.holding++
+    if (this.alone || (alone ? this.held.size > 0 : this.aloneWaiting > 0) || l.settleNonce !== undefined || l.next === undefined) return undefined
     if (alone) this.alone = true
-    return l.take(step)
+    const nonce = l.take(step)
+    this.held.add(nonce)
+    return nonce
   }
 
   /**
@@ -201,7 +215,7 @@ export class SignerSender {
       for (;;) {
         const n = this.takeNow(step, alone)
         if (n !== undefined) return n
-        if (this.holding > 0 || this.alone || (!alone && this.aloneWaiting > 0)) {
+        if (this.held.size > 0 || this.alone || (!alone && this.aloneWaiting > 0)) {
           await this.changed()
           continue
         }
@@ -217,8 +231,8 @@ export class SignerSender {
   }
 
   /** A send no longer holds its nonce (the node has the tx, or the nonce went back to the ledger). */
-  private letGo(alone: boolean): void {
-    this.holding--
+  private letGo(nonce: number, alone: boolean): void {
+    this.held.delete(nonce)
     if (alone) this.alone = false
     this.notify()
   }
@@ -290,8 +304,8 @@ export class SignerSender {
           p.nonce = nonce
           if (this.o.dryRun) {
             p.raw = signed
+            this.letGo(nonce, alone)
             nonce = undefined
-            this.letGo(alone)
             return
           }
         }
@@ -314,8 +328,8 @@ export class SignerSender {
         const next = outcome.kind === 'accepted' ? 'accepted' : await this.next(outcome, fields, p, s!)
         if (next === 'accepted') {
           ledger.accepted(nonce!, step, unminedOf(req, p.hash!, signed, tx!))
+          this.letGo(nonce!, alone)
           nonce = undefined
-          this.letGo(alone)
           this.grow()
           return
         }
@@ -323,15 +337,15 @@ export class SignerSender {
         signed = undefined
         if (next === 'resync') {
           // the node's count decides: taken again once the sends in flight settled
+          this.letGo(nonce!, alone)
           nonce = undefined
-          this.letGo(alone)
         }
       }
     } finally {
       // refused (or a bug): the nonce goes back, for this signer's next send
       if (nonce !== undefined) {
         ledger.release(nonce, step)
-        this.letGo(alone)
+        this.letGo(nonce, alone)
       }
     }
   }

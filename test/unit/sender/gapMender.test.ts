@@ -220,3 +220,37 @@ describe('never included', () => {
     }
   })
 })
+
+describe('look (while sends go on)', () => {
+  test('behavior: the node counts every tx of ours: no check needed, nothing sent; a lost tx: a check needed, the look itself sends nothing', async () => {
+    const { r, mender, events, hashes, sentSince } = await sentTxs(3)
+    expect(await mender.look()).toBe(false)
+    r.node.lose(hashes[1]!)
+    expect(await mender.look()).toBe(true)
+    expect(sentSince()).toEqual([])
+    expect(events).toEqual([])
+    // the check then mends it (the same bytes again)
+    await mender.check()
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+  })
+
+  test('behavior: a send still in flight is not judged: the node not having it yet needs no check; a tx accepted before the look that the node lost does', async () => {
+    for (const lost of [false, true]) {
+      const { r, mender, hashes } = await sentTxs(3, { inFlight: 8 })
+      if (lost) r.node.lose(hashes[2]!)
+      let looked: boolean | undefined
+      // the look runs while the send at nonce 3 is on its way: the node does not count it yet
+      r.node.script('eth_sendRawTransaction', { kind: 'answer', before: async () => void (looked = await mender.look()) })
+      const { failure } = await r.attempt(r.transfer({ idx: 13 }))
+      expect(failure).toBeUndefined()
+      expect(looked, lost ? 'the node lost nonce 2' : 'only nonce 3 was missing, and it was in flight').toBe(lost)
+    }
+  })
+
+  test('behavior: a kept tx whose bid fell below the base fee needs a check', async () => {
+    const { r, mender } = await sentTxs(2)
+    expect(await mender.look()).toBe(false)
+    for (const u of r.ledger.unmined.values()) u.maxFee = 1n
+    expect(await mender.look()).toBe(true)
+  })
+})
