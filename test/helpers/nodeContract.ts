@@ -113,7 +113,10 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
         },
       })
       const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `s${i}` }))
-      const { events } = await send(specs, { poolSize: 1, seed, rpc: rpcSeam })
+      // one send in flight: the worker is never ahead of the other process, which takes the next
+      // nonces; with several in flight it may instead replace txs of ours still pooled (a foreign
+      // replacement: those specs end in tx_timeout, pending false — docs/reliability.md)
+      const { events } = await send(specs, { poolSize: 1, seed, rpc: rpcSeam, inFlight: 1 })
       expect(results(events).filter((r) => r.error_code).map((r) => `${r.id} ${r.error_code} ${r.error}`)).toEqual([])
       expect(results(events).some((r) => r.attempts > 1), 'a spec met the taken nonce and was resent after a resync').toBe(true)
       await assertNothingLost(url, events, specs.length, new Map([[victim.address, external]]))
