@@ -86,11 +86,16 @@ export class GapMender {
     const { sender } = this.o
     const ledger = sender.ledger
     ledger.nextCheck = performance.now() + this.o.everyMs
-    const mine = ledger.counted
-    if (mine === undefined) return ledger.unmined.size === 0 // resynced before the next send anyway
     let latest: number
     let pending: number
+    let mine: number | undefined
     try {
+      // the next nonce was forgotten (a send ended without the node's word): read it again as the
+      // next send would, never below our unmined txs. A gap left below them is then found here,
+      // also when no send comes any more (the input ended)
+      if (ledger.counted === undefined) await sender.nextNonce()
+      mine = ledger.counted
+      if (mine === undefined) return false
       // nothing is in flight: the two counts may be read at once (pending cannot fall below latest)
       ;[latest, pending] = await Promise.all([sender.nonceAt('latest'), sender.nonceAt('pending')])
     } catch (err) {

@@ -160,6 +160,18 @@ describe('check', () => {
     expect(mender.watching).toBe(false)
   })
 
+  test('behavior: the next nonce forgotten (a send failed without the node\'s word, later ones accepted), no send to come: the check reads it again and fills the gap below them', async () => {
+    const { r, mender, events, hashes } = await sentTxs(3, { inFlight: 8 })
+    // the send at nonce 0 failed after its resends and the node lacks it; the ones above were accepted
+    r.node.lose(hashes[0]!)
+    r.ledger.unmined.delete(0)
+    r.ledger.forget()
+    await mender.check()
+    expect(r.ledger.counted).toBe(3)
+    expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'untracked' })])
+    expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2])
+  })
+
   test('behavior: an unreachable node: check() returns false and mends nothing', async () => {
     const { r, mender, events, hashes, sentSince } = await sentTxs(2, { budgetMs: 50 })
     r.node.lose(hashes[0]!)
