@@ -95,7 +95,9 @@ describe.concurrent('chaos in every phase: send with funding and run erc20 (depl
       const setupTxs = new Map<string, number>(mode === 'run erc20' ? [...new Set(results.map((r) => r.from as string))].map((a) => [a, 1]) : [])
       const o = await assertNothingLost(anvil.url, run.events, SPECS, setupTxs)
       expect(o.summary.reason).toBe(mode === 'run erc20' ? 'max_txs' : 'eof')
-      expect(o.summary.included, 'every accepted tx got its receipt event').toBe(o.accepted)
+      const timeouts = ofType(run.events, 'tx_timeout').map((t) => `${t.idx} ${t.reason} pending ${t.pending}${t.lookup_error ? ` (${t.lookup_error})` : ''}`)
+      const mends = ofType(run.events, 'nonce_gap_filled').map((f) => `${f.signer} ${f.nonce} ${f.reason}`)
+      expect(o.summary.included, `every accepted tx got its receipt event; timeouts: ${timeouts.slice(0, 5).join(', ')}; fills: ${mends.join(', ')}`).toBe(o.accepted)
       // A spec may still fail, rarely: when --retries resends all met a fault and the node then
       // said it does not have the tx. That is a definite outcome (its nonce is reused, as the
       // on-chain check above shows), never a tx left in doubt, and it stays rare.
