@@ -19,8 +19,8 @@ const ACCEPTED = { kind: 'accepted' } as const
 
 /**
  * `--in-flight`'s default, from measurement (docs/benchmarks.md, "Several sends in flight"):
- * through a 200 ms proxy pool 10 sent 6.6× the serial rate at 8 and 6.9× at 16; near the node
- * windows 1–8 are within noise; and 8 stays at half geth's 16 executable slots per account.
+ * pool 10 at 8 sent 5.5× the serial rate through a 20 ms proxy and 7.4× through 200 ms; near
+ * the node windows 2–8 are alike; and 8 stays at half geth's 16 executable slots per account.
  */
 export const DEFAULT_IN_FLIGHT = 8
 
