@@ -147,13 +147,15 @@ function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gaug
     ...(o.statusLine ? { statusLine: o.statusLine } : {}),
   })
   events.onEvent(progress.observe)
+  let serveMetrics = (): void => {}
   if (c.metrics) {
     const metrics = new PromMetrics({ pending: () => (receipts ? stats.pending : 0), ...gauges })
     if (o.shard) metrics.registry.setDefaultLabels({ shard: shardLabel(o.shard) })
     events.onEvent(metrics.observe)
-    c.metrics.serve(metrics)
+    const server = c.metrics
+    serveMetrics = () => server.serve(metrics)
   }
-  return { stats, tracker, progress, load, capped }
+  return { stats, tracker, progress, load, capped, serveMetrics }
 }
 
 export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise<{ summary: Omit<SummaryEvent, 'version'>; reason: EndReason }> {
@@ -177,7 +179,7 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   let workers: Worker[] = []
   const order = orderResults(o, c, events)
   const reorder = order ? { reorder: () => ({ size: order.stash.size, capacity: order.window.capacity }) } : {}
-  const { stats, tracker, progress, load, capped } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue), ...reorder })
+  const { stats, tracker, progress, load, capped, serveMetrics } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue), ...reorder })
   await tracker?.start()
   progress.start()
 
@@ -199,6 +201,8 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     roomy: () => load.roomy(),
     onNeverIncluded: (h) => tracker?.giveUp(h, 'never_included', 'NEVER_INCLUDED'),
   })
+  // scrapes are answered (before: 503) once every gauge's source exists: the worker queues too
+  serveMetrics()
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   await Promise.all(running)
