@@ -432,10 +432,13 @@ export class SignerSender {
     const unresolved = s.unknownSince !== undefined && performance.now() - s.unknownSince < health.budgetMs
     if (s.resends >= this.o.retries && !health.down && !unresolved) {
       ledger.forget()
-      throw new SendFailure(outcome.code, `${outcome.message} (after ${s.resends} resends)`)
+      throw new SendFailure(outcome.code, `${outcome.message} (after ${s.resends + s.outageResends} resends)`)
     }
-    s.resends++
-    await sleep(outcome.retryAfterMs ?? backoffMs(s.resends), cancel)
+    // while the node answers nothing (an outage: the probe failed too) resends are bounded by the
+    // outage budget, not by --retries: else a send could give up just as the node came back
+    if (seen === 'unreachable' && health.down) s.outageResends++
+    else s.resends++
+    await sleep(outcome.retryAfterMs ?? backoffMs(s.resends + s.outageResends), cancel)
     return false
   }
 
@@ -542,6 +545,8 @@ class Attempt {
   feeRetries = 0
   nonceRetries = 0
   resends = 0
+  /** Resends while the node answered nothing (bounded by the outage budget, not --retries). */
+  outageResends = 0
   /** When this tx's fate first became unknown (no definite answer, the node not asked yet). */
   unknownSince: number | undefined
   /** A send of this tx got no definite answer: it may be in the node. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { createHttpRpc, type Rpc } from '../../src/rpc/rpc.js'
 import { viemSigner, type SignerFactory } from '../../src/tx/signer.js'
 import { startChaosProxy, type Fault } from '../helpers/chaosProxy.js'
 import { afterResults, jsonl, ofType, runCli, SINK, type Event } from '../helpers/cli.js'
@@ -66,7 +67,20 @@ describe('several sends in flight per signer (--in-flight 8, real anvil)', () =>
 
   test('behavior: a refused spec at the end of the input: its nonce is filled (nonce_gap_filled, reason refused), the txs above it land', async () => {
     const specs = [...Array.from({ length: 10 }, (_, i) => transfer(i)), tooDear(0), transfer(11), transfer(12)]
-    const { events } = await runSend(anvil.url, specs, { poolSize: 1, inFlight: IN_FLIGHT })
+    // the node's refusals come back late (400 ms): the two specs after it have taken their nonces by then
+    const real = createHttpRpc(anvil.url)
+    const lateRefusals: Rpc = {
+      displayUrl: real.displayUrl,
+      async request(method, params, opts) {
+        try {
+          return await real.request(method, params, opts)
+        } catch (err) {
+          if (method === 'eth_sendRawTransaction') await new Promise((r) => setTimeout(r, 400))
+          throw err
+        }
+      },
+    }
+    const { events } = await runSend(anvil.url, specs, { poolSize: 1, inFlight: IN_FLIGHT, rpc: lateRefusals, batchSize: 1 })
     const o = await assertNothingLost(anvil.url, events, specs.length)
     const dear = ofType(events, 'tx_result').find((r) => r.id === 'dear0')!
     expect(dear.error_code).toBe('INSUFFICIENT_FUNDS')

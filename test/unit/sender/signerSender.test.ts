@@ -305,6 +305,19 @@ describe('send', () => {
       expect(r.ledger.next).toBe(1)
     })
 
+    test('behavior: resends while the node answered nothing do not count against --retries: back up (its first answer a probe), the same bytes go again and land', async () => {
+      const r = await rig({ budgetMs: 5_000, retries: 1 })
+      await r.sender.nextNonce()
+      // the send and the lookups after it are refused three times (a restart); the third lookup is the first answer
+      r.node.script('eth_sendRawTransaction', refuse(), refuse(), refuse())
+      r.node.script('eth_getTransactionByHash', refuse(), refuse())
+      const { p, failure } = await r.attempt()
+      expect(failure).toBeUndefined()
+      expect(p.attempts).toBe(4)
+      expect(fates(r.node).at(-1)).toBe('accepted')
+      expect(r.ledger.next).toBe(1)
+    })
+
     test('error: the node stays down longer than the NodeHealth budget → SendFailure RPC_UNAVAILABLE; the ledger forgets its nonce', async () => {
       const r = await rig({ budgetMs: 50 })
       await r.attempt()
