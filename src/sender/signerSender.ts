@@ -434,9 +434,11 @@ export class SignerSender {
       ledger.forget()
       throw new SendFailure(outcome.code, `${outcome.message} (after ${s.resends + s.outageResends} resends)`)
     }
-    // while the node answers nothing (an outage: the probe failed too) resends are bounded by the
-    // outage budget, not by --retries: else a send could give up just as the node came back
-    if (seen === 'unreachable' && health.down) s.outageResends++
+    // while the node answers nothing (an outage: the probe failed too), within the outage budget
+    // of this tx's unknown fate, resends do not count against --retries: else a send could give up
+    // just as the node came back. Past that budget they count again (a node that answers others
+    // but never this tx does not hold the send forever)
+    if (seen === 'unreachable' && health.down && unresolved) s.outageResends++
     else s.resends++
     await sleep(outcome.retryAfterMs ?? backoffMs(s.resends + s.outageResends), cancel)
     return false
@@ -545,7 +547,7 @@ class Attempt {
   feeRetries = 0
   nonceRetries = 0
   resends = 0
-  /** Resends while the node answered nothing (bounded by the outage budget, not --retries). */
+  /** Resends while the node answered nothing, within the outage budget (not counted against --retries). */
   outageResends = 0
   /** When this tx's fate first became unknown (no definite answer, the node not asked yet). */
   unknownSince: number | undefined
