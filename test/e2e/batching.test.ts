@@ -6,6 +6,7 @@ import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { assertAccounted, ofType } from '../helpers/cli.js'
 import { acceptedBySender, runSend, settledNonces } from '../helpers/inProcess.js'
+import { assertNothingLost } from '../helpers/invariants.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
 
@@ -101,8 +102,8 @@ describe('floodgate send with batched sends (real anvil)', () => {
     expect(failed).toHaveLength(1)
     expect(failed[0]!.error_code).toBe('INSUFFICIENT_FUNDS')
     expect(ofType(events, 'tx_result').some((r) => r.attempts > 1)).toBe(true)
-    const accepted = acceptedBySender(events)
-    const mined = await settledNonces(anvil.url, [...accepted.keys()])
-    for (const [addr, count] of accepted) expect(mined.get(addr)).toBe(count)
+    // every accepted tx on chain, nonces whole: the refused nonce was taken by a later spec or, when
+    // the signer's later specs had all taken theirs first (several in flight), by a 'refused' filler
+    await assertNothingLost(anvil.url, events, 121)
   })
 })

@@ -39,7 +39,7 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       recordFigures({ node: kind, test: 'accepted sends', specs: 40, included: events.at(-1)!.included })
     })
 
-    test(`behavior (${kind}): value above the balance → INSUFFICIENT_FUNDS, the nonce reused by a later spec`, async () => {
+    test(`behavior (${kind}): value above the balance → INSUFFICIENT_FUNDS, the nonce used again (by a later spec, or a filler)`, async () => {
       const seed = `${kind}-funds-${Date.now()}`
       const specs = [
         { to: SINK, value: '1 wei', id: 'a' },
