@@ -207,6 +207,8 @@ export class Worker {
       if (stop.aborted) return
       try {
         if (await mender.check()) return
+        // a check that read the nonce again may have found nonces the node lacks: no spec comes to take them
+        await this.fillHoles()
       } catch (err) {
         log.error({ worker: this.o.index, err: describeError(err) }, 'gap check failed')
         return

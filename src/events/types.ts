@@ -88,7 +88,7 @@ export interface NonceGapFilledEvent extends Envelope<'nonce_gap_filled'> {
   lost_tx_hash?: Hex
   idx?: number
   id?: string
-  /** Why the nonce could not go to its own spec: `untracked` (no spec remembered for it), `not_resignable` (a blob tx, or a spec that pins its fee), `replacement_refused` (the node refused its re-signed tx definitively), `never_included` (the node held it, its fee was fine, blocks had room, and it was never included: the spec ends `NEVER_INCLUDED`), `refused` (the node refused the spec sent at it while later ones were in flight, and no later spec of the signer came to take it before the input ended). */
+  /** Why the nonce could not go to its own spec: `untracked` (no spec remembered for it), `not_resignable` (a blob tx, or a spec that pins its fee), `replacement_refused` (the node refused its re-signed tx definitively), `never_included` (the node held it, its fee was fine, blocks had room, and it was never included: the spec ends `NEVER_INCLUDED`), `refused` (the spec sent at it failed while later ones were in flight — refused, or ended without the node's word and the node lacks it — and no later spec of the signer came to take it before the input ended). */
   reason?: 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 }
 

@@ -38,7 +38,9 @@ export interface GapMenderOptions {
 }
 
 /** Why a tx was replaced (`tx_replaced.reason`). */
-export type ReplaceReason = 'fee_below_base' | 'fee_at_risk' | 'dropped'
+export type ReplaceReason = Risk | 'dropped'
+/** A kept tx's bid at risk: below the base fee now, or before the next check if blocks stay full. */
+type Risk = 'fee_below_base' | 'fee_at_risk'
 /** Why a nonce was filled (`nonce_gap_filled.reason`). */
 export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 
@@ -67,6 +69,8 @@ export class GapMender {
   private readonly capped = new Set<Hex>()
   /** The head tx that sat unmined while blocks had room: since when, over how many checks. */
   private stuck: { hash: Hex; since: number; checks: number } | undefined
+  /** When the last look ran: a check it asked for belongs to its period (the head's wait is counted once). */
+  private lookedAt = -Infinity
 
   constructor(private readonly o: GapMenderOptions) {}
 
@@ -91,8 +95,8 @@ export class GapMender {
     let mine: number | undefined
     try {
       // the next nonce was forgotten (a send ended without the node's word): read it again as the
-      // next send would, never below our unmined txs. A gap left below them is then found here,
-      // also when no send comes any more (the input ended)
+      // next send would; a nonce the node lacks below our unmined txs is then a hole (taken by the
+      // next send, or filled when the input ended)
       if (ledger.counted === undefined) await sender.nextNonce()
       mine = ledger.counted
       if (mine === undefined) return false
@@ -112,7 +116,7 @@ export class GapMender {
     // at `pending` or cannot run it
     const front = pending < mine && pending !== latest ? [latest, pending] : [latest]
     for (const n of front) if (!(await this.mendFront(n, n >= pending, mine))) return false
-    await this.replaceBelowBase(new Set(front))
+    await this.replaceBelowBase(front)
     return false
   }
 
@@ -140,17 +144,14 @@ export class GapMender {
       if (err instanceof TransportError || err instanceof RpcError) return false
       return true // not the look's to report: the check meets it again
     }
+    this.lookedAt = performance.now()
     ledger.minedBelow(latest)
     if (latest >= floor) return false
     // the node lacks the head, or a tx between it and the floor: a probe, then a rebroadcast or a replacement
     if (pending <= latest || pending < floor) return true
     const head = ledger.unmined.get(latest)
-    if (head) {
-      if (this.risk(head) || this.neverIncluded(latest, head)) return true
-      if (this.rebroadcastNonce === latest) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
-    }
-    for (const [n, u] of ledger.unmined) if (n !== latest && n < floor && this.risk(u)) return true
-    return false
+    if (head && this.headNeeds(latest, head, true)) return true
+    return this.atRisk([latest], floor).next().done !== true
   }
 
   /**
@@ -171,10 +172,10 @@ export class GapMender {
     const seen = uncounted ? await sender.o.reads.probe(u.hash) : 'known'
     if (seen === 'unreachable') return false
     if (seen === 'known') {
-      const risk = this.risk(u)
-      if (risk) await this.replace(n, u, risk)
-      else if (this.neverIncluded(n, u)) await this.fill(n, u, 'never_included')
-      else if (this.rebroadcastNonce === n) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
+      // a check a look just asked for: the head's wait was counted by the look
+      const need = this.headNeeds(n, u, performance.now() - this.lookedAt >= this.o.everyMs)
+      if (need === 'never_included') await this.fill(n, u, need)
+      else if (need) await this.replace(n, u, need)
       return true
     }
     if (u.raw && !belowBase(u, sender.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
@@ -183,11 +184,27 @@ export class GapMender {
   }
 
   /** Every other kept tx whose bid fell below the base fee: it would stall the signer next. */
-  private async replaceBelowBase(done: ReadonlySet<number>): Promise<void> {
-    const { sender } = this.o
-    for (const [n, u] of [...sender.ledger.unmined]) {
-      const risk = done.has(n) ? undefined : this.risk(u)
-      if (risk && !(await this.replace(n, u, risk))) return
+  private async replaceBelowBase(done: readonly number[]): Promise<void> {
+    for (const [n, u, risk] of [...this.atRisk(done)]) if (!(await this.replace(n, u, risk))) return
+  }
+
+  /**
+   * What the head tx `u` at `n` (the node holds it) needs: a replacement (its bid is at risk), a
+   * filler (never included), or nothing (it waits; a rebroadcast of it took). `count`: this look
+   * or check counts towards the head's wait (once per period).
+   */
+  private headNeeds(n: number, u: Unmined, count: boolean): ReplaceReason | 'never_included' | undefined {
+    const need = this.risk(u) ?? (this.neverIncluded(n, u, count) ? 'never_included' : undefined)
+    if (!need && this.rebroadcastNonce === n) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
+    return need
+  }
+
+  /** Kept txs whose bid is at risk, bar those at `except`, below `below` (default: all). */
+  private *atRisk(except: readonly number[], below = Infinity): Generator<[number, Unmined, Risk]> {
+    for (const [n, u] of this.o.sender.ledger.unmined) {
+      if (n >= below) return // kept in nonce order
+      const risk = except.includes(n) ? undefined : this.risk(u)
+      if (risk) yield [n, u, risk]
     }
   }
 
@@ -197,7 +214,7 @@ export class GapMender {
    * it (a node accepted what it can never mine): its nonce goes to a filler so the signer's later
    * txs go on. Time, not a count of checks alone: after a transport failure checks come at once.
    */
-  private neverIncluded(n: number, u: Unmined): boolean {
+  private neverIncluded(n: number, u: Unmined, count: boolean): boolean {
     // a blob tx waits for blob space, which block gas does not show; a filler is ours to wait for
     const blob = u.req?.fields.txType === 'eip4844'
     if (blob || !u.req || n !== this.o.sender.ledger.unmined.keys().next().value || this.o.roomy?.() !== true) {
@@ -205,12 +222,13 @@ export class GapMender {
       return false
     }
     const now = performance.now()
-    this.stuck = this.stuck?.hash === u.hash ? { hash: u.hash, since: this.stuck.since, checks: this.stuck.checks + 1 } : { hash: u.hash, since: now, checks: 1 }
+    if (this.stuck?.hash !== u.hash) this.stuck = { hash: u.hash, since: now, checks: 1 }
+    else if (count) this.stuck.checks++
     return this.stuck.checks > 3 && now - this.stuck.since >= (this.o.neverIncludedMs ?? 30_000)
   }
 
   /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
-  private risk(u: Unmined): 'fee_below_base' | 'fee_at_risk' | undefined {
+  private risk(u: Unmined): Risk | undefined {
     const f = this.o.sender.o.fees.current
     if (f.type !== 'eip1559' || u.maxFee === undefined) return undefined
     if (belowBase(u, f)) return 'fee_below_base'
@@ -272,9 +290,10 @@ export class GapMender {
   }
 
   /**
-   * The input ended while nonces given back by refused sends lay below accepted ones: each is
-   * taken by a filler (`nonce_gap_filled`, reason `refused`), so the later txs can be mined. A
-   * filler the node does not take is tried again at each check (the nonce is then `untracked`).
+   * The input ended while nonces of failed sends (given back, or found lacking at a resync) lay
+   * below accepted ones: each is taken by a filler (`nonce_gap_filled`, reason `refused`), so
+   * the later txs can be mined. A filler the node does not take is tried again at each check
+   * (the nonce is then `untracked`).
    */
   async fillHoles(): Promise<void> {
     const holes = this.o.sender.ledger.holes

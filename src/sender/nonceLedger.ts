@@ -47,12 +47,18 @@ export class NonceLedger {
   /** performance.now() of the next gap check; 0: at the next chance. */
   nextCheck = 0
   /**
-   * Nonces below `next` given back by a refused send while later ones were in flight, in
-   * ascending order: the next sends take them first; a gap to fill if the input ends first.
+   * Nonces below `next` given back by a refused send while later ones were in flight (or found
+   * lacking at a resync, see `resume`), in ascending order: the next sends take them first; a
+   * gap to fill if the input ends first.
    */
   readonly holes: number[] = []
   /** The highest nonce in `unmined` (they are kept in nonce order). */
   private last = -1
+  /**
+   * Nonces below this one were mined (the highest latest count seen), or may have been accepted
+   * and forgotten past the cap: never taken for holes.
+   */
+  private keptFrom = 0
 
   /** `keep`: remember accepted txs for gap checks (off for dry runs and when gap checks are off). */
   constructor(private readonly keep: boolean) {}
@@ -74,6 +80,24 @@ export class NonceLedger {
    */
   get afterUnmined(): number {
     return this.last + 1
+  }
+
+  /**
+   * The node's pending count, read after `forget`, sets `next`: never below a tx of ours the
+   * node took (a node may count its pool out: ganache). A nonce between the two that no kept tx
+   * holds is one the node lacks (a send that failed without the node's word, a hole forgotten
+   * with the rest): a hole again, for the next send to take (filled if the input ended), so the
+   * kept txs above it are not left waiting behind it.
+   */
+  resume(pending: number): void {
+    this.holes.length = 0
+    const top = this.afterUnmined
+    if (pending >= top) {
+      this.next = pending
+      return
+    }
+    for (let n = Math.max(pending, this.keptFrom); n < top; n++) if (!this.unmined.has(n)) this.holes.push(n)
+    this.next = top
   }
 
   /** The nonce the next send would take (the lowest hole, else `next`), without taking it. */
@@ -136,7 +160,11 @@ export class NonceLedger {
       for (const [n, v] of sorted) this.unmined.set(n, v)
       this.last = sorted[sorted.length - 1]![0]
     }
-    if (this.unmined.size > MAX_UNMINED) this.unmined.delete(this.unmined.keys().next().value!)
+    if (this.unmined.size > MAX_UNMINED) {
+      const oldest = this.unmined.keys().next().value!
+      this.unmined.delete(oldest)
+      this.keptFrom = Math.max(this.keptFrom, oldest + 1)
+    }
   }
 
   /** Everything sent is mined: nothing to remember. */
@@ -147,6 +175,7 @@ export class NonceLedger {
 
   /** Forgets the txs below `latest` (mined). */
   minedBelow(latest: number): void {
+    if (latest > this.keptFrom) this.keptFrom = latest
     for (const n of this.unmined.keys()) {
       if (n >= latest) break // insertion order is nonce order
       this.unmined.delete(n)

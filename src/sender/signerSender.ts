@@ -184,8 +184,7 @@ export class SignerSender {
         // the set-code tx cannot be mined while a hole lies below it
         if (l.settleNonce !== undefined && l.holes.length > 0) await this.fillHoles?.()
         if (l.settleNonce !== undefined) await this.settle(l.settleNonce)
-        // never below a tx of ours the node took: a node may count its pool out (ganache)
-        l.next ??= Math.max(await this.nonceAt('pending'), l.afterUnmined)
+        if (l.next === undefined) l.resume(await this.nonceAt('pending'))
       } finally {
         this.resync = undefined
         this.notify()

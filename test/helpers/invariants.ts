@@ -60,7 +60,7 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
   const mined = await settledNonces(url, signers)
   const receipts = await receiptsOf(url, onChain.map((r) => r.tx_hash))
   const missing = onChain.filter((_, i) => receipts[i] === null)
-  expect(missing.map((r) => r.idx), 'accepted txs that are not on chain').toEqual([])
+  expect(missing.map((r) => r.idx), missing.length > 0 ? `accepted txs that are not on chain\n${await storyOf(url, events, missing[0]!.from, mined.get(missing[0]!.from))}` : '').toEqual([])
   const perSigner = new Map<string, number>()
   for (const r of onChain) perSigner.set(r.from, (perSigner.get(r.from) ?? 0) + 1)
   for (const f of fills) perSigner.set(f.signer, (perSigner.get(f.signer) ?? 0) + 1)
@@ -71,4 +71,22 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
     "signers whose on-chain nonce is not their accepted count",
   ).toEqual([])
   return { summary, accepted: accepted.length, failed: results.length - accepted.length, gaps: gaps.length, missing: missing.length }
+}
+
+/**
+ * What happened to one signer, for a failure message: the node's view (mined count, its pool's
+ * nonces from txpool_content where the node has it) and every event naming the signer's nonces.
+ */
+async function storyOf(url: string, events: Event[], signer: string, mined: number | undefined): Promise<string> {
+  let pool = 'txpool_content unavailable'
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'txpool_content', params: [] }), signal: AbortSignal.timeout(10_000) })
+    const { result } = (await res.json()) as { result?: Record<'pending' | 'queued', Record<string, Record<string, unknown>>> }
+    const of = (kind: 'pending' | 'queued') => Object.entries(result?.[kind] ?? {}).find(([a]) => a.toLowerCase() === signer.toLowerCase())?.[1] ?? {}
+    pool = `pool pending [${Object.keys(of('pending')).join(' ')}], queued [${Object.keys(of('queued')).join(' ')}]`
+  } catch {}
+  const lines = events
+    .filter((e) => (e.from ?? e.signer) === signer || (e.type === 'tx_timeout' || e.type === 'tx_replaced' ? events.some((r) => r.type === 'tx_result' && r.idx === e.idx && r.from === signer) : false))
+    .map((e) => `${e.type} idx ${e.idx ?? '-'} nonce ${e.nonce ?? '-'}${e.error_code ? ` ${e.error_code}: ${String(e.error).slice(0, 160)}` : ''}${e.reason ? ` ${e.reason}` : ''}${e.attempts ? ` attempts ${e.attempts}` : ''}`)
+  return `signer ${signer}: mined ${mined}; ${pool}\n${lines.join('\n')}`
 }

@@ -160,7 +160,7 @@ describe('check', () => {
     expect(mender.watching).toBe(false)
   })
 
-  test('behavior: the next nonce forgotten (a send failed without the node\'s word, later ones accepted), no send to come: the check reads it again and fills the gap below them', async () => {
+  test('behavior: the next nonce forgotten (a send failed without the node\'s word, later ones accepted), no send to come: the check reads it again, the nonce the node lacks is a hole, and filling it lets the txs above it run', async () => {
     const { r, mender, events, hashes } = await sentTxs(3, { inFlight: 8 })
     // the send at nonce 0 failed after its resends and the node lacks it; the ones above were accepted
     r.node.lose(hashes[0]!)
@@ -168,8 +168,38 @@ describe('check', () => {
     r.ledger.forget()
     await mender.check()
     expect(r.ledger.counted).toBe(3)
-    expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'untracked' })])
+    expect(r.ledger.holes).toEqual([0])
+    await mender.fillHoles()
+    expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'refused' })])
     expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2])
+    expect(r.node.nonces(r.signer.address).pending).toBe(3)
+  })
+
+  test('behavior: the next nonce forgotten with a nonce the node lacks below accepted txs: the next send takes that nonce, not one above them', async () => {
+    const { r, events, hashes } = await sentTxs(4, { inFlight: 8 })
+    // the send at nonce 1 failed without the node's word (the node lacks it); 0, 2 and 3 were accepted
+    r.node.lose(hashes[1]!)
+    r.ledger.unmined.delete(1)
+    r.ledger.forget()
+    const { p, failure } = await r.attempt(r.transfer({ idx: 20 }))
+    expect(failure).toBeUndefined()
+    expect(p.nonce).toBe(1)
+    expect(r.node.nonces(r.signer.address).pending).toBe(4)
+    // the next one goes on above the accepted ones
+    expect((await r.attempt(r.transfer({ idx: 21 }))).p.nonce).toBe(4)
+    expect(events).toEqual([])
+  })
+
+  test('behavior: a resync never takes a nonce a look saw mined for a hole (the node\'s pending count may lag it)', async () => {
+    const { r, hashes } = await sentTxs(3, { inFlight: 8 })
+    // the node says pending 0 (its count lags), but a look saw nonce 1 mined: only nonces from 1 up may be holes
+    r.ledger.minedBelow(1)
+    r.node.lose(hashes[1]!)
+    r.ledger.unmined.delete(1)
+    r.ledger.forget()
+    r.ledger.resume(0)
+    expect(r.ledger.holes).toEqual([1])
+    expect(r.ledger.next).toBe(3)
   })
 
   test('behavior: an unreachable node: check() returns false and mends nothing', async () => {
@@ -220,6 +250,25 @@ describe('never included', () => {
     expect(filler).toMatchObject({ nonce: 0, to: r.signer.address.toLowerCase(), value: 0n })
     expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'never_included', lost_tx_hash: hashes[0], idx: 10 })])
     expect(givenUp).toEqual([hashes[0]])
+  })
+
+  test('behavior: a look and the check it asks for count the head\'s wait once: a period is one check, not two', async () => {
+    const { r, events, hashes } = await sentTxs(2)
+    const writer = new EventWriter(new Writable({ write: (_c, _e, done) => done() }))
+    writer.onEvent((e) => events.push(e))
+    const mender = new GapMender({ sender: r.sender, worker: WORKER, everyMs: 60_000, events: writer, log: createLogger({ level: 'silent' }), roomy: () => true, neverIncludedMs: 0 })
+    // two periods, each a look and the check that follows it at once
+    for (let i = 0; i < 2; i++) {
+      expect(await mender.look()).toBe(false)
+      await mender.check()
+    }
+    expect(events).toEqual([])
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+    // two more periods: past 3, the head is taken out of the way
+    expect(await mender.look()).toBe(false)
+    expect(await mender.look()).toBe(true)
+    await mender.check()
+    expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'never_included' })])
   })
 
   test('behavior: while blocks are full (or fullness is unknown), a waiting head tx is left alone', async () => {
