@@ -150,15 +150,21 @@ export class NonceLedger {
 
   /** Keeps `u` at `nonce`, in nonce order (the oldest is forgotten past the cap). */
   remember(nonce: number, u: Unmined): void {
-    const inOrder = nonce > this.last || this.unmined.has(nonce)
-    this.unmined.set(nonce, u)
-    if (nonce > this.last) this.last = nonce
-    // a filler for a nonce below the newest kept one (rare): restore nonce order
-    if (!inOrder) {
-      const sorted = [...this.unmined].sort((a, b) => a[0] - b[0])
-      this.unmined.clear()
-      for (const [n, v] of sorted) this.unmined.set(n, v)
-      this.last = sorted[sorted.length - 1]![0]
+    if (nonce > this.last || this.unmined.has(nonce)) {
+      this.unmined.set(nonce, u)
+      if (nonce > this.last) this.last = nonce
+    } else {
+      // below the newest kept one (a send answered after a later one of its window, a filler):
+      // the kept ones above it, a few nonces at most, move behind it
+      const above: [number, Unmined][] = []
+      for (let n = nonce + 1; n <= this.last; n++) {
+        const v = this.unmined.get(n)
+        if (v === undefined) continue
+        above.push([n, v])
+        this.unmined.delete(n)
+      }
+      this.unmined.set(nonce, u)
+      for (const [n, v] of above) this.unmined.set(n, v)
     }
     if (this.unmined.size > MAX_UNMINED) {
       const oldest = this.unmined.keys().next().value!

@@ -100,6 +100,15 @@ describe('NonceLedger', () => {
     expect(l.unmined.has(4_096)).toBe(true)
   })
 
+  test('behavior: sends of a window answered out of order are kept in nonce order (what gap checks and minedBelow read)', () => {
+    const l = new NonceLedger(true)
+    for (const n of [2, 5, 0, 3, 1, 4]) l.remember(n, { hash: hash(n), idx: n })
+    expect([...l.unmined.keys()]).toEqual([0, 1, 2, 3, 4, 5])
+    expect(l.afterUnmined).toBe(6)
+    l.minedBelow(3)
+    expect([...l.unmined.keys()]).toEqual([3, 4, 5])
+  })
+
   // GapMender.fill remembers a filler for a gap whose tx was already evicted (more than 4,096 unmined)
   test('behavior: a gap filler remembered for a nonce the ledger had already evicted keeps nonce order: the oldest is evicted, and it is forgotten once mined', () => {
     const l = ledgerWith(4_097) // nonce 0 evicted
