@@ -151,7 +151,8 @@ export class GapMender {
     if (pending <= latest || pending < floor) return true
     const head = ledger.unmined.get(latest)
     if (head && this.headNeeds(latest, head, true)) return true
-    return this.atRisk([latest], floor).next().done !== true
+    for (const _ of this.atRisk([latest], floor)) return true
+    return false
   }
 
   /**
