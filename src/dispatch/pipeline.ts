@@ -245,9 +245,9 @@ interface WorkerHooks {
 }
 
 function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Worker[] {
-  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator(c.rpc), calldataFloor: c.calldataFloor ?? false }
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
+  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: c.calldataFloor ?? false }
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
   // the base fee can rise once per block until the next check, and once more before a replacement lands
   const riskBlocks = Math.ceil(gapCheckMs / (c.blockTimeMs ?? 1_000)) + 1

@@ -25,9 +25,10 @@ export class ChainReads {
   /**
    * A read: through a transient failure it is retried (`retries` times at least), and on for as
    * long as its failures last no longer than the outage budget when they are the node's (down,
-   * or answering "internal error" while it answers other requests). Then it throws.
+   * or answering "internal error" while it answers other requests). Then it throws. `call`: the
+   * read is an estimate of a spec's call, whose error answers are the call's own (`estimateGas`).
    */
-  async read<T>(method: string, params: readonly unknown[], onTransport?: () => void): Promise<T> {
+  async read<T>(method: string, params: readonly unknown[], onTransport?: () => void, call = false): Promise<T> {
     const { rpc, health, retries, cancel } = this.ctx
     let firstFailure: number | undefined
     for (let attempt = 1; ; attempt++) {
@@ -41,10 +42,12 @@ export class ChainReads {
           // an error answer to a read of a nonce or a tx is the server's trouble, unless the
           // method or its params are wrong: worth the same retries as a lost answer; an internal
           // error, as long as an outage (a count alone ended a run's funding when four came in a
-          // row), while any other (a revert of an estimate) stays a matter of --retries
+          // row), while any other (a revert of an estimate) stays a matter of --retries. `call`:
+          // an error answer is the call's own (see estimateGas)
           health.ok()
-          const spent = attempt > retries && (!isInternalRpcError(err) || performance.now() - firstFailure > health.budgetMs)
-          if (isPermanentRpcError(err) || spent || cancel.aborted) throw err
+          const internal = isInternalRpcError(err)
+          const spent = attempt > retries && (call || !internal || performance.now() - firstFailure > health.budgetMs)
+          if (isPermanentRpcError(err) || (call && !internal) || spent || cancel.aborted) throw err
           await sleep(backoffMs(attempt), cancel)
           continue
         }
@@ -59,6 +62,17 @@ export class ChainReads {
 
   async nonceAt(address: Address, tag: 'pending' | 'latest', onTransport?: () => void): Promise<number> {
     return Number(BigInt(await this.read<string>('eth_getTransactionCount', [address, tag], onTransport)))
+  }
+
+  /**
+   * A worker's `eth_estimateGas` of a spec's call: a lost answer is retried as any read's (an
+   * outage is waited out), an internal error only `--retries` times (anvil answers an EVM failure,
+   * e.g. of a precompile, with one: never for the outage budget), and any other error answer is
+   * the call's own (a revert, funds short), thrown at once: a spec whose call fails holds its
+   * worker for one request, not a backoff.
+   */
+  async estimateGas(call: Record<string, unknown>): Promise<bigint> {
+    return BigInt(await this.read<string>('eth_estimateGas', [call], undefined, true))
   }
 
   async balanceOf(address: Address): Promise<bigint> {

@@ -1,6 +1,5 @@
 /** Gas limits of specs that give none: 21000, or eth_estimateGas per (to, selector), cached, with headroom. */
 import { toHex, type Address, type Hex, type SignedAuthorization } from 'viem'
-import type { Rpc } from '../rpc/rpc.js'
 
 /** Gas of a plain value transfer without calldata. */
 export const TRANSFER_GAS = 21_000n
@@ -31,8 +30,9 @@ export function withHeadroom(gas: bigint, percent = 25n): bigint {
 export class GasEstimator {
   private readonly cache = new Map<string, Promise<bigint>>()
 
+  /** `estimateGas`: one eth_estimateGas of a call (ChainReads.estimateGas: through transient failures). */
   constructor(
-    private readonly rpc: Rpc,
+    private readonly estimateGas: (call: Record<string, unknown>) => Promise<bigint>,
     private readonly headroomPercent = 25n,
   ) {}
 
@@ -54,6 +54,6 @@ export class GasEstimator {
     if (q.authorizationList?.length) {
       call.authorizationList = q.authorizationList.map((a) => ({ chainId: toHex(a.chainId), address: a.address, nonce: toHex(a.nonce), yParity: toHex(a.yParity ?? 0), r: a.r, s: a.s }))
     }
-    return withHeadroom(BigInt(await this.rpc.request<string>('eth_estimateGas', [call])), this.headroomPercent)
+    return withHeadroom(await this.estimateGas(call), this.headroomPercent)
   }
 }

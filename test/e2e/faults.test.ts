@@ -226,3 +226,34 @@ describe('a lost answer, then "nonce too low" (real anvil behind a seam)', () =>
     expect(mined.get(results[0]!.from)).toBe(12)
   })
 })
+
+describe('per-spec gas estimates through faults (real anvil behind a seam)', () => {
+  test('behavior: each estimate meets a lost answer, then an internal error, then the answer: every spec lands; a failing call fails alone, GAS_ESTIMATION_FAILED, within --retries', async () => {
+    const real = createHttpRpc(anvil.url)
+    const tries = new Map<string, number>()
+    const faulty: Rpc = {
+      displayUrl: real.displayUrl,
+      async request<T>(method: string, params?: readonly unknown[], opts?: object): Promise<T> {
+        if (method !== 'eth_estimateGas') return real.request<T>(method, params, opts)
+        const key = JSON.stringify(params)
+        const n = (tries.get(key) ?? 0) + 1
+        tries.set(key, n)
+        if (n === 1) throw new TransportError('network', 'injected: connection reset')
+        if (n === 2) throw new RpcError(-32603, 'injected internal error')
+        return real.request<T>(method, params, opts)
+      },
+    }
+    // calldata to ten distinct accounts: ten estimates (one per (to, selector)); and a call to the
+    // point-evaluation precompile with bad input, which fails (anvil: -32603 "EVM error PrecompileError")
+    const specs: object[] = Array.from({ length: 10 }, (_, i) => ({ to: `0x${(0xbeef00 + i).toString(16).padStart(40, '0')}`, data: '0xdeadbeef', id: `c${i}` }))
+    specs.push({ to: '0x000000000000000000000000000000000000000a', data: '0x01', id: 'reverts' })
+    const { events } = await runSend(specs, { rpc: faulty, poolSize: 2, retries: 2 })
+    const summary = assertAccounted(events, specs.length)
+    const results = ofType(events, 'tx_result')
+    expect(results.filter((r) => r.error_code).map((r) => `${r.id} ${r.error_code}`)).toEqual(['reverts GAS_ESTIMATION_FAILED'])
+    expect(summary.sent).toBe(10)
+    expect(summary.included).toBe(10)
+    const reverting = [...tries].filter(([k]) => k.toLowerCase().includes('000000000000000000000000000000000000000a')).map(([, n]) => n)
+    expect(reverting, 'the failing estimate: a lost answer, an injected internal error, then the node\'s own answer: --retries 2, not the outage budget').toEqual([3])
+  })
+})

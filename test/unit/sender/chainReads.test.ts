@@ -77,3 +77,46 @@ describe('ChainReads.read', () => {
     await expect(reads(node, { budgetMs: 200 }).nonceAt(SINK, 'latest')).rejects.toBeInstanceOf(TransportError)
   })
 })
+
+/**
+ * Estimates go through the same reads as every other read (the workers' per-spec estimates used
+ * the bare connection, so one lost answer failed every spec waiting on it), but an error answer
+ * other than an internal error is the call's own and ends the estimate at once.
+ */
+describe('ChainReads.estimateGas', () => {
+  /** A node whose eth_estimateGas answers, in turn, each of `steps` (an error thrown, a result returned). */
+  function scripted(steps: (Error | string)[]) {
+    let calls = 0
+    const rpc = {
+      displayUrl: 'scripted',
+      async request<T>(method: string): Promise<T> {
+        if (method !== 'eth_estimateGas') throw new Error(`unexpected ${method}`)
+        const step = steps[Math.min(calls++, steps.length - 1)]!
+        if (step instanceof Error) throw step
+        return step as T
+      },
+    }
+    return { reads: new ChainReads({ rpc, health: new NodeHealth(60_000), retries: 2, cancel: new AbortController().signal }), calls: () => calls }
+  }
+
+  test('behavior: a lost answer and an internal error are retried: the estimate comes', async () => {
+    const { reads, calls } = scripted([new TransportError('network', 'closed'), new RpcError(-32603, 'internal error'), '0x5208'])
+    expect(await reads.estimateGas({ to: SINK })).toBe(21_000n)
+    expect(calls()).toBe(3)
+  })
+
+  test('behavior: internal errors only --retries times, not for the outage budget (anvil answers an EVM failure with one)', async () => {
+    const err = new RpcError(-32603, 'EVM error PrecompileError')
+    const { reads, calls } = scripted([err])
+    await expect(reads.estimateGas({ to: SINK })).rejects.toBe(err)
+    expect(calls()).toBe(3)
+  })
+
+  test('behavior: a revert is the call\'s answer: thrown at once, after one request', async () => {
+    for (const err of [new RpcError(3, 'execution reverted'), new RpcError(-32000, 'execution reverted'), new RpcError(-32000, 'insufficient funds for gas * price + value')]) {
+      const { reads, calls } = scripted([err, '0x5208'])
+      await expect(reads.estimateGas({ to: SINK })).rejects.toBe(err)
+      expect(calls()).toBe(1)
+    }
+  })
+})
