@@ -66,6 +66,7 @@ export type ReplaceResult =
   | { kind: 'underpriced'; message: string }
   /** A definite refusal: the spec cannot be sent any more (e.g. insufficient funds). */
   | { kind: 'refused'; code: ErrorCode; message: string }
+  /** No definite answer (the node unreachable, busy, or its pool full for us): again at the next check. */
   | { kind: 'unreachable' }
 
 export interface SenderOptions {
@@ -490,7 +491,8 @@ export class SignerSender {
       case 'rejected':
         return { kind: 'refused', code: outcome.code, message: outcome.message }
       case 'unknown':
-        return { kind: 'refused', code: outcome.code, message: outcome.message }
+        // no definite answer, and the node lacks the replacement: a transient failure, not a refusal (again at the next check)
+        return { kind: 'unreachable' }
     }
   }
 

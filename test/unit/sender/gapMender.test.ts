@@ -6,7 +6,7 @@ import type { FloodgateEvent } from '../../../src/events/types.js'
 import { createLogger } from '../../../src/log.js'
 import { GapMender } from '../../../src/sender/gapMender.js'
 import { buildTx } from '../../../src/tx/buildTx.js'
-import { reject, type NodeTx } from '../../helpers/fakeNode.js'
+import { refuse, reject, type NodeTx } from '../../helpers/fakeNode.js'
 import { rig, SINK, stopRigs, type Rig, type RigOptions } from './harness.js'
 
 const WORKER = 3
@@ -100,6 +100,21 @@ describe('check', () => {
       { version: expect.any(Number), type: 'tx_replaced', idx: 11, id: 's11', nonce: 1, old_tx_hash: hashes[1], tx_hash: again.hash, reason: 'dropped', max_fee_per_gas: String(again.maxFeePerGas), replacements: 1 },
     ])
     expect(r.ledger.unmined.get(1)).toMatchObject({ hash: again.hash, idx: 11, replacements: 1 })
+  })
+
+  test('behavior: a replacement that got no answer, the node then lacking it, is sent again at the next check, not filled', async () => {
+    const { r, mender, events, hashes } = await sentTxs(3)
+    r.node.lose(hashes[1]!)
+    r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
+    expect(await mender.check()).toBe(false)
+    r.node.script('eth_sendRawTransaction', refuse()) // the replacement never reaches the node
+    expect(await mender.check()).toBe(false)
+    expect(events).toEqual([])
+    expect(pooled(r).map(([n]) => n)).toEqual([0, 2])
+    expect(await mender.check()).toBe(false)
+    const again = r.node.pool(r.signer.address)[1]!
+    expect(again).toMatchObject({ nonce: 1, to: SINK.toLowerCase(), value: 1n })
+    expect(events).toEqual([expect.objectContaining({ type: 'tx_replaced', idx: 11, nonce: 1, old_tx_hash: hashes[1], tx_hash: again.hash, reason: 'dropped' })])
   })
 
   test('behavior: a lost tx that cannot be re-signed (no spec kept) is taken by a zero-value self-transfer at twice the fees: nonce_gap_filled, reason not_resignable', async () => {
