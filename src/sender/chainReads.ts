@@ -68,7 +68,7 @@ export class ChainReads {
    * A worker's `eth_estimateGas` of a spec's call: a lost answer is retried as any read's (an
    * outage is waited out), an internal error only `--retries` times (anvil answers an EVM failure,
    * e.g. of a precompile, with one: never for the outage budget), and any other error answer is
-   * the call's own (a revert, funds short), thrown at once: a spec whose call fails holds its
+   * the call's own (a revert, funds short), thrown at once: a spec whose call reverts holds its
    * worker for one request, not a backoff.
    */
   async estimateGas(call: Record<string, unknown>): Promise<bigint> {
