@@ -15,6 +15,14 @@ export interface ReadContext {
   cancel: AbortSignal
 }
 
+/** How one read treats failures beyond the shared rules. */
+export interface ReadOptions {
+  /** A transport failure: the signer notes that the node may have lost its txs. */
+  onTransport?: () => void
+  /** The read is an estimate of a spec's call: its error answers are the call's own (`estimateGas`). */
+  call?: boolean
+}
+
 /** Does the node know a tx (pending or mined)? `unreachable`: it could not say. */
 export type Seen = 'known' | 'absent' | 'unreachable'
 
@@ -25,10 +33,9 @@ export class ChainReads {
   /**
    * A read: through a transient failure it is retried (`retries` times at least), and on for as
    * long as its failures last no longer than the outage budget when they are the node's (down,
-   * or answering "internal error" while it answers other requests). Then it throws. `call`: the
-   * read is an estimate of a spec's call, whose error answers are the call's own (`estimateGas`).
+   * or answering "internal error" while it answers other requests). Then it throws.
    */
-  async read<T>(method: string, params: readonly unknown[], onTransport?: () => void, call = false): Promise<T> {
+  async read<T>(method: string, params: readonly unknown[], { onTransport, call = false }: ReadOptions = {}): Promise<T> {
     const { rpc, health, retries, cancel } = this.ctx
     let firstFailure: number | undefined
     for (let attempt = 1; ; attempt++) {
@@ -42,8 +49,8 @@ export class ChainReads {
           // an error answer to a read of a nonce or a tx is the server's trouble, unless the
           // method or its params are wrong: worth the same retries as a lost answer; an internal
           // error, as long as an outage (a count alone ended a run's funding when four came in a
-          // row), while any other (a revert of an estimate) stays a matter of --retries. `call`:
-          // an error answer is the call's own (see estimateGas)
+          // row), while any other stays a matter of --retries. A call's (an estimate's) error
+          // answer is its own, thrown at once, bar an internal error (--retries: see estimateGas)
           health.ok()
           const internal = isInternalRpcError(err)
           const spent = attempt > retries && (call || !internal || performance.now() - firstFailure > health.budgetMs)
@@ -61,7 +68,7 @@ export class ChainReads {
   }
 
   async nonceAt(address: Address, tag: 'pending' | 'latest', onTransport?: () => void): Promise<number> {
-    return Number(BigInt(await this.read<string>('eth_getTransactionCount', [address, tag], onTransport)))
+    return Number(BigInt(await this.read<string>('eth_getTransactionCount', [address, tag], { onTransport })))
   }
 
   /**
@@ -72,7 +79,7 @@ export class ChainReads {
    * worker for one request, not a backoff.
    */
   async estimateGas(call: Record<string, unknown>): Promise<bigint> {
-    return BigInt(await this.read<string>('eth_estimateGas', [call], undefined, true))
+    return BigInt(await this.read<string>('eth_estimateGas', [call], { call: true }))
   }
 
   async balanceOf(address: Address): Promise<bigint> {

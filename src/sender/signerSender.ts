@@ -432,7 +432,7 @@ export class SignerSender {
     const unresolved = s.unknownSince !== undefined && performance.now() - s.unknownSince < health.budgetMs
     if (s.resends >= this.o.retries && !health.down && !unresolved) {
       ledger.forget()
-      throw new SendFailure(outcome.code, `${outcome.message} (after ${s.resends + s.outageResends} resends)`)
+      throw new SendFailure(outcome.code, `${outcome.message} (after ${s.allResends} resends)`)
     }
     // while the node answers nothing (an outage: the probe failed too), within the outage budget
     // of this tx's unknown fate, resends do not count against --retries: else a send could give up
@@ -440,7 +440,7 @@ export class SignerSender {
     // but never this tx does not hold the send forever)
     if (seen === 'unreachable' && health.down && unresolved) s.outageResends++
     else s.resends++
-    await sleep(outcome.retryAfterMs ?? backoffMs(s.resends + s.outageResends), cancel)
+    await sleep(outcome.retryAfterMs ?? backoffMs(s.allResends), cancel)
     return false
   }
 
@@ -550,6 +550,10 @@ class Attempt {
   resends = 0
   /** Resends while the node answered nothing, within the outage budget (not counted against --retries). */
   outageResends = 0
+  /** Every resend so far, of either kind (the backoff and the message count them all). */
+  get allResends(): number {
+    return this.resends + this.outageResends
+  }
   /** When this tx's fate first became unknown (no definite answer, the node not asked yet). */
   unknownSince: number | undefined
   /** A send of this tx got no definite answer: it may be in the node. */
