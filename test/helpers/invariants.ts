@@ -1,4 +1,5 @@
 import { expect } from 'vitest'
+import { rpc } from './anvil.js'
 import { assertAccounted, ofType, type Event } from './cli.js'
 import { settledNonces } from './inProcess.js'
 
@@ -80,13 +81,15 @@ export async function assertNothingLost(url: string, events: Event[], lines: num
 async function storyOf(url: string, events: Event[], signer: string, mined: number | undefined): Promise<string> {
   let pool = 'txpool_content unavailable'
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'txpool_content', params: [] }), signal: AbortSignal.timeout(10_000) })
-    const { result } = (await res.json()) as { result?: Record<'pending' | 'queued', Record<string, Record<string, unknown>>> }
-    const of = (kind: 'pending' | 'queued') => Object.entries(result?.[kind] ?? {}).find(([a]) => a.toLowerCase() === signer.toLowerCase())?.[1] ?? {}
-    pool = `pool pending [${Object.keys(of('pending')).join(' ')}], queued [${Object.keys(of('queued')).join(' ')}]`
+    type Pool = Record<'pending' | 'queued', Record<string, Record<string, unknown>>>
+    const content = await rpc<Pool>(url, 'txpool_content', [], 10_000)
+    const of = (kind: keyof Pool) => Object.keys(Object.entries(content[kind] ?? {}).find(([a]) => a.toLowerCase() === signer.toLowerCase())?.[1] ?? {}).join(' ')
+    pool = `pool pending [${of('pending')}], queued [${of('queued')}]`
   } catch {}
+  // the signer's own events (results, fills), and the receipts, timeouts and replacements of its specs
+  const specs = new Set(ofType(events, 'tx_result').filter((r) => r.from === signer).map((r) => r.idx))
   const lines = events
-    .filter((e) => (e.from ?? e.signer) === signer || (e.type === 'tx_timeout' || e.type === 'tx_replaced' ? events.some((r) => r.type === 'tx_result' && r.idx === e.idx && r.from === signer) : false))
+    .filter((e) => e.from === signer || e.signer === signer || (e.type !== 'tx_result' && e.idx !== undefined && specs.has(e.idx)))
     .map((e) => `${e.type} idx ${e.idx ?? '-'} nonce ${e.nonce ?? '-'}${e.error_code ? ` ${e.error_code}: ${String(e.error).slice(0, 160)}` : ''}${e.reason ? ` ${e.reason}` : ''}${e.attempts ? ` attempts ${e.attempts}` : ''}`)
   return `signer ${signer}: mined ${mined}; ${pool}\n${lines.join('\n')}`
 }
