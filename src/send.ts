@@ -8,7 +8,6 @@ import { KeepFunded } from './accounts/keepFunded.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
-import { DEFAULT_IN_FLIGHT } from './sender/signerSender.js'
 import { listenMetrics } from './metrics/prometheus.js'
 import { SendSession } from './sender/sendSession.js'
 import { autoBatchSize, createBatchingRpc } from './rpc/batchingRpc.js'
@@ -68,7 +67,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const signers = poolSigners(o, chain)
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
-    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil((signers.length * (o.inFlight ?? DEFAULT_IN_FLIGHT)) / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
+    const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil((signers.length * o.inFlight) / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
@@ -134,7 +133,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
     return
   }
   try {
-    const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
+    const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
     if (o.shard && o.shard.index > 0) await waitFundingTurn({ reads: session.reads, earlier: earlierShardsAccounts(o), minBalance: chain.minBalance, log: o.log, cancel: session.cancel })
     await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log })
   } catch (err) {
@@ -151,7 +150,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
 function keepFunded(o: SendOptions, chain: Chain, signers: Signer[]): KeepFunded | undefined {
   if (!o.keepFundedMs || o.dryRun || !chain.funderKey || (o.skipFunding && !o.chain)) return undefined
   const keeper = new KeepFunded({
-    session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
+    session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
     chainId: chain.chainId,
     funder: chain.makeSigner(chain.funderKey),
     accounts: signers.map((s) => s.address),

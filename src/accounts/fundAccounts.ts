@@ -4,7 +4,7 @@ import { FatalError, describeError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { SendSession } from '../sender/sendSession.js'
-import { SendFailure } from '../sender/signerSender.js'
+import { SendFailure } from '../sender/txRequest.js'
 import { untilMined } from '../sender/untilMined.js'
 import { TRANSFER_GAS } from '../tx/gasEstimator.js'
 import type { Signer } from '../tx/signer.js'
@@ -54,7 +54,7 @@ async function topUp(o: FundOptions): Promise<FundResult> {
     return { toppedUp: 0, total: 0n }
   }
   const sender = o.session.senderOf(o.funder)
-  const fees = sender.o.fees.current
+  const fees = sender.fees
   const feePerGas = fees.type === 'eip1559' ? fees.maxFeePerGas : fees.gasPrice
   const total = topUps.reduce((s, t) => s + t.amount, 0n)
   const need = total + BigInt(topUps.length) * TRANSFER_GAS * feePerGas

@@ -1,5 +1,6 @@
 /** The chain's load as floodgate measures it from the blocks it reads: inclusion rate, fullness, our backlog, saturation episodes. */
-import type { BlockEvent, EventBody, FloodgateEvent } from '../events/types.js'
+import type { BlockBody, EventBody } from '../events/types.js'
+import type { SendEnd } from '../sender/txFates.js'
 
 /** Blocks the rates are measured over. */
 const WINDOW = 8
@@ -55,12 +56,9 @@ export class ChainLoad {
 
   constructor(private readonly o: ChainLoadOptions) {}
 
-  observe = (e: FloodgateEvent): void => {
-    if (e.type === 'block') this.block(e)
-    else if (e.type === 'tx_result' && e.error_code === undefined && e.raw_tx === undefined) {
-      // every 64 sends between blocks, the backlog's headroom is brought up to date
-      if (++this.sentSinceBlock % 64 === 0) this.updateHeadroom(this.lastBacklog + this.sentSinceBlock)
-    }
+  /** A spec's send ended (the fate port): every 64 txs taken between blocks, the backlog's headroom is brought up to date. */
+  sent(end: SendEnd): void {
+    if (end.hash !== undefined && ++this.sentSinceBlock % 64 === 0) this.updateHeadroom(this.lastBacklog + this.sentSinceBlock)
   }
 
   /** Our txs included per block, over the window's blocks that had a backlog to include from. */
@@ -99,7 +97,8 @@ export class ChainLoad {
     return out
   }
 
-  private block(e: BlockEvent): void {
+  /** A block the tracker read (the return path). */
+  block(e: BlockBody): void {
     this.sentSinceBlock = 0
     this.window.push({ number: e.number, timestamp: e.timestamp, ours: e.ours, gasUsed: e.gas_used, gasLimit: e.gas_limit, ...(e.base_fee_per_gas ? { baseFee: e.base_fee_per_gas } : {}), backlog: e.backlog })
     if (this.window.length > WINDOW) this.window.shift()
@@ -120,7 +119,7 @@ export class ChainLoad {
     this.o.onHeadroom?.(blocks)
   }
 
-  private saturation(e: BlockEvent): void {
+  private saturation(e: BlockBody): void {
     const per = this.perBlock ?? 0
     const r = this.rates()
     if (this.saturatedSince === undefined) {

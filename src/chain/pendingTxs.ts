@@ -1,9 +1,8 @@
 /** The table of sent txs not yet seen in a block (add, match, due/expire), and the recent blocks' hashes a late tx_result is matched against. */
 import type { Hex } from 'viem'
-import type { TxResultEvent } from '../events/types.js'
+import type { SendEnd, TxRef } from '../sender/txFates.js'
 
-/** Which spec a tx came from, as its events name it. */
-export type TxRef = Pick<TxResultEvent, 'idx' | 'line' | 'id' | 'kind' | 'stage'>
+export type { TxRef }
 
 export interface Pending {
   ref: TxRef
@@ -59,17 +58,12 @@ export class PendingTxs {
     return this.byHash.size
   }
 
-  /** The sent tx of `e` is pending from now; if a block read earlier holds it, it is included at once. */
-  add(e: TxResultEvent): void {
-    const hash = e.tx_hash!.toLowerCase() as Hex
+  /** The tx the node took for `end`'s spec is pending from now; if a block read earlier holds it, it is included at once. */
+  add(end: SendEnd & { hash: Hex }): void {
+    const hash = end.hash.toLowerCase() as Hex
     if (this.byHash.has(hash)) return
-    const p: Pending = {
-      ref: { idx: e.idx, line: e.line, ...(e.id !== undefined ? { id: e.id } : {}), ...(e.kind !== undefined ? { kind: e.kind } : {}), ...(e.stage !== undefined ? { stage: e.stage } : {}) },
-      hash,
-      startMs: e.start_timestamp_ms,
-      deadline: performance.now() + this.o.timeoutMs,
-    }
-    if (e.scheduled_timestamp_ms !== undefined) p.scheduledMs = e.scheduled_timestamp_ms
+    const p: Pending = { ref: end.ref, hash, startMs: end.startMs, deadline: performance.now() + this.o.timeoutMs }
+    if (end.scheduledMs !== undefined) p.scheduledMs = end.scheduledMs
     this.byHash.set(hash, p)
     this.includeIfSeen(p)
   }

@@ -2,7 +2,9 @@
 import { describeError, FatalError } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
 import { retryReads } from '../rpc/retryReads.js'
-import type { EventBody, FloodgateEvent } from '../events/types.js'
+import type { Hex } from 'viem'
+import type { BlockBody, EventBody } from '../events/types.js'
+import type { FillReason, SendEnd, TxFates } from '../sender/txFates.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { TrackerReads, START_READ_WINDOW_MS, type BlockWithHashes } from './trackerReads.js'
@@ -50,10 +52,10 @@ export interface ReceiptTrackerOptions {
   lookupConcurrency?: number
   /** Blocks read per poll at most; a tracker that is behind polls again at once. */
   maxBlocksPerPoll?: number
-  /** Is this tx held back by `--max-fee` (its timeout then says FEE_CAP_REACHED)? */
-  capped?: (hash: string) => boolean
   /** Emit a `block` event per block read (default false). */
   blockEvents?: boolean
+  /** Told of each block read, as its `block` event says it (the chain's load, the auto rate): the return path. */
+  onBlock?: (b: BlockBody) => void
   /** How receipts are read while sends go on (DEFAULT_RECEIPT_PACE). */
   pace?: Partial<ReceiptPace>
 }
@@ -93,7 +95,9 @@ export function pollMsFor(blockTimeMs: number | undefined): number {
  * the pace's `maxQueued`, about), the hashes of the blocks read in the last
  * `recentWindowMs` (capped), and the first-seen time of the last 4096 blocks.
  */
-export class ReceiptTracker {
+export class ReceiptTracker implements TxFates {
+  /** Txs `--max-fee` kept from a replacement (lowercase hashes). */
+  private readonly cappedHashes = new Set<string>()
   private readonly calls: TrackerReads
   private readonly heads = new HeadWatcher()
   private readonly pending: PendingTxs
@@ -129,7 +133,7 @@ export class ReceiptTracker {
     })
     this.pace = { ...DEFAULT_RECEIPT_PACE, ...o.pace }
     this.reader = new ReceiptReader(this.calls, o.log)
-    this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, ...(o.capped ? { capped: o.capped } : {}) })
+    this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, capped: (h) => this.cappedHashes.has(h) })
     this.maxBlocksPerPoll = o.maxBlocksPerPoll ?? 32
   }
 
@@ -159,21 +163,34 @@ export class ReceiptTracker {
     this.watcher = this.heads.watch(head, this.o.headPollMs ?? this.o.pollMs, () => this.calls.blockNumber(), this.stopLoop.signal)
   }
 
-  /** EventWriter listener: every accepted, really sent tx becomes pending. */
-  observe = (e: FloodgateEvent): void => {
-    if (e.type === 'tx_replaced') return this.pending.rehash(e.old_tx_hash, e.tx_hash)
-    if (e.type !== 'tx_result' || this.stopped) return
+  /** A spec's send ended: a tx the node took is pending from now. */
+  sent(end: SendEnd): void {
+    if (this.stopped) return
     // unpaced sends always press on the node; paced ones only once they start late
-    if (e.scheduled_timestamp_ms === undefined || e.start_timestamp_ms - e.scheduled_timestamp_ms >= this.pace.latePacedMs) this.lastSendAt = performance.now()
-    if (e.error_code !== undefined || e.tx_hash === undefined || e.raw_tx !== undefined) return
-    this.pending.add(e)
+    if (end.scheduledMs === undefined || end.startMs - end.scheduledMs >= this.pace.latePacedMs) this.lastSendAt = performance.now()
+    if (end.hash !== undefined) this.pending.add(end as SendEnd & { hash: Hex })
+  }
+
+  /** A pending tx was re-signed: either hash may be the one mined. */
+  replaced(oldHash: Hex, hash: Hex): void {
+    this.pending.rehash(oldHash, hash)
+  }
+
+  /** `--max-fee` keeps this tx from the replacement it needs: its timeout says FEE_CAP_REACHED. */
+  capped(hash: Hex): void {
+    this.cappedHashes.add(hash.toLowerCase())
+  }
+
+  /** The tx's nonce went to a filler. Never included: its spec ends now (the other reasons wait for their timeout, as before). */
+  filled(hash: Hex, reason: FillReason): void {
+    if (reason === 'never_included') this.giveUp(hash, 'never_included', 'NEVER_INCLUDED')
   }
 
   /**
    * The tx with this hash will never be included (its nonce went to a filler): its spec ends now
    * with a `tx_timeout` saying why.
    */
-  giveUp(hash: string, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
+  private giveUp(hash: string, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
     const p = this.pending.get(hash.toLowerCase())
     if (!p) return
     this.pending.delete(p)
@@ -282,7 +299,11 @@ export class ReceiptTracker {
     }
     if (ours > 0) this.lastOursAt = performance.now()
     this.pending.remember({ number: n, timestamp: at.timestamp, readAt: performance.now(), hashes })
-    if (this.o.blockEvents === true) this.o.emit(blockEvent(block, ours, this.unseenCount))
+    if (this.o.blockEvents === true || this.o.onBlock) {
+      const body = blockBody(block, ours, this.unseenCount)
+      this.o.onBlock?.(body)
+      if (this.o.blockEvents === true) this.o.emit(body)
+    }
     return true
   }
 
@@ -366,8 +387,8 @@ export class ReceiptTracker {
 }
 
 /** The chain's side of block `b`: what it held, how full, its base fee, and our backlog after it. */
-function blockEvent(b: BlockWithHashes, ours: number, backlog: number): EventBody {
-  const e: EventBody = {
+function blockBody(b: BlockWithHashes, ours: number, backlog: number): BlockBody {
+  const e: BlockBody = {
     type: 'block',
     number: Number(BigInt(b.number)),
     timestamp: Number(BigInt(b.timestamp)),

@@ -1,6 +1,6 @@
 /** `floodgate devnet`: the embedded anvil in the foreground, its URL and dev key on stdout. */
 import { Command } from 'commander'
-import { connectChain } from '../startup/openChain.js'
+import { connectChain, READS_ONLY } from '../startup/openChain.js'
 import { EVENT_VERSION } from '../events/types.js'
 import { createLogger } from '../log.js'
 import { withFlags } from './commandOptions.js'
@@ -20,7 +20,7 @@ export function devnetCommand(): Command {
         ...(flags.blockTime !== undefined ? parseValueFlag('block-time', flags.blockTime) : {}),
         ...(flags.blockGasLimit !== undefined ? parseValueFlag('block-gas-limit', flags.blockGasLimit) : {}),
       }
-      const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log, ...shape })
+      const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log, inFlight: READS_ONLY, ...shape })
       const devnet = conn.devnet!
       process.stdout.write(
         `${JSON.stringify({

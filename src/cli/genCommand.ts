@@ -2,7 +2,7 @@
 import { Command } from 'commander'
 import type { Address, Hex } from 'viem'
 import { keccak256 } from 'viem'
-import { connectChain, type Connection } from '../startup/openChain.js'
+import { connectChain, READS_ONLY, type Connection } from '../startup/openChain.js'
 import { UsageError } from '../base/errors.js'
 import { createLogger, type Logger } from '../log.js'
 import { compileSpam, specObjects } from '../scenario/generate.js'
@@ -73,7 +73,7 @@ async function recordedContracts(scenario: Scenario, scenarioArg: string, flags:
   let conn: Connection | undefined
   if (flags.chainId !== undefined) chainId = parseCount(flags.chainId, '--chain-id', 1)
   else if (flags.rpcUrl !== undefined) {
-    conn = await connectChain({ rpcUrl: [flags.rpcUrl].flat()[0]!, requestTimeoutMs: 10_000, allowMainnet: true, log })
+    conn = await connectChain({ rpcUrl: [flags.rpcUrl].flat()[0]!, requestTimeoutMs: 10_000, allowMainnet: true, log, inFlight: READS_ONLY })
     chainId = conn.chainId
   } else {
     throw new UsageError(`scenario ${scenario.name} deploys contracts: give --rpc-url or --chain-id of the chain where \`floodgate setup ${scenarioArg}\` deployed them`)

@@ -1,7 +1,7 @@
 /** The option table: every flag of every command, declared once (name, env var, default, help, parser, commands). */
 import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
-import { DEFAULT_IN_FLIGHT } from '../sender/signerSender.js'
+import { DEFAULT_IN_FLIGHT } from '../defaults.js'
 import { TX_TYPES, type TxType } from '../stream/spec.js'
 import { parseShard, shardFromJobIndex } from '../base/shard.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'

@@ -1,6 +1,6 @@
 /** `--tps auto`: a send rate steered by inclusion, toward the highest rate the chain includes without a growing backlog. */
 import { sleep } from '../base/sleep.js'
-import type { BlockEvent, FloodgateEvent } from '../events/types.js'
+import type { BlockBody } from '../events/types.js'
 import type { Pacer, Slot } from './pacer.js'
 
 /** The first rate, tx/s: low enough for any chain; raised ×1.5 a block while blocks have room. */
@@ -58,11 +58,8 @@ export class AutoRate implements Pacer {
     return this.found ? this.inclusionTps() : undefined
   }
 
-  observe = (e: FloodgateEvent): void => {
-    if (e.type === 'block') this.block(e)
-  }
-
-  private block(e: BlockEvent): void {
+  /** A block the tracker read (the return path): the rate follows inclusion. */
+  block(e: BlockBody): void {
     const at = e.timestamp
     const dt = this.lastAt === undefined ? 0 : at - this.lastAt
     this.lastAt = at

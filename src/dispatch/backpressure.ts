@@ -1,5 +1,5 @@
 /** Pushing into a bounded queue (or the reorder window) while reporting its saturation episodes as backpressure events. */
-import type { EventWriter } from '../events/eventWriter.js'
+import type { DrainingSink } from '../events/eventSink.js'
 import type { BackpressureStage } from '../events/types.js'
 import type { BoundedQueue } from './boundedQueue.js'
 
@@ -19,7 +19,7 @@ export class BackpressureGauge<T> {
 
   constructor(
     private readonly queue: GaugedQueue<T>,
-    private readonly events: EventWriter,
+    private readonly events: DrainingSink,
     private readonly stage: BackpressureStage,
     private readonly worker?: number,
   ) {}

@@ -1,6 +1,6 @@
 /** The reader stage of a run: input lines → parsed, numbered specs in the intake queue, bad lines → invalid_spec events. */
 import { takesLine, type Shard } from '../base/shard.js'
-import type { EventWriter } from '../events/eventWriter.js'
+import type { DrainingSink } from '../events/eventSink.js'
 import type { Logger } from '../log.js'
 import { readLineBatches, type RawLine } from '../stream/lineReader.js'
 import { parseSpec } from '../stream/parseSpec.js'
@@ -12,7 +12,7 @@ export interface IntakeOptions {
   input: AsyncIterable<Buffer | string>
   ctx: ParseContext
   queue: BoundedQueue<IndexedSpec>
-  events: EventWriter
+  events: DrainingSink
   log: Logger
   /** Stop reading after this many accepted specs. */
   maxTxs?: number

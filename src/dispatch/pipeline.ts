@@ -1,15 +1,16 @@
 /** One run's pipeline: intake → router → workers → events, the observers beside it, the receipts wait and the summary. */
 import { setMaxListeners } from 'node:events'
-import type { Hex } from 'viem'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
 import { shardLabel, type Shard } from '../base/shard.js'
 import { EventWriter } from '../events/eventWriter.js'
-import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
+import { ReorderStash } from '../events/reorderStash.js'
+import { RunEvents, type EventView } from '../events/runEvents.js'
+import type { SummaryEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { ProgressReporter } from '../metrics/progress.js'
-import { PromMetrics, type MetricsServer, type MetricsSources } from '../metrics/prometheus.js'
+import { PromMetrics, type MetricsServer } from '../metrics/prometheus.js'
 import { RunStats } from '../metrics/runStats.js'
 import type { StatusLine } from '../metrics/statusLine.js'
 import { NodeHealth } from '../rpc/nodeHealth.js'
@@ -29,9 +30,8 @@ import { Worker } from './worker.js'
 import { AutoRate } from './autoRate.js'
 import { ChainLoad } from '../chain/chainLoad.js'
 import { ChainReads } from '../sender/chainReads.js'
-import { GapMender } from '../sender/gapMender.js'
-import { NonceLedger } from '../sender/nonceLedger.js'
-import { DEFAULT_IN_FLIGHT, SignerSender } from '../sender/signerSender.js'
+import { signerLane } from '../sender/signerLane.js'
+import { fatesTo, type TxFates } from '../sender/txFates.js'
 
 export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000
 
@@ -53,8 +53,8 @@ export interface PipelineOptions {
   durationMs?: number
   /** Resends of the same signed bytes after a transport failure. */
   retries: number
-  /** `--in-flight`: sends of one signer outstanding at once (default DEFAULT_IN_FLIGHT). */
-  inFlight?: number
+  /** `--in-flight`: sends of one signer outstanding at once. */
+  inFlight: number
   /** How long the node may stay unreachable before the run gives up (remaining specs RPC_UNAVAILABLE). */
   maxOutageMs: number
   /** `--tx-type`: the type of specs that give none and imply none. */
@@ -85,8 +85,8 @@ export interface PipelineOptions {
   shard?: Shard
   /** The input is this shard's own already (`run` generates each shard's share): take every line. */
   ownInput?: boolean
-  /** More observers of every event (the CLI's end-of-run table). */
-  observers?: ((e: FloodgateEvent) => void)[]
+  /** More views of every event (the CLI's end-of-run table). */
+  observers?: EventView[]
   /** `--ordered`: tx_result lines are written in idx order, through a stash the reorder window bounds. */
   ordered?: boolean
   /** `--reorder-window`: specs past the router without their result written (default: `defaultReorderWindow`). */
@@ -124,68 +124,74 @@ class Stop {
   }
 }
 
-/** The observers of the event stream: stats for the summary, receipts, progress, metrics. */
-function observe(o: PipelineOptions, c: PipelineChain, events: EventWriter, gauges: Omit<MetricsSources, 'pending'>) {
+/** The run's views of its own events: stats for the summary, progress, metrics, the CLI's. */
+function runViews(o: PipelineOptions, c: PipelineChain, queues: { intake: BoundedQueue<IndexedSpec>; workers: BoundedQueue<IndexedSpec>[] }, order: ReturnType<typeof orderResults>) {
   const stats = new RunStats()
-  events.onEvent(stats.observe)
-  for (const f of o.observers ?? []) events.onEvent(f)
-  const emit = events.emit.bind(events)
-  const receipts = (o.receipts ?? true) && !o.dryRun
-  const capped = new Set<string>()
-  const tracker = receipts
-    ? new ReceiptTracker({ rpc: c.rpc, emit, log: o.log, timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS, pollMs: pollMsFor(c.blockTimeMs), headPollMs: headPollMsFor(c.blockTimeMs), capped: (h) => capped.has(h.toLowerCase()), blockEvents: true, ...(o.receiptSource ? { source: o.receiptSource } : {}) })
-    : undefined
-  if (tracker) events.onEvent(tracker.observe)
-  // the chain's load, from the blocks the tracker reads: headroom of new bids, saturation episodes
-  const load = new ChainLoad({ emit, onHeadroom: (blocks) => c.fees.setHeadroom(blocks) })
-  events.onEvent(load.observe)
-  const progress = new ProgressReporter({
-    stats,
-    receipts,
-    emit,
-    ...(o.reportIntervalMs !== undefined ? { intervalMs: o.reportIntervalMs } : {}),
-    ...(o.statusLine ? { statusLine: o.statusLine } : {}),
-  })
-  events.onEvent(progress.observe)
+  const receipts = tracksReceipts(o)
+  const progress = new ProgressReporter({ stats, receipts, ...(o.reportIntervalMs !== undefined ? { intervalMs: o.reportIntervalMs } : {}), ...(o.statusLine ? { statusLine: o.statusLine } : {}) })
+  const views: EventView[] = [stats.observe, ...(o.observers ?? []), progress.observe]
   let serveMetrics = (): void => {}
   if (c.metrics) {
-    const metrics = new PromMetrics({ pending: () => (receipts ? stats.pending : 0), ...gauges })
+    const reorder = order ? { reorder: () => ({ size: order.stash.size, capacity: order.window.capacity }) } : {}
+    const metrics = new PromMetrics({ pending: () => (receipts ? stats.pending : 0), intakeQueue: () => queues.intake, workerQueues: () => queues.workers, ...reorder })
     if (o.shard) metrics.registry.setDefaultLabels({ shard: shardLabel(o.shard) })
-    events.onEvent(metrics.observe)
+    views.push(metrics.observe)
     const server = c.metrics
     serveMetrics = () => server.serve(metrics)
   }
-  return { stats, tracker, progress, load, capped, serveMetrics }
+  return { stats, progress, views, serveMetrics }
+}
+
+const tracksReceipts = (o: PipelineOptions): boolean => (o.receipts ?? true) && !o.dryRun
+
+/**
+ * What follows the txs beside the workers, and the return path: the tracker turns accepted txs
+ * into receipts and timeouts and tells each block it reads to the chain's load (the fee
+ * headroom, saturation) and the auto rate; the workers' fates reach the tracker and the load.
+ */
+function followers(o: PipelineOptions, c: PipelineChain, events: RunEvents) {
+  const emit = (e: Parameters<RunEvents['emit']>[0]) => events.emit(e)
+  const load = new ChainLoad({ emit, onHeadroom: (blocks) => c.fees.setHeadroom(blocks) })
+  const auto = o.autoTps ? new AutoRate() : undefined
+  const tracker = tracksReceipts(o)
+    ? new ReceiptTracker({
+        rpc: c.rpc,
+        emit,
+        log: o.log,
+        timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS,
+        pollMs: pollMsFor(c.blockTimeMs),
+        headPollMs: headPollMsFor(c.blockTimeMs),
+        blockEvents: true,
+        onBlock: (b) => {
+          load.block(b)
+          auto?.block(b)
+        },
+        ...(o.receiptSource ? { source: o.receiptSource } : {}),
+      })
+    : undefined
+  const fates = fatesTo(tracker ? [tracker, load] : [load])
+  return { load, auto, tracker, fates }
 }
 
 export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise<{ summary: Omit<SummaryEvent, 'version'>; reason: EndReason }> {
-  const stop = new Stop(c.signers.length * (o.inFlight ?? DEFAULT_IN_FLIGHT))
+  const stop = new Stop(c.signers.length * o.inFlight)
   const onSignal = () => stop.with('signal')
   if (o.signal?.aborted) stop.with('signal')
   o.signal?.addEventListener('abort', onSignal, { once: true })
-  const events = new EventWriter(o.output, () => {
+  const writer = new EventWriter(o.output, () => {
     o.log.warn('stdout closed: stopping the run')
     stop.with('stdout_closed')
   })
-  if (o.shard) events.stamp({ shard: shardLabel(o.shard) })
-  const endpoints = c.endpoints ?? [c.rpc]
-  if (endpoints.length > 1) {
-    const endpointOf = new Map(c.signers.map((sg, k) => [sg.address, endpoints[k % endpoints.length]!.displayUrl]))
-    events.enrichWith((e) => {
-      if (e.type === 'tx_result') e.endpoint = endpointOf.get(e.from)
-    })
-  }
-  const intakeQueue = new BoundedQueue<IndexedSpec>(o.readerCapacity)
-  let workers: Worker[] = []
-  const order = orderResults(o, c, events)
-  const reorder = order ? { reorder: () => ({ size: order.stash.size, capacity: order.window.capacity }) } : {}
-  const { stats, tracker, progress, load, capped, serveMetrics } = observe(o, c, events, { intakeQueue: () => intakeQueue, workerQueues: () => workers.map((w) => w.queue), ...reorder })
+  const queues = { intake: new BoundedQueue<IndexedSpec>(o.readerCapacity), workers: c.signers.map(() => new BoundedQueue<IndexedSpec>(o.workerCapacity)) }
+  const order = orderResults(o, c, writer)
+  const { stats, progress, views, serveMetrics } = runViews(o, c, queues, order)
+  const events = new RunEvents(writer, { views, ...(order ? { stash: order.stash } : {}), ...(o.shard ? { stamp: { shard: shardLabel(o.shard) } } : {}) })
+  const { load, auto, tracker, fates } = followers(o, c, events)
   await tracker?.start()
-  progress.start()
+  progress.start((e) => events.emit(e))
+  serveMetrics()
 
   const durationTimer = o.durationMs !== undefined ? setTimeout(() => stop.with('duration'), o.durationMs) : undefined
-  const auto = o.autoTps ? new AutoRate() : undefined
-  if (auto) events.onEvent(auto.observe)
   const pacer: Pacer = auto ?? shapePacer(o, c, stop)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
@@ -193,18 +199,9 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
     nodeDead.abort()
     o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: o.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  workers = startWorkers(o, c, {
-    events,
-    health,
-    cancel: stop.signal,
-    onCapped: (h) => capped.add(h.toLowerCase()),
-    roomy: () => load.roomy(),
-    onNeverIncluded: (h) => tracker?.giveUp(h, 'never_included', 'NEVER_INCLUDED'),
-  })
-  // scrapes are answered (before: 503) once every gauge's source exists: the worker queues too
-  serveMetrics()
+  const workers = startWorkers(o, c, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy() })
   const running = workers.map((w) => w.run())
-  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
+  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   await Promise.all(running)
   order?.end()
   pacer.close?.()
@@ -232,37 +229,40 @@ export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise
   return { summary, reason }
 }
 
-interface WorkerHooks {
-  events: EventWriter
+interface WorkerParts {
+  events: RunEvents
+  fates: TxFates
   health: NodeHealth
+  /** The workers' queues, in signer order. */
+  queues: BoundedQueue<IndexedSpec>[]
   cancel: AbortSignal
-  /** A tx --max-fee keeps from being replaced. */
-  onCapped: (hash: string) => void
   /** Did the last blocks have room? */
   roomy: () => boolean | undefined
-  /** A tx never included while blocks had room was taken out of the way. */
-  onNeverIncluded: (hash: Hex) => void
 }
 
-function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerHooks): Worker[] {
+/** One lane and one worker per signer. */
+function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerParts): Worker[] {
   // one endpoint per signer, always the same: its nonce stays with one node's pool
-  const readsOf = (c.endpoints ?? [c.rpc]).map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
+  const endpoints = c.endpoints ?? [c.rpc]
+  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
   const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: c.calldataFloor ?? false }
   const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
-  // the base fee can rise once per block until the next check, and once more before a replacement lands
-  const riskBlocks = Math.ceil(gapCheckMs / (c.blockTimeMs ?? 1_000)) + 1
+  const keeper = {
+    everyMs: gapCheckMs,
+    // the base fee can rise once per block until the next check, and once more before a replacement lands
+    riskBlocks: Math.ceil(gapCheckMs / (c.blockTimeMs ?? 1_000)) + 1,
+    neverIncludedMs: 30 * (c.blockTimeMs ?? 1_000),
+    roomy: s.roomy,
+  }
   return c.signers.map((signer, index) => {
-    const ledger = new NonceLedger(gapCheckMs > 0)
-    const reads = readsOf[index % readsOf.length]!
-    const sender = new SignerSender({ signer, chainId: c.chainId, fees: c.fees, reads, ledger, retries: o.retries, dryRun: o.dryRun, inFlight: o.inFlight ?? DEFAULT_IN_FLIGHT, ...(o.maxFee !== undefined ? { maxFee: o.maxFee } : {}) })
-    const mender = new GapMender({ sender, worker: index, everyMs: gapCheckMs, events: s.events, log: o.log, onCapped: s.onCapped, riskBlocks, roomy: s.roomy, onNeverIncluded: s.onNeverIncluded, neverIncludedMs: 30 * (c.blockTimeMs ?? 1_000) })
-    sender.fillHoles = () => mender.fillHoles()
-    return new Worker({ index, sender, mender, build, events: s.events, log: o.log, cancel: s.cancel, queueCapacity: o.workerCapacity, health: s.health })
+    const lane = signerLane({ signer, worker: index, chainId: c.chainId, fees: c.fees, reads: readsOf[index % readsOf.length]!, events: s.events, fates: s.fates, log: o.log, inFlight: o.inFlight, retries: o.retries, dryRun: o.dryRun, maxFee: o.maxFee, keeper })
+    const endpoint = endpoints.length > 1 ? { endpoint: endpoints[index % endpoints.length]!.displayUrl } : {}
+    return new Worker({ index, lane, build, events: s.events, fates: s.fates, log: o.log, cancel: s.cancel, queue: s.queues[index]!, health: s.health, ...endpoint })
   })
 }
 
 /** Reads the input into the intake queue while the router feeds the workers; resolves when both are done. */
-async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: EventWriter; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd> {
+async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: RunEvents; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd> {
   s.stop.signal.addEventListener('abort', () => o.input.destroy?.(), { once: true })
   const { slices, members } = poolsOf(o.pools, c.signers)
   const defaultPool = o.pools[0]!.name
@@ -291,13 +291,14 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: E
 }
 
 /**
- * `--ordered`: the events' reorder stash and the router's window that bounds it; `end()`, once
- * every worker is done, writes whatever is still held (nothing, unless a spec lost its result).
+ * `--ordered`: the reorder stash the events write results through and the router's window that
+ * bounds it; `end()`, once every worker is done, writes whatever is still held (nothing, unless
+ * a spec lost its result).
  */
-function orderResults(o: PipelineOptions, c: PipelineChain, events: EventWriter) {
+function orderResults(o: PipelineOptions, c: PipelineChain, writer: EventWriter) {
   if (!o.ordered) return undefined
-  const stash = events.orderResults()
-  const window = new ReorderWindow(stash, o.reorderWindow ?? defaultReorderWindow(c.signers.length, o.workerCapacity, o.inFlight ?? DEFAULT_IN_FLIGHT))
+  const stash = new ReorderStash((e) => writer.write(e))
+  const window = new ReorderWindow(stash, o.reorderWindow ?? defaultReorderWindow(c.signers.length, o.workerCapacity, o.inFlight))
   o.log.debug({ window: window.capacity }, 'tx_result events in idx order (--ordered)')
   const end = () => {
     const skipped = stash.flush()
@@ -313,7 +314,7 @@ async function waitForReceipts(o: PipelineOptions, tracker: ReceiptTracker, work
   const waited = new AbortController()
   const until = AbortSignal.any([stop, waited.signal])
   setMaxListeners(workers.length + 16, until) // each settling worker sleeps on it
-  const mending = workers.map((w) => w.settle(until))
+  const mending = workers.map((w) => w.keepUntilMined(until))
   await tracker.settle(stop)
   waited.abort()
   await Promise.all(mending)

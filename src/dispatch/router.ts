@@ -1,5 +1,5 @@
 /** The router stage: specs from the intake queue to the queues of the workers `route` picks. */
-import type { EventWriter } from '../events/eventWriter.js'
+import type { DrainingSink } from '../events/eventSink.js'
 import type { IndexedSpec } from '../stream/spec.js'
 import { BackpressureGauge, type GaugedQueue } from './backpressure.js'
 import type { BoundedQueue } from './boundedQueue.js'
@@ -33,7 +33,7 @@ export interface RouteOptions {
 export async function routeSpecs(
   source: BoundedQueue<IndexedSpec>,
   workers: readonly Worker[],
-  events: EventWriter,
+  events: DrainingSink,
   /** Picks the worker index of a spec. */
   route: (spec: IndexedSpec) => number | undefined,
   { pacing, window }: RouteOptions = {},

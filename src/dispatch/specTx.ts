@@ -2,7 +2,8 @@
 import type { Address, Hex, SignedAuthorization } from 'viem'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { RpcError } from '../rpc/rpc.js'
-import { SendFailure, type SignerSender, type TxRequest } from '../sender/signerSender.js'
+import type { SignerSender } from '../sender/signerSender.js'
+import { SendFailure, type TxRequest } from '../sender/txRequest.js'
 import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
 import type { TxFields } from '../tx/buildTx.js'
 import { TRANSFER_GAS, type GasEstimator } from '../tx/gasEstimator.js'
@@ -42,11 +43,11 @@ async function askingNode(o: SpecTxOptions, spec: IndexedSpec, sender: SignerSen
   const setCode = spec.txType === 'eip7702'
   const gas = spec.gasLimit ?? (setCode ? undefined : plain ? intrinsicTransferGas(spec) : (await estimate(o, from, to, spec, data)) + accessListGas(spec))
   const fields = baseFields(o, spec, to, data, setCode ? await sender.nextNonce(2) : 0, gas ?? TRANSFER_GAS)
-  if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.o.signer, o.fees.current)
+  if (spec.txType === 'eip4844' || setCode) await typeFields(fields, spec, sender.signer, o.fees.current)
   if (gas === undefined) fields.gas = plain ? intrinsicTransferGas(fields) : (await estimate(o, from, to, spec, data, fields.authorizationList)) + accessListGas(fields)
   enoughGas(fields, spec.gasLimit !== undefined, o.calldataFloor === true)
   const req = requestOf(spec, fields)
-  if (setCode) req.authorize = (nonce) => authorize(sender.o.signer, o.chainId, spec, nonce)
+  if (setCode) req.authorize = (nonce) => authorize(sender.signer, o.chainId, spec, nonce)
   return req
 }
 

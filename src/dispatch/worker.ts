@@ -1,31 +1,35 @@
-/** The worker loop of one signer: take a spec (paced by the router), send it through the signer's sender, emit its result, recover from a panic. */
+/** The worker loop of one signer: take a spec (paced by the router), send it through the signer's lane, emit its result, recover from a panic. */
 import type { Address } from 'viem'
 import { describeError, FloodgateError, type ErrorCode } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
-import type { EventWriter } from '../events/eventWriter.js'
-import type { TxResultEvent } from '../events/types.js'
+import type { DrainingSink } from '../events/eventSink.js'
+import { EVENT_VERSION, type TxResultEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
-import type { NodeHealth } from '../rpc/nodeHealth.js'
-import type { GapMender } from '../sender/gapMender.js'
-import { outageMessage, type SendProgress, type SignerSender, type TxRequest } from '../sender/signerSender.js'
+import { outageMessage, type NodeHealth } from '../rpc/nodeHealth.js'
+import type { SignerLane } from '../sender/signerLane.js'
+import type { SendEnd, TxFates } from '../sender/txFates.js'
+import type { SendProgress, TxRequest } from '../sender/txRequest.js'
 import type { IndexedSpec } from '../stream/spec.js'
-import { BoundedQueue } from './boundedQueue.js'
+import type { BoundedQueue } from './boundedQueue.js'
 import type { PacedSpec } from './pacer.js'
 import { specTx, type SpecTxOptions } from './specTx.js'
 
 export interface WorkerOptions {
   index: number
-  /** The signer's sender: the only owner of its nonces. */
-  sender: SignerSender
-  /** Finds and mends txs of this signer the node lost; checks between sends and while the run waits for receipts. */
-  mender: GapMender
+  /** The signer's lane: its window (the only owner of its nonces), sender, filler and keeper. */
+  lane: SignerLane
   /** How specs become txs (shared by the workers). */
   build: SpecTxOptions
-  events: EventWriter
+  events: DrainingSink
+  /** Where each spec's send's fate goes (the receipt tracker, the chain's load). */
+  fates: TxFates
   log: Logger
   /** Aborted when the run is cancelled: queued specs then end as CANCELLED. */
   cancel: AbortSignal
-  queueCapacity: number
+  /** The worker's specs, filled by the router. */
+  queue: BoundedQueue<IndexedSpec>
+  /** The endpoint the lane sends through, when the run has several (`tx_result.endpoint`). */
+  endpoint?: string
   /** Panics within `panicWindowMs` that retire the worker (default 3 in 60 s). */
   maxPanics?: number
   panicWindowMs?: number
@@ -48,9 +52,6 @@ interface InHand extends SendProgress {
 export class Worker {
   readonly queue: BoundedQueue<IndexedSpec>
   private panicTimes: number[] = []
-  /** Sends started and not yet ended (at most the sender's window). */
-  private flying = 0
-  private wake: (() => void) | undefined
   /** A look at the node in progress (sends go on meanwhile); `mend`: it found work for a check. */
   private looking = false
   private mend = false
@@ -59,13 +60,13 @@ export class Worker {
   private readonly panicWindowMs: number
 
   constructor(private readonly o: WorkerOptions) {
-    this.queue = new BoundedQueue(o.queueCapacity)
+    this.queue = o.queue
     this.maxPanics = o.maxPanics ?? 3
     this.panicWindowMs = o.panicWindowMs ?? 60_000
   }
 
   get address(): Address {
-    return this.o.sender.address
+    return this.o.lane.sender.address
   }
 
   get index(): number {
@@ -73,25 +74,26 @@ export class Worker {
   }
 
   /**
-   * Processes the queue until it is closed and empty: up to the sender's window of sends in
-   * flight at once. Each spec's tx is built in input order before its send starts, so the
-   * signer's nonces follow the input (bar a refused nonce, which a later spec takes). The
-   * node is looked at in the background while sends go on; only when the look finds something
-   * to mend does a gap check run, between sends, with nothing in flight. Never rejects.
+   * Processes the queue until it is closed and empty: up to the window's size of sends running
+   * at once. Each spec's tx is built in input order before its send starts, so the signer's
+   * nonces follow the input (bar a refused nonce, which a later spec takes). The node is looked
+   * at in the background while sends go on; only when the look finds something to mend does a
+   * check run, between sends, with nothing in flight. Never rejects.
    */
   async run(): Promise<void> {
-    const { sender, mender, events } = this.o
+    const { lane, events } = this.o
+    const { window, keeper } = lane
     for (;;) {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
       if (spec === undefined) break
-      while (this.flying >= sender.window) await this.landed()
+      if (window.full) await window.room()
       const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
-      if (!this.looking && mender.due(hand.start)) this.look()
+      if (!this.looking && keeper.due(hand.start)) this.look()
       if (this.mend && !this.refusal()) {
         this.mend = false
-        while (this.flying > 0) await this.landed()
+        await window.drained()
         try {
-          await mender.check()
+          await keeper.check()
         } catch (err) {
           // a check that throws is a panic of the spec in hand, which then ends there
           this.panic(hand, err)
@@ -100,28 +102,23 @@ export class Worker {
       }
       const sending = await this.begin(hand)
       if (!sending) continue
-      if (sender.window === 1 && this.flying === 0) await sending.done
-      else {
-        this.flying++
-        void sending.done.then(() => {
-          this.flying--
-          const wake = this.wake
-          this.wake = undefined
-          wake?.()
-        })
-      }
+      window.started()
+      if (window.size === 1) {
+        await sending.done
+        window.ended()
+      } else void sending.done.then(() => window.ended())
       if (events.needsDrain) await events.drained()
     }
-    while (this.flying > 0) await this.landed()
-    // nonces given back while later ones were in flight, and no later spec came to take them:
+    await window.drained()
+    // gaps given back while later nonces were in flight, and no later spec came to take them:
     // filled also when the run was stopped, so the txs above them can still be mined
-    await this.fillHoles()
+    await this.fillGaps()
   }
 
   /** Looks at the node in the background; what it finds to mend waits for the next spec. Never rejects. */
   private look(): void {
     this.looking = true
-    this.o.mender
+    this.o.lane.keeper
       .look()
       .then(
         (mend) => (this.mend ||= mend),
@@ -130,19 +127,15 @@ export class Worker {
       .finally(() => (this.looking = false))
   }
 
-  /** Fills the nonces refused sends gave back (the signer's later txs wait for them). Never rejects. */
-  private async fillHoles(): Promise<void> {
-    if (this.o.sender.ledger.holes.length === 0 || this.retired || this.o.health.dead) return
+  /** Fills the gaps refused sends left (the signer's later txs wait for them). Never rejects. */
+  private async fillGaps(): Promise<void> {
+    const { lane } = this.o
+    if (lane.window.gaps.length === 0 || this.retired || this.o.health.dead) return
     try {
-      await this.o.mender.fillHoles()
+      await lane.filler.fillGaps()
     } catch (err) {
       this.o.log.error({ worker: this.o.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
     }
-  }
-
-  /** Resolves when one of the sends in flight has ended (the loop is its only waiter). */
-  private landed(): Promise<void> {
-    return new Promise((resolve) => (this.wake = resolve))
   }
 
   /** Why a spec cannot be sent at all now (retired, node dead, run cancelled), if so. */
@@ -155,8 +148,8 @@ export class Worker {
 
   /**
    * Builds the spec's tx and starts its send (which takes its nonce at once, when one is ready);
-   * `done` settles once its result is emitted. Undefined: the spec already ended (refused,
-   * not buildable, a panic). Never rejects.
+   * `done` settles once its result is emitted. Undefined: the spec already ended (refused, not
+   * buildable, a panic). Never rejects.
    */
   private async begin(hand: InHand): Promise<{ done: Promise<void> } | undefined> {
     const refused = this.refusal()
@@ -169,14 +162,14 @@ export class Worker {
     let req: TxRequest
     try {
       // a transfer's request comes back at once; estimates, blob and set-code txs are awaited
-      const built = specTx(this.o.build, hand.spec, this.o.sender)
+      const built = specTx(this.o.build, hand.spec, this.o.lane.sender)
       req = built instanceof Promise ? await built : built
     } catch (err) {
       this.failed(hand, err)
       return undefined
     }
     return {
-      done: this.o.sender
+      done: this.o.lane.sender
         .send(req, hand)
         .then(
           () => this.result(hand),
@@ -197,18 +190,19 @@ export class Worker {
 
   /**
    * After its last spec, while the run waits for receipts: keep checking that the node still
-   * has our txs, mending gaps, until they are all mined or `stop` aborts (the wait ended).
+   * has our txs, mending what it lost, until they are all mined or `stop` aborts (the wait ended).
    */
-  async settle(stop: AbortSignal): Promise<void> {
-    const { mender, sender, health, log } = this.o
+  async keepUntilMined(stop: AbortSignal): Promise<void> {
+    const { health, log } = this.o
+    const { keeper } = this.o.lane
     if (this.retired) return
-    while (mender.watching && !stop.aborted && !health.dead) {
-      await sleep(Math.max(0, sender.ledger.nextCheck - performance.now()), stop)
+    while (keeper.watching && !stop.aborted && !health.dead) {
+      await sleep(Math.max(0, keeper.checkAt - performance.now()), stop)
       if (stop.aborted) return
       try {
-        if (await mender.check()) return
+        if (await keeper.check()) return
         // a check that read the nonce again may have found nonces the node lacks: no spec comes to take them
-        await this.fillHoles()
+        await this.fillGaps()
       } catch (err) {
         log.error({ worker: this.o.index, err: describeError(err) }, 'gap check failed')
         return
@@ -216,28 +210,33 @@ export class Worker {
     }
   }
 
+  /** The spec's one `tx_result`, and its fate for whoever follows the tx. */
   private result(hand: InHand, code?: ErrorCode, error?: string): void {
     const { spec } = hand
     // one per spec: assigned field by field in the documented order, no spreads
-    const event = { type: 'tx_result', idx: spec.idx, line: spec.line } as Omit<TxResultEvent, 'version'>
-    if (spec.id !== undefined) event.id = spec.id
-    if (spec.kind !== undefined) event.kind = spec.kind
+    const event = { version: EVENT_VERSION, type: 'tx_result', idx: spec.idx, line: spec.line } as TxResultEvent
+    const end: SendEnd = { ref: { idx: spec.idx, line: spec.line }, startMs: hand.startWall }
+    if (spec.id !== undefined) event.id = end.ref.id = spec.id
+    if (spec.kind !== undefined) event.kind = end.ref.kind = spec.kind
     event.from = this.address
     event.nonce = hand.nonce
     if (hand.hash) event.tx_hash = hand.hash
     if (hand.raw) event.raw_tx = hand.raw
+    else if (hand.hash && !code) end.hash = hand.hash
     event.start_timestamp_ms = hand.startWall
     // the router paced it: its slot's intended send time, on the wall clock (latency from the schedule: docs/events.md)
     const { dueMs, stage } = spec as PacedSpec
-    if (dueMs !== undefined) event.scheduled_timestamp_ms = Math.min(hand.startWall, Math.round(hand.startWall - (hand.start - dueMs)))
-    if (stage !== undefined) event.stage = stage
+    if (dueMs !== undefined) event.scheduled_timestamp_ms = end.scheduledMs = Math.min(hand.startWall, Math.round(hand.startWall - (hand.start - dueMs)))
+    if (stage !== undefined) event.stage = end.ref.stage = stage
     event.send_ms = Math.round((performance.now() - hand.start) * 1000) / 1000
     event.attempts = hand.attempts
     if (code) {
       event.error = error ?? code
       event.error_code = code
     }
-    this.o.events.emit(event)
+    if (this.o.endpoint !== undefined) event.endpoint = this.o.endpoint
+    this.o.fates.sent(end)
+    this.o.events.emitOwned(event)
   }
 
   /** An unexpected throw: report it, fail the spec in hand, resync, and maybe retire. */
@@ -247,7 +246,7 @@ export class Worker {
     o.log.error({ worker: o.index, signer: this.address, idx: hand.spec.idx, error }, 'worker panic')
     o.events.emit({ type: 'worker_panic', worker: o.index, signer: this.address, idx: hand.spec.idx, error })
     this.result(hand, 'WORKER_PANIC', error)
-    o.sender.ledger.forget()
+    o.lane.window.forget()
     const now = performance.now()
     this.panicTimes = this.panicTimes.filter((t) => now - t < this.panicWindowMs)
     this.panicTimes.push(now)

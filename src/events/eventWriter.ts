@@ -1,6 +1,5 @@
 /** Writing events as JSON lines (coalesced writes, drain for slow readers, a closed pipe is not an error). */
-import { ReorderStash } from './reorderStash.js'
-import { EVENT_VERSION, type EventBody, type FloodgateEvent } from './types.js'
+import type { FloodgateEvent } from './types.js'
 
 /**
  * Writes events as JSON lines to stdout (or any writable). Lines emitted within `flushMs`
@@ -9,6 +8,7 @@ import { EVENT_VERSION, type EventBody, type FloodgateEvent } from './types.js'
  * (docs/benchmarks.md). Callers on the hot path check `needsDrain` and await `drained()`,
  * so a slow consumer slows the run instead of growing memory. A closed pipe (EPIPE, e.g.
  * `| head`) is not an error: `onClosed` is called once and further events are dropped.
+ * It only writes: what is emitted, observed and stamped is the run's `RunEvents`.
  */
 export class EventWriter {
   private pending: string[] = []
@@ -18,10 +18,6 @@ export class EventWriter {
   private backlogged = false
   private waiters: (() => void)[] = []
   private _closed = false
-  private readonly listeners: ((e: FloodgateEvent) => void)[] = []
-  private stamped: Record<string, string> | undefined
-  private enrich: ((e: FloodgateEvent) => void) | undefined
-  private order: ReorderStash | undefined
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -45,49 +41,8 @@ export class EventWriter {
     return this.backlogged && !this._closed
   }
 
-  /** Observers see every event (metrics, tests); they must not throw. */
-  onEvent(listener: (e: FloodgateEvent) => void): void {
-    this.listeners.push(listener)
-  }
-
-  /** Fields every later event carries after its own (`shard` of a sharded run). */
-  stamp(fields: Record<string, string>): void {
-    this.stamped = { ...this.stamped, ...fields }
-  }
-
-  /** Adds fields to an event before anyone sees it (`tx_result.endpoint` of a run on several endpoints). */
-  enrichWith(fn: (e: FloodgateEvent) => void): void {
-    this.enrich = fn
-  }
-
-  /**
-   * From now on, `tx_result` lines are written in `idx` order through the returned stash (what
-   * it holds is written by its `flush()` at the latest); observers are not delayed.
-   */
-  orderResults(): ReorderStash {
-    this.order = new ReorderStash((e) => this.write(e))
-    return this.order
-  }
-
-  emit(body: EventBody): void {
-    this.emitOwned({ version: EVENT_VERSION, ...body } as FloodgateEvent)
-  }
-
-  /**
-   * An event its caller built whole (`version` first) and hands over: it is written as it is,
-   * with the stamped fields added after its own, without the copy `emit` makes (the hot
-   * path's `tx_result`, once per tx).
-   */
-  emitOwned(event: FloodgateEvent): void {
-    if (this.stamped) Object.assign(event, this.stamped)
-    this.enrich?.(event)
-    for (const l of this.listeners) l(event)
-    // the stash sees results even after stdout closed: the run's end waits for it to move on
-    if (this.order?.take(event)) return
-    this.write(event)
-  }
-
-  private write(event: FloodgateEvent): void {
+  /** Writes one event as a line (coalesced with the lines of the next `flushMs`); dropped once the pipe closed. */
+  write(event: FloodgateEvent): void {
     if (this._closed) return
     // lines are joined with their newlines at the flush: no second copy of each line here
     const line = JSON.stringify(event)

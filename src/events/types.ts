@@ -109,6 +109,9 @@ export interface TxReplacedEvent extends Envelope<'tx_replaced'> {
 }
 
 /** A block the receipt tracker read: the chain's side of the run. */
+/** A `block` event's body, as the tracker hands it to the chain's load and the auto rate. */
+export type BlockBody = Omit<BlockEvent, 'version'>
+
 export interface BlockEvent extends Envelope<'block'> {
   number: number
   /** Unix seconds. */

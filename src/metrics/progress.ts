@@ -50,7 +50,6 @@ export interface ProgressOptions {
   stats: RunStats
   /** Receipt tracking on: `pending` and `included` mean something. */
   receipts: boolean
-  emit: (e: EventBody) => void
   /** `progress` events every this many ms; none when undefined. */
   intervalMs?: number
   /** The live line on a TTY stderr, redrawn every `refreshMs` (default 1000). */
@@ -69,15 +68,16 @@ export class ProgressReporter {
 
   constructor(private readonly o: ProgressOptions) {}
 
-  /** The reporter's listener: register with EventWriter.onEvent. */
+  /** The reporter's view of the run's events. */
   observe = (e: FloodgateEvent): void => {
     if (this.o.intervalMs !== undefined) this.window.observe(e)
     if (this.o.statusLine) this.lineWindow.observe(e)
   }
 
-  start(): void {
+  /** Starts the progress events (written to `emit`) and the status line. */
+  start(emit: (e: EventBody) => void): void {
     if (this.o.intervalMs !== undefined && this.o.intervalMs > 0) {
-      this.timers.push(setInterval(() => this.o.emit(this.progress()), this.o.intervalMs))
+      this.timers.push(setInterval(() => emit(this.progress()), this.o.intervalMs))
     }
     if (this.o.statusLine) {
       this.timers.push(setInterval(() => this.drawLine(), this.o.refreshMs ?? 1_000))

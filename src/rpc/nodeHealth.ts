@@ -50,3 +50,8 @@ export class NodeHealth {
     return this.downSince === undefined ? 0 : performance.now() - this.downSince
   }
 }
+
+/** Why a send or a spec failed once the node stayed unreachable past its budget. */
+export function outageMessage(budgetMs: number): string {
+  return `the node was unreachable for longer than --max-outage (${budgetMs} ms)`
+}

@@ -5,7 +5,7 @@ import { coverStepCosts, type StepCost } from './fundSteps.js'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { RpcReceipt } from '../chain/receipts.js'
 import { SendSession } from '../sender/sendSession.js'
-import { SendFailure, type SendProgress } from '../sender/signerSender.js'
+import { SendFailure, type SendProgress } from '../sender/txRequest.js'
 import type { Chain } from '../startup/openChain.js'
 import type { TxFields } from '../tx/buildTx.js'
 import { withHeadroom } from '../tx/gasEstimator.js'
@@ -169,7 +169,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   validateScenario(s)
   const plan = planPools(s, o.accountsPerPool)
   const accounts = scenarioAccounts(o, plan)
-  const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, ...(o.signal ? { signal: o.signal } : {}) })
+  const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   if (o.shard && o.shard.index > 0) return joinShard({ ...o, shard: o.shard }, session, plan, accounts)
   if (!o.skipFunding) await fund(o, session, plan, accounts.signers, accounts.funder)
 

@@ -1,6 +1,6 @@
 /** A signer's nonces and its ledger of accepted, not yet mined txs: what gap checks and rebroadcasts read. */
 import type { Hex } from 'viem'
-import type { TxRequest } from './signerSender.js'
+import type { TxRequest } from './txRequest.js'
 
 /** A sent tx the node accepted and that was not yet seen mined. */
 export interface Unmined {
@@ -28,11 +28,15 @@ const MAX_UNMINED = 4_096
 const MAX_KEPT_RAW = 64 * 1024
 
 /**
- * One per signer, owned by the one sender of that signer (no lock, no sharing). A send takes
- * its nonce when it starts (several may be in flight, at consecutive nonces); a definite
- * refusal gives the nonce back, and the next send takes the lowest one given back, so no gap
- * is left. The next nonce is forgotten (read again from the node once nothing is in flight)
- * when the node and we may disagree.
+ * One per signer, held by that signer's NonceWindow alone, which makes every write (no lock,
+ * no sharing). A send takes its nonce when it starts (several may be in flight, at consecutive
+ * nonces); a definite refusal gives the nonce back, and the next send takes the lowest one
+ * given back, so no gap is left. The next nonce is forgotten (read again from the node once
+ * nothing is in flight) when the node and we may disagree.
+ *
+ * A *gap* is a nonce below `next` that the node lacks from us and no send holds: given back by
+ * a refused send, or found lacking at a resync. The next send takes it; when the input ended
+ * first, a filler does.
  */
 export class NonceLedger {
   /** The nonce after the highest one taken; undefined: read the node's pending nonce first. */
@@ -41,22 +45,22 @@ export class NonceLedger {
    * Set after an accepted self-authorized set-code tx: the nonce the node must have mined
    * before the next send (the authorization's nonce is counted only once the tx is mined).
    */
-  settleNonce: number | undefined
+  mineFirst: number | undefined
   /** Accepted txs by nonce, in nonce order, until seen mined. */
   readonly unmined = new Map<number, Unmined>()
   /** performance.now() of the next gap check; 0: at the next chance. */
   nextCheck = 0
   /**
-   * Nonces below `next` given back by a refused send while later ones were in flight (or found
-   * lacking at a resync, see `resume`), in ascending order: the next sends take them first; a
-   * gap to fill if the input ends first.
+   * The gaps: nonces below `next` given back by a refused send while later ones were in flight
+   * (or found lacking at a resync, see `resume`), in ascending order. The next sends take them
+   * first; filled if the input ends first.
    */
-  readonly holes: number[] = []
+  readonly gaps: number[] = []
   /** The highest nonce in `unmined` (they are kept in nonce order). */
   private last = -1
   /**
    * Nonces below this one were mined (the highest latest count seen), or may have been accepted
-   * and forgotten past the cap: never taken for holes.
+   * and forgotten past the cap: never taken for gaps.
    */
   private keptFrom = 0
 
@@ -66,7 +70,7 @@ export class NonceLedger {
   /** The node may hold a different view of our nonce: read it again before the next send. */
   forget(): void {
     this.next = undefined
-    this.holes.length = 0
+    this.gaps.length = 0
   }
 
   /** The node may have lost txs of ours: check at the next chance. */
@@ -85,32 +89,32 @@ export class NonceLedger {
   /**
    * The node's pending count, read after `forget`, sets `next`: never below a tx of ours the
    * node took (a node may count its pool out: ganache). A nonce between the two that no kept tx
-   * holds is one the node lacks (a send that failed without the node's word, a hole forgotten
-   * with the rest): a hole again, for the next send to take (filled if the input ended), so the
+   * holds is one the node lacks (a send that failed without the node's word, a gap forgotten
+   * with the rest): a gap again, for the next send to take (filled if the input ended), so the
    * kept txs above it are not left waiting behind it.
    */
   resume(pending: number): void {
-    this.holes.length = 0
+    this.gaps.length = 0
     const top = this.afterUnmined
     if (pending >= top) {
       this.next = pending
       return
     }
-    for (let n = Math.max(pending, this.keptFrom); n < top; n++) if (!this.unmined.has(n)) this.holes.push(n)
+    for (let n = Math.max(pending, this.keptFrom); n < top; n++) if (!this.unmined.has(n)) this.gaps.push(n)
     this.next = top
   }
 
-  /** The nonce the next send would take (the lowest hole, else `next`), without taking it. */
+  /** The nonce the next send would take (the lowest gap, else `next`), without taking it. */
   get upcoming(): number | undefined {
-    return this.holes.length > 0 ? this.holes[0] : this.next
+    return this.gaps.length > 0 ? this.gaps[0] : this.next
   }
 
   /**
-   * Takes the nonce of a send: the lowest hole, else `next` (advanced by `step`: 2 for a
-   * self-authorized set-code tx, which never takes a hole). `next` must be known.
+   * Takes the nonce of a send: the lowest gap, else `next` (advanced by `step`: 2 for a
+   * self-authorized set-code tx, which never takes a gap). `next` must be known.
    */
   take(step: number): number {
-    if (step === 1 && this.holes.length > 0) return this.holes.shift()!
+    if (step === 1 && this.gaps.length > 0) return this.gaps.shift()!
     const nonce = this.next!
     this.next = nonce + step
     return nonce
@@ -118,8 +122,8 @@ export class NonceLedger {
 
   /**
    * A send at `nonce` (taken with `step`) was definitely refused: its nonces are free again. The
-   * top one lowers `next` (with any holes just below it); one below later nonces in flight
-   * becomes a hole. Ignored after `forget` (the node's count decides then).
+   * top one lowers `next` (with any gaps just below it); one below later nonces in flight
+   * becomes a gap. Ignored after `forget` (the node's count decides then).
    */
   release(nonce: number, step = 1): void {
     for (let n = nonce + step - 1; n >= nonce; n--) this.releaseOne(n)
@@ -128,13 +132,13 @@ export class NonceLedger {
   private releaseOne(nonce: number): void {
     if (this.next === undefined || nonce >= this.next) return
     if (nonce !== this.next - 1) {
-      let i = this.holes.length
-      while (i > 0 && this.holes[i - 1]! > nonce) i--
-      if (this.holes[i - 1] !== nonce) this.holes.splice(i, 0, nonce)
+      let i = this.gaps.length
+      while (i > 0 && this.gaps[i - 1]! > nonce) i--
+      if (this.gaps[i - 1] !== nonce) this.gaps.splice(i, 0, nonce)
       return
     }
     this.next = nonce
-    while (this.holes.length > 0 && this.holes[this.holes.length - 1] === this.next - 1) this.next = this.holes.pop()!
+    while (this.gaps.length > 0 && this.gaps[this.gaps.length - 1] === this.next - 1) this.next = this.gaps.pop()!
   }
 
   /**
@@ -142,7 +146,7 @@ export class NonceLedger {
    * send then waits for it to be mined): remember it until it is mined.
    */
   accepted(nonce: number, step: number, u?: Unmined): void {
-    if (step > 1) this.settleNonce = nonce + step
+    if (step > 1) this.mineFirst = nonce + step
     if (!this.keep || !u) return
     if (u.raw !== undefined && u.raw.length > MAX_KEPT_RAW) delete u.raw
     this.remember(nonce, u)
@@ -195,6 +199,6 @@ export class NonceLedger {
    */
   get counted(): number | undefined {
     if (this.next === undefined) return undefined
-    return this.settleNonce !== undefined ? this.next - 1 : this.next
+    return this.mineFirst !== undefined ? this.next - 1 : this.next
   }
 }

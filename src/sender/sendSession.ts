@@ -7,9 +7,12 @@ import type { RpcReceipt } from '../chain/receipts.js'
 import { NodeHealth } from '../rpc/nodeHealth.js'
 import type { Rpc } from '../rpc/rpc.js'
 import type { Signer } from '../tx/signer.js'
+import { NO_EVENTS } from '../events/eventSink.js'
+import type { Logger } from '../log.js'
 import { ChainReads } from './chainReads.js'
-import { NonceLedger } from './nonceLedger.js'
-import { SignerSender } from './signerSender.js'
+import { signerLane } from './signerLane.js'
+import type { SignerSender } from './signerSender.js'
+import { NO_FATES } from './txFates.js'
 
 export interface SessionOptions {
   chain: { rpc: Rpc; chainId: number; fees: FeeOracle }
@@ -18,7 +21,11 @@ export interface SessionOptions {
   /** How long the node may stay unreachable before the session gives up. */
   maxOutageMs: number
   signal?: AbortSignal
+  log: Logger
 }
+
+/** A session's sends go one at a time, each waited for by its caller. */
+const SESSION_IN_FLIGHT = 1
 
 /** One phase's senders (one per signer, each owning that signer's nonces) and reads. */
 export class SendSession {
@@ -41,7 +48,22 @@ export class SendSession {
     const key = signer.address.toLowerCase()
     let s = this.senders.get(key)
     if (!s) {
-      s = new SignerSender({ signer, chainId: this.o.chain.chainId, fees: this.o.chain.fees, reads: this.reads, ledger: new NonceLedger(false), retries: this.o.retries, dryRun: false })
+      // no worker, no keeper (its caller waits for each tx), no events: a filler would only be logged
+      s = signerLane({
+        signer,
+        worker: -1,
+        chainId: this.o.chain.chainId,
+        fees: this.o.chain.fees,
+        reads: this.reads,
+        events: NO_EVENTS,
+        fates: NO_FATES,
+        log: this.o.log,
+        inFlight: SESSION_IN_FLIGHT,
+        retries: this.o.retries,
+        dryRun: false,
+        maxFee: undefined,
+        keeper: { everyMs: 0, riskBlocks: 0, neverIncludedMs: 0, roomy: () => undefined },
+      }).sender
       this.senders.set(key, s)
     }
     return s

@@ -7,7 +7,6 @@ import type { Logger } from '../log.js'
 import { redactUrl } from '../rpc/redactUrl.js'
 import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
 import { createSplitRpc } from '../rpc/splitRpc.js'
-import { DEFAULT_IN_FLIGHT } from '../sender/signerSender.js'
 import { chooseSigner, type SignerBackend, type SignerFactory } from '../tx/signer.js'
 import { blockTimeMs } from './blockTime.js'
 import { isPragueOrLater } from './forkRules.js'
@@ -38,7 +37,7 @@ export interface ChainSettings {
   /** Timeout of one RPC request. */
   requestTimeoutMs: number
   /** `--in-flight`: sends of one signer outstanding at once; sizes the connections to the node. */
-  inFlight?: number
+  inFlight: number
   /** How long the first contact (eth_chainId, retried through transient failures) may take. */
   connectTimeoutMs?: number
   allowMainnet: boolean
@@ -84,13 +83,16 @@ export interface Connection {
  * The first half of a start-up, all `gen` and `devnet` need: the embedded devnet when no URL is
  * given, the RPC client, the first contact (chain id, mainnet guard). `close()` stops the devnet.
  */
+/** A command that only reads (`devnet`, `gen`): its connections are sized for one send in flight. */
+export const READS_ONLY = 1
+
 /**
  * Keep-alive connections to one node at most: 32 per send a signer may keep in flight (at most
  * 512). Each carries one request at a time, and at a distance answers come one by one, so the
  * batches stay small: with 32 in all, a pool × --in-flight above that waited for a connection.
  * They open only as needed.
  */
-export function connectionsFor(inFlight = DEFAULT_IN_FLIGHT): number {
+export function connectionsFor(inFlight: number): number {
   return Math.min(512, 32 * Math.max(1, inFlight))
 }
 

@@ -2,6 +2,7 @@ import type { Hex } from 'viem'
 import type { EventBody, TxReceiptEvent, TxResultEvent, TxTimeoutEvent } from '../../src/events/types.js'
 import type { RpcReceipt } from '../../src/chain/receipts.js'
 import { RpcError, TransportError, type BatchCall, type BatchItem, type Rpc } from '../../src/rpc/rpc.js'
+import type { SendEnd } from '../../src/sender/txFates.js'
 
 /** A tx to mine: its hash as the node spells it, and what its receipt says. */
 export interface FakeTx {
@@ -200,6 +201,16 @@ export const hashOf = (i: number): Hex => `0x${(0xabc0000 + i).toString(16).padS
 /** An accepted, sent tx's tx_result (sent now unless told otherwise). */
 export function txResult(idx: number, hash: Hex, over: Partial<TxResultEvent> = {}): TxResultEvent {
   return { version: 1, type: 'tx_result', idx, line: idx + 1, from: '0x000000000000000000000000000000000000f00d', nonce: idx, tx_hash: hash, start_timestamp_ms: Date.now(), send_ms: 1, attempts: 1, ...over }
+}
+
+/** The fate a worker reports beside the tx_result `e` of a tx the node took. */
+export function sentOf(e: TxResultEvent): SendEnd & { hash: Hex } {
+  const end: SendEnd & { hash: Hex } = { ref: { idx: e.idx, line: e.line }, hash: e.tx_hash!, startMs: e.start_timestamp_ms }
+  if (e.id !== undefined) end.ref.id = e.id
+  if (e.kind !== undefined) end.ref.kind = e.kind
+  if (e.stage !== undefined) end.ref.stage = e.stage
+  if (e.scheduled_timestamp_ms !== undefined) end.scheduledMs = e.scheduled_timestamp_ms
+  return end
 }
 
 /** Where the tracker's events go, with waits on them. */

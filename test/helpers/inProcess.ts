@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from 'node:stream'
 import { createHttpRpc } from '../../src/rpc/rpc.js'
+import { DEFAULT_IN_FLIGHT } from '../../src/defaults.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { createLogger } from '../../src/log.js'
 import { send, type SendOptions } from '../../src/send.js'
@@ -32,6 +33,7 @@ export async function runSend(rpcUrl: string, specs: unknown[], over: RunSendOpt
     skipFunding: false,
     tps: 0,
     retries: 3,
+    inFlight: DEFAULT_IN_FLIGHT,
     requestTimeoutMs: rpcTimeoutMs,
     maxOutageMs: rpcTimeoutMs,
     dryRun: false,

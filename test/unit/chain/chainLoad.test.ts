@@ -5,7 +5,7 @@ import type { EventBody } from '../../../src/events/types.js'
 
 /** Block n of a 1 s chain with room for 100 transfers. */
 const block = (n: number, ours: number, backlog: number, gasUsed = ours * 21_000) =>
-  ({ version: 1 as const, type: 'block' as const, number: n, timestamp: 1_000 + n, tx_count: ours, ours, gas_used: gasUsed, gas_limit: 2_100_000, base_fee_per_gas: '1000000000', backlog })
+  ({ type: 'block' as const, number: n, timestamp: 1_000 + n, tx_count: ours, ours, gas_used: gasUsed, gas_limit: 2_100_000, base_fee_per_gas: '1000000000', backlog })
 
 function load() {
   const emitted: EventBody[] = []
@@ -20,7 +20,7 @@ describe('ChainLoad', () => {
     let backlog = 1_000
     for (let n = 1; n <= 12; n++) {
       backlog = Math.max(0, backlog - 100)
-      l.observe(block(n, 100, backlog))
+      l.block(block(n, 100, backlog))
     }
     const types = emitted.map((e) => e.type)
     expect(types.filter((t) => t === 'saturation')).toHaveLength(1)
@@ -34,18 +34,18 @@ describe('ChainLoad', () => {
 
   test('behavior: blocks with room and a small backlog are no saturation', () => {
     const { l, emitted } = load()
-    for (let n = 1; n <= 10; n++) l.observe(block(n, 30, 5))
+    for (let n = 1; n <= 10; n++) l.block(block(n, 30, 5))
     expect(emitted).toEqual([])
     expect(l.summary()).toEqual({})
   })
 
   test('behavior: the headroom follows how many blocks the backlog will wait at the measured rate (+2), within 2-40', () => {
     const { l, headroom } = load()
-    l.observe(block(1, 100, 1_000))
+    l.block(block(1, 100, 1_000))
     expect(headroom.at(-1)).toBe(12) // 1,000 ÷ 100 a block + 2
-    l.observe(block(2, 100, 100))
+    l.block(block(2, 100, 100))
     expect(headroom.at(-1)).toBe(3)
-    l.observe(block(3, 100, 100_000))
+    l.block(block(3, 100, 100_000))
     expect(headroom.at(-1)).toBe(40)
   })
 

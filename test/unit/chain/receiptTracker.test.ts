@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptTrackerOptions } from '../../../src/chain/receiptTracker.js'
 import { createLogger } from '../../../src/log.js'
 import { RpcError } from '../../../src/rpc/rpc.js'
-import { eventSink, FakeChain, hashOf, txResult } from '../../helpers/fakeChain.js'
+import { eventSink, FakeChain, hashOf, sentOf, txResult } from '../../helpers/fakeChain.js'
 
 const log = createLogger({ level: 'silent' })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -37,9 +37,9 @@ describe('ReceiptTracker: receipts', () => {
     const t = await track(chain, { source, ...(batch === false ? { batch } : {}) })
     const start = Date.now() - 1_000
     // the node spells the first hash in capitals; the tx_result in lowercase
-    t.tracker.observe(txResult(0, hashOf(0), { id: 'a', kind: 'transfer', start_timestamp_ms: start }))
-    t.tracker.observe(txResult(1, hashOf(1), { start_timestamp_ms: start }))
-    t.tracker.observe(txResult(2, hashOf(2), { kind: 'blob', start_timestamp_ms: start }))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0), { id: 'a', kind: 'transfer', start_timestamp_ms: start })))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1), { start_timestamp_ms: start })))
+    t.tracker.sent(sentOf(txResult(2, hashOf(2), { kind: 'blob', start_timestamp_ms: start })))
     const b1 = chain.mine({ hash: `0x${hashOf(0).slice(2).toUpperCase()}` }, { hash: hashOf(1), status: 'reverted', gasUsed: 30_000, effectiveGasPrice: 7n })
     const b2 = chain.mine({ hash: hashOf(99) }, { hash: hashOf(2), gasUsed: 50_000, blobGasUsed: 131_072, blobGasPrice: 3n })
     await t.until(() => t.receipts().length === 3)
@@ -60,7 +60,7 @@ describe('ReceiptTracker: receipts', () => {
     // the reader polls every 600 ms; the head watcher every 5 ms
     const t = await track(chain, { pollMs: 600, headPollMs: 5 })
     const start = Date.now()
-    t.tracker.observe(txResult(0, hashOf(0), { start_timestamp_ms: start }))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0), { start_timestamp_ms: start })))
     await sleep(30)
     const b = chain.mine({ hash: hashOf(0) })
     await t.until(() => t.receipts().length === 1)
@@ -74,10 +74,10 @@ describe('ReceiptTracker: receipts', () => {
   test('behavior: a tx_result observed after its block was read still gets its receipt, long before its deadline', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 5_000 })
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     const b = chain.mine({ hash: hashOf(0) }, { hash: hashOf(1), status: 'reverted' })
     await t.until(() => t.receipts().length === 1) // block b was read: hashOf(1) was not ours then
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     await t.until(() => t.receipts().length === 2, 1_000)
     expect(t.receiptOf(1)).toMatchObject({ tx_hash: hashOf(1), block_number: b.number, block_timestamp: b.timestamp, status: 'reverted' })
     expect(t.timeouts()).toEqual([])
@@ -89,11 +89,11 @@ describe('ReceiptTracker: receipts', () => {
   ])('behavior: ($source) a tx_result observed while its block\'s receipts are being read gets its receipt before its deadline', async ({ source, read }) => {
     const chain = new FakeChain()
     const t = await track(chain, { source, timeoutMs: 5_000 })
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     const gate = chain.hold(read)
     const b = chain.mine({ hash: hashOf(0) }, { hash: hashOf(1) })
     await gate.reached // the reader is reading block b's receipts, for hashOf(0) only
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     gate.release()
     await t.until(() => t.receipts().length === 2, 1_500, 'receipt for the tx observed during the read')
     expect(t.receiptOf(1)).toMatchObject({ tx_hash: hashOf(1), block_number: b.number })
@@ -106,7 +106,7 @@ describe('ReceiptTracker: receipts', () => {
       if (client) chain.clientVersion = client
       chain.failCalls('eth_getBlockReceipts')
       const t = await track(chain, { source, timeoutMs: 800 })
-      t.tracker.observe(txResult(0, hashOf(0)))
+      t.tracker.sent(sentOf(txResult(0, hashOf(0))))
       chain.mine({ hash: hashOf(0) })
       await sleep(200)
       const got = t.receipts().length
@@ -124,7 +124,7 @@ describe('ReceiptTracker: failing reads', () => {
   test('behavior: a block read that fails partway reports what it read at once, and the retry asks only for the rest', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', timeoutMs: 10_000 })
-    for (let i = 0; i < 250; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    for (let i = 0; i < 250; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
     // 3 batches of receipts (100, 100, 50): every batch from the 3rd on is lost
     chain.failBatches((k) => k >= 3)
     chain.mine(...Array.from({ length: 250 }, (_, i) => ({ hash: hashOf(i) })))
@@ -143,7 +143,7 @@ describe('ReceiptTracker: failing reads', () => {
   test('behavior: with every 3rd batch lost, a block of 3 batches still gets through (before: only at the deadline)', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', timeoutMs: 10_000 })
-    for (let i = 0; i < 250; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    for (let i = 0; i < 250; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
     chain.failBatches((k) => k % 3 === 0)
     chain.mine(...Array.from({ length: 250 }, (_, i) => ({ hash: hashOf(i) })))
     await t.until(() => t.receipts().length === 250)
@@ -153,7 +153,7 @@ describe('ReceiptTracker: failing reads', () => {
   test('behavior: one call at a time (no batches): the receipts read before a failure are reported', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', batch: false, timeoutMs: 10_000 })
-    for (let i = 0; i < 5; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    for (let i = 0; i < 5; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
     chain.failCalls('eth_getTransactionReceipt', { after: 3 })
     chain.mine(...Array.from({ length: 5 }, (_, i) => ({ hash: hashOf(i) })))
     await t.until(() => t.receipts().length === 3)
@@ -167,8 +167,8 @@ describe('ReceiptTracker: failing reads', () => {
   test('behavior: an RPC that fails for a while: the blocks are read once it answers again', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'block', timeoutMs: 10_000 })
-    t.tracker.observe(txResult(0, hashOf(0)))
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     chain.failCalls('eth_getBlockReceipts', { times: 3 })
     chain.failCalls('eth_blockNumber', { times: 5 })
     const b1 = chain.mine({ hash: hashOf(0) })
@@ -185,8 +185,8 @@ describe('ReceiptTracker: timeouts', () => {
     const t = await track(chain, { timeoutMs: 300 })
     const start = Date.now()
     chain.toPool(hashOf(0))
-    t.tracker.observe(txResult(0, hashOf(0), { id: 'held', start_timestamp_ms: start }))
-    t.tracker.observe(txResult(1, hashOf(1), { kind: 'transfer', start_timestamp_ms: start }))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0), { id: 'held', start_timestamp_ms: start })))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1), { kind: 'transfer', start_timestamp_ms: start })))
     await sleep(60)
     expect(t.events).toEqual([])
     chain.mine({ hash: hashOf(7) })
@@ -206,7 +206,7 @@ describe('ReceiptTracker: timeouts', () => {
     const t = await track(chain, { timeoutMs: 100 })
     chain.toPool(hashOf(0))
     chain.failCalls('eth_getTransactionByHash')
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     await t.until(() => t.timeouts().length === 1)
     expect(t.timeouts()[0]).toMatchObject({ tx_hash: hashOf(0), pending: false, reason: 'timeout', lookup_error: 'eth_getTransactionByHash: cannot reach fake (injected)' })
   })
@@ -216,25 +216,22 @@ describe('ReceiptTracker: timeouts', () => {
     // only the last block read is remembered
     const t = await track(chain, { timeoutMs: 200, recentHashCap: 0 })
     const old = chain.mine({ hash: hashOf(0), gasUsed: 42_000 })
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     chain.mine({ hash: hashOf(1) })
     await t.until(() => t.receipts().length === 1) // the later block was read: the old one is forgotten
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     await t.until(() => t.receipts().length === 2)
     expect(t.receiptOf(0)).toMatchObject({ tx_hash: hashOf(0), block_number: old.number, block_timestamp: old.timestamp, gas_used: 42_000 })
     expect(t.timeouts()).toEqual([])
   })
 })
 
-describe('ReceiptTracker: observe, settle, start, stop', () => {
-  test('behavior: only accepted, really sent txs are tracked (not failed sends, dry runs, or other events)', async () => {
+describe('ReceiptTracker: sent, settle, start, stop', () => {
+  test('behavior: only txs the node took are tracked: a send that ended without one (failed, or a dry run\'s) is not', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 50 })
-    t.tracker.observe(txResult(0, hashOf(0), { error_code: 'NONCE_TOO_LOW', error: 'nonce too low' }))
-    const { tx_hash: _h, ...noHash } = txResult(1, hashOf(1))
-    t.tracker.observe(noHash)
-    t.tracker.observe(txResult(2, hashOf(2), { raw_tx: '0x02f8' }))
-    t.tracker.observe({ version: 1, type: 'invalid_spec', line: 4, error: 'bad', error_code: 'BAD_SPEC' })
+    t.tracker.sent({ ref: { idx: 0, line: 1 }, startMs: Date.now() })
+    t.tracker.sent({ ref: { idx: 1, line: 2, kind: 'transfer' }, startMs: Date.now(), scheduledMs: Date.now() })
     expect(t.tracker.pendingCount).toBe(0)
     await sleep(150)
     expect(t.events).toEqual([])
@@ -244,7 +241,7 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
     const chain = new FakeChain()
     const t = await track(chain)
     await t.tracker.settle()
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     await t.tracker.settle(AbortSignal.abort())
     expect(t.tracker.pendingCount).toBe(1)
   })
@@ -252,8 +249,8 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
   test('behavior: settle resolves once every tx has its receipt or its timeout', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 500 })
-    t.tracker.observe(txResult(0, hashOf(0)))
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     let settled = false
     const done = t.tracker.settle().then(() => (settled = true))
     chain.mine({ hash: hashOf(0) })
@@ -269,7 +266,7 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
   test('behavior: settle resolves when its signal aborts, txs still pending', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 10_000 })
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 30)
     await t.tracker.settle(ac.signal)
@@ -281,7 +278,7 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
     const blip = new FakeChain()
     blip.failCalls('eth_blockNumber', { times: 2 })
     const t = await track(blip)
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     blip.mine({ hash: hashOf(0) })
     await t.until(() => t.receipts().length === 1)
 
@@ -295,15 +292,15 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 10_000 })
     chain.toPool(hashOf(0))
-    t.tracker.observe(txResult(0, hashOf(0), { id: 'held' }))
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0), { id: 'held' })))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     await t.tracker.stop()
     const ms = expect.any(Number) as unknown as number
     expect(t.timeouts().sort((a, b) => a.idx - b.idx)).toStrictEqual([
       { type: 'tx_timeout', idx: 0, line: 1, id: 'held', tx_hash: hashOf(0), pending: true, waited_ms: ms, reason: 'run_stopped' },
       { type: 'tx_timeout', idx: 1, line: 2, tx_hash: hashOf(1), pending: false, waited_ms: ms, reason: 'run_stopped' },
     ])
-    t.tracker.observe(txResult(2, hashOf(2)))
+    t.tracker.sent(sentOf(txResult(2, hashOf(2))))
     expect(t.tracker.pendingCount).toBe(0)
     await t.tracker.settle()
     expect(t.events).toHaveLength(2)
@@ -315,7 +312,7 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
     const t = await track(chain, { pollMs: 10_000, timeoutMs: 10_000 })
     await sleep(30) // its first poll is over
     chain.failCalls('eth_getTransactionByHash')
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     const b = chain.mine({ hash: hashOf(0) })
     await t.tracker.stop()
     expect(t.events).toHaveLength(1)
@@ -325,7 +322,7 @@ describe('ReceiptTracker: observe, settle, start, stop', () => {
   test('behavior: stop with a dead node: still one tx_timeout run_stopped per pending tx, with the look-up error', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 10_000 })
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     for (const m of ['eth_blockNumber', 'eth_getTransactionByHash']) chain.failCalls(m)
     await t.tracker.stop()
     expect(t.events).toStrictEqual([
@@ -340,8 +337,8 @@ describe('ReceiptTracker: the receipts\' pace', () => {
   test('behavior: a tx seen in a block is included at once: the block event\'s backlog leaves it out, it waits for its receipt past its deadline without timing out', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', timeoutMs: 150, blockEvents: true })
-    t.tracker.observe(txResult(0, hashOf(0)))
-    t.tracker.observe(txResult(1, hashOf(1)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
     const gate = chain.hold('eth_getTransactionReceipt')
     chain.mine({ hash: hashOf(0) })
     await gate.reached
@@ -359,7 +356,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
   test('behavior: a tx whose receipt the node no longer has (a reorg took it out of its block) is pending again, and its receipt comes from the block it lands in next', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx' })
-    t.tracker.observe(txResult(0, hashOf(0)))
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
     const gate = chain.hold('eth_getTransactionReceipt')
     chain.mine({ hash: hashOf(0) })
     await gate.reached
@@ -378,7 +375,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
   test('behavior: while sends go on, a read takes one batch and the next waits; once they stop, the rest is read at full speed', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 1_500 } })
-    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    for (let i = 0; i < 350; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
     chain.mine(...many(350))
     await t.until(() => t.receipts().length >= 100)
     await sleep(50)
@@ -394,7 +391,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 60_000 } })
     const now = Date.now()
-    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i), { start_timestamp_ms: now, scheduled_timestamp_ms: now - lateMs }))
+    for (let i = 0; i < 350; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i), { start_timestamp_ms: now, scheduled_timestamp_ms: now - lateMs })))
     chain.mine(...many(350))
     await t.until(() => t.receipts().length >= 100)
     await sleep(50)
@@ -405,7 +402,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
   test('behavior: with no sends going on, receipts are read at full speed from the start', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, busyMs: 0 } })
-    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    for (let i = 0; i < 350; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
     chain.mine(...many(350))
     await t.until(() => t.receipts().length === 350)
   })
@@ -413,7 +410,7 @@ describe('ReceiptTracker: the receipts\' pace', () => {
   test('behavior: stop reads the receipts still queued at full speed, one tx_receipt each', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', pace: { minDuty: 1e-6, fullAgeMs: 1e9, busyMs: 60_000 } })
-    for (let i = 0; i < 350; i++) t.tracker.observe(txResult(i, hashOf(i)))
+    for (let i = 0; i < 350; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
     chain.mine(...many(250))
     chain.mine(...many(100, 250))
     await t.until(() => t.receipts().length >= 100)

@@ -13,7 +13,7 @@ function simulate(capacity: number, blocks: number) {
     backlog += Math.round(auto.tps) // one second of sends at the current rate
     const ours = Math.min(capacity, backlog)
     backlog -= ours
-    auto.observe({ version: 1, type: 'block', number: n, timestamp: n, tx_count: ours, ours, gas_used: ours * 21_000, gas_limit: capacity * 21_000, backlog })
+    auto.block({ type: 'block', number: n, timestamp: n, tx_count: ours, ours, gas_used: ours * 21_000, gas_limit: capacity * 21_000, backlog })
     trace.push({ rate: auto.tps, ours, backlog })
   }
   return { auto, trace }

@@ -2,14 +2,13 @@ import { PassThrough } from 'node:stream'
 import { describe, expect, test } from 'vitest'
 import { BackpressureGauge } from '../../../src/dispatch/backpressure.js'
 import { BoundedQueue } from '../../../src/dispatch/boundedQueue.js'
-import { EventWriter } from '../../../src/events/eventWriter.js'
+import { runEvents } from '../../helpers/runEvents.js'
 import type { FloodgateEvent } from '../../../src/events/types.js'
 
 describe('BackpressureGauge', () => {
   test('behavior: one episode per saturation, however many pushes wait in it', async () => {
     const events: FloodgateEvent[] = []
-    const w = new EventWriter(new PassThrough())
-    w.onEvent((e) => events.push(e))
+    const { events: w } = runEvents(new PassThrough(), { views: [(e) => events.push(e)] })
     const q = new BoundedQueue<number>(2)
     const g = new BackpressureGauge(q, w, 'worker', 3)
     // a consumer that takes one item every 2 ms
@@ -35,8 +34,7 @@ describe('BackpressureGauge', () => {
 
   test('behavior: no event when the queue never fills', async () => {
     const events: FloodgateEvent[] = []
-    const w = new EventWriter(new PassThrough())
-    w.onEvent((e) => events.push(e))
+    const { events: w } = runEvents(new PassThrough(), { views: [(e) => events.push(e)] })
     const q = new BoundedQueue<number>(8)
     const g = new BackpressureGauge(q, w, 'reader')
     for (let i = 0; i < 5; i++) {

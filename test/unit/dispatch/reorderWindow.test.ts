@@ -4,7 +4,7 @@ import { BoundedQueue } from '../../../src/dispatch/boundedQueue.js'
 import { ReorderWindow } from '../../../src/dispatch/reorderWindow.js'
 import { routeSpecs } from '../../../src/dispatch/router.js'
 import type { Worker } from '../../../src/dispatch/worker.js'
-import { EventWriter } from '../../../src/events/eventWriter.js'
+import { runEvents } from '../../helpers/runEvents.js'
 import type { FloodgateEvent } from '../../../src/events/types.js'
 import type { IndexedSpec } from '../../../src/stream/spec.js'
 
@@ -19,10 +19,8 @@ async function run(o: { specs: number; window?: number; slowMs: number; queue: n
   const out = new PassThrough()
   let text = ''
   out.on('data', (c: Buffer) => (text += c.toString()))
-  const events = new EventWriter(out)
   const observed: FloodgateEvent[] = []
-  events.onEvent((e) => observed.push(e))
-  const stash = events.orderResults()
+  const { events, stash } = runEvents(out, { ordered: true, views: [(e) => observed.push(e)] })
   const window = o.window !== undefined ? new ReorderWindow(stash, o.window) : undefined
   let heldMost = 0
   const workers = Array.from({ length: 4 }, (_, i) => ({ index: i, queue: new BoundedQueue<IndexedSpec>(o.queue) }))
@@ -80,8 +78,7 @@ describe('ReorderWindow', () => {
 
   test('behavior: size counts specs let through without their result written; a full window opens as results are written', async () => {
     const out = new PassThrough()
-    const events = new EventWriter(out)
-    const stash = events.orderResults()
+    const { events, stash } = runEvents(out, { ordered: true })
     const w = new ReorderWindow(stash, 2)
     const spec = (idx: number) => ({ idx }) as IndexedSpec
     expect(w.offer(spec(0))).toBe(true)

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream'
 import { describe, expect, test } from 'vitest'
-import { EventWriter } from '../../../src/events/eventWriter.js'
+import { runEvents } from '../../helpers/runEvents.js'
 import { validateEvent } from '../../../src/events/schema.js'
 
 function collect(stream: PassThrough): () => string[] {
@@ -11,11 +11,11 @@ function collect(stream: PassThrough): () => string[] {
 
 const invalid = (line: number) => ({ type: 'invalid_spec', line, error: 'bad', error_code: 'INVALID_JSON' }) as const
 
-describe('EventWriter', () => {
+describe('EventWriter (through RunEvents)', () => {
   test('behavior: one versioned JSON object per line, in emit order', async () => {
     const out = new PassThrough()
     const lines = collect(out)
-    const w = new EventWriter(out)
+    const { events: w } = runEvents(out)
     for (let i = 1; i <= 500; i++) w.emit(invalid(i))
     await w.end()
     const events = lines().map((l) => JSON.parse(l))
@@ -32,7 +32,7 @@ describe('EventWriter', () => {
         release = cb
       },
     })
-    const w = new EventWriter(slow, () => {}, 512)
+    const { events: w } = runEvents(slow, { flushBytes: 512 })
     for (let i = 0; i < 50; i++) w.emit(invalid(i))
     expect(w.needsDrain).toBe(true)
     let drained = false
@@ -46,12 +46,11 @@ describe('EventWriter', () => {
     expect(drained).toBe(true)
   })
 
-  test('behavior: EPIPE closes the writer once, later events are dropped, listeners still see them', async () => {
+  test('behavior: EPIPE closes the writer once, later events are dropped, views still see them', async () => {
     const out = new PassThrough()
     let closes = 0
-    const w = new EventWriter(out, () => closes++)
     const seen: string[] = []
-    w.onEvent((e) => seen.push(e.type))
+    const { events: w } = runEvents(out, { onClosed: () => closes++, views: [(e) => seen.push(e.type)] })
     out.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))
     w.emit(invalid(1))
     out.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, test } from 'vitest'
-import { EventWriter } from '../../../src/events/eventWriter.js'
+import { runEvents } from '../../helpers/runEvents.js'
 import { ReorderStash } from '../../../src/events/reorderStash.js'
 import type { FloodgateEvent, TxResultEvent } from '../../../src/events/types.js'
 
@@ -94,15 +94,13 @@ describe('ReorderStash', () => {
   })
 })
 
-describe('EventWriter.orderResults', () => {
+describe('RunEvents with a reorder stash (--ordered)', () => {
   test('behavior: stdout gets tx_result lines in idx order while observers see them as they come', async () => {
     const out = new PassThrough()
     let text = ''
     out.on('data', (c: Buffer) => (text += c.toString()))
-    const w = new EventWriter(out)
     const observed: number[] = []
-    w.onEvent((e) => e.type === 'tx_result' && observed.push(e.idx))
-    const stash = w.orderResults()
+    const { events: w, stash } = runEvents(out, { ordered: true, views: [(e) => e.type === 'tx_result' && observed.push(e.idx)] })
     for (const i of [1, 0, 3, 2]) {
       const { version: _, ...body } = result(i)
       w.emit(body)
@@ -117,8 +115,7 @@ describe('EventWriter.orderResults', () => {
 
   test('behavior: after stdout closed, results still move the stash on (the run end waits on it)', () => {
     const out = new PassThrough()
-    const w = new EventWriter(out)
-    const stash = w.orderResults()
+    const { events: w, stash } = runEvents(out, { ordered: true })
     out.destroy()
     out.emit('close')
     for (const i of [1, 0]) {

@@ -68,8 +68,7 @@ describe('RunStats with receipts', () => {
 
   test('behavior: progress events carry run totals and the window\'s rate and percentiles, then start a new window', () => {
     const s = new RunStats()
-    const emitted: unknown[] = []
-    const p = new ProgressReporter({ stats: s, receipts: true, emit: (e) => emitted.push(e), intervalMs: 1_000 })
+    const p = new ProgressReporter({ stats: s, receipts: true, intervalMs: 1_000 })
     for (const e of [sent(0, 2), sent(1, 4), receipt(0, 1_000, 'success', 21_000)]) {
       s.observe(e)
       p.observe(e)

@@ -73,8 +73,8 @@ describe('StatusLine', () => {
     const term = fakeTerminal(false)
     expect(StatusLine.for(term.stream)).toBeUndefined()
     const stats = new RunStats()
-    const reporter = new ProgressReporter({ stats, receipts: true, emit: () => {}, refreshMs: 5 })
-    reporter.start()
+    const reporter = new ProgressReporter({ stats, receipts: true, refreshMs: 5 })
+    reporter.start(() => {})
     reporter.stop()
     expect(term.writes).toEqual([])
   })
@@ -84,7 +84,7 @@ describe('StatusLine', () => {
     const line = StatusLine.for(term.stream)!
     let clock = 0
     const stats = new RunStats(() => clock)
-    const reporter = new ProgressReporter({ stats, receipts: true, emit: () => {}, statusLine: line })
+    const reporter = new ProgressReporter({ stats, receipts: true, statusLine: line })
     for (let i = 0; i < 4; i++) {
       const e = result(i, 2 + i)
       stats.observe(e)

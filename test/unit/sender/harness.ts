@@ -1,16 +1,22 @@
-/** A signer's sender units wired to a fake node, as a worker wires them, with small budgets. */
-import type { Address } from 'viem'
+/** A signer's lane (window, sender, filler, keeper) built by the product's factory against a fake node, with small budgets, at the product's default window. */
+import type { Address, Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { FeeOracle, type FeeOracleOptions } from '../../../src/chain/feeOracle.js'
+import { DEFAULT_IN_FLIGHT } from '../../../src/defaults.js'
+import { EVENT_VERSION, type FloodgateEvent } from '../../../src/events/types.js'
+import { createLogger } from '../../../src/log.js'
 import { NodeHealth } from '../../../src/rpc/nodeHealth.js'
 import { ChainReads } from '../../../src/sender/chainReads.js'
-import { NonceLedger } from '../../../src/sender/nonceLedger.js'
-import { SendFailure, SignerSender, type SendProgress, type TxRequest } from '../../../src/sender/signerSender.js'
+import { signerLane, type KeeperSettings, type SignerLane } from '../../../src/sender/signerLane.js'
+import type { FillReason, SendEnd, TxFates } from '../../../src/sender/txFates.js'
+import { SendFailure, type SendProgress, type TxRequest } from '../../../src/sender/txRequest.js'
 import type { TxFields } from '../../../src/tx/buildTx.js'
 import { viemSigner, type Signer } from '../../../src/tx/signer.js'
 import { FakeNode } from '../../helpers/fakeNode.js'
 
 export const SINK: Address = '0x000000000000000000000000000000000000dEaD'
+/** The worker index the rig's lane reports. */
+export const WORKER = 3
 
 export interface RigOptions {
   node?: FakeNode
@@ -19,23 +25,34 @@ export interface RigOptions {
   /** The NodeHealth outage budget in ms (default 300). */
   budgetMs?: number
   dryRun?: boolean
-  /** Keep accepted txs in the ledger for gap checks (default true). */
+  /** Keep accepted txs for the keeper's checks (default true). */
   keep?: boolean
   /** FeeOracle pins (`--gas-price`, `--priority-fee`). */
   fees?: Omit<FeeOracleOptions, 'refreshMs'>
   /** The chain id the sender builds with (default: the node's). */
   chainId?: number
-  /** Sends that may be in flight at once (default 1). */
+  /** Sends that may be in flight at once (default: the product's, DEFAULT_IN_FLIGHT). */
   inFlight?: number
+  /** The keeper's settings (default: a look every 10 ms, 3 risk blocks, never-included after 30 s, room unknown). */
+  keeper?: Partial<KeeperSettings>
 }
 
-export interface Rig {
+/** The fates the lane reported, in order. */
+export interface FateLog {
+  sent: SendEnd[]
+  replaced: [Hex, Hex][]
+  capped: Hex[]
+  filled: [Hex, FillReason][]
+}
+
+export interface Rig extends SignerLane {
   node: FakeNode
   signer: Signer
-  sender: SignerSender
-  ledger: NonceLedger
   health: NodeHealth
   fees: FeeOracle
+  /** The events the lane emitted. */
+  events: FloodgateEvent[]
+  fates: FateLog
   /** A fresh plain transfer request (send() sets its nonce). */
   transfer(extra?: Partial<TxFields> & { idx?: number; id?: string }): TxRequest
   /** Sends and returns the progress and the SendFailure, if it failed. */
@@ -44,7 +61,7 @@ export interface Rig {
 
 const open: FeeOracle[] = []
 
-/** A sender for a throwaway key against `o.node` (a new fake node by default), its fee oracle started. */
+/** A lane for a throwaway key against `o.node` (a new fake node by default), its fee oracle started. */
 export async function rig(o: RigOptions = {}): Promise<Rig> {
   const node = o.node ?? new FakeNode()
   const signer = viemSigner(generatePrivateKey())
@@ -53,9 +70,30 @@ export async function rig(o: RigOptions = {}): Promise<Rig> {
   await fees.start(1_000)
   const health = new NodeHealth(o.budgetMs ?? 300)
   const reads = new ChainReads({ rpc: node, health, retries: o.retries ?? 2, cancel: new AbortController().signal })
-  const ledger = new NonceLedger(o.keep ?? true)
   const chainId = o.chainId ?? node.chainId
-  const sender = new SignerSender({ signer, chainId, fees, reads, ledger, retries: o.retries ?? 2, dryRun: o.dryRun ?? false, inFlight: o.inFlight ?? 1 })
+  const events: FloodgateEvent[] = []
+  const log: FateLog = { sent: [], replaced: [], capped: [], filled: [] }
+  const fates: TxFates = {
+    sent: (end) => log.sent.push(end),
+    replaced: (oldHash, hash) => log.replaced.push([oldHash, hash]),
+    capped: (hash) => log.capped.push(hash),
+    filled: (hash, reason) => log.filled.push([hash, reason]),
+  }
+  const lane = signerLane({
+    signer,
+    worker: WORKER,
+    chainId,
+    fees,
+    reads,
+    events: { emit: (body) => events.push({ version: EVENT_VERSION, ...body } as FloodgateEvent), emitOwned: (e) => events.push(e) },
+    fates,
+    log: createLogger({ level: 'silent' }),
+    inFlight: o.inFlight ?? DEFAULT_IN_FLIGHT,
+    retries: o.retries ?? 2,
+    dryRun: o.dryRun ?? false,
+    maxFee: o.fees?.maxFee,
+    keeper: { everyMs: (o.keep ?? true) ? 10 : 0, riskBlocks: 3, neverIncludedMs: 30_000, roomy: () => undefined, ...o.keeper },
+  })
   const transfer: Rig['transfer'] = ({ idx, id, ...extra } = {}) => {
     const req: TxRequest = { fields: { chainId, nonce: 0, to: SINK, value: 1n, gas: 21_000n, ...extra }, idx: idx ?? 0 }
     if (id !== undefined) req.id = id
@@ -64,14 +102,14 @@ export async function rig(o: RigOptions = {}): Promise<Rig> {
   const attempt: Rig['attempt'] = async (req = transfer()) => {
     const p: SendProgress = { nonce: null, attempts: 0 }
     try {
-      await sender.send(req, p)
+      await lane.sender.send(req, p)
       return { p }
     } catch (err) {
       if (err instanceof SendFailure) return { p, failure: err }
       throw err
     }
   }
-  return { node, signer, sender, ledger, health, fees, transfer, attempt }
+  return { ...lane, node, signer, health, fees, events, fates: log, transfer, attempt }
 }
 
 /** Stops the fee oracles the rigs started (afterEach). */

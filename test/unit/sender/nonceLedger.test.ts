@@ -39,37 +39,37 @@ describe('NonceLedger', () => {
     expect(l.unmined.get(0)).toEqual({ hash: hash(0), idx: 0 })
   })
 
-  test('behavior: a refused top nonce lowers next; one below later nonces becomes a hole that the next take fills first', () => {
+  test('behavior: a refused top nonce lowers next; one below later nonces becomes a gap that the next take fills first', () => {
     const l = new NonceLedger(true)
     l.next = 10
     const [a, b, c, d] = [l.take(1), l.take(1), l.take(1), l.take(1)] // 10..13 in flight
     expect(l.next).toBe(14)
     l.release(d) // the top one: next goes back
     expect(l.next).toBe(13)
-    l.release(a) // below 11 and 12: a hole
+    l.release(a) // below 11 and 12: a gap
     l.release(b)
-    expect(l.holes).toEqual([10, 11])
+    expect(l.gaps).toEqual([10, 11])
     expect(l.upcoming).toBe(10)
     expect(l.take(1)).toBe(10)
-    expect(l.holes).toEqual([11])
-    l.release(c) // 12 was the top: next falls to 12, then through the hole at 11
+    expect(l.gaps).toEqual([11])
+    l.release(c) // 12 was the top: next falls to 12, then through the gap at 11
     expect(l.next).toBe(11)
-    expect(l.holes).toEqual([])
+    expect(l.gaps).toEqual([])
     expect(l.take(1)).toBe(11)
   })
 
-  test('behavior: a self-authorized set-code tx (step 2) takes from next, never a hole; forget drops the holes with the nonce', () => {
+  test('behavior: a self-authorized set-code tx (step 2) takes from next, never a gap; forget drops the gaps with the nonce', () => {
     const l = new NonceLedger(true)
     l.next = 0
     const [a] = [l.take(1), l.take(1)]
     l.release(a)
     expect(l.take(2)).toBe(2)
     expect(l.next).toBe(4)
-    expect(l.holes).toEqual([0])
+    expect(l.gaps).toEqual([0])
     l.release(2, 2) // refused: both of its nonces come back
     expect(l.next).toBe(2)
     l.forget()
-    expect(l.holes).toEqual([])
+    expect(l.gaps).toEqual([])
     l.release(1) // ignored after forget: the node's count decides
     expect(l.next).toBeUndefined()
   })
@@ -122,9 +122,9 @@ describe('NonceLedger', () => {
     const l = ledgerWith(1)
     l.accepted(l.take(2), 2, tx(1))
     expect(l.next).toBe(3)
-    expect(l.settleNonce).toBe(3)
+    expect(l.mineFirst).toBe(3)
     expect(l.counted).toBe(2)
-    l.settleNonce = undefined // the sender saw it mined
+    l.mineFirst = undefined // the sender saw it mined
     expect(l.counted).toBe(3)
   })
 
@@ -133,5 +133,16 @@ describe('NonceLedger', () => {
     l.nextCheck = performance.now() + 10_000
     l.checkSoon()
     expect(l.nextCheck).toBeLessThanOrEqual(performance.now())
+  })
+
+  test('behavior: a resync never takes a nonce a look saw mined for a gap (the node\'s pending count may lag it)', () => {
+    const l = ledgerWith(3)
+    // the node says pending 0 (its count lags), but a look saw nonce 1 mined: only nonces from 1 up may be gaps
+    l.minedBelow(1)
+    l.unmined.delete(1) // the send at nonce 1 ended without the node's word, and the node lacks it
+    l.forget()
+    l.resume(0)
+    expect(l.gaps).toEqual([1])
+    expect(l.next).toBe(3)
   })
 })

@@ -34,10 +34,10 @@ describe('send', () => {
       [1, second.p.hash],
     ])
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 2 })
-    expect(r.ledger.next).toBe(2)
-    expect(r.ledger.unmined.get(0)).toMatchObject({ hash: first.p.hash, raw: pool[0]!.raw, idx: 7, id: 'a', maxFee: pool[0]!.maxFeePerGas, tip: pool[0]!.maxPriorityFeePerGas })
-    expect(r.ledger.unmined.get(1)).toMatchObject({ hash: second.p.hash, raw: pool[1]!.raw, idx: 8 })
-    expect(r.ledger.unmined.get(1)!.id).toBeUndefined()
+    expect(r.window.next).toBe(2)
+    expect(r.window.unmined.get(0)).toMatchObject({ hash: first.p.hash, raw: pool[0]!.raw, idx: 7, id: 'a', maxFee: pool[0]!.maxFeePerGas, tip: pool[0]!.maxPriorityFeePerGas })
+    expect(r.window.unmined.get(1)).toMatchObject({ hash: second.p.hash, raw: pool[1]!.raw, idx: 8 })
+    expect(r.window.unmined.get(1)!.id).toBeUndefined()
   })
 
   test('behavior: "already known" (the node has these very bytes) counts as accepted and spends no second nonce', async () => {
@@ -53,7 +53,7 @@ describe('send', () => {
     expect(p).toMatchObject({ nonce: 0, hash: keccak256(raw), attempts: 1 })
     expect(fates(r.node)).toEqual(['already known'])
     expect(r.node.pool(r.signer.address)).toHaveLength(1)
-    expect(r.ledger.next).toBe(1)
+    expect(r.window.next).toBe(1)
     expect((await r.attempt()).p.nonce).toBe(1)
     expect(r.node.nonces(r.signer.address).pending).toBe(2)
   })
@@ -80,8 +80,8 @@ describe('send', () => {
       expect(failure?.code).toBe(code)
       expect(p).toMatchObject({ nonce: 0, attempts: 1 })
       expect(r.node.pool(r.signer.address)).toEqual([])
-      expect(r.ledger.next).toBe(0)
-      expect(r.ledger.unmined.size).toBe(0)
+      expect(r.window.next).toBe(0)
+      expect(r.window.unmined.size).toBe(0)
 
       const next = await r.attempt()
       expect(next.failure).toBeUndefined()
@@ -115,7 +115,7 @@ describe('send', () => {
       expect(taken).toMatchObject({ hash: p.hash, fate: 'accepted' })
       const [tx] = r.node.pool(r.signer.address)
       expect(tx).toMatchObject({ nonce: 0, hash: p.hash, ...expected(r.node) })
-      expect(r.ledger.next).toBe(1)
+      expect(r.window.next).toBe(1)
     })
 
     test('error: a spec that pins its fee below the base fee fails at once (FEE_CAP_TOO_LOW), its nonce unspent', async () => {
@@ -125,7 +125,7 @@ describe('send', () => {
       expect(failure?.code).toBe('FEE_CAP_TOO_LOW')
       expect(p.attempts).toBe(1)
       expect(r.node.pool(r.signer.address)).toEqual([])
-      expect(r.ledger.next).toBe(0)
+      expect(r.window.next).toBe(0)
     })
 
     test('error: --gas-price pins every fee: an underpriced answer fails at once', async () => {
@@ -144,7 +144,7 @@ describe('send', () => {
       expect(failure?.code).toBe('UNDERPRICED')
       expect(p.attempts).toBe(5)
       expect(r.node.pool(r.signer.address)).toEqual([])
-      expect(r.ledger.next).toBe(0)
+      expect(r.window.next).toBe(0)
     })
   })
 
@@ -178,7 +178,7 @@ describe('send', () => {
       expect(r.node.tx(theirs)?.nonce).toBe(0)
       expect(r.node.tx(p.hash!)?.nonce).toBe(1)
       expect(r.node.nonces(r.signer.address).pending).toBe(2)
-      expect(r.ledger.next).toBe(2)
+      expect(r.window.next).toBe(2)
     })
 
     test('error: "nonce too low" again after 3 resyncs → SendFailure NONCE_TOO_LOW; the ledger forgets its nonce and the next send reads it', async () => {
@@ -188,7 +188,7 @@ describe('send', () => {
       expect(failure?.code).toBe('NONCE_TOO_LOW')
       expect(failure?.message).toMatch(/after 3 nonce resyncs/)
       expect(p.attempts).toBe(4)
-      expect(r.ledger.next).toBeUndefined()
+      expect(r.window.next).toBeUndefined()
       expect(r.node.pool(r.signer.address)).toEqual([])
 
       expect((await r.attempt()).p.nonce).toBe(0)
@@ -210,7 +210,7 @@ describe('send', () => {
       expect(p).toMatchObject({ nonce: 0, attempts: 1 })
       expect(fates(r.node)).toEqual(['answer lost (accepted)'])
       expect(r.node.pool(r.signer.address).map((t) => t.hash)).toEqual([p.hash])
-      expect(r.ledger.next).toBe(1)
+      expect(r.window.next).toBe(1)
     })
 
     const refused: [string, Step, string][] = [
@@ -230,7 +230,7 @@ describe('send', () => {
       ])
       expect(r.node.sends[0]!.raw).toBe(r.node.sends[1]!.raw)
       expect(r.node.pool(r.signer.address)).toHaveLength(1)
-      expect(r.ledger.next).toBe(1)
+      expect(r.window.next).toBe(1)
     })
 
     test('error: refused, the node lacks the tx and no resend is left (--retries 0) → SendFailure RPC_UNAVAILABLE; the ledger forgets its nonce', async () => {
@@ -240,7 +240,7 @@ describe('send', () => {
       expect(failure?.code).toBe('RPC_UNAVAILABLE')
       expect(p.attempts).toBe(1)
       expect(r.node.pool(r.signer.address)).toEqual([])
-      expect(r.ledger.next).toBeUndefined()
+      expect(r.window.next).toBeUndefined()
     })
 
     test('behavior: answer lost, lookup lost, then the resend meets "nonce too low" because the first copy was mined → accepted, not failed', async () => {
@@ -253,7 +253,7 @@ describe('send', () => {
       expect(fates(r.node).map((f) => f.split(':')[0])).toEqual(['answer lost (accepted)', 'nonce too low'])
       expect(r.node.tx(p.hash!)?.block).toBeDefined()
       expect(r.node.nonces(r.signer.address)).toEqual({ latest: 1, pending: 1 })
-      expect(r.ledger.next).toBe(1)
+      expect(r.window.next).toBe(1)
     })
 
     test('behavior: refused, lookup lost, then "nonce too low" because another process took the nonce → the node lacks ours: resync, and it lands on the next nonce', async () => {
@@ -272,7 +272,7 @@ describe('send', () => {
       expect(fates(r.node).map((f) => f.split(':')[0])).toEqual(['refused', 'nonce too low', 'accepted'])
       expect(r.node.tx(theirs!)).toMatchObject({ nonce: 0, block: 2 })
       expect(r.node.pool(r.signer.address).map((t) => [t.nonce, t.hash])).toEqual([[1, p.hash]])
-      expect(r.ledger.next).toBe(2)
+      expect(r.window.next).toBe(2)
     })
 
     test('error: after an ambiguous send the node cannot say whether it has the first copy (down past the budget) → SendFailure RPC_UNAVAILABLE; the ledger forgets its nonce', async () => {
@@ -282,7 +282,7 @@ describe('send', () => {
       const { p, failure } = await r.attempt()
       expect(failure?.code).toBe('RPC_UNAVAILABLE')
       expect(p.attempts).toBe(2)
-      expect(r.ledger.next).toBeUndefined()
+      expect(r.window.next).toBeUndefined()
 
       // the first copy is in the pool: once up, the next send reads the node's nonce and uses the next one
       r.node.up()
@@ -302,7 +302,7 @@ describe('send', () => {
       expect(new Set(r.node.sends.map((s) => s.hash))).toEqual(new Set([p.hash]))
       expect(fates(r.node).at(-1)).toBe('accepted')
       expect(r.node.pool(r.signer.address)).toHaveLength(1)
-      expect(r.ledger.next).toBe(1)
+      expect(r.window.next).toBe(1)
     })
 
     test('behavior: resends while the node answered nothing do not count against --retries: back up (its first answer a probe), the same bytes go again and land', async () => {
@@ -315,7 +315,7 @@ describe('send', () => {
       expect(failure).toBeUndefined()
       expect(p.attempts).toBe(4)
       expect(fates(r.node).at(-1)).toBe('accepted')
-      expect(r.ledger.next).toBe(1)
+      expect(r.window.next).toBe(1)
     })
 
     test('error: the node stays down longer than the NodeHealth budget → SendFailure RPC_UNAVAILABLE; the ledger forgets its nonce', async () => {
@@ -326,7 +326,7 @@ describe('send', () => {
       expect(failure?.code).toBe('RPC_UNAVAILABLE')
       expect(p.nonce).toBe(1)
       expect(r.health.dead).toBe(true)
-      expect(r.ledger.next).toBeUndefined()
+      expect(r.window.next).toBeUndefined()
       expect(fates(r.node).slice(1).every((f) => f === 'refused')).toBe(true)
 
       // the next send reads the nonce from the node: the one that never arrived is reused, no gap
@@ -348,8 +348,8 @@ describe('send', () => {
       expect(await recoverTransactionAddress({ serializedTransaction: p.raw as TransactionSerialized })).toBe(r.signer.address)
     }
     expect(r.node.sends).toEqual([])
-    expect(r.ledger.next).toBe(2)
-    expect(r.ledger.unmined.size).toBe(0)
+    expect(r.window.next).toBe(2)
+    expect(r.window.unmined.size).toBe(0)
   })
 })
 
@@ -358,11 +358,11 @@ describe('rebroadcast', () => {
     const r = await rig()
     await r.attempt()
     const raw = r.node.sends[0]!.raw
-    expect(await r.sender.rebroadcast(raw)).toBe('ok') // already known
+    expect(await r.post.rebroadcast(raw)).toBe('ok') // already known
     r.node.mine()
-    expect(await r.sender.rebroadcast(raw)).toBe('ok') // nonce too low: mined
+    expect(await r.post.rebroadcast(raw)).toBe('ok') // nonce too low: mined
     r.node.down()
-    expect(await r.sender.rebroadcast(raw)).toBe('unreachable')
+    expect(await r.post.rebroadcast(raw)).toBe('unreachable')
   })
 
   test('behavior: bytes the node lost are taken again; bytes it refuses are "refused"', async () => {
@@ -370,11 +370,11 @@ describe('rebroadcast', () => {
     const { p } = await r.attempt()
     r.node.lose(p.hash!)
     const raw = r.node.sends[0]!.raw
-    expect(await r.sender.rebroadcast(raw)).toBe('ok')
+    expect(await r.post.rebroadcast(raw)).toBe('ok')
     expect(r.node.pool(r.signer.address).map((t) => t.hash)).toEqual([p.hash])
     r.node.lose(p.hash!)
     r.node.setBalance(r.signer.address, 0n)
-    expect(await r.sender.rebroadcast(raw)).toBe('refused')
+    expect(await r.post.rebroadcast(raw)).toBe('refused')
     expect(r.node.pool(r.signer.address)).toEqual([])
   })
 })
@@ -384,18 +384,18 @@ describe('several sends in flight (--in-flight)', () => {
     const r = await rig({ inFlight: 4 })
     await r.sender.nextNonce()
     const sends = Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i })))
-    expect(r.sender.inFlight).toBe(4)
+    expect(r.window.holding).toBe(4)
     const done = await Promise.all(sends)
     expect(done.map((d) => d.p.nonce)).toEqual([0, 1, 2, 3])
     expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2, 3])
-    expect(r.sender.inFlight).toBe(0)
-    expect(r.ledger.next).toBe(4)
+    expect(r.window.holding).toBe(0)
+    expect(r.window.next).toBe(4)
   })
 
   test('behavior: nextNonce while the first sends wait for the first nonce read: it counts them (a set-code tx is estimated with the nonce it will have)', async () => {
     const r = await rig({ inFlight: 4 })
     const sends = Array.from({ length: 3 }, (_, i) => r.attempt(r.transfer({ idx: i })))
-    expect(r.sender.inFlight).toBe(0) // all three wait for the node's count
+    expect(r.window.holding).toBe(0) // all three wait for the node's count
     expect(await r.sender.nextNonce()).toBe(3)
     // and only once the node has them: an estimate made now sees the account at nonce 3
     expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2])
@@ -408,12 +408,12 @@ describe('several sends in flight (--in-flight)', () => {
     r.node.script('eth_sendRawTransaction', answerAfter(() => {}), reject('insufficient funds for gas * price + value'))
     const done = await Promise.all(Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
     expect(done.map((d) => d.failure?.code)).toEqual([undefined, 'INSUFFICIENT_FUNDS', undefined, undefined])
-    expect(r.ledger.holes).toEqual([1])
+    expect(r.window.gaps).toEqual([1])
     // the node holds 0, 2, 3: 2 and 3 wait for nonce 1
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 1 })
     const next = await r.attempt(r.transfer({ idx: 4 }))
     expect(next.p.nonce).toBe(1)
-    expect(r.ledger.holes).toEqual([])
+    expect(r.window.gaps).toEqual([])
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 4 })
   })
 
@@ -427,7 +427,7 @@ describe('several sends in flight (--in-flight)', () => {
     expect(pool.map((t) => t.nonce)).toEqual([0, 1, 2, 3, 4])
     expect(pool[0]!.hash).toBe(theirs)
     expect(new Set(done.map((d) => d.p.nonce))).toEqual(new Set([1, 2, 3, 4]))
-    expect(r.ledger.next).toBe(5)
+    expect(r.window.next).toBe(5)
   })
 
   test('behavior: the node\'s per-account pool limit: the window halves and the tx is sent again, not failed', async () => {
@@ -436,11 +436,11 @@ describe('several sends in flight (--in-flight)', () => {
     r.node.script('eth_sendRawTransaction', ...Array.from({ length: 6 }, () => answerAfter(() => {})), reject('account limit exceeded'))
     const done = await Promise.all(Array.from({ length: 8 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
     expect(done.map((d) => d.failure)).toEqual(Array.from({ length: 8 }, () => undefined))
-    expect(r.sender.window).toBeLessThan(8)
+    expect(r.window.size).toBeLessThan(8)
     expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
     // one more in flight after each window's worth of accepted sends, up to --in-flight
     for (let i = 0; i < 40; i++) await r.attempt(r.transfer({ idx: 8 + i }))
-    expect(r.sender.window).toBe(8)
+    expect(r.window.size).toBe(8)
   })
 
   test('behavior: a set-code (or blob) tx is sent alone: it waits for the sends in flight, and the next waits for it', async () => {
@@ -449,7 +449,7 @@ describe('several sends in flight (--in-flight)', () => {
     const a = r.attempt(r.transfer({ idx: 0 }))
     const alone = r.attempt(r.transfer({ idx: 1, txType: 'eip7702' } as never))
     const c = r.attempt(r.transfer({ idx: 2 }))
-    expect(r.sender.inFlight).toBe(1) // only `a` holds a nonce: the set-code tx waits, and `c` behind it
+    expect(r.window.holding).toBe(1) // only `a` holds a nonce: the set-code tx waits, and `c` behind it
     const done = await Promise.all([a, alone, c])
     expect(done.map((d) => [d.failure?.code, d.p.nonce])).toEqual([[undefined, 0], [undefined, 1], [undefined, 2]])
     // the node was asked in nonce order: the set-code tx only after 0 was answered, 2 only after it

@@ -1,48 +1,54 @@
-/** Watches a signer's sent, unmined txs: tells lost from stuck from waiting, re-signs what must be replaced, fills only what cannot be sent. */
+/** The keeper of a signer's accepted, unmined txs: tells lost from stuck from waiting, re-signs what must be replaced, fills only what cannot be sent. */
 import type { Hex } from 'viem'
-import type { EventWriter } from '../events/eventWriter.js'
-import type { NonceGapFilledEvent, TxReplacedEvent } from '../events/types.js'
+import type { EventSink } from '../events/eventSink.js'
+import type { TxReplacedEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { FeeSnapshot } from '../tx/fees.js'
-import { baseFeeAfter } from '../chain/feeOracle.js'
-import { fillerFees } from './bump.js'
+import { baseFeeAfter, type FeeOracle } from '../chain/feeOracle.js'
+import type { GapFiller } from './gapFiller.js'
 import type { Unmined } from './nonceLedger.js'
+import type { NonceWindow } from './nonceWindow.js'
 import type { SignerSender } from './signerSender.js'
+import type { FillReason, TxFates } from './txFates.js'
+import type { TxPost } from './txPost.js'
 
-export interface GapMenderOptions {
-  sender: SignerSender
-  /** The worker's index, for logs and events. */
-  worker: number
-  /** How often to check, in ms. */
+/** How the keeper watches a lane's accepted txs (decided once, from the chain's block time and the flags). */
+export interface KeeperSettings {
+  /** How often it looks at the node, in ms (`--gap-check`); 0: never (accepted txs are not kept). */
   everyMs: number
-  events: EventWriter
-  log: Logger
   /**
    * Full blocks the base fee may rise by before the next check sees it (+12.5 % each): a tx
    * whose fee cap will fall below the base fee by then is replaced now, before a node drops it
-   * (anvil drops such txs at the next block). Default 3 (a check every 2 blocks, plus one).
+   * (anvil drops such txs at the next block). The pipeline gives the blocks until the next check, plus one.
    */
-  riskBlocks?: number
-  /** A tx that `--max-fee` keeps from being replaced: its spec ends FEE_CAP_REACHED if it is never mined. */
-  onCapped?: (hash: Hex) => void
-  /** Did the last blocks have room (under 90 % full)? Undefined: unknown (no receipt tracking). */
-  roomy?: () => boolean | undefined
-  /** A tx taken out of the way because it was never included while blocks had room: its spec ends NEVER_INCLUDED now. */
-  onNeverIncluded?: (hash: Hex) => void
+  riskBlocks: number
   /**
    * How long the head tx may sit unmined, its fee fine, blocks with room, before it is taken out
-   * of the way (default 30 s; the pipeline gives 30 block times; never within fewer than 3 checks).
+   * of the way (the pipeline gives 30 block times; never within fewer than 3 checks).
    */
-  neverIncludedMs?: number
+  neverIncludedMs: number
+  /** Did the last blocks have room (under 90 % full)? Undefined: unknown (no receipt tracking). */
+  roomy: () => boolean | undefined
+}
+
+export interface TxKeeperOptions extends KeeperSettings {
+  /** The worker's index, for logs and events. */
+  worker: number
+  window: NonceWindow
+  sender: SignerSender
+  post: TxPost
+  filler: GapFiller
+  fees: FeeOracle
+  events: EventSink
+  fates: TxFates
+  log: Logger
 }
 
 /** Why a tx was replaced (`tx_replaced.reason`). */
 export type ReplaceReason = Risk | 'dropped'
 /** A kept tx's bid at risk: below the base fee now, or before the next check if blocks stay full. */
 type Risk = 'fee_below_base' | 'fee_at_risk'
-/** Why a nonce was filled (`nonce_gap_filled.reason`). */
-export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 
 /**
  * Every `everyMs` a look (`look`, while the signer's sends go on) tells whether a check is
@@ -60,11 +66,9 @@ export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' 
  * Only a nonce whose spec can no longer be sent (no spec kept, a blob tx, a replacement the node
  * refuses definitively) is taken by a zero-value self-transfer (`nonce_gap_filled` with its reason).
  */
-export class GapMender {
+export class TxKeeper {
   /** The nonce whose tx was rebroadcast at the last check, if the node lacked it. */
   private rebroadcastNonce: number | undefined
-  /** The nonce whose filler the node refused last (logged once). */
-  private fillRefusedNonce: number | undefined
   /** Hashes already reported capped (reported once). */
   private readonly capped = new Set<Hex>()
   /** The head tx that sat unmined while blocks had room: since when, over how many checks. */
@@ -72,43 +76,47 @@ export class GapMender {
   /** When the last look ran: a check it asked for belongs to its period (the head's wait is counted once). */
   private lookedAt = -Infinity
 
-  constructor(private readonly o: GapMenderOptions) {}
+  constructor(private readonly o: TxKeeperOptions) {}
 
-  /** Is a check due (a time comparison per spec, a check every `everyMs`)? */
+  /** Is a look due (a time comparison per spec, one every `everyMs`)? */
   due(now: number): boolean {
-    const l = this.o.sender.ledger
-    return this.o.everyMs > 0 && now >= l.nextCheck && l.unmined.size > 0
+    const { window } = this.o
+    return this.o.everyMs > 0 && now >= window.checkAt && window.unmined.size > 0
   }
 
   /** Are there sent txs to watch until they are mined? */
   get watching(): boolean {
-    return this.o.everyMs > 0 && this.o.sender.ledger.unmined.size > 0
+    return this.o.everyMs > 0 && this.o.window.unmined.size > 0
+  }
+
+  /** performance.now() of the next check. */
+  get checkAt(): number {
+    return this.o.window.checkAt
   }
 
   /** Checks once and mends what it finds. Resolves true when everything sent is mined. */
   async check(): Promise<boolean> {
-    const { sender } = this.o
-    const ledger = sender.ledger
-    ledger.nextCheck = performance.now() + this.o.everyMs
+    const { window, sender } = this.o
+    window.checkIn(this.o.everyMs)
     let latest: number
     let pending: number
     let mine: number | undefined
     try {
       // the next nonce was forgotten (a send ended without the node's word): read it again as the
-      // next send would; a nonce the node lacks below our unmined txs is then a hole (taken by the
+      // next send would; a nonce the node lacks below our unmined txs is then a gap (taken by the
       // next send, or filled when the input ended)
-      if (ledger.counted === undefined) await sender.nextNonce()
-      mine = ledger.counted
+      if (window.counted === undefined) await sender.nextNonce()
+      mine = window.counted
       if (mine === undefined) return false
       // nothing is in flight: the two counts may be read at once (pending cannot fall below latest)
-      ;[latest, pending] = await Promise.all([sender.nonceAt('latest'), sender.nonceAt('pending')])
+      ;[latest, pending] = await Promise.all([window.nonceAt('latest'), window.nonceAt('pending')])
     } catch (err) {
       if (err instanceof TransportError || err instanceof RpcError) return false
       throw err
     }
-    ledger.minedBelow(latest)
+    window.minedBelow(latest)
     if (latest >= mine) {
-      ledger.allMined()
+      window.allMined()
       this.rebroadcastNonce = undefined
       return true
     }
@@ -125,31 +133,30 @@ export class GapMender {
    * and tells whether `check` (which needs nothing in flight) would mend anything: the node
    * lacks or cannot run a tx accepted before the look, or a kept tx's bid is at risk, or the
    * head tx sat unmined too long. Only txs accepted before the look are judged (below the
-   * sender's `firstOpen` then). Starts the next period, as a check does. Resolves true when a
+   * window's `firstOpen` then). Starts the next period, as a check does. Resolves true when a
    * check is needed; a failed read is left to the next look.
    */
   async look(): Promise<boolean> {
-    const { sender } = this.o
-    const ledger = sender.ledger
-    ledger.nextCheck = performance.now() + this.o.everyMs
-    const floor = sender.firstOpen
+    const { window } = this.o
+    window.checkIn(this.o.everyMs)
+    const floor = window.firstOpen
     if (floor === undefined) return false // resynced before the next send anyway
     let latest: number
     let pending: number
     try {
       // in this order: sends go on meanwhile, and a pending count read first could fall below a later latest
-      latest = await sender.nonceAt('latest')
-      pending = await sender.nonceAt('pending')
+      latest = await window.nonceAt('latest')
+      pending = await window.nonceAt('pending')
     } catch (err) {
       if (err instanceof TransportError || err instanceof RpcError) return false
       return true // not the look's to report: the check meets it again
     }
     this.lookedAt = performance.now()
-    ledger.minedBelow(latest)
+    window.minedBelow(latest)
     if (latest >= floor) return false
     // the node lacks the head, or a tx between it and the floor: a probe, then a rebroadcast or a replacement
     if (pending <= latest || pending < floor) return true
-    const head = ledger.unmined.get(latest)
+    const head = window.unmined.get(latest)
     if (head && this.headNeeds(latest, head, true)) return true
     for (const _ of this.atRisk([latest], floor)) return true
     return false
@@ -160,17 +167,17 @@ export class GapMender {
    * it (it lacks it, or cannot run it). Resolves false when the node could not be asked.
    */
   private async mendFront(n: number, uncounted: boolean, mine: number): Promise<boolean> {
-    const { sender } = this.o
-    const u = sender.ledger.unmined.get(n)
-    // a nonce given back by a refused send: the signer's next spec takes it (fillHoles at the end)
-    if (!u && sender.ledger.holes.includes(n)) return true
+    const { window, post } = this.o
+    const u = window.unmined.get(n)
+    // a nonce given back by a refused send: the signer's next spec takes it (filled at the end)
+    if (!u && window.gaps.includes(n)) return true
     if (!u) {
       // the node lacks a tx we no longer remember: nothing to re-sign
       if (uncounted) await this.fill(n, undefined, 'untracked')
       return true
     }
     // a nonce below the node's pending count is in its pool (or mined): no need to ask
-    const seen = uncounted ? await sender.o.reads.probe(u.hash) : 'known'
+    const seen = uncounted ? await post.probe(u.hash) : 'known'
     if (seen === 'unreachable') return false
     if (seen === 'known') {
       // a check a look just asked for: the head's wait was counted by the look
@@ -179,7 +186,7 @@ export class GapMender {
       else if (need) await this.replace(n, u, need)
       return true
     }
-    if (u.raw && !belowBase(u, sender.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
+    if (u.raw && !belowBase(u, this.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
     await this.replace(n, u, 'dropped')
     return true
   }
@@ -202,7 +209,7 @@ export class GapMender {
 
   /** Kept txs whose bid is at risk, bar those at `except`, below `below` (default: all). */
   private *atRisk(except: readonly number[], below = Infinity): Generator<[number, Unmined, Risk]> {
-    for (const [n, u] of this.o.sender.ledger.unmined) {
+    for (const [n, u] of this.o.window.unmined) {
       if (n >= below) return // kept in nonce order
       const risk = except.includes(n) ? undefined : this.risk(u)
       if (risk) yield [n, u, risk]
@@ -218,32 +225,32 @@ export class GapMender {
   private neverIncluded(n: number, u: Unmined, count: boolean): boolean {
     // a blob tx waits for blob space, which block gas does not show; a filler is ours to wait for
     const blob = u.req?.fields.txType === 'eip4844'
-    if (blob || !u.req || n !== this.o.sender.ledger.unmined.keys().next().value || this.o.roomy?.() !== true) {
+    if (blob || !u.req || n !== this.o.window.unmined.keys().next().value || this.o.roomy() !== true) {
       this.stuck = undefined
       return false
     }
     const now = performance.now()
     if (this.stuck?.hash !== u.hash) this.stuck = { hash: u.hash, since: now, checks: 1 }
     else if (count) this.stuck.checks++
-    return this.stuck.checks > 3 && now - this.stuck.since >= (this.o.neverIncludedMs ?? 30_000)
+    return this.stuck.checks > 3 && now - this.stuck.since >= this.o.neverIncludedMs
   }
 
   /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
   private risk(u: Unmined): Risk | undefined {
-    const f = this.o.sender.o.fees.current
+    const f = this.o.fees.current
     if (f.type !== 'eip1559' || u.maxFee === undefined) return undefined
     if (belowBase(u, f)) return 'fee_below_base'
-    return u.maxFee < baseFeeAfter(f.baseFeePerGas, this.o.riskBlocks ?? 3) ? 'fee_at_risk' : undefined
+    return u.maxFee < baseFeeAfter(f.baseFeePerGas, this.o.riskBlocks) ? 'fee_at_risk' : undefined
   }
 
   /** Rebroadcasts the same bytes from `gap` on (a restarted node lost them all). */
   private async rebroadcastFrom(gap: number, mine: number): Promise<boolean> {
-    const { sender, log } = this.o
-    log.warn({ worker: this.o.worker, signer: sender.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
+    const { window, post, log } = this.o
+    log.warn({ worker: this.o.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
     for (let n = gap; n < mine; n++) {
-      const u = sender.ledger.unmined.get(n)
-      if (!u?.raw || belowBase(u, sender.o.fees.current)) continue
-      const r = await sender.rebroadcast(u.raw)
+      const u = window.unmined.get(n)
+      if (!u?.raw || belowBase(u, this.o.fees.current)) continue
+      const r = await post.rebroadcast(u.raw)
       if (r === 'unreachable') return false
       if (r === 'refused' && n === gap) break // re-signed at the next check
     }
@@ -256,20 +263,23 @@ export class GapMender {
    * any more is filled. Resolves false when the node could not be reached.
    */
   private async replace(n: number, u: Unmined, reason: ReplaceReason): Promise<boolean> {
-    const { sender, log } = this.o
+    const { sender, post, log } = this.o
     const r = await sender.replace(n, u)
     switch (r.kind) {
       case 'replaced':
         this.rebroadcastNonce = undefined
-        if (u.idx >= 0) this.o.events.emit(replacedEvent(n, u, r.oldHash, reason))
+        if (u.idx >= 0) {
+          this.o.fates.replaced(r.oldHash, r.hash)
+          this.o.events.emit(replacedEvent(n, u, r.oldHash, reason))
+        }
         return true
       case 'capped':
         // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
-        if (reason === 'dropped' && u.raw && !belowBase(u, sender.o.fees.current)) return (await sender.rebroadcast(u.raw)) !== 'unreachable'
+        if (reason === 'dropped' && u.raw && !belowBase(u, this.o.fees.current)) return (await post.rebroadcast(u.raw)) !== 'unreachable'
         if (!this.capped.has(u.hash)) {
           this.capped.add(u.hash)
-          log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, tx_hash: u.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
-          this.o.onCapped?.(u.hash)
+          log.warn({ worker: this.o.worker, signer: post.address, nonce: n, tx_hash: u.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
+          this.o.fates.capped(u.hash)
         }
         return true
       case 'fixed':
@@ -277,11 +287,11 @@ export class GapMender {
         return true
       case 'refused':
         if (reason === 'dropped') await this.fill(n, u, 'replacement_refused')
-        else log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, code: r.code, err: r.message }, 'a replacement was refused')
+        else log.warn({ worker: this.o.worker, signer: post.address, nonce: n, code: r.code, err: r.message }, 'a replacement was refused')
         return true
       case 'underpriced':
         // the node wants more than the bump: the next check bumps over this bid again
-        u.askedMore = (u.askedMore ?? 0) + 1
+        this.o.window.askedMore(u)
         return true
       case 'mined':
         return true
@@ -290,36 +300,11 @@ export class GapMender {
     }
   }
 
-  /**
-   * The input ended while nonces of failed sends (given back, or found lacking at a resync) lay
-   * below accepted ones: each is taken by a filler (`nonce_gap_filled`, reason `refused`), so
-   * the later txs can be mined. A filler the node does not take is tried again at each check
-   * (the nonce is then `untracked`).
-   */
-  async fillHoles(): Promise<void> {
-    const holes = this.o.sender.ledger.holes
-    for (const n of holes.splice(0)) await this.fill(n, undefined, 'refused')
-  }
-
-  /** Takes nonce `gap` with a zero-value transfer to ourselves, above any fee a lost copy had. */
+  /** Takes nonce `gap` with a filler; what waited on the nonce is cleared. */
   private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
-    const { sender, log } = this.o
-    const from = sender.address
-    const fees = fillerFees(sender.o.fees.current)
-    const { result, hash, raw } = await sender.sendAt({ chainId: sender.o.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fees)
-    if (result !== 'ok') {
-      if (this.fillRefusedNonce !== gap) log.warn({ worker: this.o.worker, signer: from, nonce: gap, result }, 'nonce gap: the filler was not accepted; trying again at each check')
-      this.fillRefusedNonce = gap
-      return
-    }
+    if (!(await this.o.filler.fill(gap, lost, reason))) return
     this.rebroadcastNonce = undefined
-    if (reason === 'never_included' && lost) {
-      this.stuck = undefined
-      this.o.onNeverIncluded?.(lost.hash)
-    }
-    sender.ledger.remember(gap, { raw, hash, idx: -1 })
-    log.warn({ worker: this.o.worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
-    this.o.events.emit(gapFilledEvent(this.o.worker, from, gap, hash, lost, reason))
+    if (reason === 'never_included') this.stuck = undefined
   }
 }
 
@@ -339,14 +324,4 @@ function replacedEvent(nonce: number, u: Unmined, oldHash: Hex, reason: ReplaceR
   e.max_fee_per_gas = String(u.maxFee ?? 0n)
   e.replacements = u.replacements ?? 1
   return e
-}
-
-function gapFilledEvent(worker: number, signer: Hex, nonce: number, hash: Hex, lost: Unmined | undefined, reason: FillReason): Omit<NonceGapFilledEvent, 'version'> {
-  const event: Omit<NonceGapFilledEvent, 'version'> = { type: 'nonce_gap_filled', worker, signer, nonce, tx_hash: hash, reason }
-  if (lost && lost.idx >= 0) {
-    event.lost_tx_hash = lost.hash
-    event.idx = lost.idx
-    if (lost.id !== undefined) event.id = lost.id
-  }
-  return event
 }

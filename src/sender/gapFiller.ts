@@ -1,0 +1,70 @@
+/** Takes a signer's nonce that no spec can have with a zero-value transfer to itself, and reports it. */
+import type { Hex } from 'viem'
+import type { FeeOracle } from '../chain/feeOracle.js'
+import type { NonceGapFilledEvent } from '../events/types.js'
+import type { EventSink } from '../events/eventSink.js'
+import type { Logger } from '../log.js'
+import { fillerFees } from './bump.js'
+import type { Unmined } from './nonceLedger.js'
+import type { NonceWindow } from './nonceWindow.js'
+import type { FillReason, TxFates } from './txFates.js'
+import type { TxPost } from './txPost.js'
+
+export interface GapFillerOptions {
+  /** The worker's index, for logs and events. */
+  worker: number
+  chainId: number
+  fees: FeeOracle
+  post: TxPost
+  window: NonceWindow
+  events: EventSink
+  fates: TxFates
+  log: Logger
+}
+
+/**
+ * A filler takes a nonce whose spec cannot be sent (or has none), so that the signer's later
+ * txs can be mined: `nonce_gap_filled` with the reason. Its bid is above any a lost copy had.
+ */
+export class GapFiller {
+  /** The nonce whose filler the node refused last (logged once). */
+  private refusedNonce: number | undefined
+
+  constructor(private readonly o: GapFillerOptions) {}
+
+  /**
+   * The input ended (or a blob or set-code tx must not wait) while gaps lay below accepted
+   * txs: each is filled (reason `refused`). A filler the node does not take is tried again at
+   * each check (the nonce is then `untracked`).
+   */
+  readonly fillGaps = async (): Promise<void> => {
+    for (const n of this.o.window.takeGaps()) await this.fill(n, undefined, 'refused')
+  }
+
+  /** Takes nonce `gap` (the kept tx `lost`'s, if any); true once the node has the filler. */
+  async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<boolean> {
+    const { post, window, log, worker } = this.o
+    const from = post.address
+    const { result, hash, raw } = await post.sendAt({ chainId: this.o.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fillerFees(this.o.fees.current))
+    if (result !== 'ok') {
+      if (this.refusedNonce !== gap) log.warn({ worker, signer: from, nonce: gap, result }, 'nonce gap: the filler was not accepted; trying again at each check')
+      this.refusedNonce = gap
+      return false
+    }
+    window.filled(gap, hash, raw)
+    if (lost && lost.idx >= 0) this.o.fates.filled(lost.hash, reason)
+    log.warn({ worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
+    this.o.events.emit(gapFilledEvent(worker, from, gap, hash, lost, reason))
+    return true
+  }
+}
+
+function gapFilledEvent(worker: number, signer: Hex, nonce: number, hash: Hex, lost: Unmined | undefined, reason: FillReason): Omit<NonceGapFilledEvent, 'version'> {
+  const event: Omit<NonceGapFilledEvent, 'version'> = { type: 'nonce_gap_filled', worker, signer, nonce, tx_hash: hash, reason }
+  if (lost && lost.idx >= 0) {
+    event.lost_tx_hash = lost.hash
+    event.idx = lost.idx
+    if (lost.id !== undefined) event.id = lost.id
+  }
+  return event
+}

@@ -1,0 +1,322 @@
+/** A signer's nonce window: which send takes which nonce and when, how many sends run at once, and every write to the signer's ledger. */
+import type { Address, Hex } from 'viem'
+import { SET_CODE_SETTLE_MS, SET_CODE_SETTLE_POLL_MS } from '../tx/txTypeFields.js'
+import type { ChainReads } from './chainReads.js'
+import type { Bid } from './bump.js'
+import { NonceLedger, type Unmined } from './nonceLedger.js'
+import { untilMined } from './untilMined.js'
+
+export interface NonceWindowOptions {
+  address: Address
+  reads: ChainReads
+  /** `--in-flight`: the most sends of this signer running at once. */
+  inFlight: number
+  /** Keep accepted txs for the keeper's checks (off for dry runs and when checks are off). */
+  keep: boolean
+}
+
+/** Fills the ledger's gaps with fillers (the lane's GapFiller); a send that must not wait behind a gap passes it. */
+export type FillGaps = () => Promise<void>
+
+/**
+ * One per signer, the only owner of its ledger. It admits sends (up to `size` running at once,
+ * each holding the nonce it took until the node has the tx or refused it), shrinks and grows
+ * `size` with the node's pool limit, and makes every ledger write: taking, giving back,
+ * accepting, forgetting, and what the keeper learns from the node. When the nonce must be read
+ * again (a nonce error, a restart), the sends holding nonces settle first, so the node's count
+ * includes all of them.
+ */
+export class NonceWindow {
+  /**
+   * Sends that may run now: `--in-flight`, halved when the node refuses a tx for its per-account
+   * pool limit, grown back by one per window of accepted sends.
+   */
+  size: number
+  private readonly ledger: NonceLedger
+  /** Sends started by the worker and not ended. */
+  private running = 0
+  /** The nonces sends hold: taken, and not yet accepted or given back. */
+  private readonly held = new Set<number>()
+  /** A send that must be alone (a blob or set-code tx) holds its nonce. */
+  private alone = false
+  /** Such sends waiting for the others to settle: no new send takes a nonce before them. */
+  private aloneWaiting = 0
+  /** Sends waiting to take a nonce (the node's count being read, or a send alone in flight). */
+  private takers = 0
+  /** Sends and nonce reads waiting for a change (see `changed`). */
+  private waiters: (() => void)[] = []
+  private resync: Promise<void> | undefined
+  private acceptedSinceShrink = 0
+
+  constructor(private readonly o: NonceWindowOptions) {
+    this.size = o.inFlight
+    this.ledger = new NonceLedger(o.keep)
+  }
+
+  // ── the worker's slots ─────────────────────────────────────────────
+
+  /** No send may start now. */
+  get full(): boolean {
+    return this.running >= this.size
+  }
+
+  /** Resolves once a send may start. */
+  async room(): Promise<void> {
+    while (this.running >= this.size) await this.changed()
+  }
+
+  /** Resolves once no send runs (a check runs alone). */
+  async drained(): Promise<void> {
+    while (this.running > 0) await this.changed()
+  }
+
+  /** A send started; `ended` when its result is out. */
+  started(): void {
+    this.running++
+  }
+
+  ended(): void {
+    this.running--
+    this.notify()
+  }
+
+  // ── nonces ─────────────────────────────────────────────────────────
+
+  /** The nonce after the highest one taken; undefined: it is read from the node before the next send. */
+  get next(): number | undefined {
+    return this.ledger.next
+  }
+
+  /** Sends holding a nonce now. */
+  get holding(): number {
+    return this.held.size
+  }
+
+  /**
+   * The lowest nonce the node may not have from us: one a send holds, a gap, or the next one.
+   * Every nonce below it was accepted. Undefined: the next nonce is not known.
+   */
+  get firstOpen(): number | undefined {
+    const l = this.ledger
+    let open = l.counted
+    if (open === undefined) return undefined
+    if (l.gaps.length > 0) open = Math.min(open, l.gaps[0]!)
+    for (const n of this.held) open = Math.min(open, n)
+    return open
+  }
+
+  /** The signer's nonce as the node counts it: with its pool (`pending`) or mined (`latest`). */
+  nonceAt(tag: 'pending' | 'latest'): Promise<number> {
+    return this.o.reads.nonceAt(this.o.address, tag, () => this.checkSoon())
+  }
+
+  /**
+   * The nonce the next send would take, once every earlier send was answered (also those still
+   * waiting to take a nonce): the ledger's, or the node's pending nonce when the ledger has none.
+   * `step` 2 (a self-authorizing set-code tx) never takes a gap: its nonce is `next`.
+   */
+  async nextNonce(step: number, fill: FillGaps): Promise<number> {
+    for (;;) {
+      if (this.held.size > 0 || this.takers > 0) {
+        await this.changed()
+        continue
+      }
+      await this.known(fill)
+      if (this.held.size === 0 && this.takers === 0) return step === 1 ? this.ledger.upcoming! : this.ledger.next!
+    }
+  }
+
+  /**
+   * Takes a nonce for a send: at once when one is ready and no send waits before it (nonces
+   * follow the order sends started in), else once the sends holding nonces allow it and the
+   * ledger knows the next one. Waits on changes only: never a loop without an event.
+   * `alone`: a blob tx (pools refuse blob nonce gaps) or a set-code tx (its authorization's
+   * nonce) holds the signer alone.
+   */
+  take(step: number, alone: boolean, fill: FillGaps): number | Promise<number> {
+    return (this.takers === 0 ? this.takeNow(step, alone) : undefined) ?? this.takeWhenReady(step, alone, fill)
+  }
+
+  private takeNow(step: number, alone: boolean): number | undefined {
+    const l = this.ledger
+    if (this.alone || (alone ? this.held.size > 0 : this.aloneWaiting > 0) || l.mineFirst !== undefined || l.next === undefined) return undefined
+    if (alone) this.alone = true
+    const nonce = l.take(step)
+    this.held.add(nonce)
+    return nonce
+  }
+
+  private async takeWhenReady(step: number, alone: boolean, fill: FillGaps): Promise<number> {
+    if (alone) this.aloneWaiting++
+    this.takers++
+    try {
+      for (;;) {
+        const n = this.takeNow(step, alone)
+        if (n !== undefined) return n
+        if (this.held.size > 0 || this.alone || (!alone && this.aloneWaiting > 0)) {
+          await this.changed()
+          continue
+        }
+        // nothing in flight: a blob tx must not wait behind a gap (pools refuse blob nonce gaps)
+        if (alone && this.ledger.gaps.length > 0) await fill()
+        await this.known(fill)
+      }
+    } finally {
+      if (alone) this.aloneWaiting--
+      this.takers--
+      this.notify()
+    }
+  }
+
+  /** The ledger knows the next nonce (a set-code tx mined; else read from the node, once for all waiting sends). */
+  private known(fill: FillGaps): Promise<void> {
+    const l = this.ledger
+    if (l.mineFirst === undefined && l.next !== undefined) return Promise.resolve()
+    this.resync ??= (async () => {
+      try {
+        // the set-code tx cannot be mined while a gap lies below it
+        if (l.mineFirst !== undefined && l.gaps.length > 0) await fill()
+        if (l.mineFirst !== undefined) await this.awaitSetCodeMined(l.mineFirst)
+        if (l.next === undefined) l.resume(await this.nonceAt('pending'))
+      } finally {
+        this.resync = undefined
+        this.notify()
+      }
+    })()
+    return this.resync
+  }
+
+  /**
+   * The last send was a self-authorized set-code tx: wait until it is mined (see
+   * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again.
+   */
+  private async awaitSetCodeMined(target: number): Promise<void> {
+    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.o.reads.ctx.cancel })
+    if (reached < target) this.ledger.forget()
+    this.ledger.mineFirst = undefined
+  }
+
+  /**
+   * The node has the tx at `nonce` (taken with `step`): it is kept until mined, and the send
+   * lets its nonce go. After a window's worth of accepted sends, one more may run (up to `--in-flight`).
+   */
+  accepted(nonce: number, step: number, alone: boolean, u: Unmined | undefined): void {
+    this.ledger.accepted(nonce, step, u)
+    this.letGo(nonce, alone)
+    if (this.size >= this.o.inFlight || ++this.acceptedSinceShrink < this.size) return
+    this.size++
+    this.acceptedSinceShrink = 0
+  }
+
+  /** A dry run's send signed at `nonce` and is done: the nonce stays spent. */
+  signedOnly(nonce: number, alone: boolean): void {
+    this.letGo(nonce, alone)
+  }
+
+  /** The send at `nonce` no longer holds it, the node's count decides (read again once nothing is in flight). */
+  resyncFrom(nonce: number, alone: boolean): void {
+    this.letGo(nonce, alone)
+  }
+
+  /** The send at `nonce` (taken with `step`) ended without the node taking it: the nonce goes back, for the next send. */
+  giveBack(nonce: number, step: number, alone: boolean): void {
+    this.ledger.release(nonce, step)
+    this.letGo(nonce, alone)
+  }
+
+  private letGo(nonce: number, alone: boolean): void {
+    this.held.delete(nonce)
+    if (alone) this.alone = false
+    this.notify()
+  }
+
+  /** The node may hold a different view of our nonce: read it again before the next send. */
+  forget(): void {
+    this.ledger.forget()
+  }
+
+  /** The node refused a tx for its per-account pool limit: fewer sends at once (at least one). */
+  shrink(): void {
+    this.size = Math.max(1, Math.floor(this.size / 2))
+    this.acceptedSinceShrink = 0
+  }
+
+  /** Resolves at the next change of who runs, holds or waits for a nonce (never at once: no busy loop). */
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  private notify(): void {
+    if (this.waiters.length === 0) return
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w()
+  }
+
+  // ── what the keeper reads and learns ───────────────────────────────
+
+  /** Accepted txs by nonce, in nonce order, until seen mined. */
+  get unmined(): ReadonlyMap<number, Unmined> {
+    return this.ledger.unmined
+  }
+
+  /** The gaps, ascending. */
+  get gaps(): readonly number[] {
+    return this.ledger.gaps
+  }
+
+  /** The highest nonce the node should count as ours (see NonceLedger.counted). */
+  get counted(): number | undefined {
+    return this.ledger.counted
+  }
+
+  /** performance.now() of the keeper's next check; 0: at the next chance. */
+  get checkAt(): number {
+    return this.ledger.nextCheck
+  }
+
+  /** The keeper's next check comes `inMs` from now. */
+  checkIn(inMs: number): void {
+    this.ledger.nextCheck = performance.now() + inMs
+  }
+
+  /** The node may have lost txs of ours: check at the next chance. */
+  checkSoon(): void {
+    this.ledger.checkSoon()
+  }
+
+  /** The node mined our txs below `latest`. */
+  minedBelow(latest: number): void {
+    this.ledger.minedBelow(latest)
+  }
+
+  /** Everything sent is mined. */
+  allMined(): void {
+    this.ledger.allMined()
+  }
+
+  /** The gaps, taken for fillers (they are no longer the next sends' to take). */
+  takeGaps(): number[] {
+    return this.ledger.gaps.splice(0)
+  }
+
+  /** A filler the node took at `nonce`: kept until mined, like any tx of ours. */
+  filled(nonce: number, hash: Hex, raw: Hex): void {
+    this.ledger.remember(nonce, { raw, hash, idx: -1 })
+  }
+
+  /** The kept tx `u` was re-signed and the node took the new one: `u` is that one now. */
+  replaced(u: Unmined, hash: Hex, raw: Hex, bid: Bid): void {
+    u.hash = hash
+    if (u.raw !== undefined) u.raw = raw
+    u.maxFee = bid.maxFee
+    u.tip = bid.tip
+    u.replacements = (u.replacements ?? 0) + 1
+    delete u.askedMore
+  }
+
+  /** The node wanted more than the bump for `u`'s replacement: the next one bumps over it again. */
+  askedMore(u: Unmined): void {
+    u.askedMore = (u.askedMore ?? 0) + 1
+  }
+}

@@ -1,0 +1,55 @@
+/** A signer's lane, built whole: its nonce window, its post to the node, its sender, its gap filler and its keeper. */
+import type { FeeOracle } from '../chain/feeOracle.js'
+import type { EventSink } from '../events/eventSink.js'
+import type { Logger } from '../log.js'
+import type { Signer } from '../tx/signer.js'
+import type { ChainReads } from './chainReads.js'
+import { GapFiller } from './gapFiller.js'
+import { NonceWindow } from './nonceWindow.js'
+import { SignerSender } from './signerSender.js'
+import type { TxFates } from './txFates.js'
+import { TxKeeper, type KeeperSettings } from './txKeeper.js'
+import { TxPost } from './txPost.js'
+
+export type { KeeperSettings }
+
+export interface SignerLaneOptions {
+  signer: Signer
+  /** The worker's index, for logs and events. */
+  worker: number
+  chainId: number
+  fees: FeeOracle
+  /** The reads of the lane's endpoint (its nonce stays with one node's pool). */
+  reads: ChainReads
+  events: EventSink
+  fates: TxFates
+  log: Logger
+  /** `--in-flight`. */
+  inFlight: number
+  /** `--retries`. */
+  retries: number
+  dryRun: boolean
+  /** `--max-fee`. */
+  maxFee: bigint | undefined
+  keeper: KeeperSettings
+}
+
+/** One signer's units: each is the only one of its kind for that signer, and each is made once, here. */
+export interface SignerLane {
+  window: NonceWindow
+  post: TxPost
+  sender: SignerSender
+  filler: GapFiller
+  keeper: TxKeeper
+}
+
+/** Builds a signer's lane; nothing in it is wired after construction. */
+export function signerLane(o: SignerLaneOptions): SignerLane {
+  const { signer, reads, fees, events, fates, log, worker } = o
+  const window = new NonceWindow({ address: signer.address, reads, inFlight: o.inFlight, keep: o.keeper.everyMs > 0 && !o.dryRun })
+  const post = new TxPost({ signer, reads, onTransport: () => window.checkSoon() })
+  const filler = new GapFiller({ worker, chainId: o.chainId, fees, post, window, events, fates, log })
+  const sender = new SignerSender({ signer, fees, reads, window, post, fillGaps: filler.fillGaps, retries: o.retries, dryRun: o.dryRun, maxFee: o.maxFee })
+  const keeper = new TxKeeper({ worker, window, sender, post, filler, fees, events, fates, log, ...o.keeper, everyMs: o.dryRun ? 0 : o.keeper.everyMs })
+  return { window, post, sender, filler, keeper }
+}

@@ -1,0 +1,61 @@
+/** The fate port: what a signer's lane learns of its txs' fates, told in types to whoever follows the txs (the receipt tracker, the chain's load). */
+import type { Hex } from 'viem'
+import type { TxResultEvent } from '../events/types.js'
+
+/** Which spec a tx came from, as its events name it. */
+export type TxRef = Pick<TxResultEvent, 'idx' | 'line' | 'id' | 'kind' | 'stage'>
+
+/** Why a nonce went to a filler (`nonce_gap_filled.reason`). */
+export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
+
+/** A spec's send that ended (its `tx_result` is written beside). */
+export interface SendEnd {
+  ref: TxRef
+  /** Set when the node took the tx; not for a failed send, nor for a dry run's signed bytes. */
+  hash?: Hex
+  /** tx_result.start_timestamp_ms (wall clock). */
+  startMs: number
+  /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
+  scheduledMs?: number
+}
+
+/**
+ * One typed port from the sender units (workers, keepers, fillers) to the units that follow
+ * txs to their end. Nobody learns a fate by reading the output events.
+ */
+export interface TxFates {
+  /** A spec's send ended: the node took its tx (`hash`), or not. */
+  sent(end: SendEnd): void
+  /** The tx `oldHash` was re-signed as `hash` (either may be the one mined). */
+  replaced(oldHash: Hex, hash: Hex): void
+  /** `--max-fee` keeps the tx from the replacement it needs: if it is never mined, its spec ends FEE_CAP_REACHED. */
+  capped(hash: Hex): void
+  /** The tx's nonce went to a filler (`reason`): it will never be mined. */
+  filled(hash: Hex, reason: FillReason): void
+}
+
+/** The port for several followers: each hears every fate, in order. */
+export function fatesTo(followers: readonly Partial<TxFates>[]): TxFates {
+  const to = <K extends keyof TxFates>(k: K) => followers.flatMap((f) => (f[k] ? [f[k].bind(f) as TxFates[K]] : []))
+  const sent = to('sent')
+  const replaced = to('replaced')
+  const capped = to('capped')
+  const filled = to('filled')
+  return {
+    sent: (end) => {
+      for (const f of sent) f(end)
+    },
+    replaced: (oldHash, hash) => {
+      for (const f of replaced) f(oldHash, hash)
+    },
+    capped: (hash) => {
+      for (const f of capped) f(hash)
+    },
+    filled: (hash, reason) => {
+      for (const f of filled) f(hash, reason)
+    },
+  }
+}
+
+/** Funding and setup follow their own txs (each caller waits for its receipt): their fates go nowhere. */
+export const NO_FATES: TxFates = { sent: () => {}, replaced: () => {}, capped: () => {}, filled: () => {} }
