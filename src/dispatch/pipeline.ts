@@ -125,105 +125,105 @@ class Stop {
 }
 
 /** The run's views of its own events: stats for the summary, progress, metrics, the CLI's. */
-function runViews(o: PipelineOptions, c: PipelineChain, queues: { intake: BoundedQueue<IndexedSpec>; workers: BoundedQueue<IndexedSpec>[] }, order: ReturnType<typeof orderResults>) {
+function runViews(opts: PipelineOptions, chain: PipelineChain, queues: { intake: BoundedQueue<IndexedSpec>; workers: BoundedQueue<IndexedSpec>[] }, order: ReturnType<typeof orderResults>) {
   const stats = new RunStats()
-  const receipts = tracksReceipts(o)
-  const progress = new ProgressReporter({ stats, receipts, ...(o.reportIntervalMs !== undefined ? { intervalMs: o.reportIntervalMs } : {}), ...(o.statusLine ? { statusLine: o.statusLine } : {}) })
-  const views: EventView[] = [stats.observe, ...(o.observers ?? []), progress.observe]
+  const receipts = tracksReceipts(opts)
+  const progress = new ProgressReporter({ stats, receipts, ...(opts.reportIntervalMs !== undefined ? { intervalMs: opts.reportIntervalMs } : {}), ...(opts.statusLine ? { statusLine: opts.statusLine } : {}) })
+  const views: EventView[] = [stats.observe, ...(opts.observers ?? []), progress.observe]
   let serveMetrics = (): void => {}
-  if (c.metrics) {
+  if (chain.metrics) {
     const reorder = order ? { reorder: () => ({ size: order.stash.size, capacity: order.window.capacity }) } : {}
     const metrics = new PromMetrics({ pending: () => (receipts ? stats.pending : 0), intakeQueue: () => queues.intake, workerQueues: () => queues.workers, ...reorder })
-    if (o.shard) metrics.registry.setDefaultLabels({ shard: shardLabel(o.shard) })
+    if (opts.shard) metrics.registry.setDefaultLabels({ shard: shardLabel(opts.shard) })
     views.push(metrics.observe)
-    const server = c.metrics
+    const server = chain.metrics
     serveMetrics = () => server.serve(metrics)
   }
   return { stats, progress, views, serveMetrics }
 }
 
-const tracksReceipts = (o: PipelineOptions): boolean => (o.receipts ?? true) && !o.dryRun
+const tracksReceipts = (opts: PipelineOptions): boolean => (opts.receipts ?? true) && !opts.dryRun
 
 /**
  * What follows the txs beside the workers, and the return path: the tracker turns accepted txs
  * into receipts and timeouts and tells each block it reads to the chain's load (the fee
  * headroom, saturation) and the auto rate; the workers' fates reach the tracker and the load.
  */
-function followers(o: PipelineOptions, c: PipelineChain, events: RunEvents) {
+function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvents) {
   const emit = (e: Parameters<RunEvents['emit']>[0]) => events.emit(e)
-  const load = new ChainLoad({ emit, onHeadroom: (blocks) => c.fees.setHeadroom(blocks) })
-  const auto = o.autoTps ? new AutoRate() : undefined
-  const tracker = tracksReceipts(o)
+  const load = new ChainLoad({ emit, onHeadroom: (blocks) => chain.fees.setHeadroom(blocks) })
+  const auto = opts.autoTps ? new AutoRate() : undefined
+  const tracker = tracksReceipts(opts)
     ? new ReceiptTracker({
-        rpc: c.rpc,
+        rpc: chain.rpc,
         emit,
-        log: o.log,
-        timeoutMs: o.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS,
-        pollMs: pollMsFor(c.blockTimeMs),
-        headPollMs: headPollMsFor(c.blockTimeMs),
+        log: opts.log,
+        timeoutMs: opts.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS,
+        pollMs: pollMsFor(chain.blockTimeMs),
+        headPollMs: headPollMsFor(chain.blockTimeMs),
         blockEvents: true,
         onBlock: (b) => {
           load.block(b)
           auto?.block(b)
         },
-        ...(o.receiptSource ? { source: o.receiptSource } : {}),
+        ...(opts.receiptSource ? { source: opts.receiptSource } : {}),
       })
     : undefined
   const fates = fatesTo(tracker ? [tracker, load] : [load])
   return { load, auto, tracker, fates }
 }
 
-export async function runPipeline(o: PipelineOptions, c: PipelineChain): Promise<{ summary: Omit<SummaryEvent, 'version'>; reason: EndReason }> {
-  const stop = new Stop(c.signers.length * o.inFlight)
+export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): Promise<{ summary: Omit<SummaryEvent, 'version'>; reason: EndReason }> {
+  const stop = new Stop(chain.signers.length * opts.inFlight)
   const onSignal = () => stop.with('signal')
-  if (o.signal?.aborted) stop.with('signal')
-  o.signal?.addEventListener('abort', onSignal, { once: true })
-  const writer = new EventWriter(o.output, () => {
-    o.log.warn('stdout closed: stopping the run')
+  if (opts.signal?.aborted) stop.with('signal')
+  opts.signal?.addEventListener('abort', onSignal, { once: true })
+  const writer = new EventWriter(opts.output, () => {
+    opts.log.warn('stdout closed: stopping the run')
     stop.with('stdout_closed')
   })
-  const queues = { intake: new BoundedQueue<IndexedSpec>(o.readerCapacity), workers: c.signers.map(() => new BoundedQueue<IndexedSpec>(o.workerCapacity)) }
-  const order = orderResults(o, c, writer)
-  const { stats, progress, views, serveMetrics } = runViews(o, c, queues, order)
-  const events = new RunEvents(writer, { views, ...(order ? { stash: order.stash } : {}), ...(o.shard ? { stamp: { shard: shardLabel(o.shard) } } : {}) })
-  const { load, auto, tracker, fates } = followers(o, c, events)
+  const queues = { intake: new BoundedQueue<IndexedSpec>(opts.readerCapacity), workers: chain.signers.map(() => new BoundedQueue<IndexedSpec>(opts.workerCapacity)) }
+  const order = orderResults(opts, chain, writer)
+  const { stats, progress, views, serveMetrics } = runViews(opts, chain, queues, order)
+  const events = new RunEvents(writer, { views, ...(order ? { stash: order.stash } : {}), ...(opts.shard ? { stamp: { shard: shardLabel(opts.shard) } } : {}) })
+  const { load, auto, tracker, fates } = followers(opts, chain, events)
   await tracker?.start()
   progress.start((e) => events.emit(e))
   serveMetrics()
 
-  const durationTimer = o.durationMs !== undefined ? setTimeout(() => stop.with('duration'), o.durationMs) : undefined
-  const pacer: Pacer = auto ?? shapePacer(o, c, stop)
+  const durationTimer = opts.durationMs !== undefined ? setTimeout(() => stop.with('duration'), opts.durationMs) : undefined
+  const pacer: Pacer = auto ?? shapePacer(opts, chain, stop)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
-  const health = new NodeHealth(o.maxOutageMs, (outageMs) => {
+  const health = new NodeHealth(opts.maxOutageMs, (outageMs) => {
     nodeDead.abort()
-    o.log.error({ rpc: c.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: o.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
+    opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  const workers = startWorkers(o, c, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy() })
+  const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy() })
   const running = workers.map((w) => w.run())
-  const intakeEnd = await readAndRoute(o, c, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
+  const intakeEnd = await readAndRoute(opts, chain, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   await Promise.all(running)
   order?.end()
   pacer.close?.()
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
-    if (!stop.signal.aborted && !health.dead && tracker.pendingCount > 0) await waitForReceipts(o, tracker, workers, AbortSignal.any([stop.signal, nodeDead.signal]))
+    if (!stop.signal.aborted && !health.dead && tracker.pendingCount > 0) await waitForReceipts(opts, tracker, workers, AbortSignal.any([stop.signal, nodeDead.signal]))
     await tracker.stop()
   }
   if (durationTimer) clearTimeout(durationTimer)
-  o.signal?.removeEventListener('abort', onSignal)
+  opts.signal?.removeEventListener('abort', onSignal)
   progress.stop()
 
   const reason: EndReason = stop.reason ?? (health.dead ? 'rpc_unavailable' : intakeEnd)
   const summary = { ...stats.summary(reason), ...load.summary() }
-  addPacing(o, summary, pacer, c.signers.length)
+  addPacing(opts, summary, pacer, chain.signers.length)
   if (order) summary.reorder = { window: order.window.capacity, max_held: order.stash.maxHeld }
   if (auto) {
     summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true }
     if (auto.capacity !== undefined) summary.capacity = { tps: Math.round(auto.capacity * 100) / 100, gas_per_s: Math.round(load.rates()?.gasPerS ?? 0) }
   }
-  if (o.onSummary) Object.assign(summary, o.onSummary(summary))
-  if (events.closed) o.log.info({ summary }, 'summary')
+  if (opts.onSummary) Object.assign(summary, opts.onSummary(summary))
+  if (events.closed) opts.log.info({ summary }, 'summary')
   events.emit(summary)
   await events.end()
   return { summary, reason }
@@ -241,49 +241,49 @@ interface WorkerParts {
 }
 
 /** One lane and one worker per signer. */
-function startWorkers(o: PipelineOptions, c: PipelineChain, s: WorkerParts): Worker[] {
+function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: WorkerParts): Worker[] {
   // one endpoint per signer, always the same: its nonce stays with one node's pool
-  const endpoints = c.endpoints ?? [c.rpc]
-  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: s.health, retries: o.retries, cancel: s.cancel }))
-  const build = { chainId: c.chainId, fees: c.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: c.calldataFloor ?? false }
-  const gapCheckMs = o.dryRun ? 0 : (o.gapCheckMs ?? (c.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * c.blockTimeMs)) : 2_000))
+  const endpoints = chain.endpoints ?? [chain.rpc]
+  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel }))
+  const build = { chainId: chain.chainId, fees: chain.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: chain.calldataFloor ?? false }
+  const gapCheckMs = opts.dryRun ? 0 : (opts.gapCheckMs ?? (chain.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * chain.blockTimeMs)) : 2_000))
   const keeper = {
     everyMs: gapCheckMs,
     // the base fee can rise once per block until the next check, and once more before a replacement lands
-    riskBlocks: Math.ceil(gapCheckMs / (c.blockTimeMs ?? 1_000)) + 1,
-    neverIncludedMs: 30 * (c.blockTimeMs ?? 1_000),
-    roomy: s.roomy,
+    riskBlocks: Math.ceil(gapCheckMs / (chain.blockTimeMs ?? 1_000)) + 1,
+    neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000),
+    roomy: parts.roomy,
   }
-  return c.signers.map((signer, index) => {
-    const lane = signerLane({ signer, worker: index, chainId: c.chainId, fees: c.fees, reads: readsOf[index % readsOf.length]!, events: s.events, fates: s.fates, log: o.log, inFlight: o.inFlight, retries: o.retries, dryRun: o.dryRun, maxFee: o.maxFee, keeper })
+  return chain.signers.map((signer, index) => {
+    const lane = signerLane({ signer, worker: index, chainId: chain.chainId, fees: chain.fees, reads: readsOf[index % readsOf.length]!, events: parts.events, fates: parts.fates, log: opts.log, inFlight: opts.inFlight, retries: opts.retries, dryRun: opts.dryRun, maxFee: opts.maxFee, keeper })
     const endpoint = endpoints.length > 1 ? { endpoint: endpoints[index % endpoints.length]!.displayUrl } : {}
-    return new Worker({ index, lane, build, events: s.events, fates: s.fates, log: o.log, cancel: s.cancel, queue: s.queues[index]!, health: s.health, ...endpoint })
+    return new Worker({ index, lane, build, events: parts.events, fates: parts.fates, log: opts.log, cancel: parts.cancel, queue: parts.queues[index]!, health: parts.health, ...endpoint })
   })
 }
 
 /** Reads the input into the intake queue while the router feeds the workers; resolves when both are done. */
-async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: RunEvents; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd> {
-  s.stop.signal.addEventListener('abort', () => o.input.destroy?.(), { once: true })
-  const { slices, members } = poolsOf(o.pools, c.signers)
-  const defaultPool = o.pools[0]!.name
-  o.log.info({ pools: o.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: o.tps || 'unpaced' }, 'sending')
-  const routing = routeSpecs(s.intakeQueue, s.workers, s.events, poolRoute(slices, c.signers.map((sg) => sg.address), defaultPool), { pacing: { pacer: s.pacer, cancel: s.stop.signal }, ...(s.window ? { window: s.window } : {}) })
+async function readAndRoute(opts: PipelineOptions, chain: PipelineChain, parts: { events: RunEvents; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd> {
+  parts.stop.signal.addEventListener('abort', () => opts.input.destroy?.(), { once: true })
+  const { slices, members } = poolsOf(opts.pools, chain.signers)
+  const defaultPool = opts.pools[0]!.name
+  opts.log.info({ pools: opts.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: opts.tps || 'unpaced' }, 'sending')
+  const routing = routeSpecs(parts.intakeQueue, parts.workers, parts.events, poolRoute(slices, chain.signers.map((sg) => sg.address), defaultPool), { pacing: { pacer: parts.pacer, cancel: parts.stop.signal }, ...(parts.window ? { window: parts.window } : {}) })
   let end: IntakeEnd
   try {
     end = await intake({
-      input: o.input,
-      ctx: parseContext([...members].map(([name, m]) => [name, [...m.values()]]), o.txType),
-      queue: s.intakeQueue,
-      events: s.events,
-      log: o.log,
-      ...(o.maxTxs !== undefined ? { maxTxs: o.maxTxs } : {}),
-      ...(o.shard && !o.ownInput ? { shard: o.shard } : {}),
-      stop: s.stop.signal,
+      input: opts.input,
+      ctx: parseContext([...members].map(([name, m]) => [name, [...m.values()]]), opts.txType),
+      queue: parts.intakeQueue,
+      events: parts.events,
+      log: opts.log,
+      ...(opts.maxTxs !== undefined ? { maxTxs: opts.maxTxs } : {}),
+      ...(opts.shard && !opts.ownInput ? { shard: opts.shard } : {}),
+      stop: parts.stop.signal,
     })
   } catch (err) {
     // a failing input stream (not a bad line) ends intake; what was read still completes
-    o.log.error({ err: (err as Error).message }, 'input failed; finishing what was read')
-    s.intakeQueue.close()
+    opts.log.error({ err: (err as Error).message }, 'input failed; finishing what was read')
+    parts.intakeQueue.close()
     end = 'eof'
   }
   await routing
@@ -295,22 +295,22 @@ async function readAndRoute(o: PipelineOptions, c: PipelineChain, s: { events: R
  * bounds it; `end()`, once every worker is done, writes whatever is still held (nothing, unless
  * a spec lost its result).
  */
-function orderResults(o: PipelineOptions, c: PipelineChain, writer: EventWriter) {
-  if (!o.ordered) return undefined
+function orderResults(opts: PipelineOptions, chain: PipelineChain, writer: EventWriter) {
+  if (!opts.ordered) return undefined
   const stash = new ReorderStash((e) => writer.write(e))
-  const window = new ReorderWindow(stash, o.reorderWindow ?? defaultReorderWindow(c.signers.length, o.workerCapacity, o.inFlight))
-  o.log.debug({ window: window.capacity }, 'tx_result events in idx order (--ordered)')
+  const window = new ReorderWindow(stash, opts.reorderWindow ?? defaultReorderWindow(chain.signers.length, opts.workerCapacity, opts.inFlight))
+  opts.log.debug({ window: window.capacity }, 'tx_result events in idx order (--ordered)')
   const end = () => {
     const skipped = stash.flush()
-    if (skipped > 0) o.log.error({ held: skipped, next_idx: stash.nextIdx }, 'results held past the end of the run (an idx without a tx_result): written now, out of order')
-    o.log.debug({ window: window.capacity, max_held: stash.maxHeld }, 'reorder stash')
+    if (skipped > 0) opts.log.error({ held: skipped, next_idx: stash.nextIdx }, 'results held past the end of the run (an idx without a tx_result): written now, out of order')
+    opts.log.debug({ window: window.capacity, max_held: stash.maxHeld }, 'reorder stash')
   }
   return { stash, window, end }
 }
 
 /** After the last send: wait for the receipts while each worker keeps mending gaps, until all are in or `stop`. */
-async function waitForReceipts(o: PipelineOptions, tracker: ReceiptTracker, workers: Worker[], stop: AbortSignal): Promise<void> {
-  o.log.info({ pending: tracker.pendingCount }, 'all sent; waiting for receipts')
+async function waitForReceipts(opts: PipelineOptions, tracker: ReceiptTracker, workers: Worker[], stop: AbortSignal): Promise<void> {
+  opts.log.info({ pending: tracker.pendingCount }, 'all sent; waiting for receipts')
   const waited = new AbortController()
   const until = AbortSignal.any([stop, waited.signal])
   setMaxListeners(workers.length + 16, until) // each settling worker sleeps on it
@@ -321,21 +321,21 @@ async function waitForReceipts(o: PipelineOptions, tracker: ReceiptTracker, work
 }
 
 /** The run's pacer: `shape`, else the constant `tps`; per-block stages watch the heads; the shape's end stops the run. */
-function shapePacer(o: PipelineOptions, c: PipelineChain, stop: Stop): Pacer {
-  const shape = o.shape ?? constantShape(o.tps)
-  const heads = shape.some((s) => s.kind === 'block') ? { heads: pollHeads(c.rpc, headPollMsFor(c.blockTimeMs)) } : {}
+function shapePacer(opts: PipelineOptions, chain: PipelineChain, stop: Stop): Pacer {
+  const shape = opts.shape ?? constantShape(opts.tps)
+  const heads = shape.some((parts) => parts.kind === 'block') ? { heads: pollHeads(chain.rpc, headPollMsFor(chain.blockTimeMs)) } : {}
   return createShapedPacer(shape, { ...heads, onEnd: () => stop.with('duration') })
 }
 
-function addPacing(o: PipelineOptions, summary: Omit<SummaryEvent, 'version'>, pacer: Pacer, workers: number): void {
-  const shape = o.shape ?? constantShape(o.tps)
+function addPacing(opts: PipelineOptions, summary: Omit<SummaryEvent, 'version'>, pacer: Pacer, workers: number): void {
+  const shape = opts.shape ?? constantShape(opts.tps)
   if (shape.length === 0) return
   // a shape's mean rate when it has one (rate stages of finite length), else the flat --tps, else 0 (per block)
   const slots = shapeSlotCount(shape)
-  const target = o.shape === undefined ? o.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
+  const target = opts.shape === undefined ? opts.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
   summary.pacing = { target_tps: target, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
-  if (shape.some((s) => s.name !== undefined)) {
-    summary.pacing.stages = shape.map((s) => ({ name: s.name ?? '', duration_ms: s.durationMs, ...(s.kind === 'rate' ? { from_tps: s.from, to_tps: s.to } : { per_block: s.perBlock, ...(s.blocks !== undefined ? { blocks: s.blocks } : {}) }) }))
+  if (shape.some((parts) => parts.name !== undefined)) {
+    summary.pacing.stages = shape.map((parts) => ({ name: parts.name ?? '', duration_ms: parts.durationMs, ...(parts.kind === 'rate' ? { from_tps: parts.from, to_tps: parts.to } : { per_block: parts.perBlock, ...(parts.blocks !== undefined ? { blocks: parts.blocks } : {}) }) }))
   }
-  if (pacer.missed > 0) o.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
+  if (pacer.missed > 0) opts.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
 }

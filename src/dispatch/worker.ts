@@ -59,18 +59,18 @@ export class Worker {
   private readonly maxPanics: number
   private readonly panicWindowMs: number
 
-  constructor(private readonly o: WorkerOptions) {
-    this.queue = o.queue
-    this.maxPanics = o.maxPanics ?? 3
-    this.panicWindowMs = o.panicWindowMs ?? 60_000
+  constructor(private readonly opts: WorkerOptions) {
+    this.queue = opts.queue
+    this.maxPanics = opts.maxPanics ?? 3
+    this.panicWindowMs = opts.panicWindowMs ?? 60_000
   }
 
   get address(): Address {
-    return this.o.lane.sender.address
+    return this.opts.lane.sender.address
   }
 
   get index(): number {
-    return this.o.index
+    return this.opts.index
   }
 
   /**
@@ -81,7 +81,7 @@ export class Worker {
    * check run, between sends, with nothing in flight. Never rejects.
    */
   async run(): Promise<void> {
-    const { lane, events } = this.o
+    const { lane, events } = this.opts
     const { window, keeper } = lane
     for (;;) {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
@@ -118,7 +118,7 @@ export class Worker {
   /** Looks at the node in the background; what it finds to mend waits for the next spec. Never rejects. */
   private look(): void {
     this.looking = true
-    this.o.lane.keeper
+    this.opts.lane.keeper
       .look()
       .then(
         (mend) => (this.mend ||= mend),
@@ -129,20 +129,20 @@ export class Worker {
 
   /** Fills the gaps refused sends left (the signer's later txs wait for them). Never rejects. */
   private async fillGaps(): Promise<void> {
-    const { lane } = this.o
-    if (lane.window.gaps.length === 0 || this.retired || this.o.health.dead) return
+    const { lane } = this.opts
+    if (lane.window.kept.gaps.length === 0 || this.retired || this.opts.health.dead) return
     try {
       await lane.filler.fillGaps()
     } catch (err) {
-      this.o.log.error({ worker: this.o.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
+      this.opts.log.error({ worker: this.opts.index, signer: this.address, err: describeError(err) }, 'filling the nonces of refused specs failed')
     }
   }
 
   /** Why a spec cannot be sent at all now (retired, node dead, run cancelled), if so. */
   private refusal(): [code: ErrorCode, message: string] | undefined {
-    if (this.retired) return ['WORKER_RETIRED', `worker ${this.o.index} was retired after repeated panics`]
-    if (this.o.health.dead) return ['RPC_UNAVAILABLE', outageMessage(this.o.health.budgetMs)]
-    if (this.o.cancel.aborted) return ['CANCELLED', 'run cancelled before this spec was sent']
+    if (this.retired) return ['WORKER_RETIRED', `worker ${this.opts.index} was retired after repeated panics`]
+    if (this.opts.health.dead) return ['RPC_UNAVAILABLE', outageMessage(this.opts.health.budgetMs)]
+    if (this.opts.cancel.aborted) return ['CANCELLED', 'run cancelled before this spec was sent']
     return undefined
   }
 
@@ -162,14 +162,14 @@ export class Worker {
     let req: TxRequest
     try {
       // a transfer's request comes back at once; estimates, blob and set-code txs are awaited
-      const built = specTx(this.o.build, hand.spec, this.o.lane.sender)
+      const built = specTx(this.opts.build, hand.spec, this.opts.lane.sender)
       req = built instanceof Promise ? await built : built
     } catch (err) {
       this.failed(hand, err)
       return undefined
     }
     return {
-      done: this.o.lane.sender
+      done: this.opts.lane.sender
         .send(req, hand)
         .then(
           () => this.result(hand),
@@ -193,8 +193,8 @@ export class Worker {
    * has our txs, mending what it lost, until they are all mined or `stop` aborts (the wait ended).
    */
   async keepUntilMined(stop: AbortSignal): Promise<void> {
-    const { health, log } = this.o
-    const { keeper } = this.o.lane
+    const { health, log } = this.opts
+    const { keeper } = this.opts.lane
     if (this.retired) return
     while (keeper.watching && !stop.aborted && !health.dead) {
       await sleep(Math.max(0, keeper.checkAt - performance.now()), stop)
@@ -204,7 +204,7 @@ export class Worker {
         // a check that read the nonce again may have found nonces the node lacks: no spec comes to take them
         await this.fillGaps()
       } catch (err) {
-        log.error({ worker: this.o.index, err: describeError(err) }, 'gap check failed')
+        log.error({ worker: this.opts.index, err: describeError(err) }, 'gap check failed')
         return
       }
     }
@@ -234,27 +234,27 @@ export class Worker {
       event.error = error ?? code
       event.error_code = code
     }
-    if (this.o.endpoint !== undefined) event.endpoint = this.o.endpoint
-    this.o.fates.sent(end)
-    this.o.events.emitOwned(event)
+    if (this.opts.endpoint !== undefined) event.endpoint = this.opts.endpoint
+    this.opts.fates.sent(end)
+    this.opts.events.emitOwned(event)
   }
 
   /** An unexpected throw: report it, fail the spec in hand, resync, and maybe retire. */
   private panic(hand: InHand, err: unknown): void {
     const error = describeError(err)
-    const o = this.o
-    o.log.error({ worker: o.index, signer: this.address, idx: hand.spec.idx, error }, 'worker panic')
-    o.events.emit({ type: 'worker_panic', worker: o.index, signer: this.address, idx: hand.spec.idx, error })
+    const opts = this.opts
+    opts.log.error({ worker: opts.index, signer: this.address, idx: hand.spec.idx, error }, 'worker panic')
+    opts.events.emit({ type: 'worker_panic', worker: opts.index, signer: this.address, idx: hand.spec.idx, error })
     this.result(hand, 'WORKER_PANIC', error)
-    o.lane.window.forget()
+    opts.lane.window.forget()
     const now = performance.now()
     this.panicTimes = this.panicTimes.filter((t) => now - t < this.panicWindowMs)
     this.panicTimes.push(now)
     // sends already in flight may panic after it retired: reported as panics, retired once
     if (!this.retired && this.panicTimes.length >= this.maxPanics) {
       this.retired = true
-      o.log.error({ worker: o.index, signer: this.address }, 'worker retired after repeated panics')
-      o.events.emit({ type: 'worker_retired', worker: o.index, signer: this.address, panics: this.panicTimes.length })
+      opts.log.error({ worker: opts.index, signer: this.address }, 'worker retired after repeated panics')
+      opts.events.emit({ type: 'worker_retired', worker: opts.index, signer: this.address, panics: this.panicTimes.length })
     }
   }
 }

@@ -30,7 +30,7 @@ export class GapFiller {
   /** The nonce whose filler the node refused last (logged once). */
   private refusedNonce: number | undefined
 
-  constructor(private readonly o: GapFillerOptions) {}
+  constructor(private readonly opts: GapFillerOptions) {}
 
   /**
    * The input ended (or a blob or set-code tx must not wait) while gaps lay below accepted
@@ -38,23 +38,23 @@ export class GapFiller {
    * each check (the nonce is then `untracked`).
    */
   readonly fillGaps = async (): Promise<void> => {
-    for (const n of this.o.window.takeGaps()) await this.fill(n, undefined, 'refused')
+    for (const n of this.opts.window.kept.takeGaps()) await this.fill(n, undefined, 'refused')
   }
 
   /** Takes nonce `gap` (the kept tx `lost`'s, if any); true once the node has the filler. */
   async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<boolean> {
-    const { post, window, log, worker } = this.o
+    const { post, window, log, worker } = this.opts
     const from = post.address
-    const { result, hash, raw } = await post.sendAt({ chainId: this.o.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fillerFees(this.o.fees.current))
+    const { result, hash, raw } = await post.sendAt({ chainId: this.opts.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fillerFees(this.opts.fees.current))
     if (result !== 'ok') {
       if (this.refusedNonce !== gap) log.warn({ worker, signer: from, nonce: gap, result }, 'nonce gap: the filler was not accepted; trying again at each check')
       this.refusedNonce = gap
       return false
     }
-    window.filled(gap, hash, raw)
-    if (lost && lost.idx >= 0) this.o.fates.filled(lost.hash, reason)
+    window.kept.filled(gap, hash, raw)
+    if (lost && lost.idx >= 0) this.opts.fates.filled(lost.hash, reason)
     log.warn({ worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
-    this.o.events.emit(gapFilledEvent(worker, from, gap, hash, lost, reason))
+    this.opts.events.emit(gapFilledEvent(worker, from, gap, hash, lost, reason))
     return true
   }
 }

@@ -145,17 +145,17 @@ export class NonceLedger {
    * The node has the tx at `nonce` (taken with `step`; a self-authorized set-code tx's next
    * send then waits for it to be mined): remember it until it is mined.
    */
-  accepted(nonce: number, step: number, u?: Unmined): void {
+  accepted(nonce: number, step: number, tx?: Unmined): void {
     if (step > 1) this.mineFirst = nonce + step
-    if (!this.keep || !u) return
-    if (u.raw !== undefined && u.raw.length > MAX_KEPT_RAW) delete u.raw
-    this.remember(nonce, u)
+    if (!this.keep || !tx) return
+    if (tx.raw !== undefined && tx.raw.length > MAX_KEPT_RAW) delete tx.raw
+    this.remember(nonce, tx)
   }
 
-  /** Keeps `u` at `nonce`, in nonce order (the oldest is forgotten past the cap). */
-  remember(nonce: number, u: Unmined): void {
+  /** Keeps `tx` at `nonce`, in nonce order (the oldest is forgotten past the cap). */
+  remember(nonce: number, tx: Unmined): void {
     if (nonce > this.last || this.unmined.has(nonce)) {
-      this.unmined.set(nonce, u)
+      this.unmined.set(nonce, tx)
       if (nonce > this.last) this.last = nonce
     } else {
       // below the newest kept one (a send answered after a later one of its window, a filler):
@@ -167,7 +167,7 @@ export class NonceLedger {
         above.push([n, v])
         this.unmined.delete(n)
       }
-      this.unmined.set(nonce, u)
+      this.unmined.set(nonce, tx)
       for (const [n, v] of above) this.unmined.set(n, v)
     }
     if (this.unmined.size > MAX_UNMINED) {

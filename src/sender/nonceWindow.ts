@@ -1,8 +1,8 @@
 /** A signer's nonce window: which send takes which nonce and when, how many sends run at once, and every write to the signer's ledger. */
-import type { Address, Hex } from 'viem'
+import type { Address } from 'viem'
 import { SET_CODE_SETTLE_MS, SET_CODE_SETTLE_POLL_MS } from '../tx/txTypeFields.js'
 import type { ChainReads } from './chainReads.js'
-import type { Bid } from './bump.js'
+import { KeptTxs } from './keptTxs.js'
 import { NonceLedger, type Unmined } from './nonceLedger.js'
 import { untilMined } from './untilMined.js'
 
@@ -33,6 +33,8 @@ export class NonceWindow {
    */
   size: number
   private readonly ledger: NonceLedger
+  /** The accepted txs kept until mined, as the keeper reads and mends them (the window's ledger, written only through it). */
+  readonly kept: KeptTxs
   /** Sends started by the worker and not ended. */
   private running = 0
   /** The nonces sends hold: taken, and not yet accepted or given back. */
@@ -48,9 +50,10 @@ export class NonceWindow {
   private resync: Promise<void> | undefined
   private acceptedSinceShrink = 0
 
-  constructor(private readonly o: NonceWindowOptions) {
-    this.size = o.inFlight
-    this.ledger = new NonceLedger(o.keep)
+  constructor(private readonly opts: NonceWindowOptions) {
+    this.size = opts.inFlight
+    this.ledger = new NonceLedger(opts.keep)
+    this.kept = new KeptTxs(this.ledger)
   }
 
   // ── the worker's slots ─────────────────────────────────────────────
@@ -97,17 +100,17 @@ export class NonceWindow {
    * Every nonce below it was accepted. Undefined: the next nonce is not known.
    */
   get firstOpen(): number | undefined {
-    const l = this.ledger
-    let open = l.counted
+    const ledger = this.ledger
+    let open = ledger.counted
     if (open === undefined) return undefined
-    if (l.gaps.length > 0) open = Math.min(open, l.gaps[0]!)
-    for (const n of this.held) open = Math.min(open, n)
+    if (ledger.gaps.length > 0) open = Math.min(open, ledger.gaps[0]!)
+    for (const nonce of this.held) open = Math.min(open, nonce)
     return open
   }
 
   /** The signer's nonce as the node counts it: with its pool (`pending`) or mined (`latest`). */
   nonceAt(tag: 'pending' | 'latest'): Promise<number> {
-    return this.o.reads.nonceAt(this.o.address, tag, () => this.checkSoon())
+    return this.opts.reads.nonceAt(this.opts.address, tag, () => this.ledger.checkSoon())
   }
 
   /**
@@ -138,10 +141,10 @@ export class NonceWindow {
   }
 
   private takeNow(step: number, alone: boolean): number | undefined {
-    const l = this.ledger
-    if (this.alone || (alone ? this.held.size > 0 : this.aloneWaiting > 0) || l.mineFirst !== undefined || l.next === undefined) return undefined
+    const ledger = this.ledger
+    if (this.alone || (alone ? this.held.size > 0 : this.aloneWaiting > 0) || ledger.mineFirst !== undefined || ledger.next === undefined) return undefined
     if (alone) this.alone = true
-    const nonce = l.take(step)
+    const nonce = ledger.take(step)
     this.held.add(nonce)
     return nonce
   }
@@ -151,8 +154,8 @@ export class NonceWindow {
     this.takers++
     try {
       for (;;) {
-        const n = this.takeNow(step, alone)
-        if (n !== undefined) return n
+        const nonce = this.takeNow(step, alone)
+        if (nonce !== undefined) return nonce
         if (this.held.size > 0 || this.alone || (!alone && this.aloneWaiting > 0)) {
           await this.changed()
           continue
@@ -170,14 +173,14 @@ export class NonceWindow {
 
   /** The ledger knows the next nonce (a set-code tx mined; else read from the node, once for all waiting sends). */
   private known(fill: FillGaps): Promise<void> {
-    const l = this.ledger
-    if (l.mineFirst === undefined && l.next !== undefined) return Promise.resolve()
+    const ledger = this.ledger
+    if (ledger.mineFirst === undefined && ledger.next !== undefined) return Promise.resolve()
     this.resync ??= (async () => {
       try {
         // the set-code tx cannot be mined while a gap lies below it
-        if (l.mineFirst !== undefined && l.gaps.length > 0) await fill()
-        if (l.mineFirst !== undefined) await this.awaitSetCodeMined(l.mineFirst)
-        if (l.next === undefined) l.resume(await this.nonceAt('pending'))
+        if (ledger.mineFirst !== undefined && ledger.gaps.length > 0) await fill()
+        if (ledger.mineFirst !== undefined) await this.awaitSetCodeMined(ledger.mineFirst)
+        if (ledger.next === undefined) ledger.resume(await this.nonceAt('pending'))
       } finally {
         this.resync = undefined
         this.notify()
@@ -191,7 +194,7 @@ export class NonceWindow {
    * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again.
    */
   private async awaitSetCodeMined(target: number): Promise<void> {
-    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.o.reads.ctx.cancel })
+    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.opts.reads.ctx.cancel })
     if (reached < target) this.ledger.forget()
     this.ledger.mineFirst = undefined
   }
@@ -203,7 +206,7 @@ export class NonceWindow {
   accepted(nonce: number, step: number, alone: boolean, u: Unmined | undefined): void {
     this.ledger.accepted(nonce, step, u)
     this.letGo(nonce, alone)
-    if (this.size >= this.o.inFlight || ++this.acceptedSinceShrink < this.size) return
+    if (this.size >= this.opts.inFlight || ++this.acceptedSinceShrink < this.size) return
     this.size++
     this.acceptedSinceShrink = 0
   }
@@ -251,72 +254,5 @@ export class NonceWindow {
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w()
-  }
-
-  // ── what the keeper reads and learns ───────────────────────────────
-
-  /** Accepted txs by nonce, in nonce order, until seen mined. */
-  get unmined(): ReadonlyMap<number, Unmined> {
-    return this.ledger.unmined
-  }
-
-  /** The gaps, ascending. */
-  get gaps(): readonly number[] {
-    return this.ledger.gaps
-  }
-
-  /** The highest nonce the node should count as ours (see NonceLedger.counted). */
-  get counted(): number | undefined {
-    return this.ledger.counted
-  }
-
-  /** performance.now() of the keeper's next check; 0: at the next chance. */
-  get checkAt(): number {
-    return this.ledger.nextCheck
-  }
-
-  /** The keeper's next check comes `inMs` from now. */
-  checkIn(inMs: number): void {
-    this.ledger.nextCheck = performance.now() + inMs
-  }
-
-  /** The node may have lost txs of ours: check at the next chance. */
-  checkSoon(): void {
-    this.ledger.checkSoon()
-  }
-
-  /** The node mined our txs below `latest`. */
-  minedBelow(latest: number): void {
-    this.ledger.minedBelow(latest)
-  }
-
-  /** Everything sent is mined. */
-  allMined(): void {
-    this.ledger.allMined()
-  }
-
-  /** The gaps, taken for fillers (they are no longer the next sends' to take). */
-  takeGaps(): number[] {
-    return this.ledger.gaps.splice(0)
-  }
-
-  /** A filler the node took at `nonce`: kept until mined, like any tx of ours. */
-  filled(nonce: number, hash: Hex, raw: Hex): void {
-    this.ledger.remember(nonce, { raw, hash, idx: -1 })
-  }
-
-  /** The kept tx `u` was re-signed and the node took the new one: `u` is that one now. */
-  replaced(u: Unmined, hash: Hex, raw: Hex, bid: Bid): void {
-    u.hash = hash
-    if (u.raw !== undefined) u.raw = raw
-    u.maxFee = bid.maxFee
-    u.tip = bid.tip
-    u.replacements = (u.replacements ?? 0) + 1
-    delete u.askedMore
-  }
-
-  /** The node wanted more than the bump for `u`'s replacement: the next one bumps over it again. */
-  askedMore(u: Unmined): void {
-    u.askedMore = (u.askedMore ?? 0) + 1
   }
 }

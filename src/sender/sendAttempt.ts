@@ -43,7 +43,7 @@ export class SendAttempt {
   /** A send of this tx got no definite answer: it may be in the node. */
   private ambiguous = false
 
-  constructor(private readonly c: RetryContext) {}
+  constructor(private readonly lane: RetryContext) {}
 
   /** Every resend so far, of either kind (the backoff and the message count them all). */
   private get allResends(): number {
@@ -51,12 +51,12 @@ export class SendAttempt {
   }
 
   /** After the node's answer to a send of `fields` (signed as `p.hash`): what next. */
-  async after(outcome: PostOutcome, fields: TxFields, p: SendProgress): Promise<NextStep> {
+  async after(outcome: PostOutcome, fields: TxFields, progress: SendProgress): Promise<NextStep> {
     if (this.ambiguous && outcome.kind !== 'unknown' && outcome.kind !== 'accepted') {
-      if (await this.knownAfterAmbiguous(p.hash!, outcome.message)) return 'accepted'
+      if (await this.knownAfterAmbiguous(progress.hash!, outcome.message)) return 'accepted'
       this.ambiguous = false
     }
-    const { window, fees } = this.c
+    const { window, fees } = this.lane
     switch (outcome.kind) {
       case 'accepted':
         return 'accepted'
@@ -86,7 +86,7 @@ export class SendAttempt {
         return 'resync'
       case 'unknown':
         this.ambiguous = true
-        return (await this.resendUnknown(outcome, p)) ? 'accepted' : 'resend'
+        return (await this.resendUnknown(outcome, progress)) ? 'accepted' : 'resend'
     }
   }
 
@@ -97,10 +97,10 @@ export class SendAttempt {
    * under a failed spec or beside a rebuilt one (a nonce used twice over).
    */
   private async knownAfterAmbiguous(hash: Hex, why: string): Promise<boolean> {
-    const seen = await this.c.reads.probeUntilSure(hash)
+    const seen = await this.lane.reads.probeUntilSure(hash)
     if (seen === 'known') return true
     if (seen === 'unreachable') {
-      this.c.window.forget()
+      this.lane.window.forget()
       throw new SendFailure('RPC_UNAVAILABLE', `${why}; the node could not say whether it has the earlier copy of this tx`)
     }
     return false
@@ -111,10 +111,10 @@ export class SendAttempt {
    * outage budget), or the tx's fate is unknown (up to the same budget), or within --retries.
    * Resolves true when the node turns out to have the tx.
    */
-  private async resendUnknown(outcome: Extract<SendOutcome, { kind: 'unknown' }>, p: SendProgress): Promise<boolean> {
-    const { reads, window } = this.c
+  private async resendUnknown(outcome: Extract<SendOutcome, { kind: 'unknown' }>, progress: SendProgress): Promise<boolean> {
+    const { reads, window } = this.lane
     const { health, cancel } = reads.ctx
-    const seen: Seen = await reads.probe(p.hash!)
+    const seen: Seen = await reads.probe(progress.hash!)
     if (seen === 'known') return true
     if (seen === 'absent' && !outcome.resend) throw new SendFailure(outcome.code, outcome.message)
     if (health.dead) {
@@ -131,7 +131,7 @@ export class SendAttempt {
     } else if (seen === 'absent') this.unknownSince = undefined
     else this.unknownSince ??= performance.now()
     const unresolved = this.unknownSince !== undefined && performance.now() - this.unknownSince < health.budgetMs
-    if (this.resends >= this.c.retries && !health.down && !unresolved) {
+    if (this.resends >= this.lane.retries && !health.down && !unresolved) {
       window.forget()
       throw new SendFailure(outcome.code, `${outcome.message} (after ${this.allResends} resends)`)
     }

@@ -32,11 +32,11 @@ export class SendSession {
   readonly reads: ChainReads
   private readonly senders = new Map<string, SignerSender>()
 
-  constructor(private readonly o: SessionOptions) {
-    const cancel = AbortSignal.any([o.signal ?? new AbortController().signal])
+  constructor(private readonly opts: SessionOptions) {
+    const cancel = AbortSignal.any([opts.signal ?? new AbortController().signal])
     // every sender of the phase may wait on it at once (a setup step for all of a pool's accounts): not a leak
     setMaxListeners(0, cancel)
-    this.reads = new ChainReads({ rpc: o.chain.rpc, health: new NodeHealth(o.maxOutageMs), retries: o.retries, cancel })
+    this.reads = new ChainReads({ rpc: opts.chain.rpc, health: new NodeHealth(opts.maxOutageMs), retries: opts.retries, cancel })
   }
 
   get cancel(): AbortSignal {
@@ -46,27 +46,27 @@ export class SendSession {
   /** The sender of `signer` in this session (made on first use). */
   senderOf(signer: Signer): SignerSender {
     const key = signer.address.toLowerCase()
-    let s = this.senders.get(key)
-    if (!s) {
+    let sender = this.senders.get(key)
+    if (!sender) {
       // no worker, no keeper (its caller waits for each tx), no events: a filler would only be logged
-      s = signerLane({
+      sender = signerLane({
         signer,
         worker: -1,
-        chainId: this.o.chain.chainId,
-        fees: this.o.chain.fees,
+        chainId: this.opts.chain.chainId,
+        fees: this.opts.chain.fees,
         reads: this.reads,
         events: NO_EVENTS,
         fates: NO_FATES,
-        log: this.o.log,
+        log: this.opts.log,
         inFlight: SESSION_IN_FLIGHT,
-        retries: this.o.retries,
+        retries: this.opts.retries,
         dryRun: false,
         maxFee: undefined,
         keeper: { everyMs: 0, riskBlocks: 0, neverIncludedMs: 0, roomy: () => undefined },
       }).sender
-      this.senders.set(key, s)
+      this.senders.set(key, sender)
     }
-    return s
+    return sender
   }
 
   /** Waits for a sent tx's receipt, polling through the session's reads; null when `timeoutMs` passed or the session was cancelled. */

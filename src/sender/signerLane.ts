@@ -44,12 +44,12 @@ export interface SignerLane {
 }
 
 /** Builds a signer's lane; nothing in it is wired after construction. */
-export function signerLane(o: SignerLaneOptions): SignerLane {
-  const { signer, reads, fees, events, fates, log, worker } = o
-  const window = new NonceWindow({ address: signer.address, reads, inFlight: o.inFlight, keep: o.keeper.everyMs > 0 && !o.dryRun })
-  const post = new TxPost({ signer, reads, onTransport: () => window.checkSoon() })
-  const filler = new GapFiller({ worker, chainId: o.chainId, fees, post, window, events, fates, log })
-  const sender = new SignerSender({ signer, fees, reads, window, post, fillGaps: filler.fillGaps, retries: o.retries, dryRun: o.dryRun, maxFee: o.maxFee })
-  const keeper = new TxKeeper({ worker, window, sender, post, filler, fees, events, fates, log, ...o.keeper, everyMs: o.dryRun ? 0 : o.keeper.everyMs })
+export function signerLane(opts: SignerLaneOptions): SignerLane {
+  const { signer, reads, fees, events, fates, log, worker } = opts
+  const window = new NonceWindow({ address: signer.address, reads, inFlight: opts.inFlight, keep: opts.keeper.everyMs > 0 && !opts.dryRun })
+  const post = new TxPost({ signer, reads, onTransport: () => window.kept.checkSoon() })
+  const filler = new GapFiller({ worker, chainId: opts.chainId, fees, post, window, events, fates, log })
+  const sender = new SignerSender({ signer, fees, reads, window, post, fillGaps: filler.fillGaps, retries: opts.retries, dryRun: opts.dryRun, maxFee: opts.maxFee })
+  const keeper = new TxKeeper({ worker, window, sender, post, filler, fees, events, fates, log, ...opts.keeper, everyMs: opts.dryRun ? 0 : opts.keeper.everyMs })
   return { window, post, sender, filler, keeper }
 }

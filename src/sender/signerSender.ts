@@ -55,27 +55,27 @@ export interface SignerSenderOptions {
 export class SignerSender {
   private readonly retry: RetryContext
 
-  constructor(private readonly o: SignerSenderOptions) {
-    this.retry = { reads: o.reads, fees: o.fees, window: o.window, retries: o.retries }
+  constructor(private readonly opts: SignerSenderOptions) {
+    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries }
   }
 
   get address(): Address {
-    return this.o.signer.address
+    return this.opts.signer.address
   }
 
   /** The key that signs (a blob's or an authorization's signature needs it). */
   get signer(): Signer {
-    return this.o.signer
+    return this.opts.signer
   }
 
   /** The fees a tx is built with now. */
   get fees(): FeeSnapshot {
-    return this.o.fees.current
+    return this.opts.fees.current
   }
 
   /** The nonce the next send would take, once the sends before it were answered (`step` 2: a self-authorizing set-code tx). */
   nextNonce(step = 1): Promise<number> {
-    return this.o.window.nextNonce(step, this.o.fillGaps)
+    return this.opts.window.nextNonce(step, this.opts.fillGaps)
   }
 
   /**
@@ -83,9 +83,9 @@ export class SignerSender {
    * (throws SendFailure; a failed read throws TransportError/RpcError). `p` records what was
    * done, for the caller's report.
    */
-  async send(req: TxRequest, p: SendProgress = { nonce: null, attempts: 0 }): Promise<void> {
+  async send(req: TxRequest, progress: SendProgress = { nonce: null, attempts: 0 }): Promise<void> {
     const { fields } = req
-    const { window, post } = this.o
+    const { window, post } = this.opts
     // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
     const step = 1 + (fields.authorizationList?.length ?? 0)
     // a blob tx (pools refuse blob nonce gaps) or a set-code tx (its authorization's nonce) is sent alone
@@ -99,28 +99,28 @@ export class SignerSender {
       for (;;) {
         if (signed === undefined) {
           if (nonce === undefined) {
-            const taken = window.take(step, alone, this.o.fillGaps)
+            const taken = window.take(step, alone, this.opts.fillGaps)
             nonce = typeof taken === 'number' ? taken : await taken
           }
           if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
           fields.nonce = nonce
           this.checkCap()
-          tx = buildTx(fields, this.o.fees.current)
-          const s = post.sign(tx)
-          ;({ raw: signed, hash: p.hash } = s instanceof Promise ? await s : s)
-          p.nonce = nonce
-          if (this.o.dryRun) {
-            p.raw = signed
+          tx = buildTx(fields, this.opts.fees.current)
+          const signing = post.sign(tx)
+          ;({ raw: signed, hash: progress.hash } = signing instanceof Promise ? await signing : signing)
+          progress.nonce = nonce
+          if (this.opts.dryRun) {
+            progress.raw = signed
             window.signedOnly(nonce, alone)
             nonce = undefined
             return
           }
         }
-        p.attempts++
+        progress.attempts++
         const outcome = await post.sendRaw(signed)
-        const next = outcome.kind === 'accepted' ? 'accepted' : await (attempt ??= new SendAttempt(this.retry)).after(outcome, fields, p)
+        const next = outcome.kind === 'accepted' ? 'accepted' : await (attempt ??= new SendAttempt(this.retry)).after(outcome, fields, progress)
         if (next === 'accepted') {
-          window.accepted(nonce!, step, alone, unminedOf(req, p.hash!, signed, tx!))
+          window.accepted(nonce!, step, alone, unminedOf(req, progress.hash!, signed, tx!))
           nonce = undefined
           return
         }
@@ -140,7 +140,7 @@ export class SignerSender {
 
   /** A base fee above `--max-fee`: nothing this signer sends could be included now. */
   private checkCap(): void {
-    const { maxFee, fees } = this.o
+    const { maxFee, fees } = this.opts
     const f = fees.current
     if (maxFee !== undefined && f.type === 'eip1559' && f.baseFeePerGas > maxFee) {
       throw new SendFailure('FEE_CAP_REACHED', `the base fee (${f.baseFeePerGas} wei) is above --max-fee (${maxFee} wei)`)
@@ -148,20 +148,20 @@ export class SignerSender {
   }
 
   /**
-   * Re-signs the kept tx `u` at `nonce` from its request (same nonce, same payload) at the
+   * Re-signs the kept tx `tx` at `nonce` from its request (same nonce, same payload) at the
    * current fees, at least the bump nodes require over its last bid, within `--max-fee`, and
-   * sends it. The window's record of `u` then holds the new tx.
+   * sends it. The window's record of `tx` then holds the new tx.
    */
-  async replace(nonce: number, u: Unmined): Promise<ReplaceResult> {
-    const { req } = u
-    const { post } = this.o
-    if (!req || u.maxFee === undefined || u.tip === undefined || pinsFee(req.fields) || req.fields.txType === 'eip4844') return { kind: 'fixed' }
-    let old: Bid = { maxFee: u.maxFee, tip: u.tip }
-    for (let i = 0; i < (u.askedMore ?? 0); i++) old = { maxFee: bumpedBid(old.maxFee), tip: bumpedBid(old.tip) }
-    const bid = replacementBid(old, this.o.fees.current, this.o.maxFee)
+  async replace(nonce: number, tx: Unmined): Promise<ReplaceResult> {
+    const { req } = tx
+    const { post } = this.opts
+    if (!req || tx.maxFee === undefined || tx.tip === undefined || pinsFee(req.fields) || req.fields.txType === 'eip4844') return { kind: 'fixed' }
+    let old: Bid = { maxFee: tx.maxFee, tip: tx.tip }
+    for (let i = 0; i < (tx.askedMore ?? 0); i++) old = { maxFee: bumpedBid(old.maxFee), tip: bumpedBid(old.tip) }
+    const bid = replacementBid(old, this.opts.fees.current, this.opts.maxFee)
     if (!bid) return { kind: 'capped' }
     const fields: TxFields = { ...req.fields, nonce }
-    const { raw, hash } = await post.sign(buildTx(fields, snapshotWith(this.o.fees.current, bid)))
+    const { raw, hash } = await post.sign(buildTx(fields, snapshotWith(this.opts.fees.current, bid)))
     let outcome: PostOutcome = await post.sendRaw(raw)
     if (outcome.kind === 'unknown') {
       const seen = await post.probeUntilSure(hash)
@@ -170,8 +170,8 @@ export class SignerSender {
     }
     switch (outcome.kind) {
       case 'accepted': {
-        const oldHash = u.hash
-        this.o.window.replaced(u, hash, raw, bid)
+        const oldHash = tx.hash
+        this.opts.window.kept.replaced(tx, hash, raw, bid)
         return { kind: 'replaced', oldHash, hash, bid }
       }
       case 'nonce':
@@ -189,10 +189,10 @@ export class SignerSender {
 
 /** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx). */
 function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable): Unmined {
-  const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
-  const fee = t.maxFeePerGas ?? t.gasPrice ?? 0n
-  const u: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: t.maxFeePerGas !== undefined ? (t.maxPriorityFeePerGas ?? 0n) : fee }
-  if (req.id !== undefined) u.id = req.id
-  if (req.line !== undefined) u.line = req.line
-  return u
+  const bid = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  const fee = bid.maxFeePerGas ?? bid.gasPrice ?? 0n
+  const kept: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: bid.maxFeePerGas !== undefined ? (bid.maxPriorityFeePerGas ?? 0n) : fee }
+  if (req.id !== undefined) kept.id = req.id
+  if (req.line !== undefined) kept.line = req.line
+  return kept
 }

@@ -76,28 +76,28 @@ export class TxKeeper {
   /** When the last look ran: a check it asked for belongs to its period (the head's wait is counted once). */
   private lookedAt = -Infinity
 
-  constructor(private readonly o: TxKeeperOptions) {}
+  constructor(private readonly opts: TxKeeperOptions) {}
 
   /** Is a look due (a time comparison per spec, one every `everyMs`)? */
   due(now: number): boolean {
-    const { window } = this.o
-    return this.o.everyMs > 0 && now >= window.checkAt && window.unmined.size > 0
+    const { window } = this.opts
+    return this.opts.everyMs > 0 && now >= window.kept.checkAt && window.kept.unmined.size > 0
   }
 
   /** Are there sent txs to watch until they are mined? */
   get watching(): boolean {
-    return this.o.everyMs > 0 && this.o.window.unmined.size > 0
+    return this.opts.everyMs > 0 && this.opts.window.kept.unmined.size > 0
   }
 
   /** performance.now() of the next check. */
   get checkAt(): number {
-    return this.o.window.checkAt
+    return this.opts.window.kept.checkAt
   }
 
   /** Checks once and mends what it finds. Resolves true when everything sent is mined. */
   async check(): Promise<boolean> {
-    const { window, sender } = this.o
-    window.checkIn(this.o.everyMs)
+    const { window, sender } = this.opts
+    window.kept.checkIn(this.opts.everyMs)
     let latest: number
     let pending: number
     let mine: number | undefined
@@ -105,8 +105,8 @@ export class TxKeeper {
       // the next nonce was forgotten (a send ended without the node's word): read it again as the
       // next send would; a nonce the node lacks below our unmined txs is then a gap (taken by the
       // next send, or filled when the input ended)
-      if (window.counted === undefined) await sender.nextNonce()
-      mine = window.counted
+      if (window.kept.counted === undefined) await sender.nextNonce()
+      mine = window.kept.counted
       if (mine === undefined) return false
       // nothing is in flight: the two counts may be read at once (pending cannot fall below latest)
       ;[latest, pending] = await Promise.all([window.nonceAt('latest'), window.nonceAt('pending')])
@@ -114,16 +114,16 @@ export class TxKeeper {
       if (err instanceof TransportError || err instanceof RpcError) return false
       throw err
     }
-    window.minedBelow(latest)
+    window.kept.minedBelow(latest)
     if (latest >= mine) {
-      window.allMined()
+      window.kept.allMined()
       this.rebroadcastNonce = undefined
       return true
     }
     // the head must be includable; and where the node counts fewer than ours, it lacks the tx
     // at `pending` or cannot run it
     const front = pending < mine && pending !== latest ? [latest, pending] : [latest]
-    for (const n of front) if (!(await this.mendFront(n, n >= pending, mine))) return false
+    for (const nonce of front) if (!(await this.mendFront(nonce, nonce >= pending, mine))) return false
     await this.replaceBelowBase(front)
     return false
   }
@@ -137,8 +137,8 @@ export class TxKeeper {
    * check is needed; a failed read is left to the next look.
    */
   async look(): Promise<boolean> {
-    const { window } = this.o
-    window.checkIn(this.o.everyMs)
+    const { window } = this.opts
+    window.kept.checkIn(this.opts.everyMs)
     const floor = window.firstOpen
     if (floor === undefined) return false // resynced before the next send anyway
     let latest: number
@@ -152,146 +152,146 @@ export class TxKeeper {
       return true // not the look's to report: the check meets it again
     }
     this.lookedAt = performance.now()
-    window.minedBelow(latest)
+    window.kept.minedBelow(latest)
     if (latest >= floor) return false
     // the node lacks the head, or a tx between it and the floor: a probe, then a rebroadcast or a replacement
     if (pending <= latest || pending < floor) return true
-    const head = window.unmined.get(latest)
+    const head = window.kept.unmined.get(latest)
     if (head && this.headNeeds(latest, head, true)) return true
     for (const _ of this.atRisk([latest], floor)) return true
     return false
   }
 
   /**
-   * The tx at `n`, which the chain needs next; `uncounted`: the node's pending count stops at
+   * The tx at `nonce`, which the chain needs next; `uncounted`: the node's pending count stops at
    * it (it lacks it, or cannot run it). Resolves false when the node could not be asked.
    */
-  private async mendFront(n: number, uncounted: boolean, mine: number): Promise<boolean> {
-    const { window, post } = this.o
-    const u = window.unmined.get(n)
+  private async mendFront(nonce: number, uncounted: boolean, mine: number): Promise<boolean> {
+    const { window, post } = this.opts
+    const tx = window.kept.unmined.get(nonce)
     // a nonce given back by a refused send: the signer's next spec takes it (filled at the end)
-    if (!u && window.gaps.includes(n)) return true
-    if (!u) {
+    if (!tx && window.kept.gaps.includes(nonce)) return true
+    if (!tx) {
       // the node lacks a tx we no longer remember: nothing to re-sign
-      if (uncounted) await this.fill(n, undefined, 'untracked')
+      if (uncounted) await this.fill(nonce, undefined, 'untracked')
       return true
     }
     // a nonce below the node's pending count is in its pool (or mined): no need to ask
-    const seen = uncounted ? await post.probe(u.hash) : 'known'
+    const seen = uncounted ? await post.probe(tx.hash) : 'known'
     if (seen === 'unreachable') return false
     if (seen === 'known') {
       // a check a look just asked for: the head's wait was counted by the look
-      const need = this.headNeeds(n, u, performance.now() - this.lookedAt >= this.o.everyMs)
-      if (need === 'never_included') await this.fill(n, u, need)
-      else if (need) await this.replace(n, u, need)
+      const need = this.headNeeds(nonce, tx, performance.now() - this.lookedAt >= this.opts.everyMs)
+      if (need === 'never_included') await this.fill(nonce, tx, need)
+      else if (need) await this.replace(nonce, tx, need)
       return true
     }
-    if (u.raw && !belowBase(u, this.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
-    await this.replace(n, u, 'dropped')
+    if (tx.raw && !belowBase(tx, this.opts.fees.current) && this.rebroadcastNonce !== nonce) return this.rebroadcastFrom(nonce, mine)
+    await this.replace(nonce, tx, 'dropped')
     return true
   }
 
   /** Every other kept tx whose bid fell below the base fee: it would stall the signer next. */
   private async replaceBelowBase(done: readonly number[]): Promise<void> {
-    for (const [n, u, risk] of [...this.atRisk(done)]) if (!(await this.replace(n, u, risk))) return
+    for (const [nonce, tx, risk] of [...this.atRisk(done)]) if (!(await this.replace(nonce, tx, risk))) return
   }
 
   /**
-   * What the head tx `u` at `n` (the node holds it) needs: a replacement (its bid is at risk), a
+   * What the head tx `tx` at `nonce` (the node holds it) needs: a replacement (its bid is at risk), a
    * filler (never included), or nothing (it waits; a rebroadcast of it took). `count`: this look
    * or check counts towards the head's wait (once per period).
    */
-  private headNeeds(n: number, u: Unmined, count: boolean): ReplaceReason | 'never_included' | undefined {
-    const need = this.risk(u) ?? (this.neverIncluded(n, u, count) ? 'never_included' : undefined)
-    if (!need && this.rebroadcastNonce === n) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
+  private headNeeds(nonce: number, tx: Unmined, count: boolean): ReplaceReason | 'never_included' | undefined {
+    const need = this.risk(tx) ?? (this.neverIncluded(nonce, tx, count) ? 'never_included' : undefined)
+    if (!need && this.rebroadcastNonce === nonce) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
     return need
   }
 
   /** Kept txs whose bid is at risk, bar those at `except`, below `below` (default: all). */
   private *atRisk(except: readonly number[], below = Infinity): Generator<[number, Unmined, Risk]> {
-    for (const [n, u] of this.o.window.unmined) {
-      if (n >= below) return // kept in nonce order
-      const risk = except.includes(n) ? undefined : this.risk(u)
-      if (risk) yield [n, u, risk]
+    for (const [nonce, tx] of this.opts.window.kept.unmined) {
+      if (nonce >= below) return // kept in nonce order
+      const risk = except.includes(nonce) ? undefined : this.risk(tx)
+      if (risk) yield [nonce, tx, risk]
     }
   }
 
   /**
-   * Has the head tx `u` (at the signer's mined nonce, its fee fine, the node holding it) sat
+   * Has the head tx `tx` (at the signer's mined nonce, its fee fine, the node holding it) sat
    * unmined for `neverIncludedMs` (and 3 checks) while blocks had room? Then nothing will include
    * it (a node accepted what it can never mine): its nonce goes to a filler so the signer's later
    * txs go on. Time, not a count of checks alone: after a transport failure checks come at once.
    */
-  private neverIncluded(n: number, u: Unmined, count: boolean): boolean {
+  private neverIncluded(nonce: number, tx: Unmined, count: boolean): boolean {
     // a blob tx waits for blob space, which block gas does not show; a filler is ours to wait for
-    const blob = u.req?.fields.txType === 'eip4844'
-    if (blob || !u.req || n !== this.o.window.unmined.keys().next().value || this.o.roomy() !== true) {
+    const blob = tx.req?.fields.txType === 'eip4844'
+    if (blob || !tx.req || nonce !== this.opts.window.kept.unmined.keys().next().value || this.opts.roomy() !== true) {
       this.stuck = undefined
       return false
     }
     const now = performance.now()
-    if (this.stuck?.hash !== u.hash) this.stuck = { hash: u.hash, since: now, checks: 1 }
+    if (this.stuck?.hash !== tx.hash) this.stuck = { hash: tx.hash, since: now, checks: 1 }
     else if (count) this.stuck.checks++
-    return this.stuck.checks > 3 && now - this.stuck.since >= this.o.neverIncludedMs
+    return this.stuck.checks > 3 && now - this.stuck.since >= this.opts.neverIncludedMs
   }
 
   /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
-  private risk(u: Unmined): Risk | undefined {
-    const f = this.o.fees.current
-    if (f.type !== 'eip1559' || u.maxFee === undefined) return undefined
-    if (belowBase(u, f)) return 'fee_below_base'
-    return u.maxFee < baseFeeAfter(f.baseFeePerGas, this.o.riskBlocks) ? 'fee_at_risk' : undefined
+  private risk(tx: Unmined): Risk | undefined {
+    const fees = this.opts.fees.current
+    if (fees.type !== 'eip1559' || tx.maxFee === undefined) return undefined
+    if (belowBase(tx, fees)) return 'fee_below_base'
+    return tx.maxFee < baseFeeAfter(fees.baseFeePerGas, this.opts.riskBlocks) ? 'fee_at_risk' : undefined
   }
 
   /** Rebroadcasts the same bytes from `gap` on (a restarted node lost them all). */
   private async rebroadcastFrom(gap: number, mine: number): Promise<boolean> {
-    const { window, post, log } = this.o
-    log.warn({ worker: this.o.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
-    for (let n = gap; n < mine; n++) {
-      const u = window.unmined.get(n)
-      if (!u?.raw || belowBase(u, this.o.fees.current)) continue
-      const r = await post.rebroadcast(u.raw)
-      if (r === 'unreachable') return false
-      if (r === 'refused' && n === gap) break // re-signed at the next check
+    const { window, post, log } = this.opts
+    log.warn({ worker: this.opts.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
+    for (let nonce = gap; nonce < mine; nonce++) {
+      const tx = window.kept.unmined.get(nonce)
+      if (!tx?.raw || belowBase(tx, this.opts.fees.current)) continue
+      const result = await post.rebroadcast(tx.raw)
+      if (result === 'unreachable') return false
+      if (result === 'refused' && nonce === gap) break // re-signed at the next check
     }
     this.rebroadcastNonce = gap
     return true
   }
 
   /**
-   * Re-signs the tx at `n` at current fees and reports it; a nonce whose spec cannot be sent
+   * Re-signs the tx at `nonce` at current fees and reports it; a nonce whose spec cannot be sent
    * any more is filled. Resolves false when the node could not be reached.
    */
-  private async replace(n: number, u: Unmined, reason: ReplaceReason): Promise<boolean> {
-    const { sender, post, log } = this.o
-    const r = await sender.replace(n, u)
-    switch (r.kind) {
+  private async replace(nonce: number, tx: Unmined, reason: ReplaceReason): Promise<boolean> {
+    const { sender, post, log } = this.opts
+    const result = await sender.replace(nonce, tx)
+    switch (result.kind) {
       case 'replaced':
         this.rebroadcastNonce = undefined
-        if (u.idx >= 0) {
-          this.o.fates.replaced(r.oldHash, r.hash)
-          this.o.events.emit(replacedEvent(n, u, r.oldHash, reason))
+        if (tx.idx >= 0) {
+          this.opts.fates.replaced(result.oldHash, result.hash)
+          this.opts.events.emit(replacedEvent(nonce, tx, result.oldHash, reason))
         }
         return true
       case 'capped':
         // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
-        if (reason === 'dropped' && u.raw && !belowBase(u, this.o.fees.current)) return (await post.rebroadcast(u.raw)) !== 'unreachable'
-        if (!this.capped.has(u.hash)) {
-          this.capped.add(u.hash)
-          log.warn({ worker: this.o.worker, signer: post.address, nonce: n, tx_hash: u.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
-          this.o.fates.capped(u.hash)
+        if (reason === 'dropped' && tx.raw && !belowBase(tx, this.opts.fees.current)) return (await post.rebroadcast(tx.raw)) !== 'unreachable'
+        if (!this.capped.has(tx.hash)) {
+          this.capped.add(tx.hash)
+          log.warn({ worker: this.opts.worker, signer: post.address, nonce, tx_hash: tx.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
+          this.opts.fates.capped(tx.hash)
         }
         return true
       case 'fixed':
-        if (reason === 'dropped') await this.fill(n, u, 'not_resignable')
+        if (reason === 'dropped') await this.fill(nonce, tx, 'not_resignable')
         return true
       case 'refused':
-        if (reason === 'dropped') await this.fill(n, u, 'replacement_refused')
-        else log.warn({ worker: this.o.worker, signer: post.address, nonce: n, code: r.code, err: r.message }, 'a replacement was refused')
+        if (reason === 'dropped') await this.fill(nonce, tx, 'replacement_refused')
+        else log.warn({ worker: this.opts.worker, signer: post.address, nonce, code: result.code, err: result.message }, 'a replacement was refused')
         return true
       case 'underpriced':
         // the node wants more than the bump: the next check bumps over this bid again
-        this.o.window.askedMore(u)
+        this.opts.window.kept.askedMore(tx)
         return true
       case 'mined':
         return true
@@ -302,26 +302,26 @@ export class TxKeeper {
 
   /** Takes nonce `gap` with a filler; what waited on the nonce is cleared. */
   private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
-    if (!(await this.o.filler.fill(gap, lost, reason))) return
+    if (!(await this.opts.filler.fill(gap, lost, reason))) return
     this.rebroadcastNonce = undefined
     if (reason === 'never_included') this.stuck = undefined
   }
 }
 
 /** Is this tx's fee cap below the current base fee (it cannot be included until the base fee falls)? */
-function belowBase(u: Unmined, f: FeeSnapshot): boolean {
-  return f.type === 'eip1559' && u.maxFee !== undefined && u.maxFee < f.baseFeePerGas
+function belowBase(tx: Unmined, fees: FeeSnapshot): boolean {
+  return fees.type === 'eip1559' && tx.maxFee !== undefined && tx.maxFee < fees.baseFeePerGas
 }
 
-function replacedEvent(nonce: number, u: Unmined, oldHash: Hex, reason: ReplaceReason): Omit<TxReplacedEvent, 'version'> {
-  const e = { type: 'tx_replaced', idx: u.idx } as Omit<TxReplacedEvent, 'version'>
-  if (u.line !== undefined) e.line = u.line
-  if (u.id !== undefined) e.id = u.id
+function replacedEvent(nonce: number, tx: Unmined, oldHash: Hex, reason: ReplaceReason): Omit<TxReplacedEvent, 'version'> {
+  const e = { type: 'tx_replaced', idx: tx.idx } as Omit<TxReplacedEvent, 'version'>
+  if (tx.line !== undefined) e.line = tx.line
+  if (tx.id !== undefined) e.id = tx.id
   e.nonce = nonce
   e.old_tx_hash = oldHash
-  e.tx_hash = u.hash
+  e.tx_hash = tx.hash
   e.reason = reason
-  e.max_fee_per_gas = String(u.maxFee ?? 0n)
-  e.replacements = u.replacements ?? 1
+  e.max_fee_per_gas = String(tx.maxFee ?? 0n)
+  e.replacements = tx.replacements ?? 1
   return e
 }

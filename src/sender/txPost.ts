@@ -23,22 +23,22 @@ export interface TxPostOptions {
  * node's answer the same way.
  */
 export class TxPost {
-  constructor(private readonly o: TxPostOptions) {}
+  constructor(private readonly opts: TxPostOptions) {}
 
   get address(): Address {
-    return this.o.signer.address
+    return this.opts.signer.address
   }
 
   /** Signs a tx: the native signer's synchronous path when it has one (no promise on the hot path). */
   sign(tx: TransactionSerializable): { raw: Hex; hash: Hex } | Promise<{ raw: Hex; hash: Hex }> {
-    const { signer } = this.o
+    const { signer } = this.opts
     if (signer.signNow) return signer.signNow(tx)
     return signer.signTransaction(tx).then((raw) => ({ raw, hash: txHash(raw) }))
   }
 
   /** One eth_sendRawTransaction and what its answer means; the node's reachability is noted. */
   async sendRaw(raw: Hex): Promise<PostOutcome> {
-    const { rpc, health } = this.o.reads.ctx
+    const { rpc, health } = this.opts.reads.ctx
     try {
       await rpc.request('eth_sendRawTransaction', [raw])
       health.ok()
@@ -46,7 +46,7 @@ export class TxPost {
     } catch (err) {
       if (err instanceof TransportError) {
         health.failed()
-        this.o.onTransport()
+        this.opts.onTransport()
       } else if (err instanceof RpcError) health.ok()
       return classifySendError(err)
     }
@@ -54,12 +54,12 @@ export class TxPost {
 
   /** Does the node know this tx? One request. */
   probe(hash: Hex): Promise<Seen> {
-    return this.o.reads.probe(hash)
+    return this.opts.reads.probe(hash)
   }
 
   /** Asks the node for a tx until it says yes or no, within the outage budget. */
   probeUntilSure(hash: Hex): Promise<Seen> {
-    return this.o.reads.probeUntilSure(hash)
+    return this.opts.reads.probeUntilSure(hash)
   }
 
   /** Sends bytes the node had before once more: 'ok' when it has them (or mined them). */

@@ -8,12 +8,12 @@ import { sleep } from '../base/sleep.js'
 export async function untilMined(
   readLatest: () => Promise<number>,
   target: number,
-  o: { timeoutMs: number; pollMs: number; signal?: AbortSignal | undefined },
+  opts: { timeoutMs: number; pollMs: number; signal?: AbortSignal | undefined },
 ): Promise<number> {
-  const deadline = performance.now() + o.timeoutMs
+  const deadline = performance.now() + opts.timeoutMs
   for (;;) {
     const mined = await readLatest()
-    if (mined >= target || o.signal?.aborted || performance.now() >= deadline) return mined
-    await sleep(o.pollMs, o.signal)
+    if (mined >= target || opts.signal?.aborted || performance.now() >= deadline) return mined
+    await sleep(opts.pollMs, opts.signal)
   }
 }

@@ -35,9 +35,9 @@ describe('send', () => {
     ])
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 2 })
     expect(r.window.next).toBe(2)
-    expect(r.window.unmined.get(0)).toMatchObject({ hash: first.p.hash, raw: pool[0]!.raw, idx: 7, id: 'a', maxFee: pool[0]!.maxFeePerGas, tip: pool[0]!.maxPriorityFeePerGas })
-    expect(r.window.unmined.get(1)).toMatchObject({ hash: second.p.hash, raw: pool[1]!.raw, idx: 8 })
-    expect(r.window.unmined.get(1)!.id).toBeUndefined()
+    expect(r.window.kept.unmined.get(0)).toMatchObject({ hash: first.p.hash, raw: pool[0]!.raw, idx: 7, id: 'a', maxFee: pool[0]!.maxFeePerGas, tip: pool[0]!.maxPriorityFeePerGas })
+    expect(r.window.kept.unmined.get(1)).toMatchObject({ hash: second.p.hash, raw: pool[1]!.raw, idx: 8 })
+    expect(r.window.kept.unmined.get(1)!.id).toBeUndefined()
   })
 
   test('behavior: "already known" (the node has these very bytes) counts as accepted and spends no second nonce', async () => {
@@ -81,7 +81,7 @@ describe('send', () => {
       expect(p).toMatchObject({ nonce: 0, attempts: 1 })
       expect(r.node.pool(r.signer.address)).toEqual([])
       expect(r.window.next).toBe(0)
-      expect(r.window.unmined.size).toBe(0)
+      expect(r.window.kept.unmined.size).toBe(0)
 
       const next = await r.attempt()
       expect(next.failure).toBeUndefined()
@@ -349,7 +349,7 @@ describe('send', () => {
     }
     expect(r.node.sends).toEqual([])
     expect(r.window.next).toBe(2)
-    expect(r.window.unmined.size).toBe(0)
+    expect(r.window.kept.unmined.size).toBe(0)
   })
 })
 
@@ -408,12 +408,12 @@ describe('several sends in flight (--in-flight)', () => {
     r.node.script('eth_sendRawTransaction', answerAfter(() => {}), reject('insufficient funds for gas * price + value'))
     const done = await Promise.all(Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
     expect(done.map((d) => d.failure?.code)).toEqual([undefined, 'INSUFFICIENT_FUNDS', undefined, undefined])
-    expect(r.window.gaps).toEqual([1])
+    expect(r.window.kept.gaps).toEqual([1])
     // the node holds 0, 2, 3: 2 and 3 wait for nonce 1
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 1 })
     const next = await r.attempt(r.transfer({ idx: 4 }))
     expect(next.p.nonce).toBe(1)
-    expect(r.window.gaps).toEqual([])
+    expect(r.window.kept.gaps).toEqual([])
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 0, pending: 4 })
   })
 

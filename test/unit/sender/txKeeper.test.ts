@@ -22,7 +22,7 @@ async function sentTxs(count: number, o: RigOptions = {}) {
 }
 
 /** The window's kept txs, as a test fabricates a state (a send that ended without the node's word is not kept). */
-const kept = (r: Rig) => r.window.unmined as Map<number, Unmined>
+const kept = (r: Rig) => r.window.kept.unmined as Map<number, Unmined>
 
 const pooled = (r: Rig) => r.node.pool(r.signer.address).map((t) => [t.nonce, t.hash])
 
@@ -35,7 +35,7 @@ describe('check', () => {
     expect(sentSince()).toEqual([])
     expect(events).toEqual([])
     expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
-    expect(r.window.unmined.size).toBe(3)
+    expect(r.window.kept.unmined.size).toBe(3)
   })
 
   test('behavior: nothing is done while the node holds the tx at the gap but cannot run it yet (balance short): it knows it by hash', async () => {
@@ -75,7 +75,7 @@ describe('check', () => {
 
   test('behavior: a lost tx still missing at the next check is re-signed from its spec (same nonce, same payload) at current fees with the bump, not filled: tx_replaced', async () => {
     const { r, keeper, events, hashes } = await sentTxs(3)
-    const old = { ...r.window.unmined.get(1)! }
+    const old = { ...r.window.kept.unmined.get(1)! }
     r.node.lose(hashes[1]!)
     r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
     expect(await keeper.check()).toBe(false)
@@ -92,7 +92,7 @@ describe('check', () => {
     expect(events).toEqual([
       { version: expect.any(Number), type: 'tx_replaced', idx: 11, id: 's11', nonce: 1, old_tx_hash: hashes[1], tx_hash: again.hash, reason: 'dropped', max_fee_per_gas: String(again.maxFeePerGas), replacements: 1 },
     ])
-    expect(r.window.unmined.get(1)).toMatchObject({ hash: again.hash, idx: 11, replacements: 1 })
+    expect(r.window.kept.unmined.get(1)).toMatchObject({ hash: again.hash, idx: 11, replacements: 1 })
   })
 
   test('behavior: a replacement that got no answer, the node then lacking it, is sent again at the next check, not filled', async () => {
@@ -112,7 +112,7 @@ describe('check', () => {
 
   test('behavior: a lost tx that cannot be re-signed (no spec kept) is taken by a zero-value self-transfer at twice the fees: nonce_gap_filled, reason not_resignable', async () => {
     const { r, keeper, events, hashes, sentSince } = await sentTxs(3)
-    delete r.window.unmined.get(1)!.req
+    delete r.window.kept.unmined.get(1)!.req
     r.node.lose(hashes[1]!)
     r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
     expect(await keeper.check()).toBe(false)
@@ -132,7 +132,7 @@ describe('check', () => {
     expect(events).toEqual([
       { version: expect.any(Number), type: 'nonce_gap_filled', worker: WORKER, signer: r.signer.address, nonce: 1, tx_hash: filler.hash, reason: 'not_resignable', lost_tx_hash: hashes[1], idx: 11, id: 's11' },
     ])
-    expect(r.window.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1 })
+    expect(r.window.kept.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1 })
   })
 
   test('behavior: a lost tx whose re-signed copy the node refuses (no funds) is filled only if the filler is taken; once funds are back, its spec lands instead', async () => {
@@ -159,12 +159,12 @@ describe('check', () => {
     r.node.mine()
     expect(r.node.nonces(r.signer.address)).toEqual({ latest: 2, pending: 2 })
     expect(await keeper.check()).toBe(false)
-    expect([...r.window.unmined.keys()]).toEqual([2])
+    expect([...r.window.kept.unmined.keys()]).toEqual([2])
     expect(sentSince()).toEqual([[2, hashes[2], 'accepted']])
 
     r.node.mine()
     expect(await keeper.check()).toBe(true)
-    expect(r.window.unmined.size).toBe(0)
+    expect(r.window.kept.unmined.size).toBe(0)
     expect(keeper.watching).toBe(false)
   })
 
@@ -175,8 +175,8 @@ describe('check', () => {
     kept(r).delete(0)
     r.window.forget()
     await keeper.check()
-    expect(r.window.counted).toBe(3)
-    expect(r.window.gaps).toEqual([0])
+    expect(r.window.kept.counted).toBe(3)
+    expect(r.window.kept.gaps).toEqual([0])
     await r.filler.fillGaps()
     expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'refused' })])
     expect(r.node.pool(r.signer.address).map((t) => t.nonce)).toEqual([0, 1, 2])
@@ -299,7 +299,7 @@ describe('look (while sends go on)', () => {
   test('behavior: a kept tx whose bid fell below the base fee needs a check', async () => {
     const { r, keeper } = await sentTxs(2)
     expect(await keeper.look()).toBe(false)
-    for (const u of r.window.unmined.values()) u.maxFee = 1n
+    for (const u of r.window.kept.unmined.values()) u.maxFee = 1n
     expect(await keeper.look()).toBe(true)
   })
 })
