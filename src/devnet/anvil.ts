@@ -1,8 +1,15 @@
-/** Running anvil as a child process: its flags, start (until it listens), captured output with secrets withheld, and stop. */
+/**
+ * Running anvil as a child process: start (until it listens), errors that show its output with
+ * secrets withheld, and stop. Its flags are built in anvilFlags.ts, its output kept by
+ * outputCapture.ts, and killOnExit.ts ends it if floodgate goes first.
+ */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { FloodgateError } from '../base/errors.js'
 import { createLogger, type Logger } from '../log.js'
 import { anvilBinary, type AnvilCommand } from './anvilBinary.js'
+import { anvilFlags, secretArgs } from './anvilFlags.js'
+import { signalChild, track, untrack } from './killOnExit.js'
+import { OutputCapture } from './outputCapture.js'
 
 export interface AnvilOptions {
   /** Interface to listen on. Default '127.0.0.1'. */
@@ -71,11 +78,9 @@ export class AnvilStartError extends FloodgateError {
   }
 }
 
-const TAIL_LINES = 40
 const DEFAULT_START_TIMEOUT_MS = 15_000
 const DEFAULT_STOP_TIMEOUT_MS = 5_000
 const LISTENING = /Listening on (\S+):(\d+)\s*$/
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 
 /** Starts anvil and resolves once it listens. Its output is captured (last 40 lines) and never printed. */
 export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilInstance> {
@@ -236,86 +241,6 @@ function spawnAnvil(cmd: AnvilCommand, flags: readonly string[]): ChildProcess {
   })
 }
 
-/** anvil's output until it is ready: the last lines of both streams, each shown to `onLine`; afterwards the streams are only drained. */
-class OutputCapture {
-  readonly tail: string[] = []
-  onLine: ((line: string) => void) | undefined
-  private capturing = true
-
-  constructor(streams: readonly NodeJS.ReadableStream[]) {
-    for (const s of streams) this.read(s)
-  }
-
-  /** Keeps no more lines (the streams are still drained) and drops the kept ones. */
-  stop(): void {
-    this.capturing = false
-    this.tail.length = 0
-  }
-
-  private read(stream: NodeJS.ReadableStream): void {
-    let partial = ''
-    stream.on('data', (chunk: Buffer) => {
-      if (!this.capturing) return
-      const parts = (partial + chunk.toString('utf8')).split(/\r?\n/)
-      partial = parts.pop() ?? ''
-      if (partial.length > 4096) {
-        parts.push(partial.slice(0, 4096))
-        partial = ''
-      }
-      for (const raw of parts) this.keep(raw)
-    })
-    stream.once('end', () => {
-      if (this.capturing && partial.trim()) this.tail.push(partial.replace(ANSI, '').trimEnd())
-      partial = ''
-    })
-  }
-
-  private keep(raw: string): void {
-    const line = raw.replace(ANSI, '').trimEnd()
-    if (!line.trim()) return
-    this.tail.push(line)
-    if (this.tail.length > TAIL_LINES) this.tail.shift()
-    this.onLine?.(line)
-  }
-}
-
-/** anvil's command-line flags for the options (validated). */
-export function anvilFlags(opts: AnvilOptions): string[] {
-  const bad = (what: string): never => {
-    throw new FloodgateError('ANVIL_OPTIONS', `invalid anvil option: ${what}`)
-  }
-  const flags = ['--host', opts.host ?? '127.0.0.1']
-  const port = opts.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) bad(`port ${port}`)
-  flags.push('--port', String(port))
-  if (opts.blockTime !== undefined) {
-    if (!Number.isFinite(opts.blockTime) || opts.blockTime <= 0) bad(`blockTime ${opts.blockTime} (seconds, > 0)`)
-    flags.push('--block-time', String(opts.blockTime))
-  }
-  if (opts.noMining) flags.push('--no-mining')
-  if (opts.gasLimit !== undefined) {
-    if (opts.gasLimit <= 0n) bad(`gasLimit ${opts.gasLimit}`)
-    flags.push('--gas-limit', opts.gasLimit.toString())
-  }
-  if (opts.chainId !== undefined) {
-    if (!Number.isSafeInteger(opts.chainId) || opts.chainId <= 0) bad(`chainId ${opts.chainId}`)
-    flags.push('--chain-id', String(opts.chainId))
-  }
-  if (opts.hardfork !== undefined) flags.push('--hardfork', opts.hardfork)
-  if (opts.accounts !== undefined) {
-    if (!Number.isInteger(opts.accounts) || opts.accounts < 0) bad(`accounts ${opts.accounts}`)
-    flags.push('--accounts', String(opts.accounts))
-  }
-  if (opts.balance !== undefined) {
-    if (!Number.isSafeInteger(opts.balance) || opts.balance < 0) bad(`balance ${opts.balance} (whole ether)`)
-    flags.push('--balance', String(opts.balance))
-  }
-  if (opts.loadState !== undefined) flags.push('--load-state', opts.loadState)
-  if (opts.dumpState !== undefined) flags.push('--dump-state', opts.dumpState)
-  flags.push(...(opts.extraArgs ?? []))
-  return flags
-}
-
 const HEX_KEY = /[0-9a-fA-F]{64}/
 const MNEMONIC_WORD = /mnemonic/i
 const DEFAULT_MNEMONIC_START = /\btest test test\b/
@@ -345,19 +270,6 @@ export function sanitizeAnvilOutput(lines: readonly string[], secrets: readonly 
     }
   }
   flush()
-  return out
-}
-
-/** Values of secret-bearing flags in extra args, so that an echo of them in an error is withheld too. */
-function secretArgs(args: readonly string[]): string[] {
-  const flagsWithSecret = new Set(['-m', '--mnemonic', '--mnemonic-seed-unsafe', '--fork-url', '--rpc-url', '-f', '--fork-header'])
-  const out: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    const eq = a.indexOf('=')
-    if (eq > 0 && flagsWithSecret.has(a.slice(0, eq))) out.push(a.slice(eq + 1))
-    else if (flagsWithSecret.has(a) && args[i + 1] !== undefined) out.push(args[++i]!)
-  }
   return out
 }
 
@@ -391,64 +303,4 @@ async function jsonRpc(url: string, method: string, params: unknown[], timeoutMs
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref())
-}
-
-// ------------------------------------------------------------------ children must not outlive us
-
-/** Live anvils, with the signal to end them with if this process goes away first. */
-const live = new Map<ChildProcess, NodeJS.Signals>()
-const PARENT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
-
-function onParentExit(): void {
-  for (const [child, signal] of live) signalChild(child, signal)
-}
-
-/**
- * A terminating signal with no handler but ours: end the anvils, then let the signal do what it
- * would have done. When the application handles the signal itself, it owns shutdown (and calls
- * stop()); the 'exit' hook still catches whatever is left.
- */
-function onParentSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 1) return
-  onParentExit()
-  unhook()
-  process.kill(process.pid, signal)
-}
-
-function hook(): void {
-  process.on('exit', onParentExit)
-  for (const s of PARENT_SIGNALS) process.on(s, onParentSignal)
-}
-
-function unhook(): void {
-  process.off('exit', onParentExit)
-  for (const s of PARENT_SIGNALS) process.off(s, onParentSignal)
-}
-
-function track(child: ChildProcess, onParentGone: NodeJS.Signals): void {
-  if (live.size === 0) hook()
-  live.set(child, onParentGone)
-}
-
-function untrack(child: ChildProcess): void {
-  if (!live.delete(child)) return
-  if (live.size === 0) unhook()
-}
-
-/** Signals the child's process group (POSIX; it is the group leader) or the child itself. */
-function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
-  if (process.platform !== 'win32') {
-    try {
-      process.kill(-child.pid, signal)
-      return
-    } catch {
-      // group gone or not ours: fall back to the child itself
-    }
-  }
-  try {
-    child.kill(signal)
-  } catch {
-    // already gone
-  }
 }

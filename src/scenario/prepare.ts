@@ -1,28 +1,28 @@
+/**
+ * Preparing a scenario for `run`/`setup`: its templates checked, its accounts funded, its
+ * [[create]] contracts deployed and [[setup]] steps run, or what a deployment record says was
+ * done reused. The pieces: entrySpecs.ts (what an entry's tx carries), scenarioAccounts.ts (who
+ * sends it), fundScenario.ts (top-ups), sendStep.ts (one tx sent and mined).
+ */
 import { createHash } from 'node:crypto'
-import { type Address, type Hex, formatEther, getAddress, keccak256, toHex, zeroAddress } from 'viem'
-import { fundAccounts } from '../accounts/fundAccounts.js'
-import { coverStepCosts, type StepCost } from './fundSteps.js'
+import { type Address, type Hex, getAddress, keccak256 } from 'viem'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
-import type { RpcReceipt } from '../chain/receipts.js'
 import { SendSession } from '../sender/sendSession.js'
-import { SendFailure, type SendProgress } from '../sender/txRequest.js'
 import type { Chain } from '../startup/openChain.js'
-import type { TxFields } from '../tx/buildTx.js'
-import { withHeadroom } from '../tx/gasEstimator.js'
-import type { Signer } from '../tx/signer.js'
-import { FatalError, UsageError, describeError } from '../base/errors.js'
+import { FatalError, UsageError } from '../base/errors.js'
 import type { Logger } from '../log.js'
-import { parseSpec } from '../stream/parseSpec.js'
-import { parseAmount } from '../stream/parseValue.js'
-import { NO_POOLS, SENDER_PLACEHOLDER, type Spec } from '../stream/spec.js'
 import { compileSpam, resolveCall } from './generate.js'
 import { planPools, type PoolPlan } from './planPools.js'
 import { type DeploymentRecord, readRecord, recordPath, writeRecord } from './record.js'
 import { awaitDeployment, isShardPool, ownSetups, scenarioKeys } from './shardSetup.js'
 import { waitFundingTurn } from '../accounts/fundingTurn.js'
 import type { Shard } from '../base/shard.js'
-import { type TemplateContext, substitute, withHexPrefix } from './template.js'
-import { ADMIN_POOL, type CreateDef, type Scenario, ScenarioError } from './types.js'
+import { baseContext, bytecodeHex, encodeConstructorArgs, parseCallSpec, setupSpec } from './entrySpecs.js'
+import { fundScenario } from './fundScenario.js'
+import { type Accounts, scenarioAccounts } from './scenarioAccounts.js'
+import { coverCosts, sendAndWait, stepFields, stepOf } from './sendStep.js'
+import { type TemplateContext, substitute } from './template.js'
+import { type Scenario, ScenarioError } from './types.js'
 
 export interface PrepareOptions {
   scenario: Scenario
@@ -63,43 +63,7 @@ export interface Prepared {
 /** Placeholder address used to check a scenario's templates before anything is deployed. */
 const PROBE_ADDRESS: Address = '0x000000000000000000000000000000000000f100'
 
-function baseContext(s: Scenario, contracts: ReadonlyMap<string, Address>, hint?: string): TemplateContext {
-  return { env: s.env, contractNames: new Set(s.creates.map((c) => c.name)), contracts, ...(hint ? { missingHint: hint } : {}) }
-}
-
 const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))).digest('hex')
-
-/** A spec object (no from/from_pool) through the stream parser, as a worker would get it. */
-function parseCallSpec(obj: Record<string, unknown>, where: string): Spec {
-  const r = parseSpec(JSON.stringify(obj), 0, NO_POOLS)
-  if (!r.ok) throw new ScenarioError(`${where}: ${r.problem.error}`)
-  return r.spec
-}
-
-/** A [[setup]] step's spec: setup sends plain txs (the chain's default type), so no blobs or set-code. */
-function setupSpec(obj: Record<string, unknown>, where: string): Spec {
-  const spec = parseCallSpec(obj, where)
-  if (spec.txType !== undefined) {
-    throw new ScenarioError(`${where}: [[setup]] steps are sent as the chain's default tx type; tx_type, blob_data and authorization_address are for [[spam]] entries`)
-  }
-  return spec
-}
-
-/** Constructor arguments ABI-encoded (without a selector), for `signature = "(uint256 supply)"`. */
-function encodeConstructorArgs(c: CreateDef, args: unknown[]): Hex {
-  const sig = c.signature!.trim().replace(/^(constructor|function)\s*/, '')
-  const open = sig.indexOf('(')
-  if (open < 0) throw new ScenarioError(`${c.where}.signature: ${JSON.stringify(c.signature)} is not a parameter list such as "(uint256 initialSupply)"`)
-  const spec = parseCallSpec({ to: zeroAddress, signature: `floodgateConstructor${sig.slice(open)}`, args }, c.where)
-  const data = typeof spec.calldata === 'function' ? spec.calldata(zeroAddress) : (spec.calldata ?? '0x')
-  return `0x${data.slice(10)}`
-}
-
-function bytecodeHex(c: CreateDef, ctx: TemplateContext): Hex {
-  const code = substitute(c.bytecode, ctx, `${c.where}.bytecode`, 'bytecode').replace(/^0x/i, '')
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(code)) throw new ScenarioError(`${c.where}.bytecode: not hex bytecode`)
-  return `0x${code.toLowerCase()}`
-}
 
 /**
  * Checks every template of the scenario before anything is sent: placeholders, signatures,
@@ -127,37 +91,6 @@ export function validateScenario(s: Scenario): void {
   }
 }
 
-/** A create/setup tx's receipt: what setup reads of it. */
-type Receipt = RpcReceipt & { contractAddress?: Address | null }
-
-/** The scenario's signers: its pools' accounts and the funder, and who sends each entry. */
-interface Accounts {
-  signers: Map<string, Signer[]>
-  funder: Signer | undefined
-  /** The signers an entry's `from` / `from_pool` names (a literal `from` must be one floodgate holds the key of). */
-  senderOf(from: string | undefined, fromPool: string | undefined, where: string): Signer[]
-}
-
-function scenarioAccounts(o: PrepareOptions, plan: PoolPlan): Accounts {
-  const s = o.scenario
-  const keys = scenarioKeys(plan, o.seed, o.shard)
-  const signers = new Map<string, Signer[]>()
-  plan.all.forEach((p, i) => signers.set(p.name, keys[i]!.map((k) => o.chain.makeSigner(k))))
-  for (const k of keys) k.fill('0x')
-  const funder = o.chain.funderKey ? o.chain.makeSigner(o.chain.funderKey) : undefined
-  const known = new Map<string, Signer>()
-  for (const list of signers.values()) for (const sg of list) known.set(sg.address.toLowerCase(), sg)
-  if (funder) known.set(funder.address.toLowerCase(), funder)
-  const senderOf = (from: string | undefined, fromPool: string | undefined, where: string): Signer[] => {
-    if (from === undefined) return signers.get(fromPool ?? ADMIN_POOL)!
-    const address = String(withHexPrefix(substitute(from, baseContext(s, new Map()), `${where}.from`)))
-    const sg = known.get(address.toLowerCase())
-    if (!sg) throw new UsageError(`scenario ${s.name}: ${where}.from: floodgate has no key for ${from}; name a pool with from_pool (floodgate derives its accounts) or use the funder's address`)
-    return [sg]
-  }
-  return { signers, funder, senderOf }
-}
-
 /**
  * Deploys the [[create]] contracts and runs the [[setup]] steps of a scenario, or reuses what
  * the state directory records for this chain, scenario and label. Funds every scenario account
@@ -171,7 +104,7 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   const accounts = scenarioAccounts(o, plan)
   const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   if (o.shard && o.shard.index > 0) return joinShard({ ...o, shard: o.shard }, session, plan, accounts)
-  if (!o.skipFunding) await fund(o, session, plan, accounts.signers, accounts.funder)
+  if (!o.skipFunding) await fundScenario(o, session, plan, accounts.signers, accounts.funder)
 
   const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined
   const record = file ? readRecord(file) : undefined
@@ -232,7 +165,7 @@ async function joinShard(o: PrepareOptions & { shard: Shard }, session: SendSess
       return keys.map((k) => o.chain.makeSigner(k).address)
     })
     await waitFundingTurn({ reads: session.reads, earlier, minBalance: o.chain.minBalance, log: o.log, cancel: session.cancel })
-    await fund(mine, session, own, accounts.signers, accounts.funder)
+    await fundScenario(mine, session, own, accounts.signers, accounts.funder)
   }
   await runSetups(mine, session, accounts, contracts)
   const poolAddresses = new Map([...accounts.signers].map(([name, list]) => [name, list.map((sg) => sg.address)]))
@@ -291,18 +224,6 @@ async function runSetups(o: PrepareOptions, session: SendSession, accounts: Acco
   }
 }
 
-/** A setup step's spec as the tx its sender sends. */
-function stepOf(spec: Spec, sender: Address): StepTx {
-  const data = typeof spec.calldata === 'function' ? spec.calldata(sender) : spec.calldata
-  const step: StepTx = { to: spec.to === SENDER_PLACEHOLDER ? sender : spec.to, value: spec.value }
-  if (data) step.data = data
-  if (spec.gasLimit) step.gas = spec.gasLimit
-  if (spec.accessList) step.accessList = spec.accessList
-  if (spec.maxFeePerGas !== undefined) step.maxFeePerGas = spec.maxFeePerGas
-  if (spec.maxPriorityFeePerGas !== undefined) step.maxPriorityFeePerGas = spec.maxPriorityFeePerGas
-  return step
-}
-
 async function stillDeployed(session: SendSession, s: Scenario, record: DeploymentRecord): Promise<boolean> {
   for (const c of s.creates) {
     const r = record.contracts[c.name]
@@ -311,95 +232,6 @@ async function stillDeployed(session: SendSession, s: Scenario, record: Deployme
     if (code === '0x' || keccak256(code) !== r.codeHash) return false
   }
   return true
-}
-
-async function fund(o: PrepareOptions, session: SendSession, plan: PoolPlan, signers: Map<string, Signer[]>, funder: Signer | undefined): Promise<void> {
-  if (!funder) {
-    o.log.warn('no funder key: scenario accounts are not topped up (pass --skip-funding to silence this)')
-    return
-  }
-  // what each account needs: the minimum, plus the value its setup steps send
-  const need = new Map<Address, bigint>()
-  for (const p of plan.all) for (const sg of signers.get(p.name)!) need.set(sg.address, o.chain.minBalance)
-  for (const st of o.scenario.setups) {
-    if (st.from !== undefined || typeof st.fields.value !== 'string' && typeof st.fields.value !== 'number') continue
-    let v: bigint
-    try {
-      v = parseAmount(substitute(String(st.fields.value), baseContext(o.scenario, new Map()), `${st.where}.value`), `${st.where}.value`)
-    } catch {
-      continue
-    }
-    const list = signers.get(st.fromPool ?? ADMIN_POOL)!
-    for (const sg of st.forAllAccounts ? list : list.slice(0, 1)) need.set(sg.address, need.get(sg.address)! + v)
-  }
-  const groups = new Map<bigint, Address[]>()
-  for (const [a, v] of need) groups.set(v, [...(groups.get(v) ?? []), a])
-  for (const [minBalance, accounts] of groups) {
-    await fundAccounts({ session, chainId: o.chain.chainId, funder, accounts, minBalance, log: o.log })
-  }
-  o.log.debug({ accounts: need.size, pools: plan.all.map((p) => `${p.name}×${p.size}`).join(' ') }, `scenario accounts hold at least ${formatEther(o.chain.minBalance)} ETH`)
-}
-
-/** A create (no `to`) or setup call, from the scenario's entry. */
-interface StepTx {
-  to?: Address
-  data?: Hex
-  value?: bigint
-  gas?: bigint
-  accessList?: Spec['accessList']
-  maxFeePerGas?: bigint
-  maxPriorityFeePerGas?: bigint
-}
-
-/** A create/setup tx's fields, its gas estimated when the entry gives none. */
-async function stepFields(o: PrepareOptions, session: SendSession, signer: Signer, step: StepTx, where: string): Promise<TxFields> {
-  const fields: TxFields = { chainId: o.chain.chainId, nonce: 0, value: step.value ?? 0n, gas: step.gas ?? (await estimateStep(session, signer, step, where)) }
-  if (step.to) fields.to = step.to
-  if (step.data) fields.data = step.data
-  if (step.accessList) fields.accessList = step.accessList
-  if (step.maxFeePerGas !== undefined) fields.maxFeePerGas = step.maxFeePerGas
-  if (step.maxPriorityFeePerGas !== undefined) fields.maxPriorityFeePerGas = step.maxPriorityFeePerGas
-  return fields
-}
-
-/** Tops a step's senders up to its estimated cost plus the minimum balance (unless funding is skipped). */
-function coverCosts(o: PrepareOptions, session: SendSession, accounts: Accounts, txs: StepCost[]): Promise<void> {
-  const funder = o.skipFunding ? undefined : accounts.funder
-  return coverStepCosts({ session, chainId: o.chain.chainId, funder, fees: o.chain.fees.current, minBalance: o.chain.minBalance, log: o.log }, txs)
-}
-
-/**
- * Sends one create/setup tx through the signer's sender (its nonces, its fault handling) and
- * waits until it is mined; a revert or a refusal stops setup with one line naming the entry.
- */
-async function sendAndWait(o: PrepareOptions, session: SendSession, signer: Signer, fields: TxFields, where: string): Promise<Receipt> {
-  const sender = session.senderOf(signer)
-  const sent: SendProgress = { nonce: null, attempts: 0 }
-  try {
-    await sender.send({ fields }, sent)
-  } catch (err) {
-    if (!(err instanceof SendFailure)) throw err
-    const hint = err.code === 'INSUFFICIENT_FUNDS' ? ` (top the scenario's accounts up higher: --min-balance, now ${formatEther(o.chain.minBalance)} ETH)` : ''
-    throw new FatalError('SETUP_FAILED', `${where}: the node refused the tx from ${signer.address}: ${err.message}${hint}`, { cause: err })
-  }
-  const timeoutMs = o.receiptTimeoutMs ?? 120_000
-  const r = (await session.receipt(sent.hash!, timeoutMs)) as Receipt | null
-  if (r) {
-    if (r.status !== '0x1') throw new FatalError('SETUP_FAILED', `${where}: tx ${sent.hash} from ${signer.address} reverted (block ${Number(BigInt(r.blockNumber))})`)
-    return r
-  }
-  if (session.cancel.aborted) throw new FatalError('CANCELLED', `${where}: cancelled while waiting for ${sent.hash}`)
-  throw new FatalError('SETUP_TIMEOUT', `${where}: tx ${sent.hash} not mined after ${Math.round(timeoutMs / 1000)} s`)
-}
-
-/** A step's gas: the node's estimate plus 25 %; a failed estimate stops setup naming the entry. */
-async function estimateStep(session: SendSession, signer: Signer, step: StepTx, where: string): Promise<bigint> {
-  const call = { from: signer.address, ...(step.to ? { to: step.to } : {}), data: step.data ?? '0x', value: toHex(step.value ?? 0n) }
-  try {
-    return withHeadroom(BigInt(await session.reads.read<string>('eth_estimateGas', [call])))
-  } catch (err) {
-    throw new FatalError('SETUP_FAILED', `${where}: eth_estimateGas failed (the call would revert?): ${describeError(err)}`, { cause: err })
-  }
 }
 
 export type { PoolSize }

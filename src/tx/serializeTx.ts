@@ -1,6 +1,9 @@
 /** A fast RLP serializer for the tx types floodgate builds, byte-for-byte viem's, with a viem fallback. */
-import { isAddress, maxUint256, type AccessList, type BlobSidecars, type Hex, type SignedAuthorization, type TransactionSerializable } from 'viem'
+import { maxUint256, type AccessList, type BlobSidecars, type Hex, type TransactionSerializable } from 'viem'
+import { HEX, validAddress } from './fieldChecks.js'
 import { keccak256Bytes } from './keccak.js'
+import { byteLength } from './rlp.js'
+import { accessListItem, authorizationListItem, sidecarTail } from './txListItems.js'
 
 /**
  * A fast RLP serializer for the tx types floodgate builds (EIP-1559, EIP-2930, EIP-155 legacy,
@@ -8,6 +11,8 @@ import { keccak256Bytes } from './keccak.js'
  * compare them on random txs). viem's serializer costs ≈10 µs and several KB of garbage per call
  * (hex strings, nested arrays, concatenations) and a signed tx needs two; this one writes the
  * fields once, as bytes, into one reused scratch buffer, and appends the signature.
+ * The rarer nested lists (access and authorization lists, blob sidecars) are built apart, with
+ * allocating encoders (txListItems.ts, rlp.ts), and copied in.
  *
  * Anything it does not handle, or that viem would reject (bad address, tip above the fee cap,
  * a value over 2^256, a tx that carries its own signature fields...), returns `undefined`: the
@@ -31,21 +36,7 @@ const HEAD = 10
 let scratch = Buffer.allocUnsafe(4096)
 let pos = HEAD
 
-const HEX = /^0x(?:[0-9a-fA-F]{2})*$/
-const STORAGE_KEY = /^0x[0-9a-fA-F]{64}$/
 const TWO_53 = 2n ** 53n
-
-/** Addresses viem's `isAddress` accepted; they repeat (pool, sinks, contracts). */
-const goodAddresses = new Set<string>()
-function validAddress(a: unknown, strict: boolean): a is Hex {
-  if (typeof a !== 'string') return false
-  const key = strict ? a : `~${a}`
-  if (goodAddresses.has(key)) return true
-  if (!isAddress(a, { strict })) return false
-  if (goodAddresses.size >= 4096) goodAddresses.clear()
-  goodAddresses.add(key)
-  return true
-}
 
 function ensure(extra: number): void {
   if (pos + extra <= scratch.length) return
@@ -62,15 +53,6 @@ function writeStringHeader(len: number): void {
     scratch[pos++] = 0xb7 + n
     for (let i = n - 1; i >= 0; i--) scratch[pos++] = Math.floor(len / 256 ** i) % 256
   }
-}
-
-function byteLength(n: number): number {
-  let k = 0
-  while (n > 0) {
-    k++
-    n = Math.floor(n / 256)
-  }
-  return k
 }
 
 /** An unsigned integer below 2^256 as an RLP string (0 → empty); false when it is not one. */
@@ -161,91 +143,20 @@ function writeAccessList(accessList: AccessList | undefined): boolean {
     scratch[pos++] = 0xc0
     return true
   }
-  // nested lists: encode into a side buffer with the simple (allocating) encoder; rare
-  const entries: Buffer[] = []
-  for (const { address, storageKeys } of accessList) {
-    if (!validAddress(address, false)) return false
-    const keys: Buffer[] = []
-    for (const k of storageKeys) {
-      if (typeof k !== 'string' || !STORAGE_KEY.test(k)) return false
-      keys.push(Buffer.concat([Buffer.from([0xa0]), Buffer.from(k.slice(2), 'hex')]))
-    }
-    entries.push(rlpList([Buffer.concat([Buffer.from([0x94]), Buffer.from(address.slice(2), 'hex')]), rlpList(keys)]))
-  }
-  const item = rlpList(entries)
+  // nested lists: encoded into a side buffer by the allocating encoder; rare
+  return writeItem(accessListItem(accessList))
+}
+
+/** An RLP item built elsewhere, copied in at `pos`; false when there is none (viem must judge). */
+function writeItem(item: Buffer | undefined): boolean {
+  if (!item) return false
   ensure(item.length)
   item.copy(scratch, pos)
   pos += item.length
   return true
-}
-
-function rlpList(items: readonly Buffer[]): Buffer {
-  let len = 0
-  for (const i of items) len += i.length
-  let head: Buffer
-  if (len <= 55) head = Buffer.from([0xc0 + len])
-  else {
-    const n = byteLength(len)
-    head = Buffer.alloc(n + 1)
-    head[0] = 0xf7 + n
-    for (let i = 0; i < n; i++) head[n - i] = Math.floor(len / 256 ** i) % 256
-  }
-  return Buffer.concat([head, ...items])
 }
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/
-const HEX_QUANTITY = /^0x[0-9a-fA-F]{1,64}$/
-
-/** Bytes as an RLP string item (allocating; for the rare nested lists). */
-function rlpString(b: Buffer): Buffer {
-  if (b.length === 1 && b[0]! < 0x80) return b
-  if (b.length <= 55) return Buffer.concat([Buffer.from([0x80 + b.length]), b])
-  const n = byteLength(b.length)
-  const head = Buffer.alloc(n + 1)
-  head[0] = 0xb7 + n
-  for (let i = 0; i < n; i++) head[n - i] = Math.floor(b.length / 256 ** i) % 256
-  return Buffer.concat([head, b])
-}
-
-/** An unsigned integer (number, bigint) as an RLP string item; undefined when it is not one. */
-function rlpUint(v: unknown): Buffer | undefined {
-  let hex: string
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) hex = v.toString(16)
-  else if (typeof v === 'bigint' && v >= 0n && v <= maxUint256) hex = v.toString(16)
-  else return undefined
-  if (hex === '0') return Buffer.from([0x80])
-  return rlpString(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'))
-}
-
-/** A signature scalar given as hex (leading zero bytes trimmed, as viem's `trim`). */
-function rlpScalarHex(v: unknown): Buffer | undefined {
-  if (typeof v !== 'string' || !HEX_QUANTITY.test(v)) return undefined
-  return rlpUint(BigInt(v))
-}
-
-/** The authorization list as one RLP list item at `pos`; false when viem must judge it. */
-function writeAuthorizationList(list: unknown): boolean {
-  if (!Array.isArray(list)) return false
-  const entries: Buffer[] = []
-  for (const a of list as SignedAuthorization[]) {
-    if (a === null || typeof a !== 'object') return false
-    if (!validAddress(a.address, true)) return false
-    // viem encodes a yParity given as a number as is, and derives it from v otherwise: only the first here
-    if (typeof a.yParity !== 'number' || a.v !== undefined) return false
-    const chainId = rlpUint(a.chainId)
-    const nonce = rlpUint(a.nonce)
-    const yParity = rlpUint(a.yParity)
-    const r = rlpScalarHex(a.r)
-    const sv = rlpScalarHex(a.s)
-    if (!chainId || !nonce || !yParity || !r || !sv) return false
-    entries.push(rlpList([chainId, rlpString(Buffer.from(a.address.slice(2), 'hex')), nonce, yParity, r, sv]))
-  }
-  const item = rlpList(entries)
-  ensure(item.length)
-  item.copy(scratch, pos)
-  pos += item.length
-  return true
-}
 
 /** The versioned hashes as one RLP list item at `pos`; false when viem must judge them. */
 function writeHashList(hashes: unknown): boolean {
@@ -265,29 +176,6 @@ function writeHashList(hashes: unknown): boolean {
   scratch.copy(scratch, dest, headerAt, pos)
   pos = dest + (start - headerAt) + len
   return true
-}
-
-/**
- * The network form's tail of a blob tx: the RLP lists of blobs, commitments and proofs, encoded
- * once per sidecars array (they are shared by every tx of one blob payload) and kept beside it.
- */
-const sidecarTails = new WeakMap<object, Buffer>()
-function sidecarTail(sidecars: BlobSidecars<Hex>): Buffer | undefined {
-  const hit = sidecarTails.get(sidecars)
-  if (hit) return hit
-  const blobs: Buffer[] = []
-  const commitments: Buffer[] = []
-  const proofs: Buffer[] = []
-  for (const sc of sidecars) {
-    if (sc === null || typeof sc !== 'object') return undefined
-    for (const v of [sc.blob, sc.commitment, sc.proof]) if (typeof v !== 'string' || !HEX.test(v)) return undefined
-    blobs.push(rlpString(Buffer.from(sc.blob.slice(2), 'hex')))
-    commitments.push(rlpString(Buffer.from(sc.commitment.slice(2), 'hex')))
-    proofs.push(rlpString(Buffer.from(sc.proof.slice(2), 'hex')))
-  }
-  const tail = Buffer.concat([rlpList(blobs), rlpList(commitments), rlpList(proofs)])
-  sidecarTails.set(sidecars, tail)
-  return tail
 }
 
 interface Layout {
@@ -333,7 +221,7 @@ function writeFields(tx: TransactionSerializable): Layout | undefined {
   ok = ok && writeHexPayload(to ? (to as string).slice(2) : '') && writeUint(t.value) && writeHexData(t.data) && writeAccessList(t.accessList as AccessList | undefined)
   if (!ok) return undefined
   if (type === 'eip7702') {
-    return writeAuthorizationList(t.authorizationList) ? { typeByte: 0x04, chainId, fieldsEnd: pos } : undefined
+    return writeItem(authorizationListItem(t.authorizationList)) ? { typeByte: 0x04, chainId, fieldsEnd: pos } : undefined
   }
   if (type === 'eip4844') {
     if (t.blobs !== undefined || t.kzg !== undefined) return undefined
