@@ -1,8 +1,7 @@
 /** Reading our txs' receipts in one block, by block or by tx, keeping what a read got before it failed. */
-import { retryReads } from '../rpc/retryReads.js'
 import { RpcError } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
-import { START_READ_WINDOW_MS, toHex, type TrackerReads } from './trackerReads.js'
+import { START_READS, toHex, type TrackerReads } from './trackerReads.js'
 import { inLanes } from './inLanes.js'
 import { isMethodMissing, type RpcReceipt } from './receipts.js'
 
@@ -61,7 +60,7 @@ export class ReceiptReader {
 
   private async isAnvil(): Promise<boolean> {
     try {
-      return /^anvil\b/i.test(await retryReads(() => this.calls.req<string>('web3_clientVersion'), START_READ_WINDOW_MS))
+      return /^anvil\b/i.test(await this.calls.req<string>('web3_clientVersion', [], START_READS))
     } catch {
       return false
     }
@@ -116,7 +115,7 @@ export class ReceiptReader {
       }
       return
     }
-    const items = await rpc.batch(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })), this.calls.callOptions())
+    const items = await this.calls.batch(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
     let failed: unknown
     items.forEach((item, i) => {
       if (!item.ok) failed ??= item.error

@@ -1,11 +1,10 @@
 /** The receipt tracker: the loop that ties the head watcher, the pending table, the receipt reader and the timeout look-ups. */
 import { describeError, FatalError } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
-import { retryReads } from '../rpc/retryReads.js'
 import type { EventBody, FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
-import { TrackerReads, START_READ_WINDOW_MS, type BlockWithHashes } from './trackerReads.js'
+import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, type Pending } from './pendingTxs.js'
 import { DEFAULT_RECEIPT_PACE, ReceiptQueue, receiptDuty, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
@@ -148,7 +147,7 @@ export class ReceiptTracker {
     let head: number
     try {
       // idempotent: retried through transient failures (a blip at start is no reason to stop)
-      head = await retryReads(() => this.calls.blockNumber(), START_READ_WINDOW_MS)
+      head = await this.calls.blockNumber(START_READS)
     } catch (err) {
       throw new FatalError('RPC_UNAVAILABLE', `receipt tracking: cannot read the block number (${describeError(err)})`)
     }
