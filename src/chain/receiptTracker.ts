@@ -5,6 +5,7 @@ import type { EventBody, FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.js'
+import { HeadPoller } from './headPoller.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, type Pending } from './pendingTxs.js'
 import { DEFAULT_RECEIPT_PACE, ReceiptQueue, receiptDuty, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
@@ -24,9 +25,10 @@ export interface ReceiptTrackerOptions {
   /** Block poll period: eth_blockNumber once per period. */
   pollMs: number
   /**
-   * Period of the head watcher, which only records when each block number first showed up
-   * (what `inclusion_ms` measures to), apart from the reading of blocks and receipts, so a
-   * reader that is behind does not make inclusion look later than it was (default pollMs).
+   * Period of the head poller, from which the head watcher only records when each block number
+   * first showed up (what `inclusion_ms` measures to), apart from the reading of blocks and
+   * receipts, so a reader that is behind does not make inclusion look later than it was
+   * (default pollMs). Per-block pacing follows the same polls (`followHeads`).
    */
   headPollMs?: number
   /**
@@ -95,6 +97,7 @@ export function pollMsFor(blockTimeMs: number | undefined): number {
 export class ReceiptTracker {
   private readonly calls: TrackerReads
   private readonly heads = new HeadWatcher()
+  private readonly poller: HeadPoller
   private readonly pending: PendingTxs
   private readonly reader: ReceiptReader
   private readonly queue = new ReceiptQueue()
@@ -120,6 +123,8 @@ export class ReceiptTracker {
 
   constructor(private readonly o: ReceiptTrackerOptions) {
     this.calls = new TrackerReads(o.rpc, () => this.stopped)
+    this.poller = new HeadPoller(() => this.calls.blockNumber(), o.headPollMs ?? o.pollMs)
+    this.heads.watch(this.poller)
     this.pending = new PendingTxs({
       timeoutMs: o.timeoutMs,
       recentWindowMs: o.recentWindowMs ?? 30_000,
@@ -155,7 +160,15 @@ export class ReceiptTracker {
     await this.reader.choose(this.o.source ?? 'auto')
     this.loop = this.run()
     this.drainer = this.drain()
-    this.watcher = this.heads.watch(head, this.o.headPollMs ?? this.o.pollMs, () => this.calls.blockNumber(), this.stopLoop.signal)
+    this.watcher = this.poller.run(this.stopLoop.signal, head)
+  }
+
+  /**
+   * The pacer's HeadSource (per-block stages): a tick per new head the tracker's head poller
+   * finds, from `start` until `stop` (no polls of its own: `pollHeads` is for a run without receipts).
+   */
+  get followHeads(): (onHead: () => void, stop: AbortSignal) => void {
+    return this.poller.follow
   }
 
   /** EventWriter listener: every accepted, really sent tx becomes pending. */
