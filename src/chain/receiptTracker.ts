@@ -1,5 +1,7 @@
 /** The receipt tracker: the loop that ties the head watcher, the pending table, the receipt reader and the timeout look-ups. */
+import type { Hex } from 'viem'
 import { describeError, FatalError } from '../base/errors.js'
+import { keyOf, type Key } from '../base/key.js'
 import { sleep } from '../base/sleep.js'
 import type { EventBody, FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
@@ -185,8 +187,8 @@ export class ReceiptTracker {
    * The tx with this hash will never be included (its nonce went to a filler): its spec ends now
    * with a `tx_timeout` saying why.
    */
-  giveUp(hash: string, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
-    const p = this.pending.get(hash.toLowerCase())
+  giveUp(hash: Hex, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
+    const p = this.pending.get(keyOf(hash))
     if (!p) return
     this.pending.delete(p)
     this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: true, waited_ms: Math.max(0, Date.now() - p.startMs), reason, error_code: code })
@@ -280,10 +282,10 @@ export class ReceiptTracker {
     const block = await this.calls.block(n)
     if (!block) return false
     const at = { number: n, timestamp: Number(BigInt(block.timestamp)), txCount: block.transactions.length }
-    const hashes: string[] = []
+    const hashes: Key[] = []
     let ours = 0
     for (const raw of block.transactions) {
-      const h = raw.toLowerCase()
+      const h = keyOf(raw)
       hashes.push(h)
       const p = this.pending.get(h)
       if (!p) continue

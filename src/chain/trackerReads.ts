@@ -1,4 +1,5 @@
 /** The receipt tracker's calls to the node: one request each (its loops ask again next period), a short timeout once the run is stopping. */
+import type { Hex } from 'viem'
 import { readRetry, type ReadBudget } from '../rpc/readRetry.js'
 import type { BatchCall, BatchItem, RequestOptions, Rpc } from '../rpc/rpc.js'
 import type { RpcBlockHeader } from './receipts.js'
@@ -7,7 +8,7 @@ import type { RpcBlockHeader } from './receipts.js'
 export const START_READS: ReadBudget = { windowMs: 5_000 }
 
 /** A block as eth_getBlockByNumber(n, false) gives it: the header fields read, and the tx hashes. */
-export type BlockWithHashes = RpcBlockHeader & { transactions: string[] }
+export type BlockWithHashes = RpcBlockHeader & { transactions: Hex[] }
 
 export class TrackerReads {
   constructor(
