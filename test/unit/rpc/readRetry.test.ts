@@ -71,7 +71,7 @@ describe('readRetry: a window (start-up reads)', () => {
     const fitted = scripted<string>([lost()])
     await expect(readRetry(fitted.read, { windowMs: 600, fit: true })).rejects.toThrow()
     const timeouts = fitted.asked.map((o) => o.timeoutMs!)
-    expect(timeouts[0]).toBe(600)
+    expect(timeouts[0]).toBeGreaterThanOrEqual(599)
     expect(timeouts.every((ms, i) => ms >= 250 && ms <= 600 && (i === 0 || ms <= timeouts[i - 1]!))).toBe(true)
     expect(timeouts.at(-1)).toBe(250)
     const plain = scripted<string>([lost(), '0x1'])
