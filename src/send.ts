@@ -1,4 +1,5 @@
 /** `floodgate send` (and `run`'s spam phase): open the chain, derive and fund the pools, run the pipeline. */
+import { keyOf } from './base/key.js'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
@@ -108,7 +109,7 @@ function poolSigners(o: SendOptions, chain: Chain): Signer[] {
   const keys = derivePoolKeys(o.pools, keySource(o), o.shard?.index).flat()
   const signers = keys.map((k) => chain.makeSigner(k))
   keys.fill('0x')
-  if (new Set(signers.map((s) => s.address.toLowerCase())).size !== signers.length) {
+  if (new Set(signers.map((s) => keyOf(s.address))).size !== signers.length) {
     throw new FatalError('POOL_DUPLICATE', 'the pool derivation produced the same account twice; two workers must never share a signer')
   }
   return signers

@@ -1,7 +1,7 @@
 /** The shared fee snapshot workers build txs with, refreshed in the background from the node. */
 import type { Logger } from '../log.js'
 import { describeError } from '../base/errors.js'
-import { retryReads } from '../rpc/retryReads.js'
+import { readRetry } from '../rpc/readRetry.js'
 import type { Rpc } from '../rpc/rpc.js'
 import type { FeeSnapshot } from '../tx/fees.js'
 import { DEFAULT_HEADROOM_BLOCKS } from './chainLoad.js'
@@ -77,7 +77,7 @@ export class FeeOracle {
 
   /** First snapshot, retried through transient failures for up to `windowMs`; then the timer. */
   async start(windowMs = 5_000): Promise<FeeSnapshot> {
-    const s = await retryReads(() => this.refreshNow(), windowMs)
+    const s = await readRetry(() => this.refreshNow(), { windowMs })
     this.timer = setInterval(() => {
       this.refreshNow().catch((err) => {
         // a refresh still in flight when the run stops fails against a closed client: not news

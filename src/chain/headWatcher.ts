@@ -1,8 +1,9 @@
 /** Block first-seen times: when each block number first showed at the head, what `inclusion_ms` measures to. */
-import { sleep } from '../base/sleep.js'
 
 /** Blocks whose first-seen time is kept (the oldest are forgotten first). */
 const SEEN_AT_CAP = 4096
+
+import type { HeadPoller } from './headPoller.js'
 
 export class HeadWatcher {
   /** Block number → wall-clock ms when eth_blockNumber first showed it. */
@@ -25,21 +26,10 @@ export class HeadWatcher {
   }
 
   /**
-   * Every `periodMs` until `stop` aborts, reads the head and records the block numbers new
-   * since `known`; reads nothing else, so a reader that is behind does not make inclusion
-   * look later than it was.
+   * Records each new head `poller` finds: it reads nothing else, so a reader that is behind
+   * does not make inclusion look later than it was.
    */
-  async watch(known: number, periodMs: number, readHead: () => Promise<number>, stop: AbortSignal): Promise<void> {
-    while (!stop.aborted) {
-      await sleep(periodMs, stop)
-      if (stop.aborted) return
-      try {
-        const head = await readHead()
-        this.saw(known + 1, head)
-        known = Math.max(known, head)
-      } catch {
-        // the reading loop reports a failing RPC; the next period asks again
-      }
-    }
+  watch(poller: HeadPoller): void {
+    poller.onHead((head, prev) => this.saw(prev + 1, head))
   }
 }

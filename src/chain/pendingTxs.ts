@@ -1,13 +1,13 @@
 /** The table of sent txs not yet seen in a block (add, match, due/expire), and the recent blocks' hashes a late tx_result is matched against. */
 import type { Hex } from 'viem'
+import { keyOf, type Key } from '../base/key.js'
 import type { SendEnd, TxRef } from '../sender/txFates.js'
 
 export type { TxRef }
 
 export interface Pending {
   ref: TxRef
-  /** Lowercase. */
-  hash: Hex
+  hash: Hex & Key
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
@@ -15,9 +15,9 @@ export interface Pending {
   /** performance.now() after which it times out. */
   deadline: number
   /** The hashes it had before it was replaced (`tx_replaced`): any of them may be the one mined. */
-  oldHashes?: string[]
+  oldHashes?: Key[]
   /** The hash found in a block, when it was one of `oldHashes` (the replacement came too late). */
-  minedHash?: Hex
+  minedHash?: Hex & Key
 }
 
 /** A block read, remembered for a while by its tx hashes. */
@@ -26,8 +26,7 @@ export interface SeenBlock {
   timestamp: number
   /** performance.now() when the block was read, for the recent window. */
   readAt: number
-  /** Lowercase. */
-  hashes: string[]
+  hashes: Key[]
 }
 
 export interface PendingTxsOptions {
@@ -45,9 +44,9 @@ export interface PendingTxsOptions {
 }
 
 export class PendingTxs {
-  private readonly byHash = new Map<string, Pending>()
+  private readonly byHash = new Map<Key, Pending>()
   /** A replaced tx's earlier hashes → its entry: the old tx may still be the one mined. */
-  private readonly aliases = new Map<string, Pending>()
+  private readonly aliases = new Map<Key, Pending>()
   private readonly recent: RecentBlocks
 
   constructor(private readonly o: PendingTxsOptions) {
@@ -60,7 +59,7 @@ export class PendingTxs {
 
   /** The tx the node took for `end`'s spec is pending from now; if a block read earlier holds it, it is included at once. */
   add(end: SendEnd & { hash: Hex }): void {
-    const hash = end.hash.toLowerCase() as Hex
+    const hash = keyOf(end.hash)
     if (this.byHash.has(hash)) return
     const p: Pending = { ref: end.ref, hash, startMs: end.startMs, deadline: performance.now() + this.o.timeoutMs }
     if (end.scheduledMs !== undefined) p.scheduledMs = end.scheduledMs
@@ -68,28 +67,28 @@ export class PendingTxs {
     this.includeIfSeen(p)
   }
 
-  /** The pending tx with this lowercase hash, or one it replaced (then `minedHash` says which). */
-  get(hash: string): Pending | undefined {
+  /** The pending tx with this hash, or one it replaced (then `minedHash` says which). */
+  get(hash: Hex & Key): Pending | undefined {
     const p = this.byHash.get(hash)
     if (p) return p
     const old = this.aliases.get(hash)
-    if (old) old.minedHash = hash as Hex
+    if (old) old.minedHash = hash
     return old
   }
 
   /** Is `p` still pending? */
-  has(hash: string): boolean {
+  has(hash: Key): boolean {
     return this.byHash.has(hash)
   }
 
   /** The spec's tx was replaced: it is now pending under `newHash` (its deadline unchanged). */
   rehash(oldHash: string, newHash: string): void {
-    const p = this.byHash.get(oldHash.toLowerCase())
+    const p = this.byHash.get(keyOf(oldHash))
     if (!p) return
     this.byHash.delete(p.hash)
     ;(p.oldHashes ??= []).push(p.hash)
     this.aliases.set(p.hash, p)
-    p.hash = newHash.toLowerCase() as Hex
+    p.hash = keyOf(newHash as Hex)
     this.byHash.set(p.hash, p)
     this.includeIfSeen(p)
   }
@@ -98,9 +97,9 @@ export class PendingTxs {
    * `p` was found in a block under `minedHash` (its hash, or one it had before): it leaves the
    * table (no deadline, no second match) and says which hash was mined.
    */
-  include(p: Pending, minedHash: string): void {
+  include(p: Pending, minedHash: Hex & Key): void {
     this.delete(p)
-    if (minedHash !== p.hash) p.minedHash = minedHash as Hex
+    if (minedHash !== p.hash) p.minedHash = minedHash
     else delete p.minedHash
   }
 
@@ -155,7 +154,7 @@ export class PendingTxs {
 /** The blocks read in the last `windowMs`, by tx hash, at most `hashCap` hashes (the last block always). */
 class RecentBlocks {
   private readonly blocks: SeenBlock[] = []
-  private readonly index = new Map<string, SeenBlock>()
+  private readonly index = new Map<Key, SeenBlock>()
   private hashes = 0
 
   constructor(
@@ -175,7 +174,7 @@ class RecentBlocks {
     }
   }
 
-  holding(hash: string): SeenBlock | undefined {
+  holding(hash: Key): SeenBlock | undefined {
     return this.index.get(hash)
   }
 }

@@ -1,8 +1,8 @@
 /** Reading our txs' receipts in one block, by block or by tx, keeping what a read got before it failed. */
-import { retryReads } from '../rpc/retryReads.js'
+import { keyOf, type Key } from '../base/key.js'
 import { RpcError } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
-import { START_READ_WINDOW_MS, toHex, type TrackerReads } from './trackerReads.js'
+import { START_READS, toHex, type TrackerReads } from './trackerReads.js'
 import { inLanes } from './inLanes.js'
 import { isMethodMissing, type RpcReceipt } from './receipts.js'
 
@@ -17,9 +17,9 @@ export type ReceiptSource = 'auto' | 'block' | 'tx'
 const RECEIPT_BATCH = 100
 const RECEIPT_BATCHES_IN_FLIGHT = 2
 
-/** What a read got: receipts by lowercase hash, and what cut it short, if anything did. */
+/** What a read got: receipts by hash, and what cut it short, if anything did. */
 export interface BlockRead {
-  receipts: Map<string, RpcReceipt>
+  receipts: Map<Key, RpcReceipt>
   failure?: unknown
 }
 
@@ -46,11 +46,11 @@ export class ReceiptReader {
   }
 
   /**
-   * The receipts of `hashes` (lowercase, all in block n). A read is not all-or-nothing: what
+   * The receipts of `hashes` (all in block n). A read is not all-or-nothing: what
    * came before a failure is returned with it, so a retry need ask only for the rest.
    */
-  async read(n: number, hashes: readonly string[]): Promise<BlockRead> {
-    const receipts = new Map<string, RpcReceipt>()
+  async read(n: number, hashes: readonly Key[]): Promise<BlockRead> {
+    const receipts = new Map<Key, RpcReceipt>()
     try {
       if (!(await this.byBlock(n, hashes, receipts))) await this.byTx(hashes, receipts)
       return { receipts }
@@ -61,14 +61,14 @@ export class ReceiptReader {
 
   private async isAnvil(): Promise<boolean> {
     try {
-      return /^anvil\b/i.test(await retryReads(() => this.calls.req<string>('web3_clientVersion'), START_READ_WINDOW_MS))
+      return /^anvil\b/i.test(await this.calls.req<string>('web3_clientVersion', [], START_READS))
     } catch {
       return false
     }
   }
 
   /** One eth_getBlockReceipts, unless reading by tx. False if the receipts are to be read by tx. */
-  private async byBlock(n: number, hashes: readonly string[], out: Map<string, RpcReceipt>): Promise<boolean> {
+  private async byBlock(n: number, hashes: readonly Key[], out: Map<Key, RpcReceipt>): Promise<boolean> {
     if (this.blockReceipts === 'no') return false
     try {
       const all = await this.calls.req<RpcReceipt[] | null>('eth_getBlockReceipts', [toHex(n)])
@@ -76,7 +76,7 @@ export class ReceiptReader {
         this.blockReceipts = 'yes'
         const want = new Set(hashes)
         for (const r of all) {
-          const h = r.transactionHash.toLowerCase()
+          const h = keyOf(r.transactionHash)
           if (want.has(h)) out.set(h, r)
         }
         return true
@@ -91,12 +91,12 @@ export class ReceiptReader {
   }
 
   /** Our txs' receipts, RECEIPT_BATCH to a JSON-RPC batch (one call each where the Rpc has no batches). */
-  private async byTx(hashes: readonly string[], out: Map<string, RpcReceipt>): Promise<void> {
-    const chunks: string[][] = []
+  private async byTx(hashes: readonly Key[], out: Map<Key, RpcReceipt>): Promise<void> {
+    const chunks: Key[][] = []
     for (let i = 0; i < hashes.length; i += RECEIPT_BATCH) chunks.push(hashes.slice(i, i + RECEIPT_BATCH))
     // after a failure no new chunk is started; what the others read is kept
     let failure: unknown
-    const readChunk = async (chunk: string[]) => {
+    const readChunk = async (chunk: Key[]) => {
       try {
         await this.readChunk(chunk, out)
       } catch (err) {
@@ -107,7 +107,7 @@ export class ReceiptReader {
     if (failure !== undefined) throw failure
   }
 
-  private async readChunk(chunk: string[], out: Map<string, RpcReceipt>): Promise<void> {
+  private async readChunk(chunk: Key[], out: Map<Key, RpcReceipt>): Promise<void> {
     const rpc = this.calls.rpc
     if (!rpc.batch || chunk.length === 1) {
       for (const h of chunk) {
@@ -116,7 +116,7 @@ export class ReceiptReader {
       }
       return
     }
-    const items = await rpc.batch(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })), this.calls.callOptions())
+    const items = await this.calls.batch(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
     let failed: unknown
     items.forEach((item, i) => {
       if (!item.ok) failed ??= item.error

@@ -1,13 +1,14 @@
 /** The receipt tracker: the loop that ties the head watcher, the pending table, the receipt reader and the timeout look-ups. */
-import { describeError, FatalError } from '../base/errors.js'
-import { sleep } from '../base/sleep.js'
-import { retryReads } from '../rpc/retryReads.js'
 import type { Hex } from 'viem'
+import { describeError, FatalError } from '../base/errors.js'
+import { keyOf, type Key } from '../base/key.js'
+import { sleep } from '../base/sleep.js'
 import type { BlockBody, EventBody } from '../events/types.js'
 import type { FillReason, SendEnd, TxFates } from '../sender/txFates.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
-import { TrackerReads, START_READ_WINDOW_MS, type BlockWithHashes } from './trackerReads.js'
+import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.js'
+import { HeadPoller } from './headPoller.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, type Pending } from './pendingTxs.js'
 import { DEFAULT_RECEIPT_PACE, ReceiptQueue, receiptDuty, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
@@ -27,9 +28,10 @@ export interface ReceiptTrackerOptions {
   /** Block poll period: eth_blockNumber once per period. */
   pollMs: number
   /**
-   * Period of the head watcher, which only records when each block number first showed up
-   * (what `inclusion_ms` measures to), apart from the reading of blocks and receipts, so a
-   * reader that is behind does not make inclusion look later than it was (default pollMs).
+   * Period of the head poller, from which the head watcher only records when each block number
+   * first showed up (what `inclusion_ms` measures to), apart from the reading of blocks and
+   * receipts, so a reader that is behind does not make inclusion look later than it was
+   * (default pollMs). Per-block pacing follows the same polls (`followHeads`).
    */
   headPollMs?: number
   /**
@@ -97,9 +99,10 @@ export function pollMsFor(blockTimeMs: number | undefined): number {
  */
 export class ReceiptTracker implements TxFates {
   /** Txs `--max-fee` kept from a replacement (lowercase hashes). */
-  private readonly cappedHashes = new Set<string>()
+  private readonly cappedHashes = new Set<Key>()
   private readonly calls: TrackerReads
   private readonly heads = new HeadWatcher()
+  private readonly poller: HeadPoller
   private readonly pending: PendingTxs
   private readonly reader: ReceiptReader
   private readonly queue = new ReceiptQueue()
@@ -125,6 +128,8 @@ export class ReceiptTracker implements TxFates {
 
   constructor(private readonly o: ReceiptTrackerOptions) {
     this.calls = new TrackerReads(o.rpc, () => this.stopped)
+    this.poller = new HeadPoller(() => this.calls.blockNumber(), o.headPollMs ?? o.pollMs)
+    this.heads.watch(this.poller)
     this.pending = new PendingTxs({
       timeoutMs: o.timeoutMs,
       recentWindowMs: o.recentWindowMs ?? 30_000,
@@ -152,7 +157,7 @@ export class ReceiptTracker implements TxFates {
     let head: number
     try {
       // idempotent: retried through transient failures (a blip at start is no reason to stop)
-      head = await retryReads(() => this.calls.blockNumber(), START_READ_WINDOW_MS)
+      head = await this.calls.blockNumber(START_READS)
     } catch (err) {
       throw new FatalError('RPC_UNAVAILABLE', `receipt tracking: cannot read the block number (${describeError(err)})`)
     }
@@ -160,7 +165,15 @@ export class ReceiptTracker implements TxFates {
     await this.reader.choose(this.o.source ?? 'auto')
     this.loop = this.run()
     this.drainer = this.drain()
-    this.watcher = this.heads.watch(head, this.o.headPollMs ?? this.o.pollMs, () => this.calls.blockNumber(), this.stopLoop.signal)
+    this.watcher = this.poller.run(this.stopLoop.signal, head)
+  }
+
+  /**
+   * The pacer's HeadSource (per-block stages): a tick per new head the tracker's head poller
+   * finds, from `start` until `stop` (no polls of its own: `pollHeads` is for a run without receipts).
+   */
+  get followHeads(): (onHead: () => void, stop: AbortSignal) => void {
+    return this.poller.follow
   }
 
   /** A spec's send ended: a tx the node took is pending from now. */
@@ -178,7 +191,7 @@ export class ReceiptTracker implements TxFates {
 
   /** `--max-fee` keeps this tx from the replacement it needs: its timeout says FEE_CAP_REACHED. */
   capped(hash: Hex): void {
-    this.cappedHashes.add(hash.toLowerCase())
+    this.cappedHashes.add(keyOf(hash))
   }
 
   /** The tx's nonce went to a filler. Never included: its spec ends now (the other reasons wait for their timeout, as before). */
@@ -190,8 +203,8 @@ export class ReceiptTracker implements TxFates {
    * The tx with this hash will never be included (its nonce went to a filler): its spec ends now
    * with a `tx_timeout` saying why.
    */
-  private giveUp(hash: string, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
-    const p = this.pending.get(hash.toLowerCase())
+  private giveUp(hash: Hex, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
+    const p = this.pending.get(keyOf(hash))
     if (!p) return
     this.pending.delete(p)
     this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: true, waited_ms: Math.max(0, Date.now() - p.startMs), reason, error_code: code })
@@ -285,10 +298,10 @@ export class ReceiptTracker implements TxFates {
     const block = await this.calls.block(n)
     if (!block) return false
     const at = { number: n, timestamp: Number(BigInt(block.timestamp)), txCount: block.transactions.length }
-    const hashes: string[] = []
+    const hashes: Key[] = []
     let ours = 0
     for (const raw of block.transactions) {
-      const h = raw.toLowerCase()
+      const h = keyOf(raw)
       hashes.push(h)
       const p = this.pending.get(h)
       if (!p) continue

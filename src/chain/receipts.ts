@@ -1,4 +1,5 @@
 /** The receipt fields the tracker reads, and what they become: a parsed receipt, a tx_receipt event. */
+import type { Hex } from 'viem'
 import type { EventBody, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
 import type { RpcError } from '../rpc/rpc.js'
 import type { Pending } from './pendingTxs.js'
@@ -66,7 +67,7 @@ export function isMethodMissing(err: RpcError): boolean {
 }
 
 /** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: Pick<Pending, 'ref' | 'hash' | 'startMs' | 'scheduledMs' | 'minedHash'>, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
+export function receiptEvent(p: Pick<Pending, 'ref' | 'startMs' | 'scheduledMs'> & { hash: Hex; minedHash?: Hex }, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
   const parsed = parseReceipt(r)
   const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',

@@ -1,7 +1,8 @@
 /** What a tx left without a receipt becomes: the node is asked, and says mined after all (tx_receipt) or not (tx_timeout). */
 import type { EventBody, TimeoutReason } from '../events/types.js'
 import { describeError } from '../base/errors.js'
-import { STOPPING_TIMEOUT_MS, type TrackerReads } from './trackerReads.js'
+import type { Key } from '../base/key.js'
+import type { TrackerReads } from './trackerReads.js'
 import type { HeadWatcher } from './headWatcher.js'
 import { inLanes } from './inLanes.js'
 import type { Pending } from './pendingTxs.js'
@@ -15,7 +16,7 @@ export interface TimeoutLookupsOptions {
   /** Parallel eth_getTransactionByHash look-ups at most. */
   concurrency: number
   /** Is this tx held back by `--max-fee` (its timeout then says FEE_CAP_REACHED)? */
-  capped?: (hash: string) => boolean
+  capped?: (hash: Key) => boolean
 }
 
 export class TimeoutLookups {
@@ -46,19 +47,18 @@ export class TimeoutLookups {
   }
 
   private async lookup(p: Pending, reason: TimeoutReason): Promise<void> {
-    const timeoutMs = reason === 'run_stopped' ? STOPPING_TIMEOUT_MS : undefined
-    const opts = timeoutMs !== undefined ? { timeoutMs } : {}
-    const rpc = this.o.calls.rpc
+    // once the run stops (reason run_stopped), each call has the tracker's short timeout
+    const calls = this.o.calls
     let pending = false
     let lookupError: string | undefined
     try {
-      const tx = await rpc.request<{ blockNumber?: string | null } | null>('eth_getTransactionByHash', [p.hash], opts)
+      const tx = await calls.req<{ blockNumber?: string | null } | null>('eth_getTransactionByHash', [p.hash])
       if (tx && tx.blockNumber) {
         // mined in a block the tracker has not read (or no longer remembers): report it
-        const r = await rpc.request<RpcReceipt | null>('eth_getTransactionReceipt', [p.hash], opts)
+        const r = await calls.req<RpcReceipt | null>('eth_getTransactionReceipt', [p.hash])
         if (r) {
           const n = Number(BigInt(r.blockNumber))
-          const timestamp = await this.o.calls.blockTimestamp(n, opts)
+          const timestamp = await calls.blockTimestamp(n)
           this.o.emit(receiptEvent(p, r, timestamp, this.o.heads.firstSeen(n)))
           return
         }

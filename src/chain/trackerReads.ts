@@ -1,14 +1,14 @@
-/** The receipt tracker's calls to the node: once the run is stopping, each gets a short timeout. */
-import type { RequestOptions, Rpc } from '../rpc/rpc.js'
+/** The receipt tracker's calls to the node: one request each (its loops ask again next period), a short timeout once the run is stopping. */
+import type { Hex } from 'viem'
+import { readRetry, type ReadBudget } from '../rpc/readRetry.js'
+import type { BatchCall, BatchItem, RequestOptions, Rpc } from '../rpc/rpc.js'
 import type { RpcBlockHeader } from './receipts.js'
 
-/** Per-request timeout of the calls made while the run stops. */
-export const STOPPING_TIMEOUT_MS = 3_000
-/** How long the first reads (block number, client version) retry through transient failures. */
-export const START_READ_WINDOW_MS = 5_000
+/** How the first reads (block number, client version) are retried: through transient failures, for 5 s. */
+export const START_READS: ReadBudget = { windowMs: 5_000 }
 
 /** A block as eth_getBlockByNumber(n, false) gives it: the header fields read, and the tx hashes. */
-export type BlockWithHashes = RpcBlockHeader & { transactions: string[] }
+export type BlockWithHashes = RpcBlockHeader & { transactions: Hex[] }
 
 export class TrackerReads {
   constructor(
@@ -17,19 +17,21 @@ export class TrackerReads {
     private readonly stopping: () => boolean,
   ) {}
 
-  /** One call; once the run is stopping, with a short timeout, so a dead node cannot hold the end up. */
-  req<T>(method: string, params: readonly unknown[] = [], opts: { timeoutMs?: number } = {}): Promise<T> {
-    const o = opts.timeoutMs === undefined && this.stopping() ? { timeoutMs: STOPPING_TIMEOUT_MS } : opts
-    return o.timeoutMs === undefined ? this.rpc.request<T>(method, params) : this.rpc.request<T>(method, params, o)
+  /**
+   * One call under readRetry's `budget` (default: once, no retry); once the run is stopping, with
+   * a short timeout, so a dead node cannot hold the end up.
+   */
+  req<T>(method: string, params: readonly unknown[] = [], budget: ReadBudget = { once: true }): Promise<T> {
+    return readRetry((o) => (o.timeoutMs === undefined ? this.rpc.request<T>(method, params) : this.rpc.request<T>(method, params, o)), budget, { stopping: this.stopping })
   }
 
-  /** The options of a call not made through `req` (a batch): the short timeout once stopping. */
-  callOptions(): RequestOptions {
-    return this.stopping() ? { timeoutMs: STOPPING_TIMEOUT_MS } : {}
+  /** One JSON-RPC batch (the Rpc must have `batch`), as `req` makes one call. */
+  batch(calls: readonly BatchCall[]): Promise<BatchItem[]> {
+    return readRetry((o: RequestOptions) => this.rpc.batch!(calls, o), { once: true }, { stopping: this.stopping })
   }
 
-  async blockNumber(): Promise<number> {
-    return Number(BigInt(await this.req<string>('eth_blockNumber')))
+  async blockNumber(budget?: ReadBudget): Promise<number> {
+    return Number(BigInt(await this.req<string>('eth_blockNumber', [], budget)))
   }
 
   /** Block n with its tx hashes; null if the node has no such block yet. */
@@ -38,8 +40,8 @@ export class TrackerReads {
   }
 
   /** Block n's timestamp (unix seconds); 0 if the node has no such block. */
-  async blockTimestamp(n: number, opts: { timeoutMs?: number } = {}): Promise<number> {
-    const b = await this.req<RpcBlockHeader | null>('eth_getBlockByNumber', [toHex(n), false], opts)
+  async blockTimestamp(n: number): Promise<number> {
+    const b = await this.req<RpcBlockHeader | null>('eth_getBlockByNumber', [toHex(n), false])
     return b ? Number(BigInt(b.timestamp)) : 0
   }
 }

@@ -1,27 +1,18 @@
-/** New blocks for per-block pacing (`--tpb`, per-block stages): eth_blockNumber polled on its own, a callback per new head. */
-import { sleep } from '../base/sleep.js'
+/** New blocks for per-block pacing (`--tpb`, per-block stages) when no receipt tracker polls the head: a HeadPoller of its own. */
+import { HeadPoller } from '../chain/headPoller.js'
 import type { Rpc } from '../rpc/rpc.js'
 import type { HeadSource } from './pacer.js'
 
 /**
- * Polls `eth_blockNumber` every `periodMs` (the receipt tracker's head period: a tenth of the
- * block time, 25-100 ms) and calls `onHead` once per poll that found a higher block. The
- * first answer only sets the starting point; a failed poll is retried at the next period.
+ * A HeadSource that polls `eth_blockNumber` every `periodMs` on its own (a tenth of the block
+ * time, 25-100 ms) and calls `onHead` once per poll that found a higher block; the first answer
+ * only sets the starting point. With receipts on, the tracker's `followHeads` gives the same
+ * ticks from the polls it makes anyway: use that instead.
  */
 export function pollHeads(rpc: Rpc, periodMs: number): HeadSource {
   return (onHead, stop) => {
-    void (async () => {
-      let known: number | undefined
-      while (!stop.aborted) {
-        try {
-          const head = Number(BigInt(await rpc.request<string>('eth_blockNumber')))
-          if (known !== undefined && head > known && !stop.aborted) onHead()
-          known = Math.max(known ?? head, head)
-        } catch {
-          // the receipt tracker and the workers report a failing node; ask again next period
-        }
-        await sleep(periodMs, stop)
-      }
-    })()
+    const poller = new HeadPoller(async () => Number(BigInt(await rpc.request<string>('eth_blockNumber'))), periodMs)
+    poller.follow(onHead, stop)
+    void poller.run(stop)
   }
 }

@@ -192,7 +192,7 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   serveMetrics()
 
   const durationTimer = opts.durationMs !== undefined ? setTimeout(() => stop.with('duration'), opts.durationMs) : undefined
-  const pacer: Pacer = auto ?? shapePacer(opts, chain, stop)
+  const pacer: Pacer = auto ?? shapePacer(opts, chain, stop, tracker)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
   const health = new NodeHealth(opts.maxOutageMs, (outageMs) => {
@@ -320,10 +320,10 @@ async function waitForReceipts(opts: PipelineOptions, tracker: ReceiptTracker, w
   await Promise.all(mending)
 }
 
-/** The run's pacer: `shape`, else the constant `tps`; per-block stages watch the heads; the shape's end stops the run. */
-function shapePacer(opts: PipelineOptions, chain: PipelineChain, stop: Stop): Pacer {
+/** The run's pacer: `shape`, else the constant `tps`; per-block stages follow the tracker's head polls (a poller of their own without receipts); the shape's end stops the run. */
+function shapePacer(opts: PipelineOptions, chain: PipelineChain, stop: Stop, tracker: ReceiptTracker | undefined): Pacer {
   const shape = opts.shape ?? constantShape(opts.tps)
-  const heads = shape.some((parts) => parts.kind === 'block') ? { heads: pollHeads(chain.rpc, headPollMsFor(chain.blockTimeMs)) } : {}
+  const heads = shape.some((stage) => stage.kind === 'block') ? { heads: tracker?.followHeads ?? pollHeads(chain.rpc, headPollMsFor(chain.blockTimeMs)) } : {}
   return createShapedPacer(shape, { ...heads, onEnd: () => stop.with('duration') })
 }
 
@@ -334,8 +334,8 @@ function addPacing(opts: PipelineOptions, summary: Omit<SummaryEvent, 'version'>
   const slots = shapeSlotCount(shape)
   const target = opts.shape === undefined ? opts.tps : slots !== undefined ? Math.round((slots / shapeDurationMs(shape)) * 1e5) / 100 : 0
   summary.pacing = { target_tps: target, missed_slots: pacer.missed, late_slots: pacer.late, max_lag_ms: Math.round(pacer.maxLagMs * 1000) / 1000 }
-  if (shape.some((parts) => parts.name !== undefined)) {
-    summary.pacing.stages = shape.map((parts) => ({ name: parts.name ?? '', duration_ms: parts.durationMs, ...(parts.kind === 'rate' ? { from_tps: parts.from, to_tps: parts.to } : { per_block: parts.perBlock, ...(parts.blocks !== undefined ? { blocks: parts.blocks } : {}) }) }))
+  if (shape.some((stage) => stage.name !== undefined)) {
+    summary.pacing.stages = shape.map((stage) => ({ name: stage.name ?? '', duration_ms: stage.durationMs, ...(stage.kind === 'rate' ? { from_tps: stage.from, to_tps: stage.to } : { per_block: stage.perBlock, ...(stage.blocks !== undefined ? { blocks: stage.blocks } : {}) }) }))
   }
   if (pacer.missed > 0) opts.log.warn({ target_tps: target, missed: pacer.missed, pool: workers }, 'the pool could not keep up with --tps (or the load shape): slots were missed; raise --pool-size or --batch-size')
 }

@@ -1,4 +1,5 @@
 /** Which worker gets a spec in a run with named pools: by its index within its pool, or the signer `from` pins. */
+import { keyOf, type Key } from '../base/key.js'
 import type { Address } from 'viem'
 import type { IndexedSpec } from '../stream/spec.js'
 
@@ -22,12 +23,12 @@ export function poolRoute(
   defaultPool: string,
 ): (spec: IndexedSpec) => number | undefined {
   const byName = new Map(slices.map((s) => [s.name, { ...s, next: 0 }]))
-  const byAddress = new Map(workerAddresses.map((a, i) => [a.toLowerCase(), i]))
+  const byAddress = new Map(workerAddresses.map((a, i) => [keyOf(a), i]))
   return (spec) => {
     const pool = byName.get(spec.pool ?? defaultPool)
     if (pool === undefined) return undefined
     const n = pool.next++
-    if (spec.from !== undefined) return byAddress.get(spec.from.toLowerCase())
+    if (spec.from !== undefined) return byAddress.get(keyOf(spec.from))
     return pool.start + (n % pool.size)
   }
 }
@@ -39,13 +40,13 @@ export function poolRoute(
 export function poolsOf(
   pools: readonly { name: string; size: number }[],
   signers: readonly { address: Address }[],
-): { slices: PoolSlice[]; members: Map<string, Map<string, Address>> } {
+): { slices: PoolSlice[]; members: Map<string, Map<Key, Address>> } {
   const slices: PoolSlice[] = []
-  const members = new Map<string, Map<string, Address>>()
+  const members = new Map<string, Map<Key, Address>>()
   let start = 0
   for (const p of pools) {
     slices.push({ name: p.name, start, size: p.size })
-    members.set(p.name, new Map(signers.slice(start, start + p.size).map((s) => [s.address.toLowerCase(), s.address])))
+    members.set(p.name, new Map(signers.slice(start, start + p.size).map((s) => [keyOf(s.address), s.address])))
     start += p.size
   }
   return { slices, members }

@@ -1,4 +1,5 @@
 /** Tops scenario accounts up to what their next deploy or setup txs will cost (estimated gas × max fee + value), on top of the minimum balance. */
+import { keyOf } from '../base/key.js'
 import { formatEther, type Address } from 'viem'
 import { fundAccounts } from '../accounts/fundAccounts.js'
 import type { Logger } from '../log.js'
@@ -33,7 +34,7 @@ export async function coverStepCosts(o: { session: SendSession; chainId: number;
   const short: Address[] = []
   let target = 0n
   for (const [address, cost] of need) {
-    if (address.toLowerCase() === o.funder.address.toLowerCase()) continue // the funder pays its own steps
+    if (keyOf(address) === keyOf(o.funder.address)) continue // the funder pays its own steps
     const want = cost + o.minBalance
     if ((await o.session.reads.balanceOf(address)) >= want) continue
     short.push(address)

@@ -1,9 +1,8 @@
 /** Reads a sender needs (nonces, txs, balances, receipts), through transient failures and outages, and probes for a tx. */
 import type { Address, Hex } from 'viem'
-import { backoffMs } from '../base/backoff.js'
-import { sleep } from '../base/sleep.js'
 import type { NodeHealth } from '../rpc/nodeHealth.js'
-import { isInternalRpcError, isPermanentRpcError, RpcError, TransportError, type Rpc } from '../rpc/rpc.js'
+import { readRetry, type ReadBudget } from '../rpc/readRetry.js'
+import type { Rpc } from '../rpc/rpc.js'
 
 export interface ReadContext {
   rpc: Rpc
@@ -33,38 +32,12 @@ export class ChainReads {
   /**
    * A read: through a transient failure it is retried (`retries` times at least), and on for as
    * long as its failures last no longer than the outage budget when they are the node's (down,
-   * or answering "internal error" while it answers other requests). Then it throws.
+   * or answering "internal error" while it answers other requests). Then it throws. The rules
+   * are readRetry's, with the `retries` budget.
    */
-  async read<T>(method: string, params: readonly unknown[], { onTransport, call = false }: ReadOptions = {}): Promise<T> {
+  read<T>(method: string, params: readonly unknown[], { onTransport, call = false }: ReadOptions = {}): Promise<T> {
     const { rpc, health, retries, cancel } = this.ctx
-    let firstFailure: number | undefined
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await rpc.request<T>(method, params)
-        health.ok()
-        return r
-      } catch (err) {
-        firstFailure ??= performance.now()
-        if (err instanceof RpcError) {
-          // an error answer to a read of a nonce or a tx is the server's trouble, unless the
-          // method or its params are wrong: worth the same retries as a lost answer; an internal
-          // error, as long as an outage (a count alone ended a run's funding when four came in a
-          // row), while any other stays a matter of --retries. A call's (an estimate's) error
-          // answer is its own, thrown at once, bar an internal error (--retries: see estimateGas)
-          health.ok()
-          const internal = isInternalRpcError(err)
-          const spent = attempt > retries && (call || !internal || performance.now() - firstFailure > health.budgetMs)
-          if (isPermanentRpcError(err) || (call && !internal) || spent || cancel.aborted) throw err
-          await sleep(backoffMs(attempt), cancel)
-          continue
-        }
-        if (!(err instanceof TransportError)) throw err
-        health.failed()
-        onTransport?.()
-        if (health.dead || cancel.aborted || (attempt > retries && !health.down)) throw err
-        await sleep(backoffMs(attempt), cancel)
-      }
-    }
+    return readRetry(() => rpc.request<T>(method, params), { retries }, { health, cancel, call, ...(onTransport ? { onTransport } : {}) })
   }
 
   async nonceAt(address: Address, tag: 'pending' | 'latest', onTransport?: () => void): Promise<number> {
@@ -87,25 +60,23 @@ export class ChainReads {
   }
 
   /** Does the node know this tx (pending or mined)? One request: 'unreachable' when it cannot tell. */
-  async probe(hash: Hex): Promise<Seen> {
-    try {
-      const tx = await this.ctx.rpc.request<unknown>('eth_getTransactionByHash', [hash])
-      this.ctx.health.ok()
-      return tx ? 'known' : 'absent'
-    } catch (err) {
-      if (err instanceof TransportError) this.ctx.health.failed()
-      return 'unreachable'
-    }
+  probe(hash: Hex): Promise<Seen> {
+    return this.lookUp(hash, { once: true })
   }
 
   /** Asks the node for a tx until it says yes or no (backoff), within the outage budget. */
-  async probeUntilSure(hash: Hex): Promise<Seen> {
-    const { health, cancel } = this.ctx
-    const since = performance.now()
-    for (let attempt = 1; ; attempt++) {
-      const seen = await this.probe(hash)
-      if (seen !== 'unreachable' || health.dead || cancel.aborted || performance.now() - since > health.budgetMs) return seen
-      await sleep(backoffMs(attempt), cancel)
+  probeUntilSure(hash: Hex): Promise<Seen> {
+    return this.lookUp(hash, { windowMs: this.ctx.health.budgetMs })
+  }
+
+  /** eth_getTransactionByHash under `budget` (the request's own timeout: the connection's). */
+  private async lookUp(hash: Hex, budget: ReadBudget): Promise<Seen> {
+    const { rpc, health, cancel } = this.ctx
+    try {
+      const tx = await readRetry(() => rpc.request<unknown>('eth_getTransactionByHash', [hash]), budget, { health, cancel })
+      return tx ? 'known' : 'absent'
+    } catch {
+      return 'unreachable'
     }
   }
 }

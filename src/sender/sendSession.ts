@@ -7,6 +7,7 @@ import type { RpcReceipt } from '../chain/receipts.js'
 import { NodeHealth } from '../rpc/nodeHealth.js'
 import type { Rpc } from '../rpc/rpc.js'
 import type { Signer } from '../tx/signer.js'
+import { keyOf, type Key } from '../base/key.js'
 import { NO_EVENTS } from '../events/eventSink.js'
 import type { Logger } from '../log.js'
 import { ChainReads } from './chainReads.js'
@@ -30,7 +31,7 @@ const SESSION_IN_FLIGHT = 1
 /** One phase's senders (one per signer, each owning that signer's nonces) and reads. */
 export class SendSession {
   readonly reads: ChainReads
-  private readonly senders = new Map<string, SignerSender>()
+  private readonly senders = new Map<Key, SignerSender>()
 
   constructor(private readonly opts: SessionOptions) {
     const cancel = AbortSignal.any([opts.signal ?? new AbortController().signal])
@@ -45,7 +46,7 @@ export class SendSession {
 
   /** The sender of `signer` in this session (made on first use). */
   senderOf(signer: Signer): SignerSender {
-    const key = signer.address.toLowerCase()
+    const key = keyOf(signer.address)
     let sender = this.senders.get(key)
     if (!sender) {
       // no worker, no keeper (its caller waits for each tx), no events: a filler would only be logged

@@ -1,5 +1,6 @@
 /** The keeper of a signer's accepted, unmined txs: tells lost from stuck from waiting, re-signs what must be replaced, fills only what cannot be sent. */
 import type { Hex } from 'viem'
+import { keyOf, type Key } from '../base/key.js'
 import type { EventSink } from '../events/eventSink.js'
 import type { TxReplacedEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
@@ -70,7 +71,7 @@ export class TxKeeper {
   /** The nonce whose tx was rebroadcast at the last check, if the node lacked it. */
   private rebroadcastNonce: number | undefined
   /** Hashes already reported capped (reported once). */
-  private readonly capped = new Set<Hex>()
+  private readonly capped = new Set<Key>()
   /** The head tx that sat unmined while blocks had room: since when, over how many checks. */
   private stuck: { hash: Hex; since: number; checks: number } | undefined
   /** When the last look ran: a check it asked for belongs to its period (the head's wait is counted once). */
@@ -276,8 +277,8 @@ export class TxKeeper {
       case 'capped':
         // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
         if (reason === 'dropped' && tx.raw && !belowBase(tx, this.opts.fees.current)) return (await post.rebroadcast(tx.raw)) !== 'unreachable'
-        if (!this.capped.has(tx.hash)) {
-          this.capped.add(tx.hash)
+        if (!this.capped.has(keyOf(tx.hash))) {
+          this.capped.add(keyOf(tx.hash))
           log.warn({ worker: this.opts.worker, signer: post.address, nonce, tx_hash: tx.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
           this.opts.fates.capped(tx.hash)
         }

@@ -1,6 +1,6 @@
 import { FatalError } from '../base/errors.js'
 import type { Logger } from '../log.js'
-import { retryReads } from '../rpc/retryReads.js'
+import { readRetry } from '../rpc/readRetry.js'
 import { TransportError, type Rpc } from '../rpc/rpc.js'
 
 /** Public mainnets floodgate refuses to load without --allow-mainnet. */
@@ -34,7 +34,7 @@ export async function connect(rpc: Rpc, opts: { allowMainnet: boolean; timeoutMs
   let chainId: number
   try {
     // a proxy or a busy node may drop the first request: retry within the window
-    chainId = Number(BigInt(await retryReads((timeoutMs) => rpc.request<string>('eth_chainId', [], { timeoutMs }), opts.timeoutMs)))
+    chainId = Number(BigInt(await readRetry((o) => rpc.request<string>('eth_chainId', [], o), { windowMs: opts.timeoutMs, fit: true })))
   } catch (err) {
     if (err instanceof TransportError) throw new FatalError('RPC_UNAVAILABLE', `cannot reach the RPC at ${rpc.displayUrl}: ${err.message}`)
     throw new FatalError('RPC_ERROR', `eth_chainId failed at ${rpc.displayUrl}: ${(err as Error).message}`)

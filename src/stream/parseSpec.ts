@@ -1,4 +1,5 @@
 // Owns the entry point: one input line → a validated Spec, walking its fields in order.
+import { keyOf } from '../base/key.js'
 import { parseCalldata } from './calldata.js'
 import { quoteInput } from './parseValue.js'
 import { SpecRejection, cut, describeType, didYouMean, errorText, invalidType, reject } from './rejections.js'
@@ -115,7 +116,7 @@ function parseSender(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext
   const from = field(obj, 'from')
   if (from !== undefined) {
     const address = requireAddress(from, 'from')
-    const pinned = ctx.poolAddresses.get(address.toLowerCase())
+    const pinned = ctx.poolAddresses.get(keyOf(address))
     if (pinned === undefined) throw reject('UNKNOWN_SENDER', 'from', `from: ${address} is not an address of ${poolsPhrase(ctx)} (${ctx.poolAddresses.size} addresses)`)
     spec.from = pinned
   }
@@ -128,7 +129,7 @@ function parseSender(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext
     const known = ctx.pools.size === 1 ? `this run has one pool, ${names}` : `this run's pools are ${cut(names, 160)}`
     throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; ${known}`)
   }
-  if (spec.from !== undefined && !members.has(spec.from.toLowerCase())) {
+  if (spec.from !== undefined && !members.has(keyOf(spec.from))) {
     throw reject('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)
   }
   if (fromPool !== ctx.defaultPool) spec.pool = fromPool // the default pool is where a spec goes anyway

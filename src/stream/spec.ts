@@ -1,4 +1,5 @@
 // Owns the spec types: a validated tx spec, its parse result and problems, and the parse context of a run's pools.
+import { keyOf, type Key } from '../base/key.js'
 import type { AccessList, Address, Hex } from 'viem'
 import type { InvalidSpecCode } from '../base/errors.js'
 import type { TxType } from '../tx/txType.js'
@@ -74,12 +75,12 @@ export type ParseResult =
 
 /** What the parser needs to know about the run to validate `from` / `from_pool`. */
 export interface ParseContext {
-  /** The run's pools, in order: name → lower-cased address → checksummed address. `send` has one. */
-  pools: ReadonlyMap<string, ReadonlyMap<string, Address>>
+  /** The run's pools, in order: name → address key → checksummed address. `send` has one. */
+  pools: ReadonlyMap<string, ReadonlyMap<Key, Address>>
   /** The pool of specs that name no `from_pool` (the first). */
   defaultPool: string
   /** Every pool's addresses (what `from` may pin when no `from_pool` is given). */
-  poolAddresses: ReadonlyMap<string, Address>
+  poolAddresses: ReadonlyMap<Key, Address>
   /** The run's `--tx-type`: the type of specs that give none and imply none. */
   txType?: TxType
 }
@@ -89,7 +90,7 @@ export const NO_POOLS: ParseContext = { pools: new Map([['', new Map()]]), defau
 
 /** The parse context of a run's pools (the first is the default), with `--tx-type` when given. */
 export function parseContext(pools: ReadonlyArray<readonly [name: string, addresses: readonly Address[]]>, txType?: TxType): ParseContext {
-  const byName = new Map(pools.map(([name, addresses]) => [name, new Map(addresses.map((a) => [a.toLowerCase(), a]))]))
+  const byName = new Map(pools.map(([name, addresses]) => [name, new Map(addresses.map((a) => [keyOf(a), a]))]))
   const poolAddresses = new Map([...byName.values()].flatMap((m) => [...m]))
   return { pools: byName, defaultPool: pools[0]?.[0] ?? '', poolAddresses, ...(txType ? { txType } : {}) }
 }

@@ -1,4 +1,5 @@
 /** Gas limits of specs that give none: 21000, or eth_estimateGas per (to, selector), cached, with headroom. */
+import { keyOf } from '../base/key.js'
 import { toHex, type Address, type Hex, type SignedAuthorization } from 'viem'
 
 /** Gas of a plain value transfer without calldata. */
@@ -38,8 +39,8 @@ export class GasEstimator {
 
   limitFor(q: GasQuery): bigint | Promise<bigint> {
     if (!q.data || q.data === '0x') return TRANSFER_GAS
-    const auth = q.authorizationList?.length ? `:7702:${q.authorizationList.map((a) => a.address.toLowerCase()).join(',')}` : ''
-    const key = `${q.toIsSender ? '{_sender}' : q.to.toLowerCase()}:${q.selector ?? q.data.slice(0, 10)}${auth}`
+    const auth = q.authorizationList?.length ? `:7702:${q.authorizationList.map((a) => keyOf(a.address)).join(',')}` : ''
+    const key = `${q.toIsSender ? '{_sender}' : keyOf(q.to)}:${q.selector ?? q.data.slice(0, 10)}${auth}`
     let hit = this.cache.get(key)
     if (!hit) {
       hit = this.estimate(q)

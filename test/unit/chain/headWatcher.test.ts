@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { HeadPoller } from '../../../src/chain/headPoller.js'
 import { HeadWatcher } from '../../../src/chain/headWatcher.js'
 
 describe('HeadWatcher', () => {
@@ -18,7 +19,7 @@ describe('HeadWatcher', () => {
     expect([3, 4, 5].map((n) => heads.firstSeen(n))).toEqual([1_000, 1_000, 1_000])
   })
 
-  test('behavior: watch records each new head when it reads it, skips failed reads, and stops on abort', async () => {
+  test('behavior: watching a poller records each new head when the poller reads it, skips failed reads, and stops on abort', async () => {
     const heads = new HeadWatcher()
     const script: (number | Error)[] = [9, 10, new Error('blip'), 10, 12]
     const readAt: number[] = []
@@ -30,7 +31,9 @@ describe('HeadWatcher', () => {
       if (next instanceof Error || next === undefined) throw next ?? new Error('done')
       return next
     }
-    await heads.watch(9, 5, readHead, stop.signal)
+    const poller = new HeadPoller(readHead, 5)
+    heads.watch(poller)
+    await poller.run(stop.signal, 9)
     expect(readAt).toHaveLength(5)
     const [, second, , , fifth] = readAt
     expect(heads.firstSeen(10) - second!).toBeGreaterThanOrEqual(0)

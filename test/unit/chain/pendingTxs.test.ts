@@ -1,10 +1,13 @@
 import { describe, expect, test } from 'vitest'
 import { PendingTxs, type PendingTxsOptions, type SeenBlock } from '../../../src/chain/pendingTxs.js'
+import { keyOf } from '../../../src/base/key.js'
 import { hashOf, sentOf, txResult } from '../../helpers/fakeChain.js'
+
+const key = (i: number) => keyOf(hashOf(i))
 
 const table = (o: { timeoutMs?: number; recentWindowMs?: number; recentHashCap?: number; onIncluded?: PendingTxsOptions['onIncluded'] } = {}) =>
   new PendingTxs({ timeoutMs: o.timeoutMs ?? 1_000, recentWindowMs: o.recentWindowMs ?? 30_000, recentHashCap: o.recentHashCap ?? 1_000, ...(o.onIncluded ? { onIncluded: o.onIncluded } : {}) })
-const block = (number: number, ...hashes: string[]): SeenBlock => ({ number, timestamp: 1_700_000_000 + number, readAt: performance.now(), hashes })
+const block = (number: number, ...hashes: string[]): SeenBlock => ({ number, timestamp: 1_700_000_000 + number, readAt: performance.now(), hashes: hashes.map((h) => keyOf(h)) })
 
 describe('PendingTxs', () => {
   test('behavior: a tx is pending under its lowercase hash, with the spec it came from; a second tx_result for it changes nothing', () => {
@@ -13,8 +16,8 @@ describe('PendingTxs', () => {
     t.add(sentOf(txResult(3, upper, { id: 'x', kind: 'transfer', start_timestamp_ms: 42 })))
     t.add(sentOf(txResult(9, hashOf(0))))
     expect(t.size).toBe(1)
-    expect(t.get(hashOf(0))).toMatchObject({ ref: { idx: 3, line: 4, id: 'x', kind: 'transfer' }, hash: hashOf(0), startMs: 42 })
-    expect(t.has(upper)).toBe(false)
+    expect(t.get(key(0))).toMatchObject({ ref: { idx: 3, line: 4, id: 'x', kind: 'transfer' }, hash: hashOf(0), startMs: 42 })
+    expect(t.has(keyOf(upper))).toBe(true) // the node's or the event's spelling: one key
   })
 
   test('behavior: takeDue gives the txs past their deadline, oldest first, and removes them', () => {
@@ -36,7 +39,7 @@ describe('PendingTxs', () => {
     t.add(sentOf(txResult(2, hashOf(2))))
     expect(included).toEqual([[0, 7]])
     expect(t.size).toBe(1)
-    expect(t.get(hashOf(0))).toBeUndefined()
+    expect(t.get(key(0))).toBeUndefined()
     t.rehash(hashOf(2), hashOf(1)) // its replacement is in block 7
     expect(included).toEqual([
       [0, 7],
@@ -50,15 +53,15 @@ describe('PendingTxs', () => {
     t.add(sentOf(txResult(0, hashOf(0))))
     t.rehash(hashOf(0), hashOf(1))
     t.add(sentOf(txResult(2, hashOf(2))))
-    const p = t.get(hashOf(0))!
-    t.include(p, hashOf(0))
+    const p = t.get(key(0))!
+    t.include(p, key(0))
     expect(p.minedHash).toBe(hashOf(0))
-    expect(t.get(hashOf(0))).toBeUndefined()
-    expect(t.get(hashOf(1))).toBeUndefined()
+    expect(t.get(key(0))).toBeUndefined()
+    expect(t.get(key(1))).toBeUndefined()
     expect(t.takeDue(performance.now() + 150).map((x) => x.ref.idx)).toEqual([2])
     t.reinstate(p)
     expect(p.minedHash).toBeUndefined()
-    expect(t.get(hashOf(1))).toBe(p)
+    expect(t.get(key(1))).toBe(p)
     expect(t.takeDue(performance.now() + 50)).toEqual([])
     expect(t.takeDue(performance.now() + 150)).toEqual([p])
   })
@@ -87,13 +90,13 @@ describe('PendingTxs', () => {
     t.add(sentOf(txResult(4, hashOf(0))))
     t.rehash(hashOf(0), hashOf(1))
     expect(t.size).toBe(1)
-    expect(t.get(hashOf(1))).toMatchObject({ ref: { idx: 4 }, hash: hashOf(1) })
-    expect(t.get(hashOf(1))!.minedHash).toBeUndefined()
-    const viaOld = t.get(hashOf(0))!
+    expect(t.get(key(1))).toMatchObject({ ref: { idx: 4 }, hash: hashOf(1) })
+    expect(t.get(key(1))!.minedHash).toBeUndefined()
+    const viaOld = t.get(key(0))!
     expect(viaOld).toMatchObject({ ref: { idx: 4 }, hash: hashOf(1), minedHash: hashOf(0) })
     t.delete(viaOld)
-    expect(t.get(hashOf(0))).toBeUndefined()
-    expect(t.get(hashOf(1))).toBeUndefined()
+    expect(t.get(key(0))).toBeUndefined()
+    expect(t.get(key(1))).toBeUndefined()
     expect(t.size).toBe(0)
   })
 })

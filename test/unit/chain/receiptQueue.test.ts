@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import type { Pending } from '../../../src/chain/pendingTxs.js'
 import { DEFAULT_RECEIPT_PACE, ReceiptQueue, receiptDuty } from '../../../src/chain/receiptQueue.js'
+import { keyOf } from '../../../src/base/key.js'
 import { hashOf } from '../../helpers/fakeChain.js'
 
-const tx = (i: number, deadline = Infinity): Pending => ({ ref: { idx: i, line: i + 1 }, hash: hashOf(i), startMs: 0, deadline })
+const tx = (i: number, deadline = Infinity): Pending => ({ ref: { idx: i, line: i + 1 }, hash: keyOf(hashOf(i)), startMs: 0, deadline })
 const at = (number: number) => ({ number, timestamp: 1_700_000_000 + number, seenMs: 0, txCount: 10 })
 
 describe('ReceiptQueue', () => {

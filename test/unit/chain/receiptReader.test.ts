@@ -3,25 +3,27 @@ import { TrackerReads } from '../../../src/chain/trackerReads.js'
 import { ReceiptReader, type ReceiptSource } from '../../../src/chain/receiptReader.js'
 import { createLogger } from '../../../src/log.js'
 import { RpcError, TransportError } from '../../../src/rpc/rpc.js'
+import { keyOf } from '../../../src/base/key.js'
 import { FakeChain, hashOf } from '../../helpers/fakeChain.js'
 
 const log = createLogger({ level: 'silent' })
+const key = (i: number) => keyOf(hashOf(i))
 
 async function reader(chain: FakeChain, source: ReceiptSource, batch = true) {
   const r = new ReceiptReader(new TrackerReads(chain.rpc({ batch }), () => false), log)
   await r.choose(source)
   return r
 }
-const hashes = (n: number) => Array.from({ length: n }, (_, i) => hashOf(i))
-const idxOf = (receipts: Map<string, unknown>) => [...receipts.keys()].map((h) => hashes(300).indexOf(h as `0x${string}`)).sort((a, b) => a - b)
+const hashes = (n: number) => Array.from({ length: n }, (_, i) => key(i))
+const idxOf = (receipts: Map<string, unknown>) => [...receipts.keys()].map((h) => hashes(300).map(String).indexOf(h)).sort((a, b) => a - b)
 
 describe('ReceiptReader', () => {
   test('behavior: by block: the receipts of ours only, by lowercase hash', async () => {
     const chain = new FakeChain()
-    const b = chain.mine({ hash: `0x${hashOf(0).slice(2).toUpperCase()}` }, { hash: hashOf(1) }, { hash: hashOf(2) })
-    const read = await (await reader(chain, 'block')).read(b.number, [hashOf(0), hashOf(2)])
+    const b = chain.mine({ hash: `0x${key(0).slice(2).toUpperCase()}` }, { hash: key(1) }, { hash: key(2) })
+    const read = await (await reader(chain, 'block')).read(b.number, [key(0), key(2)])
     expect(read.failure).toBeUndefined()
-    expect([...read.receipts.keys()].sort()).toEqual([hashOf(0), hashOf(2)])
+    expect([...read.receipts.keys()].sort()).toEqual([key(0), key(2)])
   })
 
   test.each([true, false])('behavior: by tx (batches: %s): a read that fails partway returns what it got, with the failure', async (batch) => {
@@ -54,25 +56,25 @@ describe('ReceiptReader', () => {
   test('behavior: a node without eth_getBlockReceipts: by tx from then on; a node that had it and then fails it: a failure', async () => {
     const missing = new FakeChain()
     missing.blockReceipts = false
-    const b = missing.mine({ hash: hashOf(0) })
-    const fallback = await (await reader(missing, 'block')).read(b.number, [hashOf(0)])
+    const b = missing.mine({ hash: key(0) })
+    const fallback = await (await reader(missing, 'block')).read(b.number, [key(0)])
     expect(fallback.failure).toBeUndefined()
-    expect(fallback.receipts.has(hashOf(0))).toBe(true)
+    expect(fallback.receipts.has(key(0))).toBe(true)
 
     const chain = new FakeChain()
-    const b1 = chain.mine({ hash: hashOf(0) })
-    const b2 = chain.mine({ hash: hashOf(1) })
+    const b1 = chain.mine({ hash: key(0) })
+    const b2 = chain.mine({ hash: key(1) })
     const r = await reader(chain, 'auto')
-    expect((await r.read(b1.number, [hashOf(0)])).failure).toBeUndefined()
+    expect((await r.read(b1.number, [key(0)])).failure).toBeUndefined()
     chain.blockReceipts = false
-    const later = await r.read(b2.number, [hashOf(1)])
+    const later = await r.read(b2.number, [key(1)])
     expect(later.failure).toBeInstanceOf(RpcError)
     expect(later.receipts.size).toBe(0)
   })
 
   test('behavior: by block, a block the node has no receipts for yet is a failure (retried), not an empty read', async () => {
     const chain = new FakeChain()
-    const read = await (await reader(chain, 'block')).read(chain.head + 1, [hashOf(0)])
+    const read = await (await reader(chain, 'block')).read(chain.head + 1, [key(0)])
     expect(String(read.failure)).toMatch(/no receipts for block 101 yet/)
   })
 
@@ -84,9 +86,9 @@ describe('ReceiptReader', () => {
   ])('behavior: $source on $client reads by tx: $byTx (a node whose eth_getBlockReceipts fails tells)', async ({ source, client, byTx }) => {
     const chain = new FakeChain()
     chain.clientVersion = client
-    const b = chain.mine({ hash: hashOf(0) })
+    const b = chain.mine({ hash: key(0) })
     chain.failCalls('eth_getBlockReceipts')
-    const read = await (await reader(chain, source)).read(b.number, [hashOf(0)])
+    const read = await (await reader(chain, source)).read(b.number, [key(0)])
     expect(read.failure === undefined).toBe(byTx)
     expect(read.receipts.size).toBe(byTx ? 1 : 0)
   })

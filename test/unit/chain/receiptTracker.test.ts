@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptTrackerOptions } from '../../../src/chain/receiptTracker.js'
 import { createLogger } from '../../../src/log.js'
-import { RpcError } from '../../../src/rpc/rpc.js'
+import { RpcError, type RequestOptions } from '../../../src/rpc/rpc.js'
 import { eventSink, FakeChain, hashOf, sentOf, txResult } from '../../helpers/fakeChain.js'
 
 const log = createLogger({ level: 'silent' })
@@ -328,6 +328,35 @@ describe('ReceiptTracker: sent, settle, start, stop', () => {
     expect(t.events).toStrictEqual([
       { type: 'tx_timeout', idx: 0, line: 1, tx_hash: hashOf(0), pending: false, waited_ms: expect.any(Number), reason: 'run_stopped', lookup_error: 'eth_getTransactionByHash: cannot reach fake (injected)' },
     ])
+  })
+})
+
+describe('ReceiptTracker: the head', () => {
+  test('behavior: followHeads ticks once per new block, from the polls that time inclusion (per-block pacing makes no eth_blockNumber calls of its own), and stops with its signal', async () => {
+    const chain = new FakeChain()
+    const rpc = chain.rpc({ batch: true })
+    let headReads = 0
+    const counted = { ...rpc, request: <T>(m: string, p?: readonly unknown[], o?: RequestOptions) => ((headReads += m === 'eth_blockNumber' ? 1 : 0), rpc.request<T>(m, p, o)) }
+    // the reader polls rarely: the head reads are the head poller's
+    const tracker = new ReceiptTracker({ rpc: counted, emit: () => {}, log, timeoutMs: 5_000, pollMs: 10_000, headPollMs: 10 })
+    running.push(tracker)
+    await tracker.start()
+    await sleep(100)
+    const alone = headReads
+    let ticks = 0
+    const pacing = new AbortController()
+    tracker.followHeads(() => ticks++, pacing.signal)
+    headReads = 0
+    chain.mine()
+    await sleep(50)
+    chain.mine()
+    await sleep(50)
+    expect(ticks).toBe(2)
+    expect(Math.abs(headReads - alone)).toBeLessThanOrEqual(3) // as many reads per 100 ms as before it followed
+    pacing.abort()
+    chain.mine()
+    await sleep(50)
+    expect(ticks).toBe(2)
   })
 })
 
