@@ -11,9 +11,9 @@ import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.
 import { HeadPoller } from './headPoller.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, type Pending } from './pendingTxs.js'
-import { DEFAULT_RECEIPT_PACE, ReceiptQueue, receiptDuty, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
+import { ReceiptDrain } from './receiptDrain.js'
+import { DEFAULT_RECEIPT_PACE, ReceiptQueue, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
-import { receiptEvent } from './receipts.js'
 import { TimeoutLookups } from './timeoutLookups.js'
 
 export type { ReceiptSource } from './receiptReader.js'
@@ -107,6 +107,7 @@ export class ReceiptTracker implements TxFates {
   private readonly reader: ReceiptReader
   private readonly queue = new ReceiptQueue()
   private readonly pace: ReceiptPace
+  private readonly receipts: ReceiptDrain
   private readonly lookups: TimeoutLookups
   private readonly maxBlocksPerPoll: number
   /** The next block to read. */
@@ -117,11 +118,6 @@ export class ReceiptTracker implements TxFates {
   private drainer: Promise<void> | undefined
   private idleWaiters: (() => void)[] = []
   private failing = false
-  private readFailing = false
-  /** Txs whose receipts are being read (out of the queue). */
-  private reading = 0
-  /** performance.now() of the last tx_result of a send pressing on the node (unpaced, or paced and late). */
-  private lastSendAt = -Infinity
   private stopped = false
   /** performance.now() when a block holding txs of ours was last read. */
   private lastOursAt = 0
@@ -140,11 +136,12 @@ export class ReceiptTracker implements TxFates {
     this.reader = new ReceiptReader(this.calls, o.log)
     this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, capped: (h) => this.cappedHashes.has(h) })
     this.maxBlocksPerPoll = o.maxBlocksPerPoll ?? 32
+    this.receipts = new ReceiptDrain({ queue: this.queue, reader: this.reader, pending: this.pending, pace: this.pace, pollMs: o.pollMs, emit: o.emit, log: o.log, onRead: () => this.wakeIdle() })
   }
 
   /** Txs sent and not yet resolved. */
   get pendingCount(): number {
-    return this.unseenCount + this.queue.count + this.reading
+    return this.unseenCount + this.queue.count + this.receipts.reading
   }
 
   /** Txs sent and not seen in a block yet. */
@@ -164,7 +161,7 @@ export class ReceiptTracker implements TxFates {
     this.next = head + 1
     await this.reader.choose(this.o.source ?? 'auto')
     this.loop = this.run()
-    this.drainer = this.drain()
+    this.drainer = this.receipts.run(this.stopLoop.signal)
     this.watcher = this.poller.run(this.stopLoop.signal, head)
   }
 
@@ -180,7 +177,7 @@ export class ReceiptTracker implements TxFates {
   sent(end: SendEnd): void {
     if (this.stopped) return
     // unpaced sends always press on the node; paced ones only once they start late
-    if (end.scheduledMs === undefined || end.startMs - end.scheduledMs >= this.pace.latePacedMs) this.lastSendAt = performance.now()
+    if (end.scheduledMs === undefined || end.startMs - end.scheduledMs >= this.pace.latePacedMs) this.receipts.lastSendAt = performance.now()
     if (end.hash !== undefined) this.pending.add(end as SendEnd & { hash: Hex })
   }
 
@@ -242,7 +239,7 @@ export class ReceiptTracker implements TxFates {
       this.o.log.debug({ err: describeError(err) }, 'receipt tracking: last block read failed')
     }
     const until = performance.now() + STOP_RECEIPTS_MS
-    while (this.queue.count > 0 && performance.now() < until && (await this.readReceipts(true)));
+    while (this.queue.count > 0 && performance.now() < until && (await this.receipts.read(true)));
     // seen in a block, but the run ends before its receipt could be read: nothing to look up
     for (const p of this.queue.takeAll()) this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: false, waited_ms: Math.max(0, Date.now() - p.startMs), reason: 'run_stopped' })
     await this.lookups.expire(this.pending.takeAll(), 'run_stopped')
@@ -262,7 +259,7 @@ export class ReceiptTracker implements TxFates {
         this.failing = true
       }
       // txs seen in blocks do not time out, unless their receipts cannot be read
-      const due = this.readFailing ? [...this.due(), ...this.queue.takeDue(performance.now())] : this.due()
+      const due = this.receipts.failing ? [...this.due(), ...this.queue.takeDue(performance.now())] : this.due()
       await this.lookups.expire(due, 'timeout')
       this.wakeIdle()
       if (!behind) await sleep(this.o.pollMs, stop)
@@ -322,71 +319,6 @@ export class ReceiptTracker implements TxFates {
 
   private enqueue(p: Pending, b: Pick<IncludedBlock, 'number' | 'timestamp' | 'txCount'>): void {
     this.queue.add({ ...b, seenMs: this.heads.firstSeen(b.number) }, p)
-  }
-
-  /**
-   * The receipts loop: reads the queued receipts, oldest block first. While sends go on, each
-   * read is followed by a pause so that reads take only `receiptDuty` of the time.
-   */
-  private async drain(): Promise<void> {
-    const stop = this.stopLoop.signal
-    while (!stop.aborted) {
-      await this.queue.wait(stop)
-      if (stop.aborted) return
-      const t0 = performance.now()
-      const ok = await this.readReceipts(this.duty() >= 1)
-      if (!ok) await sleep(this.o.pollMs, stop)
-      else await this.pause(t0, performance.now() - t0)
-    }
-  }
-
-  /** The share of the time receipt reads may take now. */
-  private duty(): number {
-    return receiptDuty(this.pace, { now: performance.now(), lastSendAt: this.lastSendAt, oldestQueuedAt: this.queue.oldestQueuedAt(), queued: this.queue.count })
-  }
-
-  /**
-   * After a read that started at `t0` and took `took` ms: waits until t0 + took / duty, the
-   * duty looked at again every poll period (once sends stop, the next read comes at once).
-   */
-  private async pause(t0: number, took: number): Promise<void> {
-    const stop = this.stopLoop.signal
-    while (!stop.aborted) {
-      const wait = t0 + took / this.duty() - performance.now()
-      if (wait <= 0) return
-      await sleep(Math.min(wait, this.o.pollMs), stop)
-    }
-  }
-
-  /**
-   * One read of queued receipts (a whole read's worth at `full` speed, else one batch), emitted
-   * as they come. A tx the node has no receipt for is pending again; after a failed read the rest
-   * goes back to the queue's front. False if the read failed.
-   */
-  private async readReceipts(full: boolean): Promise<boolean> {
-    const w = this.queue.take(this.reader.perRead(full))
-    if (!w) return true
-    const b = w.block
-    this.reading += w.txs.length
-    const { receipts, failure } = await this.reader.read(b.number, w.txs.map((p) => p.minedHash ?? p.hash))
-    this.reading -= w.txs.length
-    const missing: Pending[] = []
-    for (const p of w.txs) {
-      const r = receipts.get(p.minedHash ?? p.hash)
-      if (r) this.o.emit(receiptEvent(p, r, b.timestamp, b.seenMs, b.txCount))
-      else missing.push(p)
-    }
-    if (failure !== undefined) {
-      this.queue.putBack({ block: b, txs: missing })
-      if (!this.readFailing) this.o.log.warn({ err: describeError(failure) }, 'receipt tracking: reading receipts failed; retrying every poll')
-      this.readFailing = true
-      return false
-    }
-    for (const p of missing) this.pending.reinstate(p)
-    if (this.readFailing) this.o.log.info('receipt tracking: receipts are read again')
-    this.readFailing = false
-    this.wakeIdle()
-    return true
   }
 
   private idle(): boolean {
