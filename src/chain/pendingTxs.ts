@@ -2,6 +2,7 @@
 import type { Hex } from 'viem'
 import { keyOf, type Key } from '../base/key.js'
 import type { SendEnd, TxRef } from '../sender/txFates.js'
+import type { RpcReceipt } from './receipts.js'
 
 export type { TxRef }
 
@@ -18,6 +19,24 @@ export interface Pending {
   oldHashes?: Key[]
   /** The hash found in a block, when it was one of `oldHashes` (the replacement came too late). */
   minedHash?: Hex & Key
+  /**
+   * Set for a tx its sender waits for itself (`ReceiptTracker.track`: funding, setup): they are
+   * handed its receipt, or null when none came, and no event is written for it.
+   */
+  waiters?: ReceiptWaiter[]
+}
+
+/** A wait for one tx's receipt: the receipt as the node gave it, or null (timed out, stopped). */
+export type ReceiptWaiter = (r: RpcReceipt | null) => void
+
+/**
+ * Hands `r` to the waiters of a waited-for tx (once: later calls hand nothing). False for a
+ * spec's tx, whose end is an event.
+ */
+export function settleWaiters(p: Pending, r: RpcReceipt | null): boolean {
+  if (!p.waiters) return false
+  for (const w of p.waiters.splice(0)) w(r)
+  return true
 }
 
 /** A block read, remembered for a while by its tx hashes. */
@@ -57,12 +76,21 @@ export class PendingTxs {
     return this.byHash.size
   }
 
-  /** The tx the node took for `end`'s spec is pending from now; if a block read earlier holds it, it is included at once. */
-  add(end: SendEnd & { hash: Hex }): void {
+  /**
+   * The tx the node took for `end`'s spec is pending from now; if a block read earlier holds it,
+   * it is included at once. With `waiter`, it is a tx its sender waits for (a second wait for a
+   * tx still pending joins the first).
+   */
+  add(end: SendEnd & { hash: Hex }, waiter?: ReceiptWaiter): void {
     const hash = keyOf(end.hash)
-    if (this.byHash.has(hash)) return
+    const had = this.byHash.get(hash)
+    if (had) {
+      if (waiter) (had.waiters ??= []).push(waiter)
+      return
+    }
     const p: Pending = { ref: end.ref, hash, startMs: end.startMs, deadline: performance.now() + this.o.timeoutMs }
     if (end.scheduledMs !== undefined) p.scheduledMs = end.scheduledMs
+    if (waiter) p.waiters = [waiter]
     this.byHash.set(hash, p)
     this.includeIfSeen(p)
   }

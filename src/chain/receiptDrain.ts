@@ -3,7 +3,7 @@ import { describeError } from '../base/errors.js'
 import { sleep } from '../base/sleep.js'
 import type { EventBody } from '../events/types.js'
 import type { Logger } from '../log.js'
-import type { Pending, PendingTxs } from './pendingTxs.js'
+import { settleWaiters, type Pending, type PendingTxs } from './pendingTxs.js'
 import { receiptDuty, type ReceiptPace, type ReceiptQueue } from './receiptQueue.js'
 import type { ReceiptReader } from './receiptReader.js'
 import { receiptEvent } from './receipts.js'
@@ -80,8 +80,8 @@ export class ReceiptDrain {
     const missing: Pending[] = []
     for (const tx of taken.txs) {
       const r = receipts.get(tx.minedHash ?? tx.hash)
-      if (r) emit(receiptEvent(tx, r, b.timestamp, b.seenMs, b.txCount))
-      else missing.push(tx)
+      if (!r) missing.push(tx)
+      else if (!settleWaiters(tx, r)) emit(receiptEvent(tx, r, b.timestamp, b.seenMs, b.txCount))
     }
     if (failure !== undefined) {
       queue.putBack({ block: b, txs: missing })

@@ -4,16 +4,17 @@ import { describeError, FatalError } from '../base/errors.js'
 import { keyOf, type Key } from '../base/key.js'
 import { sleep } from '../base/sleep.js'
 import type { BlockBody, EventBody } from '../events/types.js'
-import type { FillReason, SendEnd, TxFates } from '../sender/txFates.js'
+import type { FillReason, SendEnd, TxFates, TxRef } from '../sender/txFates.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.js'
 import { HeadPoller } from './headPoller.js'
 import { HeadWatcher } from './headWatcher.js'
-import { PendingTxs, type Pending } from './pendingTxs.js'
+import { PendingTxs, settleWaiters, type Pending } from './pendingTxs.js'
 import { ReceiptDrain } from './receiptDrain.js'
 import { DEFAULT_RECEIPT_PACE, ReceiptQueue, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
+import type { RpcReceipt } from './receipts.js'
 import { TimeoutLookups } from './timeoutLookups.js'
 
 export type { ReceiptSource } from './receiptReader.js'
@@ -70,6 +71,9 @@ export const MAX_TIMEOUT_EXTENSION = 10
 
 /** When the run stops, the receipts still queued are read for this long at most. */
 export const STOP_RECEIPTS_MS = 10_000
+
+/** The ref of a waited-for tx (`track`): never written, since no event is written for it. */
+const WAITED: TxRef = { idx: -1, line: 0 }
 
 /** Head watcher period for a chain's block time: a tenth of it, between 25 and 100 ms. */
 export function headPollMsFor(blockTimeMs: number | undefined): number {
@@ -149,12 +153,15 @@ export class ReceiptTracker implements TxFates {
     return this.pending.size + this.lookups.count
   }
 
-  /** Reads the current head (blocks up to it cannot hold our txs) and starts polling. */
-  async start(): Promise<void> {
+  /**
+   * Reads the current head (blocks up to it cannot hold our txs) and starts polling. `known`: the
+   * head as its caller just read it (through the caller's retries), instead.
+   */
+  async start(known?: number): Promise<void> {
     let head: number
     try {
       // idempotent: retried through transient failures (a blip at start is no reason to stop)
-      head = await this.calls.blockNumber(START_READS)
+      head = known ?? (await this.calls.blockNumber(START_READS))
     } catch (err) {
       throw new FatalError('RPC_UNAVAILABLE', `receipt tracking: cannot read the block number (${describeError(err)})`)
     }
@@ -181,6 +188,27 @@ export class ReceiptTracker implements TxFates {
     if (end.hash !== undefined) this.pending.add(end as SendEnd & { hash: Hex })
   }
 
+  /**
+   * A tx its sender waits for itself (funding, setup), followed like a spec's: resolves with its
+   * receipt as the node gave it (status, block, contractAddress…) once the tracker read it, or
+   * null when it timed out (`timeoutMs`, then looked up once, as any tx), the tracker stopped or
+   * `signal` aborted. No event is written for it. Never rejects. Ask as soon as the node took
+   * the tx: one sent earlier is matched only against the blocks read in the last
+   * `recentWindowMs`, and none read before `start`.
+   */
+  track(hash: Hex, signal?: AbortSignal): Promise<RpcReceipt | null> {
+    if (this.stopped || signal?.aborted) return Promise.resolve(null)
+    return new Promise((resolve) => {
+      const end = (r: RpcReceipt | null) => {
+        signal?.removeEventListener('abort', cancel)
+        resolve(r)
+      }
+      const cancel = () => end(null)
+      signal?.addEventListener('abort', cancel, { once: true })
+      this.pending.add({ ref: WAITED, hash, startMs: Date.now() }, end)
+    })
+  }
+
   /** A pending tx was re-signed: either hash may be the one mined. */
   replaced(oldHash: Hex, hash: Hex): void {
     this.pending.rehash(oldHash, hash)
@@ -204,7 +232,7 @@ export class ReceiptTracker implements TxFates {
     const p = this.pending.get(keyOf(hash))
     if (!p) return
     this.pending.delete(p)
-    this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: true, waited_ms: Math.max(0, Date.now() - p.startMs), reason, error_code: code })
+    if (!settleWaiters(p, null)) this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: true, waited_ms: Math.max(0, Date.now() - p.startMs), reason, error_code: code })
     this.wakeIdle()
   }
 
@@ -224,7 +252,8 @@ export class ReceiptTracker implements TxFates {
   /**
    * Stops following the chain. The blocks already out are read once more (at most a few), the
    * receipts of the txs seen in blocks are read at full speed (for STOP_RECEIPTS_MS at most),
-   * then every tx still pending gets a `tx_timeout` with reason `run_stopped`.
+   * then every tx still pending gets a `tx_timeout` with reason `run_stopped` (a waited-for
+   * tx: null, without a look-up).
    */
   async stop(): Promise<void> {
     if (this.stopped) return
@@ -241,8 +270,10 @@ export class ReceiptTracker implements TxFates {
     const until = performance.now() + STOP_RECEIPTS_MS
     while (this.queue.count > 0 && performance.now() < until && (await this.receipts.read(true)));
     // seen in a block, but the run ends before its receipt could be read: nothing to look up
-    for (const p of this.queue.takeAll()) this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: false, waited_ms: Math.max(0, Date.now() - p.startMs), reason: 'run_stopped' })
-    await this.lookups.expire(this.pending.takeAll(), 'run_stopped')
+    for (const p of this.queue.takeAll()) {
+      if (!settleWaiters(p, null)) this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: false, waited_ms: Math.max(0, Date.now() - p.startMs), reason: 'run_stopped' })
+    }
+    await this.lookups.expire(this.pending.takeAll().filter((p) => !settleWaiters(p, null)), 'run_stopped')
     this.wakeIdle()
   }
 

@@ -25,6 +25,8 @@ export interface RpcReceipt {
   /** EIP-4844 receipts only. */
   blobGasUsed?: string | null
   blobGasPrice?: string | null
+  /** A contract creation's new address (null or absent otherwise): what a deploy's waiter reads. */
+  contractAddress?: string | null
 }
 
 export interface ParsedReceipt {

@@ -5,7 +5,7 @@ import type { Key } from '../base/key.js'
 import type { TrackerReads } from './trackerReads.js'
 import type { HeadWatcher } from './headWatcher.js'
 import { inLanes } from './inLanes.js'
-import type { Pending } from './pendingTxs.js'
+import { settleWaiters, type Pending } from './pendingTxs.js'
 import { receiptEvent, type RpcReceipt } from './receipts.js'
 
 export interface TimeoutLookupsOptions {
@@ -32,7 +32,7 @@ export class TimeoutLookups {
   /**
    * Asks the node about each tx of `list` (already out of the pending table), a few at a
    * time: mined after all → tx_receipt; else a tx_timeout saying whether the node still
-   * holds it.
+   * holds it. A waited-for tx's waiters get the receipt, or null, instead.
    */
   async expire(list: Pending[], reason: TimeoutReason): Promise<void> {
     if (list.length === 0) return
@@ -56,6 +56,7 @@ export class TimeoutLookups {
       if (tx && tx.blockNumber) {
         // mined in a block the tracker has not read (or no longer remembers): report it
         const r = await calls.req<RpcReceipt | null>('eth_getTransactionReceipt', [p.hash])
+        if (r && settleWaiters(p, r)) return
         if (r) {
           const n = Number(BigInt(r.blockNumber))
           const timestamp = await calls.blockTimestamp(n)
@@ -67,6 +68,7 @@ export class TimeoutLookups {
     } catch (err) {
       lookupError = describeError(err)
     }
+    if (settleWaiters(p, null)) return
     const capped = reason === 'timeout' && this.o.capped?.(p.hash) === true
     this.o.emit({
       type: 'tx_timeout',

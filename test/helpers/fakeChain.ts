@@ -12,6 +12,8 @@ export interface FakeTx {
   effectiveGasPrice?: bigint
   blobGasUsed?: number
   blobGasPrice?: bigint
+  /** A contract creation's new address, as its receipt gives it. */
+  contractAddress?: Hex
 }
 
 export interface FakeBlock {
@@ -78,6 +80,7 @@ export class FakeChain {
         gasUsed: hex(t.gasUsed ?? 21_000),
         effectiveGasPrice: hex(t.effectiveGasPrice ?? 1_000_000_007n),
         ...(t.blobGasUsed !== undefined ? { blobGasUsed: hex(t.blobGasUsed), blobGasPrice: hex(t.blobGasPrice ?? 1n) } : {}),
+        contractAddress: t.contractAddress ?? null,
       })
     }
     return b

@@ -449,6 +449,97 @@ describe('ReceiptTracker: the receipts\' pace', () => {
   })
 })
 
+describe('ReceiptTracker: track (a tx its sender waits for: funding, setup)', () => {
+  const deployed = '0x00000000000000000000000000000000c0ffee01' as const
+
+  test.each([
+    { how: 'by block', source: 'block' as const },
+    { how: 'by tx', source: 'tx' as const },
+  ])('behavior: $how: resolves with the node\'s receipt (status, block, contractAddress) once read from its block; no event is written', async ({ source }) => {
+    const chain = new FakeChain()
+    const t = await track(chain, { source })
+    const create = t.tracker.track(hashOf(0))
+    const call = t.tracker.track(hashOf(1))
+    await sleep(30)
+    const b = chain.mine({ hash: hashOf(0), contractAddress: deployed, gasUsed: 500_000 }, { hash: hashOf(1), status: 'reverted' })
+    const [r0, r1] = await Promise.all([create, call])
+    expect(r0).toMatchObject({ transactionHash: hashOf(0), blockNumber: `0x${b.number.toString(16)}`, status: '0x1', gasUsed: '0x7a120', contractAddress: deployed })
+    expect(r1).toMatchObject({ transactionHash: hashOf(1), status: '0x0', contractAddress: null })
+    await sleep(30)
+    expect(t.events).toEqual([])
+    expect(t.tracker.pendingCount).toBe(0)
+  })
+
+  test('behavior: beside a spec\'s tx in the same block: the spec gets its tx_receipt, the waited-for tx only its receipt', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain)
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    const waited = t.tracker.track(hashOf(1))
+    chain.mine({ hash: hashOf(0) }, { hash: hashOf(1) })
+    expect(await waited).toMatchObject({ transactionHash: hashOf(1) })
+    await t.until(() => t.receipts().length === 1)
+    expect(t.receipts().map((e) => e.tx_hash)).toEqual([hashOf(0)])
+  })
+
+  test('behavior: a tx asked for after its block was read, and a second wait for the same tx, both get the receipt', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain)
+    const first = t.tracker.track(hashOf(0))
+    chain.mine({ hash: hashOf(0), contractAddress: deployed })
+    expect(await first).toMatchObject({ contractAddress: deployed })
+    // the block was read: matched against the recent blocks
+    expect(await t.tracker.track(hashOf(0))).toMatchObject({ contractAddress: deployed })
+    const a = t.tracker.track(hashOf(2))
+    const b = t.tracker.track(hashOf(2))
+    chain.mine({ hash: hashOf(2) })
+    expect((await Promise.all([a, b])).map((r) => r?.transactionHash)).toEqual([hashOf(2), hashOf(2)])
+  })
+
+  test('behavior: null at its timeout when never mined (no tx_timeout written); a tx mined where the tracker did not look is found by the look-up', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 150, recentHashCap: 0 })
+    chain.toPool(hashOf(0))
+    const t0 = performance.now()
+    const lost = t.tracker.track(hashOf(0))
+    expect(await lost).toBeNull()
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140)
+    // mined before it is asked for, in a block the tracker no longer remembers
+    chain.mine({ hash: hashOf(1), contractAddress: deployed })
+    chain.mine({ hash: hashOf(2) })
+    await sleep(40)
+    expect(await t.tracker.track(hashOf(1))).toMatchObject({ transactionHash: hashOf(1), contractAddress: deployed })
+    expect(t.events).toEqual([])
+  })
+
+  test('behavior: null when the tracker stops (no look-up), when its signal aborts, and at once after stop or with an aborted signal', async () => {
+    const chain = new FakeChain()
+    const inner = chain.rpc()
+    const lookups: string[] = []
+    const rpc = { ...inner, request: <T,>(method: string, params?: readonly unknown[], o?: RequestOptions) => {
+      if (method === 'eth_getTransactionByHash') lookups.push(String(params?.[0]))
+      return inner.request<T>(method, params, o)
+    } }
+    const t = await track(chain, { rpc })
+    chain.toPool(hashOf(0), hashOf(1))
+    const cancel = new AbortController()
+    const cancelled = t.tracker.track(hashOf(1), cancel.signal)
+    await sleep(20)
+    cancel.abort()
+    expect(await cancelled).toBeNull()
+    expect(await t.tracker.track(hashOf(3), cancel.signal)).toBeNull()
+    const waiting = t.tracker.track(hashOf(0))
+    let settled = false
+    void waiting.then(() => (settled = true))
+    await sleep(30)
+    expect(settled).toBe(false)
+    await t.tracker.stop()
+    expect(await waiting).toBeNull()
+    expect(await t.tracker.track(hashOf(4))).toBeNull()
+    expect(lookups).toEqual([])
+    expect(t.events).toEqual([])
+  })
+})
+
 describe('poll periods', () => {
   test('behavior: head watcher a tenth of the block time within 25..100 ms; reader a quarter within 50..250 ms', () => {
     expect([undefined, 100, 500, 2_000].map(headPollMsFor)).toEqual([100, 25, 50, 100])
