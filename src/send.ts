@@ -133,14 +133,17 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
     o.log.warn('no --funder-key: pool accounts are not topped up (pass --skip-funding to silence this)')
     return
   }
+  const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   try {
-    const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
     if (o.shard && o.shard.index > 0) await waitFundingTurn({ reads: session.reads, earlier: earlierShardsAccounts(o), minBalance: chain.minBalance, log: o.log, cancel: session.cancel })
     await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log })
   } catch (err) {
     // a signal while funding is a stop like any other: nothing is read, the summary says so
     if (!o.signal?.aborted) throw err
     o.log.warn('stopped while funding the pool: nothing is sent')
+  } finally {
+    // the session's receipt tracker stops with the funding, failed or not
+    await session.close()
   }
 }
 

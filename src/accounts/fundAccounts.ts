@@ -1,11 +1,11 @@
 /** Tops up accounts from a funder key, through the same sender units as the workers. */
-import { formatEther, type Address } from 'viem'
+import { formatEther, type Address, type Hex } from 'viem'
 import { FatalError, describeError } from '../base/errors.js'
 import type { Logger } from '../log.js'
+import type { RpcReceipt } from '../chain/receipts.js'
 import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { SendSession } from '../sender/sendSession.js'
 import { SendFailure } from '../sender/txRequest.js'
-import { untilMined } from '../sender/untilMined.js'
 import { TRANSFER_GAS } from '../tx/gasEstimator.js'
 import type { Signer } from '../tx/signer.js'
 
@@ -20,8 +20,6 @@ export interface FundOptions {
   /** Per account, a target of its own instead of `minBalance` (the background top-up's). */
   targets?: ReadonlyMap<Address, bigint>
   log: Logger
-  /** How long to wait for the top-ups to be mined. */
-  timeoutMs?: number
 }
 
 export interface FundResult {
@@ -32,8 +30,9 @@ export interface FundResult {
 /**
  * Tops up every account below `minBalance`. First checks that the funder can pay for all
  * top-ups and their gas, and stops with a clear error before sending anything if not. Then
- * sends the top-ups (a send without an answer is asked about, never guessed) and waits until
- * they are mined. A node that stays away ends it with one line, never a stack trace.
+ * sends the top-ups (a send without an answer is asked about, never guessed) and waits for their
+ * receipts, read from their blocks by the session's receipt tracker: each must be mined and must
+ * have succeeded. A node that stays away ends it with one line, never a stack trace.
  */
 export async function fundAccounts(o: FundOptions): Promise<FundResult> {
   try {
@@ -66,25 +65,40 @@ async function topUp(o: FundOptions): Promise<FundResult> {
     )
   }
   o.log.info({ accounts: topUps.length, eth: formatEther(total) }, 'funding pool accounts')
+  const mined: Promise<TopUp>[] = []
   for (const t of topUps) {
+    let hash: Hex
     try {
-      await sender.send({ fields: { chainId: o.chainId, nonce: 0, to: t.address, value: t.amount, gas: TRANSFER_GAS } })
+      hash = await o.session.send(o.funder, { fields: { chainId: o.chainId, nonce: 0, to: t.address, value: t.amount, gas: TRANSFER_GAS } })
     } catch (err) {
       if (err instanceof SendFailure) throw new FatalError('FUNDING_FAILED', `funding ${t.address} failed: ${err.message}`, { cause: err })
       throw err
     }
+    // followed from its send on by the session's receipt tracker (a wait never rejects)
+    mined.push(o.session.receipt(hash).then((receipt) => ({ address: t.address, hash, receipt })))
   }
-  await waitMined(o, await sender.nextNonce())
+  checkMined(o, await Promise.all(mined))
   o.log.info({ accounts: topUps.length }, 'pool funded')
   return { toppedUp: topUps.length, total }
 }
 
-/** Waits until every top-up is in a block (the funder's mined nonce reaches `target`). */
-async function waitMined(o: FundOptions, target: number): Promise<void> {
-  const timeoutMs = o.timeoutMs ?? 120_000
-  const { session } = o
-  const mined = await untilMined(() => session.reads.nonceAt(o.funder.address, 'latest'), target, { timeoutMs, pollMs: 250, signal: session.cancel })
-  if (mined >= target) return
-  if (session.cancel.aborted) throw new FatalError('CANCELLED', 'cancelled while waiting for the funding transactions')
-  throw new FatalError('FUNDING_TIMEOUT', `funding transactions not mined after ${Math.round(timeoutMs / 1000)} s (${target - mined} still pending)`)
+/** A top-up sent, and its receipt (null: not mined within the session's receipt timeout, or cancelled). */
+interface TopUp {
+  address: Address
+  hash: Hex
+  receipt: RpcReceipt | null
 }
+
+/** Every top-up must be in a block, and must have succeeded (an account whose code refuses the value reverts it). */
+function checkMined(o: FundOptions, topUps: readonly TopUp[]): void {
+  const { session } = o
+  if (session.cancel.aborted) throw new FatalError('CANCELLED', 'cancelled while waiting for the funding transactions')
+  const reverted = topUps.find((t) => t.receipt && isReverted(t.receipt))
+  if (reverted) throw new FatalError('FUNDING_FAILED', `funding ${reverted.address} failed: tx ${reverted.hash} reverted (block ${Number(BigInt(reverted.receipt!.blockNumber))})`)
+  const lost = topUps.filter((t) => !t.receipt)
+  if (lost.length === 0) return
+  const first = lost[0]!
+  throw new FatalError('FUNDING_TIMEOUT', `funding transactions not mined after ${Math.round(session.receiptTimeoutMs / 1000)} s (${lost.length} still pending: tx ${first.hash} to ${first.address}${lost.length > 1 ? ' and others' : ''})`)
+}
+
+const isReverted = (r: RpcReceipt): boolean => r.status !== undefined && r.status !== null && BigInt(r.status) === 0n

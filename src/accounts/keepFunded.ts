@@ -8,7 +8,7 @@ import type { Signer } from '../tx/signer.js'
 import { fundAccounts } from './fundAccounts.js'
 
 export interface KeepFundedOptions {
-  /** A session of its own (the funder's sender and reads, apart from the workers'), cancelled by `signal` when the loop stops. */
+  /** A session of its own (the funder's sender, reads and receipt tracker, apart from the workers'), cancelled by `signal` when the loop stops, and closed by `stop`. */
   session: (signal: AbortSignal) => SendSession
   chainId: number
   funder: Signer
@@ -53,9 +53,14 @@ export class KeepFunded {
     this.loop ??= this.run()
   }
 
+  /** Ends the loop (a top-up in progress is cancelled), then the session's receipt tracker. */
   async stop(): Promise<void> {
     this.stopper.abort()
-    await this.loop
+    try {
+      await this.loop
+    } finally {
+      await this.session.close()
+    }
   }
 
   private async run(): Promise<void> {

@@ -42,7 +42,7 @@ export interface PrepareOptions {
   label?: string
   redeploy: boolean
   signal?: AbortSignal
-  /** How long to wait for one create/setup tx to be mined. */
+  /** How long a create/setup tx, or a top-up, may stay unmined (the setup session's receipt timeout; default 120 s). */
   receiptTimeoutMs?: number
   /** `run --shard i/n`: spam pools of the shard's own; shard i > 0 waits for shard 0's deployment (shardSetup.ts). */
   shard?: Shard
@@ -102,8 +102,26 @@ export async function prepareScenario(o: PrepareOptions): Promise<Prepared> {
   validateScenario(s)
   const plan = planPools(s, o.accountsPerPool)
   const accounts = scenarioAccounts(o, plan)
-  const session = new SendSession({ chain: o.chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
-  if (o.shard && o.shard.index > 0) return joinShard({ ...o, shard: o.shard }, session, plan, accounts)
+  const session = new SendSession({
+    chain: o.chain,
+    retries: o.retries,
+    maxOutageMs: o.maxOutageMs,
+    log: o.log,
+    ...(o.receiptTimeoutMs !== undefined ? { receiptTimeoutMs: o.receiptTimeoutMs } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  })
+  try {
+    if (o.shard && o.shard.index > 0) return await joinShard({ ...o, shard: o.shard }, session, plan, accounts)
+    return await deployAndSetUp(o, session, plan, accounts)
+  } finally {
+    // the session's receipt tracker stops with the setup, failed or not
+    await session.close()
+  }
+}
+
+/** Unsharded, or shard 0: funds the scenario's accounts, deploys (or reuses) its contracts, runs (or skips) its setup, and records it. */
+async function deployAndSetUp(o: PrepareOptions, session: SendSession, plan: PoolPlan, accounts: Accounts): Promise<Prepared> {
+  const s = o.scenario
   if (!o.skipFunding) await fundScenario(o, session, plan, accounts.signers, accounts.funder)
 
   const file = o.stateDir !== undefined ? recordPath(o.stateDir, o.chain.chainId, s.name, o.label) : undefined

@@ -63,23 +63,23 @@ export function coverCosts(o: PrepareOptions, session: SendSession, accounts: Ac
  * waits until it is mined; a revert or a refusal stops setup with one line naming the entry.
  */
 export async function sendAndWait(o: PrepareOptions, session: SendSession, signer: Signer, fields: TxFields, where: string): Promise<Receipt> {
-  const sender = session.senderOf(signer)
   const sent: SendProgress = { nonce: null, attempts: 0 }
+  let hash: Hex
   try {
-    await sender.send({ fields }, sent)
+    hash = await session.send(signer, { fields }, sent)
   } catch (err) {
     if (!(err instanceof SendFailure)) throw err
     const hint = err.code === 'INSUFFICIENT_FUNDS' ? ` (top the scenario's accounts up higher: --min-balance, now ${formatEther(o.chain.minBalance)} ETH)` : ''
     throw new FatalError('SETUP_FAILED', `${where}: the node refused the tx from ${signer.address}: ${err.message}${hint}`, { cause: err })
   }
-  const timeoutMs = o.receiptTimeoutMs ?? 120_000
-  const r = (await session.receipt(sent.hash!, timeoutMs)) as Receipt | null
+  // read from its block by the session's receipt tracker (null: unmined for the session's receiptTimeoutMs, or cancelled)
+  const r = (await session.receipt(hash)) as Receipt | null
   if (r) {
-    if (r.status !== '0x1') throw new FatalError('SETUP_FAILED', `${where}: tx ${sent.hash} from ${signer.address} reverted (block ${Number(BigInt(r.blockNumber))})`)
+    if (r.status !== '0x1') throw new FatalError('SETUP_FAILED', `${where}: tx ${hash} from ${signer.address} reverted (block ${Number(BigInt(r.blockNumber))})`)
     return r
   }
-  if (session.cancel.aborted) throw new FatalError('CANCELLED', `${where}: cancelled while waiting for ${sent.hash}`)
-  throw new FatalError('SETUP_TIMEOUT', `${where}: tx ${sent.hash} not mined after ${Math.round(timeoutMs / 1000)} s`)
+  if (session.cancel.aborted) throw new FatalError('CANCELLED', `${where}: cancelled while waiting for ${hash}`)
+  throw new FatalError('SETUP_TIMEOUT', `${where}: tx ${hash} not mined after ${Math.round(session.receiptTimeoutMs / 1000)} s`)
 }
 
 /** A step's gas: the node's estimate plus 25 %; a failed estimate stops setup naming the entry. */
