@@ -31,6 +31,9 @@ export interface SessionOptions {
 /** How long a session's tx may stay unmined, unless told. */
 export const SESSION_RECEIPT_TIMEOUT_MS = 120_000
 
+/** The tx hashes of the blocks read last that a session's tracker keeps (the run's keeps 200,000). */
+const SESSION_RECENT_HASHES = 10_000
+
 /** A session's sends go one at a time, each waited for by its caller. */
 const SESSION_IN_FLIGHT = 1
 
@@ -137,6 +140,9 @@ export class SendSession {
       pollMs: pollMsFor(chain.blockTimeMs),
       // no inclusion times to measure: its head polls need be no finer than its block reads
       headPollMs: pollMsFor(chain.blockTimeMs),
+      // its txs are asked for right after their sends: the last blocks' hashes are enough, and a
+      // background top-up's tracker runs beside a heavy spam (a tx missed here is looked up at its timeout)
+      recentHashCap: SESSION_RECENT_HASHES,
     })
     await tracker.start(head)
     return tracker
