@@ -27,11 +27,7 @@ export type FillGaps = () => Promise<void>
  * includes all of them.
  */
 export class NonceWindow {
-  /**
-   * Sends that may run now: `--in-flight`, halved when the node refuses a tx for its per-account
-   * pool limit, grown back by one per window of accepted sends.
-   */
-  size: number
+  private sends: number
   private readonly ledger: NonceLedger
   /** The accepted txs kept until mined, as the keeper reads and mends them (the window's ledger, written only through it). */
   readonly kept: KeptTxs
@@ -51,21 +47,29 @@ export class NonceWindow {
   private acceptedSinceShrink = 0
 
   constructor(private readonly opts: NonceWindowOptions) {
-    this.size = opts.inFlight
+    this.sends = opts.inFlight
     this.ledger = new NonceLedger(opts.keep)
     this.kept = new KeptTxs(this.ledger)
   }
 
   // ── the worker's slots ─────────────────────────────────────────────
 
+  /**
+   * Sends that may run now: `--in-flight`, halved when the node refuses a tx for its per-account
+   * pool limit, grown back by one per window of accepted sends.
+   */
+  get size(): number {
+    return this.sends
+  }
+
   /** No send may start now. */
   get full(): boolean {
-    return this.running >= this.size
+    return this.running >= this.sends
   }
 
   /** Resolves once a send may start. */
   async room(): Promise<void> {
-    while (this.running >= this.size) await this.changed()
+    while (this.running >= this.sends) await this.changed()
   }
 
   /** Resolves once no send runs (a check runs alone). */
@@ -206,20 +210,11 @@ export class NonceWindow {
   accepted(nonce: number, step: number, alone: boolean, u: Unmined | undefined): void {
     this.ledger.accepted(nonce, step, u)
     this.letGo(nonce, alone)
-    if (this.size >= this.opts.inFlight || ++this.acceptedSinceShrink < this.size) return
-    this.size++
+    if (this.sends >= this.opts.inFlight || ++this.acceptedSinceShrink < this.sends) return
+    this.sends++
     this.acceptedSinceShrink = 0
   }
 
-  /** A dry run's send signed at `nonce` and is done: the nonce stays spent. */
-  signedOnly(nonce: number, alone: boolean): void {
-    this.letGo(nonce, alone)
-  }
-
-  /** The send at `nonce` no longer holds it, the node's count decides (read again once nothing is in flight). */
-  resyncFrom(nonce: number, alone: boolean): void {
-    this.letGo(nonce, alone)
-  }
 
   /** The send at `nonce` (taken with `step`) ended without the node taking it: the nonce goes back, for the next send. */
   giveBack(nonce: number, step: number, alone: boolean): void {
@@ -227,7 +222,11 @@ export class NonceWindow {
     this.letGo(nonce, alone)
   }
 
-  private letGo(nonce: number, alone: boolean): void {
+  /**
+   * The send at `nonce` no longer holds it, and it is not given back: a dry run's (the nonce
+   * stays spent), or a send whose nonce the node's count decides (read again once nothing is in flight).
+   */
+  letGo(nonce: number, alone: boolean): void {
     this.held.delete(nonce)
     if (alone) this.alone = false
     this.notify()
@@ -240,7 +239,7 @@ export class NonceWindow {
 
   /** The node refused a tx for its per-account pool limit: fewer sends at once (at least one). */
   shrink(): void {
-    this.size = Math.max(1, Math.floor(this.size / 2))
+    this.sends = Math.max(1, Math.floor(this.sends / 2))
     this.acceptedSinceShrink = 0
   }
 

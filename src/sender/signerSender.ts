@@ -111,7 +111,7 @@ export class SignerSender {
           progress.nonce = nonce
           if (this.opts.dryRun) {
             progress.raw = signed
-            window.signedOnly(nonce, alone)
+            window.letGo(nonce, alone)
             nonce = undefined
             return
           }
@@ -128,7 +128,7 @@ export class SignerSender {
         signed = undefined
         if (next === 'resync') {
           // the node's count decides: taken again once the sends in flight settled
-          window.resyncFrom(nonce!, alone)
+          window.letGo(nonce!, alone)
           nonce = undefined
         }
       }
