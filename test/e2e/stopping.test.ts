@@ -128,37 +128,57 @@ describe('signals', () => {
 })
 
 describe('a slow stdout consumer', () => {
-  test('behavior: stdout read at ~300 KB/s: the workers wait for it, nothing is lost, peak RSS stays bounded (measured)', async () => {
-    const specs = 6_000 // over 32 signers: ~190 transfers each, well within what the default top-up pays for
+  // ids and kinds at their longest (256 chars) make each tx's two lines ~1.6 KB: 12,000 specs
+  // write ~19 MB. Unbounded buffering of what the slow reader has not read yet would grow the
+  // process by more than BOUND_MIB; waiting for the reader keeps it at the fast run's peak.
+  const SPECS = 12_000
+  const BOUND_MIB = 10
+  const SLOW_MS = 20_000
+  const MiB = 1024 * 1024
+  const longSpecs = () =>
+    jsonl(Array.from({ length: SPECS }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `${i}-`.padEnd(256, 'x'), kind: 'k'.repeat(256) })))
+
+  test(`behavior: stdout read at ~300 KB/s for ${SLOW_MS / 1000} s, then at full speed: the workers wait for it, nothing is lost, peak RSS stays within ${BOUND_MIB} MiB of a fast reader's run`, { timeout: 180_000 }, async () => {
+    // the same run with a reader that keeps up: the baseline peak (funding, workers, receipts)
+    const fast = { peak: 0 }
+    const baseline = await runCli([...base(), '--pool-size', '32', '--log-level', 'warn'], {
+      stdin: longSpecs(),
+      env: env(`fast-consumer-${Date.now()}`),
+      onSpawn: (child) => watchRss(child, fast),
+    })
+    expect(baseline.code, baseline.stderr).toBe(0)
+    expect(fast.peak).toBeGreaterThan(0)
+
     const slow = { peak: 0 }
+    let slowPhaseBytes = 0
     const started = performance.now()
     const run = await runCli([...base(), '--pool-size', '32', '--log-level', 'warn'], {
-      stdin: transfers(specs),
+      stdin: longSpecs(),
       env: env(`slow-consumer-${Date.now()}`),
       onSpawn: (child) => {
         watchRss(child, slow)
-        // read one chunk, then nothing for 100 ms: the pipe stays full
-        child.stdout!.on('data', () => {
+        // for SLOW_MS: read one chunk (≤ 64 KB), then nothing for 200 ms: the pipe stays full
+        const until = performance.now() + SLOW_MS
+        child.stdout!.on('data', (c: Buffer) => {
+          if (performance.now() >= until) return
+          slowPhaseBytes += c.length
           child.stdout!.pause()
-          setTimeout(() => child.stdout!.resume(), 100)
+          setTimeout(() => child.stdout!.resume(), 200)
         })
       },
     })
     const slowMs = performance.now() - started
     expect(run.code, run.stderr).toBe(0)
-    const { summary } = await assertNothingLost(anvil.url, run.events, specs)
-    expect(summary.sent).toBe(specs)
-    expect(summary.included).toBe(specs)
-    const fast = { peak: 0 }
-    const baseline = await runCli([...base(), '--pool-size', '32', '--log-level', 'warn'], {
-      stdin: transfers(specs),
-      env: env(`fast-consumer-${Date.now()}`),
-      onSpawn: (child) => watchRss(child, fast),
-    })
-    expect(baseline.code, baseline.stderr).toBe(0)
-    expect(slow.peak).toBeGreaterThan(0)
+    const { summary } = await assertNothingLost(anvil.url, run.events, SPECS)
+    expect(summary.sent).toBe(SPECS)
+    expect(summary.included).toBe(SPECS)
+    // the run is big enough for the bound to mean something: what the slow phase left unread
+    // (had floodgate not waited, it would have sat in its memory) is well over the bound
+    const outBytes = Buffer.byteLength(run.stdout)
+    expect(slowMs, 'the slow phase was the slow part of the run').toBeGreaterThan(SLOW_MS)
+    expect((outBytes - slowPhaseBytes) / MiB, `output ${(outBytes / MiB).toFixed(1)} MiB, read in the slow phase ${(slowPhaseBytes / MiB).toFixed(1)} MiB`).toBeGreaterThan(1.2 * BOUND_MIB)
     // bounded: the output waits in the pipe and the bounded queues, not in floodgate's memory
-    expect(slow.peak).toBeLessThan(400)
-    recordFigures({ fault: 'slow stdout consumer (~300 KB/s)', runs: 1, specs, faults: 0, lost: 0, failed: summary.failed, gaps: 0, peak_rss_mib: Math.round(slow.peak), baseline_rss_mib: Math.round(fast.peak), ms: Math.round(slowMs) })
+    expect(slow.peak, `slow reader's peak ${slow.peak.toFixed(1)} MiB, fast reader's ${fast.peak.toFixed(1)} MiB`).toBeLessThan(fast.peak + BOUND_MIB)
+    recordFigures({ fault: 'slow stdout consumer (~300 KB/s for 20 s)', runs: 1, specs: SPECS, faults: 0, lost: 0, failed: summary.failed, gaps: 0, peak_rss_mib: Math.round(slow.peak), baseline_rss_mib: Math.round(fast.peak), ms: Math.round(slowMs) })
   })
 })
