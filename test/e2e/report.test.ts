@@ -110,6 +110,33 @@ describe('floodgate report', () => {
     expect(cell(cut.stdout, 'sent')).toBe(n(half.filter((l) => l.includes('"tx_result"') && !l.includes('error_code')).length))
   })
 
+  test('behavior: a log whose events lost lines its summary counted says its summary differs, on those figures; merged with a whole log, its row is marked (*)', async () => {
+    // the first accepted tx's result and receipt cut out of the log; the summary line kept
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n')
+    const first = events.find((e) => e.type === 'tx_result' && !e.error_code)!
+    const cut = lines.filter((l) => {
+      const e = JSON.parse(l) as Event
+      return !((e.type === 'tx_result' || e.type === 'tx_receipt') && e.idx === first.idx)
+    })
+    expect(cut).toHaveLength(lines.length - 2)
+    const cutFile = join(dir, 'cut.jsonl')
+    writeFileSync(cutFile, `${cut.join('\n')}\n`)
+    const one = await runReport([cutFile])
+    expect(one.code, one.stderr).toBe(0)
+    expect(one.stdout).toContain("note: the log's summary differs from its events on sent, included (truncated or concatenated log?)")
+    // the table counts the events it has
+    expect(cell(one.stdout, 'sent')).toBe(n(summary.sent - 1))
+    expect(cell(one.stdout, 'included')).toBe(n(summary.included - 1))
+    // merged: the whole log's row is not marked, the cut one's is, with the footnote
+    const both = await runReport([logFile, cutFile])
+    expect(both.code, both.stderr).toBe(0)
+    expect(both.stdout).toContain('(2 logs merged)')
+    const row = (name: string) => both.stdout.split('\n').find((l) => l.startsWith(`  ${name}`))
+    expect(row(cutFile), both.stdout).toMatch(new RegExp(` \\(\\*\\) +${n(summary.sent - 1)} `))
+    expect(row(logFile), both.stdout).not.toContain('(*)')
+    expect(both.stdout).toContain("(*) that log's summary differs from its events (truncated or concatenated log?)")
+  })
+
   test('error: a missing file is a usage error (exit 2)', async () => {
     const run = await runReport([join(dir, 'nope.jsonl')])
     expect(run.code).toBe(2)
