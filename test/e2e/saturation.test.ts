@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { runCli, ofType, type Event } from '../helpers/cli.js'
@@ -130,34 +130,5 @@ describe('a chain that fills (anvil, 2.1M-gas 1 s blocks: 100 transfers a block)
     expect(ofType(events, 'nonce_gap_filled')).toHaveLength(0)
     await anvil.stop()
     anvil = undefined
-  })
-})
-
-describe('--tps auto (anvil, 2.1M-gas 1 s blocks)', () => {
-  let anvil: AnvilInstance
-  beforeAll(async () => {
-    anvil = await startAnvil({ blockTime: 1, gasLimit: GAS_LIMIT, logger: null, silent: true, hardfork: 'prague' })
-  })
-  afterAll(async () => {
-    await anvil?.stop()
-  })
-
-  test('behavior: the rate settles at the chain\'s capacity (100 tx/s) within ±15 %, the backlog under two blocks\' worth, and the summary reports the capacity found', { timeout: 180_000 }, async () => {
-    const seed = `auto-${Date.now()}`
-    await runSend(anvil.url, [], { seed, poolSize: POOL, minBalance: 100n * 10n ** 18n })
-    const run = await send(anvil, seed, transfers(4_000), ['--tps', 'auto', '--duration', '30s'], 90_000)
-    expect(run.code).toBe(0)
-    const blocks = ofType(run.events, 'block').filter((b) => b.ours > 0)
-    // the steady part: the last 15 blocks with ours before the run stopped
-    const steady = blocks.slice(-16, -1)
-    expect(steady.length).toBe(15)
-    const perBlock = steady.reduce((n, b) => n + b.ours, 0) / steady.length
-    expect(perBlock).toBeGreaterThanOrEqual(85)
-    expect(perBlock).toBeLessThanOrEqual(115)
-    expect(Math.max(...steady.map((b) => b.backlog))).toBeLessThan(200)
-    const summary = ofType(run.events, 'summary')[0]!
-    expect(summary.pacing.auto).toBe(true)
-    expect(summary.capacity.tps).toBeGreaterThanOrEqual(85)
-    expect(summary.capacity.tps).toBeLessThanOrEqual(115)
   })
 })
