@@ -56,7 +56,7 @@ export class SignerSender {
   private readonly retry: RetryContext
 
   constructor(private readonly opts: SignerSenderOptions) {
-    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries }
+    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries, maxFee: opts.maxFee }
   }
 
   get address(): Address {
