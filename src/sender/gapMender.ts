@@ -54,11 +54,14 @@ export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' 
  *   next check if blocks stay full (nodes drop such txs: anvil at the next block): re-signed from
  *   its spec at current fees with at least the bump nodes require (`tx_replaced`, reason
  *   `fee_below_base` or `fee_at_risk`);
- * - **lost**: the node lacks it (evicted, a restart). Its same bytes are rebroadcast once when
+ * - **lost**: the node lacks it (evicted, a restart, anvil dropping a sender's later txs when it
+ *   skips one for block gas). Its same bytes (a blob tx's built again) are rebroadcast once when
  *   their bid still suffices (a restarted node lost the whole pool), else it is re-signed
- *   (`tx_replaced`, reason `dropped`).
- * Only a nonce whose spec can no longer be sent (no spec kept, a blob tx, a replacement the node
- * refuses definitively) is taken by a zero-value self-transfer (`nonce_gap_filled` with its reason).
+ *   (`tx_replaced`, reason `dropped`); one that cannot be re-signed (a pinned fee, a blob tx, a
+ *   filler) has its same bytes sent again at each check while the node takes them.
+ * Only a nonce whose spec can no longer be sent (no spec kept and the node refusing its bytes, a
+ * replacement the node refuses definitively) is taken by a zero-value self-transfer
+ * (`nonce_gap_filled` with its reason).
  */
 export class GapMender {
   /** The nonce whose tx was rebroadcast at the last check, if the node lacked it. */
@@ -179,7 +182,7 @@ export class GapMender {
       else if (need) await this.replace(n, u, need)
       return true
     }
-    if (u.raw && !belowBase(u, sender.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
+    if ((await sender.sameBytes(n, u)) && !belowBase(u, sender.o.fees.current) && this.rebroadcastNonce !== n) return this.rebroadcastFrom(n, mine)
     await this.replace(n, u, 'dropped')
     return true
   }
@@ -242,8 +245,9 @@ export class GapMender {
     log.warn({ worker: this.o.worker, signer: sender.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
     for (let n = gap; n < mine; n++) {
       const u = sender.ledger.unmined.get(n)
-      if (!u?.raw || belowBase(u, sender.o.fees.current)) continue
-      const r = await sender.rebroadcast(u.raw)
+      const raw = u && !belowBase(u, sender.o.fees.current) ? await sender.sameBytes(n, u) : undefined
+      if (!raw) continue
+      const r = await sender.rebroadcast(raw)
       if (r === 'unreachable') return false
       if (r === 'refused' && n === gap) break // re-signed at the next check
     }
@@ -265,16 +269,27 @@ export class GapMender {
         return true
       case 'capped':
         // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
-        if (reason === 'dropped' && u.raw && !belowBase(u, sender.o.fees.current)) return (await sender.rebroadcast(u.raw)) !== 'unreachable'
+        if (reason === 'dropped') {
+          const raw = belowBase(u, sender.o.fees.current) ? undefined : await sender.sameBytes(n, u)
+          if (raw) return (await sender.rebroadcast(raw)) !== 'unreachable'
+        }
         if (!this.capped.has(u.hash)) {
           this.capped.add(u.hash)
           log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, tx_hash: u.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
           this.o.onCapped?.(u.hash)
         }
         return true
-      case 'fixed':
-        if (reason === 'dropped') await this.fill(n, u, 'not_resignable')
+      case 'fixed': {
+        if (reason !== 'dropped') return true
+        // not re-signable at other fees (a pinned fee, a blob tx, a filler): its same bytes again
+        // while the node takes them (anvil drops a sender's later txs each block it skips one for
+        // block gas); filled once it refuses them
+        const raw = belowBase(u, sender.o.fees.current) ? undefined : await sender.sameBytes(n, u)
+        const again = raw ? await sender.rebroadcast(raw) : 'refused'
+        if (again === 'unreachable') return false
+        if (again === 'refused') await this.fill(n, u, 'not_resignable')
         return true
+      }
       case 'refused':
         if (reason === 'dropped') await this.fill(n, u, 'replacement_refused')
         else log.warn({ worker: this.o.worker, signer: sender.address, nonce: n, code: r.code, err: r.message }, 'a replacement was refused')

@@ -519,6 +519,20 @@ export class SignerSender {
   }
 
 
+  /**
+   * The signed bytes of the kept tx `u` at `nonce`, to send again: kept, or for a blob tx (its
+   * bytes are not kept) built again from its request at its bid; signatures are deterministic
+   * (RFC 6979), so they are the bytes the node had (checked by hash). Undefined: neither.
+   */
+  async sameBytes(nonce: number, u: Unmined): Promise<Hex | undefined> {
+    if (u.raw !== undefined) return u.raw
+    const f = this.o.fees.current
+    if (u.req?.fields.txType !== 'eip4844' || u.blobFee === undefined || u.maxFee === undefined || u.tip === undefined || f.type !== 'eip1559') return undefined
+    const fields: TxFields = { ...u.req.fields, nonce, maxFeePerBlobGas: u.blobFee }
+    const { raw, hash } = await this.sign(buildTx(fields, snapshotWith(f, { maxFee: u.maxFee, tip: u.tip })))
+    return hash === u.hash ? raw : undefined
+  }
+
   /** Sends bytes the node had before once more: 'ok' when it has them (or mined them). */
   async rebroadcast(raw: Hex): Promise<'ok' | 'refused' | 'unreachable'> {
     const outcome = await this.sendRaw(raw)
@@ -567,9 +581,10 @@ export function outageMessage(budgetMs: number): string {
 
 /** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx). */
 function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable): Unmined {
-  const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  const t = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; maxFeePerBlobGas?: bigint }
   const fee = t.maxFeePerGas ?? t.gasPrice ?? 0n
   const u: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: t.maxFeePerGas !== undefined ? (t.maxPriorityFeePerGas ?? 0n) : fee }
+  if (t.maxFeePerBlobGas !== undefined) u.blobFee = t.maxFeePerBlobGas
   if (req.id !== undefined) u.id = req.id
   if (req.line !== undefined) u.line = req.line
   return u
