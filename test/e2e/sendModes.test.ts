@@ -5,6 +5,7 @@ import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { BIN, SINK, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers } from '../helpers/cli.js'
+import { assertNothingLost } from '../helpers/invariants.js'
 
 
 let anvil: AnvilInstance
@@ -32,7 +33,7 @@ describe('pacing and limits', () => {
     expect(summary.pacing).toMatchObject({ target_tps: 100, missed_slots: 0 })
   })
 
-  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps', async () => {
+  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps, at --in-flight 1', async () => {
     // one signer sending one tx at a time (--in-flight 1): nowhere near 20,000 tx/s. At the default
     // window a fast machine sent the 3,000 specs within a second, and the input, not the rate, ended
     // the schedule (CI: 7,155 missed slots)
@@ -45,6 +46,23 @@ describe('pacing and limits', () => {
     // 2 s of schedule is 40,000 slots; what was neither sent nor within the last second's catch-up is missed
     expect(pacing.missed_slots).toBeGreaterThan(10_000)
     expect(pacing.missed_slots + (summary.sent as number)).toBeLessThanOrEqual(40_000 + 1)
+    expect(run.stderr).toContain('could not keep up with --tps')
+  })
+
+  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps, at the default --in-flight', async () => {
+    // at the default window one signer sends thousands a second (CI: 3,000 within one): a rate five
+    // times higher, and ten times the specs it could send in the 2 s, so the rate, not the input,
+    // ends the schedule
+    const run = await runCli([...base(), '--pool-size', '1', '--tps', '100000', '--duration', '2s'], { stdin: transfers(30_000), env: env('modes-missed-default'), timeoutMs: 90_000 })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = run.events.at(-1)!
+    expect(summary).toMatchObject({ type: 'summary', reason: 'duration' })
+    const pacing = summary.pacing as { target_tps: number; missed_slots: number }
+    expect(pacing.target_tps).toBe(100000)
+    expect(summary.errors.CANCELLED, 'specs were left when the schedule ended').toBeGreaterThan(0)
+    // 2 s of schedule is 200,000 slots; what was neither sent nor within the last second's catch-up is missed
+    expect(pacing.missed_slots, `sent ${summary.sent}`).toBeGreaterThan(50_000)
+    expect(pacing.missed_slots + (summary.sent as number)).toBeLessThanOrEqual(200_000 + 1)
     expect(run.stderr).toContain('could not keep up with --tps')
   })
 
@@ -153,7 +171,7 @@ describe('the node and the chain', () => {
     expect(next!.error_code).toBeUndefined()
   })
 
-  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and keep the nonce', async () => {
+  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and the very next spec takes the nonce, at --in-flight 1', async () => {
     const specs = [
       { to: SINK, value: '1 wei', id: 'low', gas_limit: 20000 },
       { to: SINK, value: '1 wei', id: 'high', gas_limit: 400_000_000 },
@@ -169,6 +187,33 @@ describe('the node and the chain', () => {
     // floodgate refuses the low one itself, before a nonce is taken; the node refuses the high one
     expect(byId.get('low')!.nonce).toBeNull()
     expect(byId.get('fine')!.nonce).toBe(byId.get('high')!.nonce)
+  })
+
+  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and the nonce is used again, once, no gap, at the default --in-flight', async () => {
+    // several sends in flight: the spec after the refused one may have taken the next nonce
+    // already; the refused nonce goes to a later spec (a filler if none came: nonce_gap_filled)
+    const specs = [
+      { to: SINK, value: '1 wei', id: 'low', gas_limit: 20000 },
+      { to: SINK, value: '1 wei', id: 'high', gas_limit: 400_000_000 },
+      ...Array.from({ length: 20 }, (_, i) => ({ to: SINK, value: `${i + 2} wei`, id: `fine${i}` })),
+    ]
+    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: env('modes-gaslimits-default') })
+    expect(run.code, run.stderr).toBe(0)
+    const results = ofType(run.events, 'tx_result')
+    const byId = new Map(results.map((r) => [r.id, r]))
+    expect(byId.get('low')).toMatchObject({ error_code: 'INTRINSIC_GAS_TOO_LOW', nonce: null })
+    const high = byId.get('high')!
+    expect(high).toMatchObject({ error_code: 'GAS_LIMIT_TOO_HIGH' })
+    expect(high.nonce).toEqual(expect.any(Number))
+    expect(results.filter((r) => r.error_code).map((r) => r.id)).toEqual(['low', 'high'])
+    // the refused nonce is used again, once: by a later spec, or by a filler
+    const takers = results.filter((r) => !r.error_code && r.nonce === high.nonce)
+    const fills = ofType(run.events, 'nonce_gap_filled').filter((f) => f.nonce === high.nonce)
+    expect(takers.length + fills.length, 'the refused nonce was used again, once').toBe(1)
+    for (const t of takers) expect(t.idx).toBeGreaterThan(high.idx)
+    for (const f of fills) expect(f.reason).toBe('refused')
+    const o = await assertNothingLost(anvil.url, run.events, specs.length)
+    expect(o).toMatchObject({ accepted: 20, failed: 2, gaps: 0, missing: 0 })
   })
 
   test('error: a mainnet chain id is refused without --allow-mainnet', async () => {
