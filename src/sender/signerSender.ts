@@ -257,9 +257,26 @@ export class SignerSender {
    */
   private async settle(target: number): Promise<void> {
     const l = this.o.ledger
-    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.o.reads.ctx.cancel })
+    // no gap check runs while the next send waits here: txs of ours up to the set-code tx that the
+    // node lost (anvil drops a sender's later txs in each block that skips one for block gas) get
+    // their same bytes again from here, else the wait could only time out
+    const mined = async (): Promise<number> => {
+      const latest = await this.nonceAt('latest')
+      if (latest < target && (await this.nonceAt('pending')) < target - 1) await this.resendKept(latest, target - 1)
+      return latest
+    }
+    const reached = await untilMined(mined, target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.o.reads.ctx.cancel })
     if (reached < target) l.forget()
     l.settleNonce = undefined
+  }
+
+  /** Sends the kept txs at nonces `from` to `to` − 1 again, their same bytes (the node lost them). */
+  private async resendKept(from: number, to: number): Promise<void> {
+    for (let n = from; n < to; n++) {
+      const u = this.o.ledger.unmined.get(n)
+      const raw = u && (await this.sameBytes(n, u))
+      if (raw && (await this.rebroadcast(raw)) === 'unreachable') return
+    }
   }
 
   nonceAt(tag: 'pending' | 'latest'): Promise<number> {

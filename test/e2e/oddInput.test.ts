@@ -132,4 +132,28 @@ describe('txs anvil drops behind a tx it skipped for block gas', () => {
     for (const l of lines) expect(receipts.get(l.id), l.id).toMatchObject({ tx_hash: results.get(l.id)!.tx_hash, status: 'success' })
     expect(receipts.get('blob')).toMatchObject({ blob_gas_used: 131072 })
   })
+
+  test('behavior: a set-code tx that authorizes its own sender, behind a tx that only fits in an empty block, rival txs in every block for 16 s: mined, and the spec after it goes on (seed 42 waited 120 s)', async () => {
+    const url = anvil().url
+    const lines = [
+      { to: ODD_SINK, gas_limit: 29_999_999, max_fee_per_gas: '5 gwei', max_priority_fee_per_gas: '1 gwei', id: 'big' },
+      // the next send waits until this one is mined (its authorization takes the nonce after it); anvil drops it meanwhile
+      { to: ODD_SINK, value: '1 wei', authorization_address: ODD_SINK, id: 'set-code' },
+      { to: ODD_SINK, value: '2 wei', id: 'after' },
+    ]
+    const stop = new AbortController()
+    const rivalBlocks = rival(url, stop.signal)
+    setTimeout(() => stop.abort(), 16_000)
+    const { events } = await runSend(url, lines, { poolSize: 1, receiptTimeoutMs: 60_000, minBalance: 10n ** 18n })
+    const blocks = await rivalBlocks
+    const results = new Map(byType(events, 'tx_result').map((e) => [e.id, e]))
+    const receipts = new Map(byType(events, 'tx_receipt').map((e) => [e.id, e]))
+    expect(lines.map((l) => results.get(l.id)?.error_code ?? 'accepted')).toEqual(['accepted', 'accepted', 'accepted'])
+    expect(receipts.get('big')?.block_number, JSON.stringify(events.filter((e) => e.type !== 'block'))).toBeGreaterThan(Math.max(...blocks))
+    expect(byType(events, 'nonce_gap_filled')).toEqual([])
+    expect(byType(events, 'tx_timeout')).toEqual([])
+    for (const l of lines) expect(receipts.get(l.id), l.id).toMatchObject({ tx_hash: results.get(l.id)!.tx_hash, status: 'success' })
+    // the spec after it was sent once the set-code tx was mined, not after the 120 s the wait allows
+    expect(results.get('after')!.send_ms).toBeLessThan(60_000)
+  }, 240_000)
 })
