@@ -15,8 +15,13 @@ export interface NonceWindowOptions {
   keep: boolean
 }
 
-/** Fills the ledger's gaps with fillers (the lane's GapFiller); a send that must not wait behind a gap passes it. */
-export type FillGaps = () => Promise<void>
+/** What the window asks of the lane's other units while a send waits (the sender passes it with each call). */
+export interface WaitMends {
+  /** Fills the gaps (the lane's GapFiller): a blob or set-code tx must not wait behind one. */
+  fillGaps(): Promise<void>
+  /** Sends the kept txs at nonces `from` … `to` − 1 again, their same bytes (the node lost them). */
+  resendKept(from: number, to: number): Promise<void>
+}
 
 /**
  * One per signer, the only owner of its ledger. It admits sends (up to `size` running at once,
@@ -122,13 +127,13 @@ export class NonceWindow {
    * waiting to take a nonce): the ledger's, or the node's pending nonce when the ledger has none.
    * `step` 2 (a self-authorizing set-code tx) never takes a gap: its nonce is `next`.
    */
-  async nextNonce(step: number, fill: FillGaps): Promise<number> {
+  async nextNonce(step: number, mends: WaitMends): Promise<number> {
     for (;;) {
       if (this.held.size > 0 || this.takers > 0) {
         await this.changed()
         continue
       }
-      await this.known(fill)
+      await this.known(mends)
       if (this.held.size === 0 && this.takers === 0) return step === 1 ? this.ledger.upcoming! : this.ledger.next!
     }
   }
@@ -140,8 +145,8 @@ export class NonceWindow {
    * `alone`: a blob tx (pools refuse blob nonce gaps) or a set-code tx (its authorization's
    * nonce) holds the signer alone.
    */
-  take(step: number, alone: boolean, fill: FillGaps): number | Promise<number> {
-    return (this.takers === 0 ? this.takeNow(step, alone) : undefined) ?? this.takeWhenReady(step, alone, fill)
+  take(step: number, alone: boolean, mends: WaitMends): number | Promise<number> {
+    return (this.takers === 0 ? this.takeNow(step, alone) : undefined) ?? this.takeWhenReady(step, alone, mends)
   }
 
   private takeNow(step: number, alone: boolean): number | undefined {
@@ -153,7 +158,7 @@ export class NonceWindow {
     return nonce
   }
 
-  private async takeWhenReady(step: number, alone: boolean, fill: FillGaps): Promise<number> {
+  private async takeWhenReady(step: number, alone: boolean, mends: WaitMends): Promise<number> {
     if (alone) this.aloneWaiting++
     this.takers++
     try {
@@ -165,8 +170,8 @@ export class NonceWindow {
           continue
         }
         // nothing in flight: a blob tx must not wait behind a gap (pools refuse blob nonce gaps)
-        if (alone && this.ledger.gaps.length > 0) await fill()
-        await this.known(fill)
+        if (alone && this.ledger.gaps.length > 0) await mends.fillGaps()
+        await this.known(mends)
       }
     } finally {
       if (alone) this.aloneWaiting--
@@ -176,14 +181,14 @@ export class NonceWindow {
   }
 
   /** The ledger knows the next nonce (a set-code tx mined; else read from the node, once for all waiting sends). */
-  private known(fill: FillGaps): Promise<void> {
+  private known(mends: WaitMends): Promise<void> {
     const ledger = this.ledger
     if (ledger.mineFirst === undefined && ledger.next !== undefined) return Promise.resolve()
     this.resync ??= (async () => {
       try {
         // the set-code tx cannot be mined while a gap lies below it
-        if (ledger.mineFirst !== undefined && ledger.gaps.length > 0) await fill()
-        if (ledger.mineFirst !== undefined) await this.awaitSetCodeMined(ledger.mineFirst)
+        if (ledger.mineFirst !== undefined && ledger.gaps.length > 0) await mends.fillGaps()
+        if (ledger.mineFirst !== undefined) await this.awaitSetCodeMined(ledger.mineFirst, mends)
         if (ledger.next === undefined) ledger.resume(await this.nonceAt('pending'))
       } finally {
         this.resync = undefined
@@ -195,10 +200,18 @@ export class NonceWindow {
 
   /**
    * The last send was a self-authorized set-code tx: wait until it is mined (see
-   * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again.
+   * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again. No check of
+   * the keeper runs meanwhile: txs of ours up to it that the node lost (anvil drops a sender's
+   * later txs in each block that skips one for block gas) get their same bytes again from here,
+   * else the wait could only time out.
    */
-  private async awaitSetCodeMined(target: number): Promise<void> {
-    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.opts.reads.ctx.cancel })
+  private async awaitSetCodeMined(target: number, mends: WaitMends): Promise<void> {
+    const mined = async (): Promise<number> => {
+      const latest = await this.nonceAt('latest')
+      if (latest < target && (await this.nonceAt('pending')) < target - 1) await mends.resendKept(latest, target - 1)
+      return latest
+    }
+    const reached = await untilMined(mined, target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.opts.reads.ctx.cancel })
     if (reached < target) this.ledger.forget()
     this.ledger.mineFirst = undefined
   }

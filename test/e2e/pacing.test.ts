@@ -31,7 +31,7 @@ describe('pacing against the clock', () => {
     expect(summary.pacing).toMatchObject({ target_tps: 100, missed_slots: 0 })
   })
 
-  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps', async () => {
+  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps, at --in-flight 1', async () => {
     // one signer sending one tx at a time (--in-flight 1): nowhere near 20,000 tx/s. At the default
     // window a fast machine sent the 3,000 specs within a second, and the input, not the rate, ended
     // the schedule (CI: 7,155 missed slots)
@@ -44,6 +44,23 @@ describe('pacing against the clock', () => {
     // 2 s of schedule is 40,000 slots; what was neither sent nor within the last second's catch-up is missed
     expect(pacing.missed_slots).toBeGreaterThan(10_000)
     expect(pacing.missed_slots + (summary.sent as number)).toBeLessThanOrEqual(40_000 + 1)
+    expect(run.stderr).toContain('could not keep up with --tps')
+  })
+
+  test('behavior: a rate the pool cannot reach shows as missed slots and a warning, not a quietly lower tps, at the default --in-flight', async () => {
+    // at the default window one signer sends thousands a second (CI: 3,000 within one): a rate five
+    // times higher, and ten times the specs it could send in the 2 s, so the rate, not the input,
+    // ends the schedule
+    const run = await runCli([...base(), '--pool-size', '1', '--tps', '100000', '--duration', '2s'], { stdin: transfers(30_000), env: env('modes-missed-default'), timeoutMs: 90_000 })
+    expect(run.code, run.stderr).toBe(0)
+    const summary = run.events.at(-1)!
+    expect(summary).toMatchObject({ type: 'summary', reason: 'duration' })
+    const pacing = summary.pacing as { target_tps: number; missed_slots: number }
+    expect(pacing.target_tps).toBe(100000)
+    expect(summary.errors.CANCELLED, 'specs were left when the schedule ended').toBeGreaterThan(0)
+    // 2 s of schedule is 200,000 slots; what was neither sent nor within the last second's catch-up is missed
+    expect(pacing.missed_slots, `sent ${summary.sent}`).toBeGreaterThan(50_000)
+    expect(pacing.missed_slots + (summary.sent as number)).toBeLessThanOrEqual(200_000 + 1)
     expect(run.stderr).toContain('could not keep up with --tps')
   })
 

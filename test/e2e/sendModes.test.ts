@@ -5,6 +5,7 @@ import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { BIN, SINK, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers } from '../helpers/cli.js'
+import { assertNothingLost } from '../helpers/invariants.js'
 
 
 let anvil: AnvilInstance
@@ -93,7 +94,7 @@ describe('the node and the chain', () => {
     expect(next!.error_code).toBeUndefined()
   })
 
-  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and keep the nonce', async () => {
+  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and the very next spec takes the nonce, at --in-flight 1', async () => {
     const specs = [
       { to: SINK, value: '1 wei', id: 'low', gas_limit: 20000 },
       { to: SINK, value: '1 wei', id: 'high', gas_limit: 400_000_000 },
@@ -109,6 +110,33 @@ describe('the node and the chain', () => {
     // floodgate refuses the low one itself, before a nonce is taken; the node refuses the high one
     expect(byId.get('low')!.nonce).toBeNull()
     expect(byId.get('fine')!.nonce).toBe(byId.get('high')!.nonce)
+  })
+
+  test('error: gas limits the node refuses (below intrinsic, above the block) fail with their codes and the nonce is used again, once, no gap, at the default --in-flight', async () => {
+    // several sends in flight: the spec after the refused one may have taken the next nonce
+    // already; the refused nonce goes to a later spec (a filler if none came: nonce_gap_filled)
+    const specs = [
+      { to: SINK, value: '1 wei', id: 'low', gas_limit: 20000 },
+      { to: SINK, value: '1 wei', id: 'high', gas_limit: 400_000_000 },
+      ...Array.from({ length: 20 }, (_, i) => ({ to: SINK, value: `${i + 2} wei`, id: `fine${i}` })),
+    ]
+    const run = await runCli([...base(), '--pool-size', '1'], { stdin: jsonl(specs), env: env('modes-gaslimits-default') })
+    expect(run.code, run.stderr).toBe(0)
+    const results = ofType(run.events, 'tx_result')
+    const byId = new Map(results.map((r) => [r.id, r]))
+    expect(byId.get('low')).toMatchObject({ error_code: 'INTRINSIC_GAS_TOO_LOW', nonce: null })
+    const high = byId.get('high')!
+    expect(high).toMatchObject({ error_code: 'GAS_LIMIT_TOO_HIGH' })
+    expect(high.nonce).toEqual(expect.any(Number))
+    expect(results.filter((r) => r.error_code).map((r) => r.id)).toEqual(['low', 'high'])
+    // the refused nonce is used again, once: by a later spec, or by a filler
+    const takers = results.filter((r) => !r.error_code && r.nonce === high.nonce)
+    const fills = ofType(run.events, 'nonce_gap_filled').filter((f) => f.nonce === high.nonce)
+    expect(takers.length + fills.length, 'the refused nonce was used again, once').toBe(1)
+    for (const t of takers) expect(t.idx).toBeGreaterThan(high.idx)
+    for (const f of fills) expect(f.reason).toBe('refused')
+    const o = await assertNothingLost(anvil.url, run.events, specs.length)
+    expect(o).toMatchObject({ accepted: 20, failed: 2, gaps: 0, missing: 0 })
   })
 
   test('error: a mainnet chain id is refused without --allow-mainnet', async () => {
