@@ -190,7 +190,7 @@ export class TxKeeper {
       else if (need) await this.replace(nonce, tx, need)
       return true
     }
-    if (!belowBase(tx, this.opts.fees.current) && this.rebroadcastNonce !== nonce && (await this.opts.sender.sameBytes(nonce, tx))) return this.rebroadcastFrom(nonce, mine)
+    if (this.rebroadcastNonce !== nonce && (await this.bytesAtBid(nonce, tx))) return this.rebroadcastFrom(nonce, mine)
     await this.replace(nonce, tx, 'dropped')
     return true
   }
@@ -206,7 +206,7 @@ export class TxKeeper {
    * or check counts towards the head's wait (once per period).
    */
   private headNeeds(nonce: number, tx: Unmined, count: boolean): ReplaceReason | 'never_included' | undefined {
-    const need = this.risk(tx) ?? (this.neverIncluded(nonce, tx, count) ? 'never_included' : undefined)
+    const need = riskOf(tx, this.opts.fees.current, this.opts.riskBlocks) ?? (this.neverIncluded(nonce, tx, count) ? 'never_included' : undefined)
     if (!need && this.rebroadcastNonce === nonce) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
     return need
   }
@@ -215,7 +215,7 @@ export class TxKeeper {
   private *atRisk(except: readonly number[], below = Infinity): Generator<[number, Unmined, Risk]> {
     for (const [nonce, tx] of this.opts.window.kept.unmined) {
       if (nonce >= below) return // kept in nonce order
-      const risk = except.includes(nonce) ? undefined : this.risk(tx)
+      const risk = except.includes(nonce) ? undefined : riskOf(tx, this.opts.fees.current, this.opts.riskBlocks)
       if (risk) yield [nonce, tx, risk]
     }
   }
@@ -239,21 +239,13 @@ export class TxKeeper {
     return this.stuck.checks > 3 && now - this.stuck.since >= this.opts.neverIncludedMs
   }
 
-  /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
-  private risk(tx: Unmined): Risk | undefined {
-    const fees = this.opts.fees.current
-    if (fees.type !== 'eip1559' || tx.maxFee === undefined) return undefined
-    if (belowBase(tx, fees)) return 'fee_below_base'
-    return tx.maxFee < baseFeeAfter(fees.baseFeePerGas, this.opts.riskBlocks) ? 'fee_at_risk' : undefined
-  }
-
   /** Rebroadcasts the same bytes from `gap` on (a restarted node lost them all). */
   private async rebroadcastFrom(gap: number, mine: number): Promise<boolean> {
     const { window, post, log } = this.opts
     log.warn({ worker: this.opts.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
     for (let nonce = gap; nonce < mine; nonce++) {
       const tx = window.kept.unmined.get(nonce)
-      const raw = tx && !belowBase(tx, this.opts.fees.current) ? await this.opts.sender.sameBytes(nonce, tx) : undefined
+      const raw = tx && (await this.bytesAtBid(nonce, tx))
       if (!raw) continue
       const result = await post.rebroadcast(raw)
       if (result === 'unreachable') return false
@@ -281,7 +273,7 @@ export class TxKeeper {
       case 'capped':
         // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
         if (reason === 'dropped') {
-          const raw = belowBase(tx, this.opts.fees.current) ? undefined : await sender.sameBytes(nonce, tx)
+          const raw = await this.bytesAtBid(nonce, tx)
           if (raw) return (await post.rebroadcast(raw)) !== 'unreachable'
         }
         if (!this.capped.has(keyOf(tx.hash))) {
@@ -295,7 +287,7 @@ export class TxKeeper {
         // not re-signable at other fees (a pinned fee, a blob tx, a filler): its same bytes again
         // while the node takes them (anvil drops a sender's later txs each block it skips one for
         // block gas); filled once it refuses them
-        const raw = belowBase(tx, this.opts.fees.current) ? undefined : await sender.sameBytes(nonce, tx)
+        const raw = await this.bytesAtBid(nonce, tx)
         const again = raw ? await post.rebroadcast(raw) : 'refused'
         if (again === 'unreachable') return false
         if (again === 'refused') await this.fill(nonce, tx, 'not_resignable')
@@ -316,12 +308,24 @@ export class TxKeeper {
     }
   }
 
+  /** The same bytes of a lost tx, to send again, if their bid still suffices (not below the base fee). */
+  private async bytesAtBid(nonce: number, tx: Unmined): Promise<Hex | undefined> {
+    return belowBase(tx, this.opts.fees.current) ? undefined : this.opts.sender.sameBytes(nonce, tx)
+  }
+
   /** Takes nonce `gap` with a filler; what waited on the nonce is cleared. */
   private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
     if (!(await this.opts.filler.fill(gap, lost, reason))) return
     this.rebroadcastNonce = undefined
     if (reason === 'never_included') this.stuck = undefined
   }
+}
+
+/** Is this tx's fee cap below the base fee now, or will it be within `riskBlocks` full blocks (before the next check)? */
+function riskOf(tx: Unmined, fees: FeeSnapshot, riskBlocks: number): Risk | undefined {
+  if (fees.type !== 'eip1559' || tx.maxFee === undefined) return undefined
+  if (belowBase(tx, fees)) return 'fee_below_base'
+  return tx.maxFee < baseFeeAfter(fees.baseFeePerGas, riskBlocks) ? 'fee_at_risk' : undefined
 }
 
 /** Is this tx's fee cap below the current base fee (it cannot be included until the base fee falls)? */
