@@ -1,12 +1,23 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+
+/**
+ * Tests that measure rates against a tolerance (±2 %, ±5 %, ±15 %: pacing, load shapes, campaign
+ * stages, shards × rate, --tps auto). They run in a project of their own, one file at a time and after
+ * everything else (vitest puts a project with maxWorkers 1 in a last, sequential group), so
+ * no other file (the chaos matrices start several anvils at once) competes for the two cores.
+ */
+const TIMING = ['test/e2e/pacing.test.ts', 'test/e2e/loadShapes.test.ts', 'test/e2e/campaigns.test.ts', 'test/e2e/shardsRun.test.ts', 'test/e2e/autoRate.test.ts']
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // e2e files each start their own anvil; two cores, so keep file parallelism modest
     maxWorkers: 2,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...TIMING] } },
+      { extends: true, test: { name: 'timing', include: TIMING, fileParallelism: false, maxWorkers: 1 } },
+    ],
   },
 })

@@ -6,3 +6,6 @@
  * the node windows 2–8 are alike; and 8 stays at half geth's 16 executable slots per account.
  */
 export const DEFAULT_IN_FLIGHT = 8
+
+/** `--receipt-timeout`'s default: a sent tx not seen in a block this long after its send (and after the chain last included any of ours) gets `tx_timeout`. */
+export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000

@@ -153,10 +153,7 @@ export class ReceiptTracker implements TxFates {
     return this.pending.size + this.lookups.count
   }
 
-  /**
-   * Reads the current head (blocks up to it cannot hold our txs) and starts polling. `known`: the
-   * head as its caller just read it (through the caller's retries), instead.
-   */
+  /** Reads the current head (blocks up to it cannot hold our txs; `known`: as its caller just read it) and starts polling. */
   async start(known?: number): Promise<void> {
     let head: number
     try {
@@ -189,12 +186,9 @@ export class ReceiptTracker implements TxFates {
   }
 
   /**
-   * A tx its sender waits for itself (funding, setup), followed like a spec's: resolves with its
-   * receipt as the node gave it (status, block, contractAddress…) once the tracker read it, or
-   * null when it timed out (`timeoutMs`, then looked up once, as any tx), the tracker stopped or
-   * `signal` aborted. No event is written for it. Never rejects. Ask as soon as the node took
-   * the tx: one sent earlier is matched only against the blocks read in the last
-   * `recentWindowMs`, and none read before `start`.
+   * A tx its sender waits for itself (funding, setup): its receipt as the node gave it once read,
+   * or null when it timed out (as any tx), the tracker stopped or `signal` aborted; no event.
+   * Never rejects. Ask as soon as the node took it (blocks read before `start` are not matched).
    */
   track(hash: Hex, signal?: AbortSignal): Promise<RpcReceipt | null> {
     if (this.stopped || signal?.aborted) return Promise.resolve(null)

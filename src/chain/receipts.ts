@@ -2,7 +2,7 @@
 import type { Hex } from 'viem'
 import type { EventBody, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
 import type { RpcError } from '../rpc/rpc.js'
-import type { Pending } from './pendingTxs.js'
+import type { TxRef } from '../sender/txFates.js'
 
 /** The block fields the receipt tracker reads. */
 export interface RpcBlockHeader {
@@ -69,7 +69,7 @@ export function isMethodMissing(err: RpcError): boolean {
 }
 
 /** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: Pick<Pending, 'ref' | 'startMs' | 'scheduledMs'> & { hash: Hex; minedHash?: Hex }, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
+export function receiptEvent(p: { ref: TxRef; startMs: number; scheduledMs?: number; hash: Hex; minedHash?: Hex }, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
   const parsed = parseReceipt(r)
   const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',

@@ -1,7 +1,7 @@
 /** The option table: every flag of every command, declared once (name, env var, default, help, parser, commands). */
 import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
-import { DEFAULT_IN_FLIGHT } from '../defaults.js'
+import { DEFAULT_IN_FLIGHT, DEFAULT_RECEIPT_TIMEOUT_MS } from '../defaults.js'
 import { TX_TYPES, type TxType } from '../stream/spec.js'
 import { parseShard, shardFromJobIndex } from '../base/shard.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'
@@ -278,7 +278,7 @@ export const FLAGS: readonly Flag[] = [
     to: (v, flag) => ({ reorderWindow: parseCount(v, flag, 1) }),
   },
   {
-    long: 'receipt-timeout', arg: '<time>', default: '60s', commands: SENDING,
+    long: 'receipt-timeout', arg: '<time>', default: `${DEFAULT_RECEIPT_TIMEOUT_MS / 1000}s`, commands: SENDING,
     help: 'a sent tx without a receipt this long after it was accepted gets tx_timeout',
     to: (v, flag) => ({ receiptTimeoutMs: parsePositiveDuration(v, flag) }),
   },

@@ -1,6 +1,6 @@
 /** anvil's command-line flags for startAnvil's options, and which of them carry secrets. */
 import { FloodgateError } from '../base/errors.js'
-import type { AnvilOptions } from './anvil.js'
+import type { AnvilOptions } from './anvilOptions.js'
 
 /** anvil's command-line flags for the options (validated). */
 export function anvilFlags(opts: AnvilOptions): string[] {

@@ -33,8 +33,6 @@ import { ChainReads } from '../sender/chainReads.js'
 import { signerLane } from '../sender/signerLane.js'
 import { fatesTo, type TxFates } from '../sender/txFates.js'
 
-export const DEFAULT_RECEIPT_TIMEOUT_MS = 60_000
-
 export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable'
 
 export interface PipelineOptions {
@@ -64,12 +62,12 @@ export interface PipelineOptions {
   workerCapacity: number
   /** Aborting it cancels the run (SIGINT/SIGTERM in the CLI): queued specs become CANCELLED. */
   signal?: AbortSignal
-  /** Follow blocks and report tx_receipt / tx_timeout per sent tx (default true; off with dryRun). */
-  receipts?: boolean
-  /** A sent tx without a receipt this long after its tx_result gets tx_timeout (default 60 s). */
-  receiptTimeoutMs?: number
+  /** Follow blocks and report tx_receipt / tx_timeout per sent tx (off with dryRun). */
+  receipts: boolean
+  /** A sent tx without a receipt this long after its tx_result gets tx_timeout. */
+  receiptTimeoutMs: number
   /** How receipts are read (`--receipts-by`): auto, block or tx; see ReceiptTrackerOptions.source. */
-  receiptSource?: ReceiptSource
+  receiptSource: ReceiptSource
   /**
    * How often each worker checks that the node still has its sent txs (pending nonce), to
    * rebroadcast or fill a gap (default: twice the block time, 1-10 s; 2 s when unknown). 0: off.
@@ -142,7 +140,7 @@ function runViews(opts: PipelineOptions, chain: PipelineChain, queues: { intake:
   return { stats, progress, views, serveMetrics }
 }
 
-const tracksReceipts = (opts: PipelineOptions): boolean => (opts.receipts ?? true) && !opts.dryRun
+const tracksReceipts = (opts: PipelineOptions): boolean => opts.receipts && !opts.dryRun
 
 /**
  * What follows the txs beside the workers, and the return path: the tracker turns accepted txs
@@ -158,7 +156,7 @@ function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvent
         rpc: chain.rpc,
         emit,
         log: opts.log,
-        timeoutMs: opts.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS,
+        timeoutMs: opts.receiptTimeoutMs,
         pollMs: pollMsFor(chain.blockTimeMs),
         headPollMs: headPollMsFor(chain.blockTimeMs),
         blockEvents: true,
@@ -166,7 +164,7 @@ function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvent
           load.block(b)
           auto?.block(b)
         },
-        ...(opts.receiptSource ? { source: opts.receiptSource } : {}),
+        source: opts.receiptSource,
       })
     : undefined
   const fates = fatesTo(tracker ? [tracker, load] : [load])

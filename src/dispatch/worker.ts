@@ -14,6 +14,10 @@ import type { BoundedQueue } from './boundedQueue.js'
 import type { PacedSpec } from './pacer.js'
 import { specTx, type SpecTxOptions } from './specTx.js'
 
+/** Panics within PANIC_WINDOW_MS that retire a worker (docs/architecture.md, "Crashes are contained"). */
+const MAX_PANICS = 3
+const PANIC_WINDOW_MS = 60_000
+
 export interface WorkerOptions {
   index: number
   /** The signer's lane: its window (the only owner of its nonces), sender, filler and keeper. */
@@ -30,9 +34,6 @@ export interface WorkerOptions {
   queue: BoundedQueue<IndexedSpec>
   /** The endpoint the lane sends through, when the run has several (`tx_result.endpoint`). */
   endpoint?: string
-  /** Panics within `panicWindowMs` that retire the worker (default 3 in 60 s). */
-  maxPanics?: number
-  panicWindowMs?: number
   /** Shared reachability of the node: once it is dead, every spec fails with RPC_UNAVAILABLE. */
   health: NodeHealth
 }
@@ -56,13 +57,9 @@ export class Worker {
   private looking = false
   private mend = false
   private retired = false
-  private readonly maxPanics: number
-  private readonly panicWindowMs: number
 
   constructor(private readonly opts: WorkerOptions) {
     this.queue = opts.queue
-    this.maxPanics = opts.maxPanics ?? 3
-    this.panicWindowMs = opts.panicWindowMs ?? 60_000
   }
 
   get address(): Address {
@@ -248,10 +245,10 @@ export class Worker {
     this.result(hand, 'WORKER_PANIC', error)
     opts.lane.window.forget()
     const now = performance.now()
-    this.panicTimes = this.panicTimes.filter((t) => now - t < this.panicWindowMs)
+    this.panicTimes = this.panicTimes.filter((t) => now - t < PANIC_WINDOW_MS)
     this.panicTimes.push(now)
     // sends already in flight may panic after it retired: reported as panics, retired once
-    if (!this.retired && this.panicTimes.length >= this.maxPanics) {
+    if (!this.retired && this.panicTimes.length >= MAX_PANICS) {
       this.retired = true
       opts.log.error({ worker: opts.index, signer: this.address }, 'worker retired after repeated panics')
       opts.events.emit({ type: 'worker_retired', worker: opts.index, signer: this.address, panics: this.panicTimes.length })

@@ -6,7 +6,7 @@ import type { Signer } from '../tx/signer.js'
 import { parseAmount } from '../stream/parseValue.js'
 import { baseContext } from './entrySpecs.js'
 import type { PoolPlan } from './planPools.js'
-import type { PrepareOptions } from './prepare.js'
+import type { PrepareOptions } from './prepareOptions.js'
 import { substitute } from './template.js'
 import { ADMIN_POOL } from './types.js'
 

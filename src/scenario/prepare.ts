@@ -8,9 +8,7 @@ import { createHash } from 'node:crypto'
 import { type Address, type Hex, getAddress, keccak256 } from 'viem'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import { SendSession } from '../sender/sendSession.js'
-import type { Chain } from '../startup/openChain.js'
 import { FatalError, UsageError } from '../base/errors.js'
-import type { Logger } from '../log.js'
 import { compileSpam, resolveCall } from './generate.js'
 import { planPools, type PoolPlan } from './planPools.js'
 import { type DeploymentRecord, readRecord, recordPath, writeRecord } from './record.js'
@@ -22,31 +20,9 @@ import { fundScenario } from './fundScenario.js'
 import { type Accounts, scenarioAccounts } from './scenarioAccounts.js'
 import { coverCosts, sendAndWait, stepFields, stepOf } from './sendStep.js'
 import { type TemplateContext, substitute } from './template.js'
+import type { PrepareOptions } from './prepareOptions.js'
 import { type Scenario, ScenarioError } from './types.js'
 
-export interface PrepareOptions {
-  scenario: Scenario
-  /** The open chain: its RPC, chain id, fees, signer backend, funder key and top-up minimum. */
-  chain: Chain
-  log: Logger
-  /** Pool derivation seed (the same `send` uses). */
-  seed: string
-  accountsPerPool: number
-  /** Retries of a read or a send after a transient failure (`--retries`). */
-  retries: number
-  /** How long the node may stay unreachable before setup gives up. */
-  maxOutageMs: number
-  skipFunding: boolean
-  /** Where deployment records live; none: nothing is recorded or reused (the embedded devnet). */
-  stateDir?: string
-  label?: string
-  redeploy: boolean
-  signal?: AbortSignal
-  /** How long a create/setup tx, or a top-up, may stay unmined (the setup session's receipt timeout; default 120 s). */
-  receiptTimeoutMs?: number
-  /** `run --shard i/n`: spam pools of the shard's own; shard i > 0 waits for shard 0's deployment (shardSetup.ts). */
-  shard?: Shard
-}
 
 export interface Prepared {
   contracts: Map<string, Address>
@@ -253,3 +229,5 @@ async function stillDeployed(session: SendSession, s: Scenario, record: Deployme
 }
 
 export type { PoolSize }
+
+export type { PrepareOptions }

@@ -12,7 +12,7 @@ import type { Signer } from '../tx/signer.js'
 import { FatalError, describeError } from '../base/errors.js'
 import { SENDER_PLACEHOLDER, type Spec } from '../stream/spec.js'
 import { coverStepCosts, type StepCost } from './fundSteps.js'
-import type { PrepareOptions } from './prepare.js'
+import type { PrepareOptions } from './prepareOptions.js'
 import type { Accounts } from './scenarioAccounts.js'
 
 /** A create/setup tx's receipt: what setup reads of it. */

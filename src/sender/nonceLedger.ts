@@ -4,7 +4,7 @@ import type { TxRequest } from './txRequest.js'
 
 /** A sent tx the node accepted and that was not yet seen mined. */
 export interface Unmined {
-  /** The signed bytes to rebroadcast; not kept for blob txs (≈256 KiB a blob with its sidecar). */
+  /** The signed bytes to rebroadcast; not kept for blob txs (≈256 KiB a blob with its sidecar: built again from `req`). */
   raw?: Hex
   hash: Hex
   /** The spec's index; -1 for a gap filler. */
@@ -16,6 +16,8 @@ export interface Unmined {
   /** What it bids per gas: the fee cap and the tip (a legacy tx's gas price is both). */
   maxFee?: bigint
   tip?: bigint
+  /** A blob tx's max fee per blob gas: with `req` and the bid, its bytes (not kept) are built again, the same. */
+  blobFee?: bigint
   /** How often it was replaced so far. */
   replacements?: number
   /** Replacements the node found underpriced since the last one it took: each asks one more bump. */
@@ -24,7 +26,7 @@ export interface Unmined {
 
 /** Unmined txs a ledger remembers at most (older ones are forgotten; a lost one is then filled, not rebroadcast). */
 const MAX_UNMINED = 4_096
-/** Signed txs longer than this (hex characters: blob txs) are not kept for rebroadcast: a lost one is filled. */
+/** Signed txs longer than this (hex characters: blob txs) are not kept: a lost one is built again from its request (`SignerSender.sameBytes`). */
 const MAX_KEPT_RAW = 64 * 1024
 
 /**

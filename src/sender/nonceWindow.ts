@@ -15,8 +15,13 @@ export interface NonceWindowOptions {
   keep: boolean
 }
 
-/** Fills the ledger's gaps with fillers (the lane's GapFiller); a send that must not wait behind a gap passes it. */
-export type FillGaps = () => Promise<void>
+/** What the window asks of the lane's other units while a send waits (the sender passes it with each call). */
+export interface WaitMends {
+  /** Fills the gaps (the lane's GapFiller): a blob or set-code tx must not wait behind one. */
+  fillGaps(): Promise<void>
+  /** Sends the kept txs at nonces `from` … `to` − 1 again, their same bytes (the node lost them). */
+  resendKept(from: number, to: number): Promise<void>
+}
 
 /**
  * One per signer, the only owner of its ledger. It admits sends (up to `size` running at once,
@@ -27,11 +32,7 @@ export type FillGaps = () => Promise<void>
  * includes all of them.
  */
 export class NonceWindow {
-  /**
-   * Sends that may run now: `--in-flight`, halved when the node refuses a tx for its per-account
-   * pool limit, grown back by one per window of accepted sends.
-   */
-  size: number
+  private sends: number
   private readonly ledger: NonceLedger
   /** The accepted txs kept until mined, as the keeper reads and mends them (the window's ledger, written only through it). */
   readonly kept: KeptTxs
@@ -51,21 +52,29 @@ export class NonceWindow {
   private acceptedSinceShrink = 0
 
   constructor(private readonly opts: NonceWindowOptions) {
-    this.size = opts.inFlight
+    this.sends = opts.inFlight
     this.ledger = new NonceLedger(opts.keep)
     this.kept = new KeptTxs(this.ledger)
   }
 
   // ── the worker's slots ─────────────────────────────────────────────
 
+  /**
+   * Sends that may run now: `--in-flight`, halved when the node refuses a tx for its per-account
+   * pool limit, grown back by one per window of accepted sends.
+   */
+  get size(): number {
+    return this.sends
+  }
+
   /** No send may start now. */
   get full(): boolean {
-    return this.running >= this.size
+    return this.running >= this.sends
   }
 
   /** Resolves once a send may start. */
   async room(): Promise<void> {
-    while (this.running >= this.size) await this.changed()
+    while (this.running >= this.sends) await this.changed()
   }
 
   /** Resolves once no send runs (a check runs alone). */
@@ -118,13 +127,13 @@ export class NonceWindow {
    * waiting to take a nonce): the ledger's, or the node's pending nonce when the ledger has none.
    * `step` 2 (a self-authorizing set-code tx) never takes a gap: its nonce is `next`.
    */
-  async nextNonce(step: number, fill: FillGaps): Promise<number> {
+  async nextNonce(step: number, mends: WaitMends): Promise<number> {
     for (;;) {
       if (this.held.size > 0 || this.takers > 0) {
         await this.changed()
         continue
       }
-      await this.known(fill)
+      await this.known(mends)
       if (this.held.size === 0 && this.takers === 0) return step === 1 ? this.ledger.upcoming! : this.ledger.next!
     }
   }
@@ -136,8 +145,8 @@ export class NonceWindow {
    * `alone`: a blob tx (pools refuse blob nonce gaps) or a set-code tx (its authorization's
    * nonce) holds the signer alone.
    */
-  take(step: number, alone: boolean, fill: FillGaps): number | Promise<number> {
-    return (this.takers === 0 ? this.takeNow(step, alone) : undefined) ?? this.takeWhenReady(step, alone, fill)
+  take(step: number, alone: boolean, mends: WaitMends): number | Promise<number> {
+    return (this.takers === 0 ? this.takeNow(step, alone) : undefined) ?? this.takeWhenReady(step, alone, mends)
   }
 
   private takeNow(step: number, alone: boolean): number | undefined {
@@ -149,7 +158,7 @@ export class NonceWindow {
     return nonce
   }
 
-  private async takeWhenReady(step: number, alone: boolean, fill: FillGaps): Promise<number> {
+  private async takeWhenReady(step: number, alone: boolean, mends: WaitMends): Promise<number> {
     if (alone) this.aloneWaiting++
     this.takers++
     try {
@@ -161,8 +170,8 @@ export class NonceWindow {
           continue
         }
         // nothing in flight: a blob tx must not wait behind a gap (pools refuse blob nonce gaps)
-        if (alone && this.ledger.gaps.length > 0) await fill()
-        await this.known(fill)
+        if (alone && this.ledger.gaps.length > 0) await mends.fillGaps()
+        await this.known(mends)
       }
     } finally {
       if (alone) this.aloneWaiting--
@@ -172,14 +181,14 @@ export class NonceWindow {
   }
 
   /** The ledger knows the next nonce (a set-code tx mined; else read from the node, once for all waiting sends). */
-  private known(fill: FillGaps): Promise<void> {
+  private known(mends: WaitMends): Promise<void> {
     const ledger = this.ledger
     if (ledger.mineFirst === undefined && ledger.next !== undefined) return Promise.resolve()
     this.resync ??= (async () => {
       try {
         // the set-code tx cannot be mined while a gap lies below it
-        if (ledger.mineFirst !== undefined && ledger.gaps.length > 0) await fill()
-        if (ledger.mineFirst !== undefined) await this.awaitSetCodeMined(ledger.mineFirst)
+        if (ledger.mineFirst !== undefined && ledger.gaps.length > 0) await mends.fillGaps()
+        if (ledger.mineFirst !== undefined) await this.awaitSetCodeMined(ledger.mineFirst, mends)
         if (ledger.next === undefined) ledger.resume(await this.nonceAt('pending'))
       } finally {
         this.resync = undefined
@@ -191,10 +200,18 @@ export class NonceWindow {
 
   /**
    * The last send was a self-authorized set-code tx: wait until it is mined (see
-   * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again.
+   * SET_CODE_SETTLE_MS); if it is not by then, read the nonce from the node again. No check of
+   * the keeper runs meanwhile: txs of ours up to it that the node lost (anvil drops a sender's
+   * later txs in each block that skips one for block gas) get their same bytes again from here,
+   * else the wait could only time out.
    */
-  private async awaitSetCodeMined(target: number): Promise<void> {
-    const reached = await untilMined(() => this.nonceAt('latest'), target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.opts.reads.ctx.cancel })
+  private async awaitSetCodeMined(target: number, mends: WaitMends): Promise<void> {
+    const mined = async (): Promise<number> => {
+      const latest = await this.nonceAt('latest')
+      if (latest < target && (await this.nonceAt('pending')) < target - 1) await mends.resendKept(latest, target - 1)
+      return latest
+    }
+    const reached = await untilMined(mined, target, { timeoutMs: SET_CODE_SETTLE_MS, pollMs: SET_CODE_SETTLE_POLL_MS, signal: this.opts.reads.ctx.cancel })
     if (reached < target) this.ledger.forget()
     this.ledger.mineFirst = undefined
   }
@@ -206,20 +223,11 @@ export class NonceWindow {
   accepted(nonce: number, step: number, alone: boolean, u: Unmined | undefined): void {
     this.ledger.accepted(nonce, step, u)
     this.letGo(nonce, alone)
-    if (this.size >= this.opts.inFlight || ++this.acceptedSinceShrink < this.size) return
-    this.size++
+    if (this.sends >= this.opts.inFlight || ++this.acceptedSinceShrink < this.sends) return
+    this.sends++
     this.acceptedSinceShrink = 0
   }
 
-  /** A dry run's send signed at `nonce` and is done: the nonce stays spent. */
-  signedOnly(nonce: number, alone: boolean): void {
-    this.letGo(nonce, alone)
-  }
-
-  /** The send at `nonce` no longer holds it, the node's count decides (read again once nothing is in flight). */
-  resyncFrom(nonce: number, alone: boolean): void {
-    this.letGo(nonce, alone)
-  }
 
   /** The send at `nonce` (taken with `step`) ended without the node taking it: the nonce goes back, for the next send. */
   giveBack(nonce: number, step: number, alone: boolean): void {
@@ -227,7 +235,11 @@ export class NonceWindow {
     this.letGo(nonce, alone)
   }
 
-  private letGo(nonce: number, alone: boolean): void {
+  /**
+   * The send at `nonce` no longer holds it, and it is not given back: a dry run's (the nonce
+   * stays spent), or a send whose nonce the node's count decides (read again once nothing is in flight).
+   */
+  letGo(nonce: number, alone: boolean): void {
     this.held.delete(nonce)
     if (alone) this.alone = false
     this.notify()
@@ -240,7 +252,7 @@ export class NonceWindow {
 
   /** The node refused a tx for its per-account pool limit: fewer sends at once (at least one). */
   shrink(): void {
-    this.size = Math.max(1, Math.floor(this.size / 2))
+    this.sends = Math.max(1, Math.floor(this.sends / 2))
     this.acceptedSinceShrink = 0
   }
 

@@ -26,6 +26,8 @@ export interface RetryContext {
   window: NonceWindow
   /** `--retries`: resends of the same signed bytes after a transport failure. */
   retries: number
+  /** `--max-fee`: a fee refusal at a bid it holds down ends FEE_CAP_REACHED. */
+  maxFee: bigint | undefined
 }
 
 /**
@@ -70,7 +72,7 @@ export class SendAttempt {
           window.forget()
           return 'resync'
         }
-        if (pinsFee(fields, outcome.code) || fees.pinned || this.feeRetries >= MAX_FEE_RETRIES) throw new SendFailure(outcome.code, outcome.message)
+        if (pinsFee(fields, outcome.code) || fees.pinned || this.feeRetries >= MAX_FEE_RETRIES) throw this.feeFailure(fields, outcome)
         this.feeRetries++
         try {
           await fees.refreshNow()
@@ -88,6 +90,19 @@ export class SendAttempt {
         this.ambiguous = true
         return (await this.resendUnknown(outcome, progress)) ? 'accepted' : 'resend'
     }
+  }
+
+  /**
+   * A fee refusal that fresh fees did not cure. At a bid `--max-fee` holds down (the spec does
+   * not pin its own), the chain needs more than the user allows: FEE_CAP_REACHED, as for a base
+   * fee above it at send time; else the node's own reason.
+   */
+  private feeFailure(fields: TxFields, outcome: Extract<SendOutcome, { kind: 'fees' }>): SendFailure {
+    const { maxFee, fees } = this.lane
+    const f = fees.current
+    const bid = f.type === 'eip1559' ? f.maxFeePerGas : f.gasPrice
+    if (maxFee !== undefined && !pinsFee(fields) && bid >= maxFee) return new SendFailure('FEE_CAP_REACHED', `${outcome.message} (the bid is at --max-fee, ${maxFee} wei)`)
+    return new SendFailure(outcome.code, outcome.message)
   }
 
   /**

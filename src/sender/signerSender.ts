@@ -8,7 +8,7 @@ import type { Signer } from '../tx/signer.js'
 import { bumpedBid, replacementBid, snapshotWith, type Bid } from './bump.js'
 import type { ChainReads } from './chainReads.js'
 import type { Unmined } from './nonceLedger.js'
-import type { FillGaps, NonceWindow } from './nonceWindow.js'
+import type { NonceWindow, WaitMends } from './nonceWindow.js'
 import { SendAttempt, type RetryContext } from './sendAttempt.js'
 import { ACCEPTED, type PostOutcome, type TxPost } from './txPost.js'
 import { SendFailure, type SendProgress, type TxRequest } from './txRequest.js'
@@ -36,7 +36,7 @@ export interface SignerSenderOptions {
   window: NonceWindow
   post: TxPost
   /** Fills the window's gaps (the lane's filler): before a tx that must not wait behind one. */
-  fillGaps: FillGaps
+  fillGaps: () => Promise<void>
   /** Resends of the same signed bytes after a transport failure. */
   retries: number
   /** Build and sign only. */
@@ -54,9 +54,12 @@ export interface SignerSenderOptions {
  */
 export class SignerSender {
   private readonly retry: RetryContext
+  /** What the window may ask while a send waits: gaps filled, lost txs sent again. */
+  private readonly mends: WaitMends
 
   constructor(private readonly opts: SignerSenderOptions) {
-    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries }
+    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries, maxFee: opts.maxFee }
+    this.mends = { fillGaps: opts.fillGaps, resendKept: (from, to) => this.resendKept(from, to) }
   }
 
   get address(): Address {
@@ -75,7 +78,7 @@ export class SignerSender {
 
   /** The nonce the next send would take, once the sends before it were answered (`step` 2: a self-authorizing set-code tx). */
   nextNonce(step = 1): Promise<number> {
-    return this.opts.window.nextNonce(step, this.opts.fillGaps)
+    return this.opts.window.nextNonce(step, this.mends)
   }
 
   /**
@@ -99,7 +102,7 @@ export class SignerSender {
       for (;;) {
         if (signed === undefined) {
           if (nonce === undefined) {
-            const taken = window.take(step, alone, this.opts.fillGaps)
+            const taken = window.take(step, alone, this.mends)
             nonce = typeof taken === 'number' ? taken : await taken
           }
           if (req.authorize && fields.nonce !== nonce) fields.authorizationList = [await req.authorize(nonce + 1)]
@@ -111,7 +114,7 @@ export class SignerSender {
           progress.nonce = nonce
           if (this.opts.dryRun) {
             progress.raw = signed
-            window.signedOnly(nonce, alone)
+            window.letGo(nonce, alone)
             nonce = undefined
             return
           }
@@ -128,7 +131,7 @@ export class SignerSender {
         signed = undefined
         if (next === 'resync') {
           // the node's count decides: taken again once the sends in flight settled
-          window.resyncFrom(nonce!, alone)
+          window.letGo(nonce!, alone)
           nonce = undefined
         }
       }
@@ -185,13 +188,37 @@ export class SignerSender {
         return { kind: 'unreachable' }
     }
   }
+
+  /**
+   * The signed bytes of the kept tx `tx` at `nonce`, to send again: kept, or for a blob tx (its
+   * bytes are not kept) built again from its request at its bid; signatures are deterministic
+   * (RFC 6979), so they are the bytes the node had (checked by hash). Undefined: neither.
+   */
+  async sameBytes(nonce: number, tx: Unmined): Promise<Hex | undefined> {
+    if (tx.raw !== undefined) return tx.raw
+    const f = this.opts.fees.current
+    if (tx.req?.fields.txType !== 'eip4844' || tx.blobFee === undefined || tx.maxFee === undefined || tx.tip === undefined || f.type !== 'eip1559') return undefined
+    const fields: TxFields = { ...tx.req.fields, nonce, maxFeePerBlobGas: tx.blobFee }
+    const { raw, hash } = await this.opts.post.sign(buildTx(fields, snapshotWith(f, { maxFee: tx.maxFee, tip: tx.tip })))
+    return hash === tx.hash ? raw : undefined
+  }
+
+  /** Sends the kept txs at nonces `from` … `to` − 1 again, their same bytes (the node lost them). */
+  private async resendKept(from: number, to: number): Promise<void> {
+    for (let nonce = from; nonce < to; nonce++) {
+      const tx = this.opts.window.kept.unmined.get(nonce)
+      const raw = tx && (await this.sameBytes(nonce, tx))
+      if (raw && (await this.opts.post.rebroadcast(raw)) === 'unreachable') return
+    }
+  }
 }
 
 /** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx). */
 function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable): Unmined {
-  const bid = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
+  const bid = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; maxFeePerBlobGas?: bigint }
   const fee = bid.maxFeePerGas ?? bid.gasPrice ?? 0n
   const kept: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: bid.maxFeePerGas !== undefined ? (bid.maxPriorityFeePerGas ?? 0n) : fee }
+  if (bid.maxFeePerBlobGas !== undefined) kept.blobFee = bid.maxFeePerBlobGas
   if (req.id !== undefined) kept.id = req.id
   if (req.line !== undefined) kept.line = req.line
   return kept

@@ -61,11 +61,14 @@ type Risk = 'fee_below_base' | 'fee_at_risk'
  *   next check if blocks stay full (nodes drop such txs: anvil at the next block): re-signed from
  *   its spec at current fees with at least the bump nodes require (`tx_replaced`, reason
  *   `fee_below_base` or `fee_at_risk`);
- * - **lost**: the node lacks it (evicted, a restart). Its same bytes are rebroadcast once when
+ * - **lost**: the node lacks it (evicted, a restart, anvil dropping a sender's later txs when it
+ *   skips one for block gas). Its same bytes (a blob tx's built again) are rebroadcast once when
  *   their bid still suffices (a restarted node lost the whole pool), else it is re-signed
- *   (`tx_replaced`, reason `dropped`).
- * Only a nonce whose spec can no longer be sent (no spec kept, a blob tx, a replacement the node
- * refuses definitively) is taken by a zero-value self-transfer (`nonce_gap_filled` with its reason).
+ *   (`tx_replaced`, reason `dropped`); one that cannot be re-signed (a pinned fee, a blob tx, a
+ *   filler) has its same bytes sent again at each check while the node takes them.
+ * Only a nonce whose spec can no longer be sent (no spec kept and the node refusing its bytes, a
+ * replacement the node refuses definitively) is taken by a zero-value self-transfer
+ * (`nonce_gap_filled` with its reason).
  */
 export class TxKeeper {
   /** The nonce whose tx was rebroadcast at the last check, if the node lacked it. */
@@ -187,7 +190,7 @@ export class TxKeeper {
       else if (need) await this.replace(nonce, tx, need)
       return true
     }
-    if (tx.raw && !belowBase(tx, this.opts.fees.current) && this.rebroadcastNonce !== nonce) return this.rebroadcastFrom(nonce, mine)
+    if (this.rebroadcastNonce !== nonce && (await this.bytesAtBid(nonce, tx))) return this.rebroadcastFrom(nonce, mine)
     await this.replace(nonce, tx, 'dropped')
     return true
   }
@@ -203,7 +206,7 @@ export class TxKeeper {
    * or check counts towards the head's wait (once per period).
    */
   private headNeeds(nonce: number, tx: Unmined, count: boolean): ReplaceReason | 'never_included' | undefined {
-    const need = this.risk(tx) ?? (this.neverIncluded(nonce, tx, count) ? 'never_included' : undefined)
+    const need = riskOf(tx, this.opts.fees.current, this.opts.riskBlocks) ?? (this.neverIncluded(nonce, tx, count) ? 'never_included' : undefined)
     if (!need && this.rebroadcastNonce === nonce) this.rebroadcastNonce = undefined // the rebroadcast took: waiting now
     return need
   }
@@ -212,7 +215,7 @@ export class TxKeeper {
   private *atRisk(except: readonly number[], below = Infinity): Generator<[number, Unmined, Risk]> {
     for (const [nonce, tx] of this.opts.window.kept.unmined) {
       if (nonce >= below) return // kept in nonce order
-      const risk = except.includes(nonce) ? undefined : this.risk(tx)
+      const risk = except.includes(nonce) ? undefined : riskOf(tx, this.opts.fees.current, this.opts.riskBlocks)
       if (risk) yield [nonce, tx, risk]
     }
   }
@@ -236,22 +239,15 @@ export class TxKeeper {
     return this.stuck.checks > 3 && now - this.stuck.since >= this.opts.neverIncludedMs
   }
 
-  /** Is this tx's fee cap below the base fee now, or will it be before the next check (full blocks until then)? */
-  private risk(tx: Unmined): Risk | undefined {
-    const fees = this.opts.fees.current
-    if (fees.type !== 'eip1559' || tx.maxFee === undefined) return undefined
-    if (belowBase(tx, fees)) return 'fee_below_base'
-    return tx.maxFee < baseFeeAfter(fees.baseFeePerGas, this.opts.riskBlocks) ? 'fee_at_risk' : undefined
-  }
-
   /** Rebroadcasts the same bytes from `gap` on (a restarted node lost them all). */
   private async rebroadcastFrom(gap: number, mine: number): Promise<boolean> {
     const { window, post, log } = this.opts
     log.warn({ worker: this.opts.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
     for (let nonce = gap; nonce < mine; nonce++) {
       const tx = window.kept.unmined.get(nonce)
-      if (!tx?.raw || belowBase(tx, this.opts.fees.current)) continue
-      const result = await post.rebroadcast(tx.raw)
+      const raw = tx && (await this.bytesAtBid(nonce, tx))
+      if (!raw) continue
+      const result = await post.rebroadcast(raw)
       if (result === 'unreachable') return false
       if (result === 'refused' && nonce === gap) break // re-signed at the next check
     }
@@ -276,16 +272,27 @@ export class TxKeeper {
         return true
       case 'capped':
         // a lost tx at the most --max-fee allows: its same bytes, once the base fee is below them again
-        if (reason === 'dropped' && tx.raw && !belowBase(tx, this.opts.fees.current)) return (await post.rebroadcast(tx.raw)) !== 'unreachable'
+        if (reason === 'dropped') {
+          const raw = await this.bytesAtBid(nonce, tx)
+          if (raw) return (await post.rebroadcast(raw)) !== 'unreachable'
+        }
         if (!this.capped.has(keyOf(tx.hash))) {
           this.capped.add(keyOf(tx.hash))
           log.warn({ worker: this.opts.worker, signer: post.address, nonce, tx_hash: tx.hash }, 'a tx needs a higher bid than --max-fee allows: left as it is')
           this.opts.fates.capped(tx.hash)
         }
         return true
-      case 'fixed':
-        if (reason === 'dropped') await this.fill(nonce, tx, 'not_resignable')
+      case 'fixed': {
+        if (reason !== 'dropped') return true
+        // not re-signable at other fees (a pinned fee, a blob tx, a filler): its same bytes again
+        // while the node takes them (anvil drops a sender's later txs each block it skips one for
+        // block gas); filled once it refuses them
+        const raw = await this.bytesAtBid(nonce, tx)
+        const again = raw ? await post.rebroadcast(raw) : 'refused'
+        if (again === 'unreachable') return false
+        if (again === 'refused') await this.fill(nonce, tx, 'not_resignable')
         return true
+      }
       case 'refused':
         if (reason === 'dropped') await this.fill(nonce, tx, 'replacement_refused')
         else log.warn({ worker: this.opts.worker, signer: post.address, nonce, code: result.code, err: result.message }, 'a replacement was refused')
@@ -301,12 +308,24 @@ export class TxKeeper {
     }
   }
 
+  /** The same bytes of a lost tx, to send again, if their bid still suffices (not below the base fee). */
+  private async bytesAtBid(nonce: number, tx: Unmined): Promise<Hex | undefined> {
+    return belowBase(tx, this.opts.fees.current) ? undefined : this.opts.sender.sameBytes(nonce, tx)
+  }
+
   /** Takes nonce `gap` with a filler; what waited on the nonce is cleared. */
   private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
     if (!(await this.opts.filler.fill(gap, lost, reason))) return
     this.rebroadcastNonce = undefined
     if (reason === 'never_included') this.stuck = undefined
   }
+}
+
+/** Is this tx's fee cap below the base fee now, or will it be within `riskBlocks` full blocks (before the next check)? */
+function riskOf(tx: Unmined, fees: FeeSnapshot, riskBlocks: number): Risk | undefined {
+  if (fees.type !== 'eip1559' || tx.maxFee === undefined) return undefined
+  if (belowBase(tx, fees)) return 'fee_below_base'
+  return tx.maxFee < baseFeeAfter(fees.baseFeePerGas, riskBlocks) ? 'fee_at_risk' : undefined
 }
 
 /** Is this tx's fee cap below the current base fee (it cannot be included until the base fee falls)? */

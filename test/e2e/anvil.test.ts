@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -31,6 +31,24 @@ function alive(pid: number): boolean {
   } catch {
     return process.platform !== 'linux'
   }
+}
+
+/** Live (non-zombie) anvil processes this process spawned (Linux: /proc), by pid. */
+function anvilChildren(): Set<number> {
+  const out = new Set<number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces, so read after its closing paren
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(ppid) !== process.pid || state === 'Z') continue
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('anvil')) out.add(Number(name))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -154,7 +172,8 @@ describe('startAnvil', () => {
     expect(alive(a.pid)).toBe(false)
     expect(await answers(a.url)).toBe(false)
     const code = await a.exited
-    expect(code === null || typeof code === 'number').toBe(true)
+    // stop() sends SIGTERM, and anvil exits on it by itself, with 0 (SIGKILL, after stopTimeoutMs, would be null)
+    expect(code).toBe(0)
     await a.stop() // already stopped: resolves at once
   })
 
@@ -208,8 +227,19 @@ describe('startAnvil', () => {
   })
 
   it('gives up after startTimeoutMs and leaves no process behind', async () => {
-    const e = await startError(startAnvil({ logger: null, startTimeoutMs: 1 }))
+    const before = anvilChildren()
+    // startAnvil spawns before its first await (and node's spawn returns once the child exec'd):
+    // the anvil it started is a child of this process, running, right after the call
+    const starting = startAnvil({ logger: null, startTimeoutMs: 1 })
+    const spawned = [...anvilChildren()].filter((p) => !before.has(p))
+    const e = await startError(starting)
     expect(e.message).toMatch(/did not print "Listening on" within 1 ms/)
+    expect(spawned, 'the anvil it started was seen running').toHaveLength(1)
+    expect([...anvilChildren()].filter((p) => !before.has(p)), 'anvil processes left behind').toEqual([])
+    for (const pid of spawned) {
+      expect(alive(pid), `anvil pid ${pid}`).toBe(false)
+      expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }))
+    }
   })
 })
 

@@ -68,7 +68,7 @@ describe('--send-rpc-url', () => {
 })
 
 describe('--rpc-url given twice', () => {
-  test('behavior: the sends are split over the endpoints, each signer always on the same one; events name it, redacted', () => {
+  test('behavior: the sends are split over the endpoints, each signer always on the same one; events name it, redacted, at --in-flight 1', () => {
     expect(run.code, run.stderr).toBe(0)
     assertAccounted(run.events, LINES)
     assertReceiptInvariant(run.events)
@@ -86,7 +86,7 @@ describe('--rpc-url given twice', () => {
     expect(slow.stats.delay).toBeGreaterThanOrEqual(LINES / 2)
   })
 
-  test('behavior: the report compares the endpoints side by side: the 20 ms longer path shows in its send latency', async () => {
+  test('behavior: the report compares the endpoints side by side: the 20 ms longer path shows in its send latency, at --in-flight 1', async () => {
     const r = await mergeReports([{ name: log, open: () => createReadStream(log) }])
     const rows = new Map(r.endpoints!.map((e) => [e.endpoint, e]))
     const f = rows.get(redactUrl(fastUrl()))!
@@ -98,5 +98,42 @@ describe('--rpc-url given twice', () => {
     expect(cli.status, cli.stderr).toBe(0)
     expect(cli.stdout).toContain('by endpoint')
     expect(cli.stdout).toContain(redactUrl(slow.url))
+  })
+})
+
+describe('--rpc-url given twice, several sends in flight', () => {
+  test('behavior: the sends are split over the endpoints, each signer on one; the report gives each its own latency, the 20 ms longer path at least 20 ms and above the other, at the default --in-flight', async () => {
+    // several sends per signer in flight: a send's latency is the path's plus its wait in the
+    // node's queue, which the two paths share; what the longer path adds stays in its own
+    const fast2 = await startChaosProxy({ target: anvil.url, seed: 5, faults: {} })
+    const slow2 = await startChaosProxy({ target: anvil.url, seed: 6, faults: { delay: 1 }, delayMs: [20, 20], methods: (m) => m === 'eth_sendRawTransaction' })
+    try {
+      const specs = Array.from({ length: LINES }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+      const r = await runCli(['send', '--rpc-url', fast2.url, '--rpc-url', slow2.url, '--pool-size', '4', '--batch-size', '1', '--log-level', 'warn'], {
+        stdin: jsonl(specs),
+        env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: 'e2e-endpoints-default' },
+      })
+      expect(r.code, r.stderr).toBe(0)
+      assertAccounted(r.events, LINES)
+      assertReceiptInvariant(r.events)
+      const results = ofType(r.events, 'tx_result')
+      expect(results.filter((e) => e.error_code)).toEqual([])
+      const endpointOf = new Map<string, Set<string>>()
+      for (const e of results) endpointOf.set(e.from, (endpointOf.get(e.from) ?? new Set()).add(e.endpoint))
+      expect([...endpointOf.values()].every((s) => s.size === 1)).toBe(true)
+      expect(slow2.stats.delay).toBeGreaterThanOrEqual(LINES / 2)
+      const file = join(mkdtempSync(join(tmpdir(), 'floodgate-endpoints-')), 'run.jsonl')
+      writeFileSync(file, r.stdout)
+      const report = await mergeReports([{ name: file, open: () => createReadStream(file) }])
+      const rows = new Map(report.endpoints!.map((e) => [e.endpoint, e]))
+      const f = rows.get(redactUrl(fast2.url))!
+      const s = rows.get(redactUrl(slow2.url))!
+      expect([f.sent, s.sent, f.included, s.included]).toEqual([LINES / 2, LINES / 2, LINES / 2, LINES / 2])
+      expect(s.send_latency_ms.p50).toBeGreaterThanOrEqual(20)
+      expect(s.send_latency_ms.p50, `p50: slow ${s.send_latency_ms.p50} ms, fast ${f.send_latency_ms.p50} ms`).toBeGreaterThan(f.send_latency_ms.p50)
+    } finally {
+      await fast2.close()
+      await slow2.close()
+    }
   })
 })

@@ -42,6 +42,7 @@ describe('--metrics-port (real anvil)', () => {
     const scrapes: Scrape[] = []
     let sentSeen = 0
     let early = 0
+    const answers: { status: number; type: string | null; body: string }[] = []
     let url: string | undefined
     let scraping: Promise<void> | undefined
     const run = await runCli(
@@ -67,18 +68,19 @@ describe('--metrics-port (real anvil)', () => {
                 // scrape every 300 ms while the process runs (bounded: 200 tries)
                 for (let i = 0; i < 200 && child.exitCode === null; i++) {
                   const seen = sentSeen
+                  let res: Response
+                  let body: string
                   try {
-                    const res = await fetch(url!, { signal: AbortSignal.timeout(2_000) })
-                    const body = await res.text()
-                    if (res.status === 503) early++ // listening since before funding; metrics once dispatch starts
-                    else {
-                      expect(res.status, body).toBe(200)
-                      expect(res.headers.get('content-type')).toContain('text/plain')
-                      scrapes.push({ at: Date.now(), sentSeen: seen, series: parseProm(body) })
-                    }
+                    res = await fetch(url!, { signal: AbortSignal.timeout(2_000) })
+                    body = await res.text()
                   } catch {
-                    // the run ended between the check and the request
+                    // the run ended between the check and the request: only the transport may fail here
+                    await new Promise((r) => setTimeout(r, 300))
+                    continue
                   }
+                  answers.push({ status: res.status, type: res.headers.get('content-type'), body })
+                  if (res.status === 503) early++ // listening since before funding; metrics once dispatch starts
+                  else if (res.status === 200) scrapes.push({ at: Date.now(), sentSeen: seen, series: parseProm(body) })
                   await new Promise((r) => setTimeout(r, 300))
                 }
               })()
@@ -92,8 +94,13 @@ describe('--metrics-port (real anvil)', () => {
     const summary = assertAccounted(run.events, specs.length)
     assertReceiptInvariant(run.events)
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+    // every answer: 503 while the pool is funded, then 200 with the Prometheus text format
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 503).map((a) => `${a.status} ${a.body.slice(0, 200)}`)).toEqual([])
+    for (const a of answers.filter((a) => a.status === 200)) expect(a.type).toMatch(/^text\/plain; version=0\.0\.4/)
     expect(scrapes.length, 'scraped several times during the 3 s run').toBeGreaterThanOrEqual(3)
-    expect(early).toBeGreaterThanOrEqual(0)
+    // the port answers before dispatch starts (funding the pool takes a 1 s block at least): 503 then
+    expect(early, 'scrapes answered 503 before dispatch').toBeGreaterThanOrEqual(1)
+    expect(answers.findIndex((a) => a.status === 200)).toBeGreaterThan(answers.findLastIndex((a) => a.status === 503))
 
     const sent = (s: Scrape) => s.series.get('floodgate_txs_sent_total{kind="transfer"}') ?? 0
     for (const s of scrapes) {

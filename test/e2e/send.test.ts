@@ -6,7 +6,9 @@ import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { ROOT, assertAccounted, jsonl, ofType, runCli, type Event } from '../helpers/cli.js'
+import { startChaosProxy } from '../helpers/chaosProxy.js'
+import { ROOT, afterResults, assertAccounted, jsonl, ofType, runCli, type Event } from '../helpers/cli.js'
+import { assertNothingLost } from '../helpers/invariants.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
 const SEED = 'e2e-send'
@@ -200,53 +202,72 @@ describe('floodgate send (real anvil)', () => {
     expect(new Set(ofType(run.events, 'tx_result').map((r) => r.from))).toEqual(new Set([third]))
   })
 
-  test('behavior: `| head -n 3` ends the run cleanly', async () => {
+  test('behavior: `| head -n 3` ends the run cleanly, and the node gets no more sends once the pipe is closed (bar the ones in flight)', async () => {
     const specs = jsonl(Array.from({ length: 3000 }, () => ({ to: SINK, value: '1 wei' })))
     const { spawn } = await import('node:child_process')
-    const { BIN } = await import('../helpers/cli.js')
-    const child = spawn('bash', ['-c', `node "${BIN}" send --rpc-url ${anvil.url} --pool-size 4 --log-level warn | head -n 3; echo "exit=\${PIPESTATUS[0]}" >&2`], {
-      env: { ...process.env, ...env(), FLOODGATE_STATE_DIR: (await import('../helpers/cli.js')).tempStateDir() },
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (c) => (out += c))
-    child.stderr.on('data', (c) => (err += c))
-    child.stdin.on('error', () => {})
-    child.stdin.end(specs)
-    await new Promise((r) => child.on('close', r))
-    expect(out.trim().split('\n')).toHaveLength(3)
-    expect(err).toContain('exit=0')
-    expect(err).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/)
-    expect(err).toContain('stdout closed')
+    const { BIN, tempStateDir } = await import('../helpers/cli.js')
+    // a proxy that only counts: the sends that reach the node, and when
+    const proxy = await startChaosProxy({ target: anvil.url, seed: 1, faults: {} })
+    const sends = () => proxy.methods.get('eth_sendRawTransaction') ?? 0
+    try {
+      // the subshell says when head has exited (the pipe's read end closed), while floodgate still runs
+      const child = spawn('bash', ['-c', `node "${BIN}" send --rpc-url ${proxy.url} --pool-size 4 --log-level warn | (head -n 3; echo HEAD_EXITED >&2); echo "exit=\${PIPESTATUS[0]}" >&2`], {
+        env: { ...process.env, ...env(), FLOODGATE_STATE_DIR: tempStateDir() },
+      })
+      let out = ''
+      let err = ''
+      let atClose: number | undefined
+      child.stdout.on('data', (c) => (out += c))
+      child.stderr.on('data', (c) => {
+        err += c
+        if (atClose === undefined && err.includes('HEAD_EXITED')) atClose = sends()
+      })
+      child.stdin.on('error', () => {})
+      child.stdin.end(specs)
+      await new Promise((r) => child.on('close', r))
+      expect(out.trim().split('\n')).toHaveLength(3)
+      expect(err).toContain('exit=0')
+      expect(err).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/)
+      expect(err).toContain('stdout closed')
+      // sending stopped: after the pipe closed, the node got what was in flight then (4 signers ×
+      // --in-flight 8) and what began before floodgate's next write (≤ 20 ms later) found the pipe
+      // closed: seen 32-56 here, bounded at 4 windows' worth; not the rest of the 3,000 specs
+      expect(atClose).toBeDefined()
+      const after = sends() - atClose!
+      expect(after, `${atClose} sends before the pipe closed, ${after} after`).toBeLessThanOrEqual(128)
+      expect(sends()).toBeLessThan(1_000)
+    } finally {
+      await proxy.close()
+    }
   })
 
-  test('behavior: SIGINT mid-run: in-flight sends finish, queued specs are CANCELLED, summary, exit 130', async () => {
+  test('behavior: SIGINT mid-run: in-flight sends finish (on chain, at their nonces, no gap), queued specs are CANCELLED, summary, exit 130', async () => {
     const total = 400
-    const run = await runCli([...base(), '--pool-size', '2', '--tps', '50'], {
-      stdin: jsonl(Array.from({ length: total }, () => ({ to: SINK, value: '1 wei' }))),
-      env: env(),
-      onSpawn: (child) => {
-        let seen = 0
-        child.stdout!.on('data', (c: Buffer) => {
-          seen += c.toString().split('\n').filter((l) => l.includes('tx_result')).length
-          if (seen >= 20 && seen < 1000) {
-            seen = 1000
-            child.kill('SIGINT')
-          }
-        })
-      },
-    })
-    expect(run.code, run.stderr).toBe(130)
-    const results = ofType(run.events, 'tx_result')
-    const cancelled = results.filter((r) => r.error_code === 'CANCELLED')
-    expect(cancelled.length).toBeGreaterThan(0)
-    expect(results.filter((r) => !r.error_code).length).toBeGreaterThanOrEqual(20)
-    const summary = run.events.at(-1)!
-    expect(summary).toMatchObject({ type: 'summary', reason: 'signal' })
-    expect(summary.errors.CANCELLED).toBe(cancelled.length)
-    // what was read is accounted for: idx 0..n-1, each once
-    const idx = results.map((r) => r.idx).sort((a, b) => a - b)
-    expect(idx).toEqual(Array.from({ length: idx.length }, (_, i) => i))
+    // the node answers every send 300-500 ms late (a proxy holds them): when the signal comes, sends are in flight
+    const proxy = await startChaosProxy({ target: anvil.url, seed: 12, faults: { delay: 1 }, methods: (m) => m === 'eth_sendRawTransaction', delayMs: [300, 500] })
+    try {
+      const run = await runCli(['send', '--rpc-url', proxy.url, '--log-level', 'warn', '--pool-size', '2', '--tps', '50'], {
+        stdin: jsonl(Array.from({ length: total }, () => ({ to: SINK, value: '1 wei' }))),
+        // a seed of its own: its signers' nonces are this run's alone
+        env: { ...env(), FLOODGATE_SEED: `e2e-send-sigint-${Date.now()}` },
+        onSpawn: afterResults(20, (child) => child.kill('SIGINT')),
+      })
+      expect(run.code, run.stderr).toBe(130)
+      const results = ofType(run.events, 'tx_result')
+      const cancelled = results.filter((r) => r.error_code === 'CANCELLED')
+      expect(cancelled.length).toBeGreaterThan(0)
+      expect(results.filter((r) => r.error_code && r.error_code !== 'CANCELLED')).toEqual([])
+      const summary = run.events.at(-1)!
+      expect(summary).toMatchObject({ type: 'summary', reason: 'signal' })
+      expect(summary.errors.CANCELLED).toBe(cancelled.length)
+      // what was read is accounted for (idx 0..n-1, each once); on the node itself, once its pool
+      // drained: each accepted tx mined at the nonce it was reported with, no nonce gap, nothing unreported
+      const o = await assertNothingLost(anvil.url, run.events, results.length)
+      // the sends in flight at the signal were answered after it, and reported accepted
+      expect(o.accepted).toBeGreaterThan(20)
+    } finally {
+      await proxy.close()
+    }
   })
 
   test('error: unreachable RPC at start: one clear error, exit 1, within 10 s', async () => {

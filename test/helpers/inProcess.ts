@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream'
 import { createHttpRpc } from '../../src/rpc/rpc.js'
-import { DEFAULT_IN_FLIGHT } from '../../src/defaults.js'
+import { DEFAULT_IN_FLIGHT, DEFAULT_RECEIPT_TIMEOUT_MS } from '../../src/defaults.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { createLogger } from '../../src/log.js'
 import { send, type SendOptions } from '../../src/send.js'
@@ -34,6 +34,9 @@ export async function runSend(rpcUrl: string, specs: unknown[], over: RunSendOpt
     tps: 0,
     retries: 3,
     inFlight: DEFAULT_IN_FLIGHT,
+    receipts: true,
+    receiptTimeoutMs: DEFAULT_RECEIPT_TIMEOUT_MS,
+    receiptSource: 'auto',
     requestTimeoutMs: rpcTimeoutMs,
     maxOutageMs: rpcTimeoutMs,
     dryRun: false,

@@ -93,7 +93,7 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       expect(ofType(events, 'tx_timeout').map((t) => t.pending)).toEqual(traits.lowFee === 'queued' ? [true, true] : [false, false])
     })
 
-    test(`behavior (${kind}): another process sends from a pool key mid-run: the worker resyncs its nonce, no spec lost`, async () => {
+    test(`behavior (${kind}): another process sends from a pool key mid-run: the worker resyncs its nonce, no spec lost, at --in-flight 1`, async () => {
       const seed = `${kind}-shared-${Date.now()}`
       const [key] = poolKeysFromSeed(seed, 'executors', 1)
       const victim = privateKeyToAccount(key!)
@@ -124,6 +124,55 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       expect(results(events).filter((r) => r.error_code).map((r) => `${r.id} ${r.error_code} ${r.error}`)).toEqual([])
       expect(results(events).some((r) => r.attempts > 1), 'a spec met the taken nonce and was resent after a resync').toBe(true)
       await assertNothingLost(url, events, specs.length, new Map([[victim.address, external]]))
+    })
+
+    test(`behavior (${kind}): another process sends from a pool key mid-run at the default --in-flight: its txs are mined, each spec mined or (its pooled tx replaced by the other process) tx_timeout pending false at a nonce the other process has on chain; nonces whole`, async () => {
+      const seed = `${kind}-shared-default-${Date.now()}`
+      const [key] = poolKeysFromSeed(seed, 'executors', 1)
+      const victim = privateKeyToAccount(key!)
+      const url = node().url
+      let accepted = 0
+      const foreign: Hex[] = []
+      const rpcSeam = watched(url, {
+        onAccepted: async () => {
+          if (++accepted !== 5) return
+          // the same other process as at --in-flight 1: 2 txs at 3× the gas price at the next nonces
+          // to be mined; the worker is ahead of it here, so these may replace txs of ours still pooled
+          await rpc(url, 'evm_mine')
+          const next = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
+          const gasPrice = BigInt(await rpc<string>(url, 'eth_gasPrice'))
+          for (let k = 0; k < 2; k++) {
+            const raw = await victim.signTransaction({ chainId: await rpcNumber(url, 'eth_chainId'), nonce: next + k, to: SINK, value: 7n, gas: 21_000n, gasPrice: gasPrice * 3n, type: 'legacy' })
+            foreign.push(await rpc<Hex>(url, 'eth_sendRawTransaction', [raw]))
+          }
+          await rpc(url, 'evm_mine')
+        },
+      })
+      const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `s${i}` }))
+      const { events } = await send(specs, { poolSize: 1, seed, rpc: rpcSeam, receiptTimeoutMs: 10_000 })
+      assertAccounted(events, specs.length)
+      expect(results(events).filter((r) => r.error_code).map((r) => `${r.id} ${r.error_code} ${r.error}`)).toEqual([])
+      // the other process's txs are on chain, at the nonces they were sent with
+      expect(foreign).toHaveLength(2)
+      const foreignNonces = new Set<number>()
+      for (const h of foreign) {
+        const tx = await rpc<{ nonce: string; blockNumber: string | null }>(url, 'eth_getTransactionByHash', [h])
+        expect(tx?.blockNumber, `the other process's tx ${h} is mined`).toBeTruthy()
+        foreignNonces.add(Number(BigInt(tx.nonce)))
+      }
+      // each spec: mined, or replaced by the other process (reported: tx_timeout, pending false)
+      const mined = new Set(ofType(events, 'tx_receipt').map((e) => e.idx))
+      const timeouts = new Map(ofType(events, 'tx_timeout').map((e) => [e.idx, e]))
+      const replaced = results(events).filter((r) => !mined.has(r.idx))
+      for (const r of replaced) {
+        expect(timeouts.get(r.idx), `${r.id} at nonce ${r.nonce}: no receipt`).toMatchObject({ pending: false })
+        expect(foreignNonces.has(r.nonce), `${r.id}'s nonce ${r.nonce} holds a tx of the other process`).toBe(true)
+      }
+      // nothing of ours beyond what was reported, no gap: the mined count is ours mined + fillers + the other process's
+      const fills = ofType(events, 'nonce_gap_filled').length
+      const latest = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
+      expect(latest).toBe(specs.length - replaced.length + fills + foreign.length)
+      recordFigures({ node: kind, test: 'other process at the default --in-flight', specs: specs.length, replaced: replaced.length, fills })
     })
 
     test(`behavior (${kind}): floodgate run erc20 (deploy, setup, spam) on chain`, async () => {

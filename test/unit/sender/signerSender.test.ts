@@ -137,6 +137,25 @@ describe('send', () => {
       expect(r.node.pool(r.signer.address)).toEqual([])
     })
 
+    test('error: --max-fee holds the bid down and the node still wants more after 3 refreshes → FEE_CAP_REACHED (not the node\'s FEE_CAP_TOO_LOW), the nonce unspent', async () => {
+      const r = await rig({ fees: { maxFee: 3n * GWEI } })
+      r.node.baseFeePerGas = 2n * GWEI // the latest block's: under the cap, so the bid is the cap itself
+      await r.fees.refreshNow()
+      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 4 }, () => reject('max fee per gas less than block base fee')))
+      const { p, failure } = await r.attempt()
+      expect(failure?.code).toBe('FEE_CAP_REACHED')
+      expect(p.attempts).toBe(4)
+      expect(r.node.pool(r.signer.address)).toEqual([])
+      expect(r.window.next).toBe(0)
+    })
+
+    test('error: the same refusals below the cap (the bid is not held down by --max-fee) stay FEE_CAP_TOO_LOW', async () => {
+      const r = await rig({ fees: { maxFee: 1_000n * GWEI } })
+      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 4 }, () => reject('max fee per gas less than block base fee')))
+      const { failure } = await r.attempt()
+      expect(failure?.code).toBe('FEE_CAP_TOO_LOW')
+    })
+
     test('error: still underpriced after 3 refreshes and a nonce read (another tx may hold the nonce) → SendFailure UNDERPRICED, the nonce unspent', async () => {
       const r = await rig()
       r.node.script('eth_sendRawTransaction', ...Array.from({ length: 5 }, () => reject('transaction underpriced')))

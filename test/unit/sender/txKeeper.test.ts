@@ -114,7 +114,8 @@ describe('check', () => {
     const { r, keeper, events, hashes, sentSince } = await sentTxs(3)
     delete r.window.kept.unmined.get(1)!.req
     r.node.lose(hashes[1]!)
-    r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
+    // the rebroadcast is not taken, nor the same bytes again at the next check (taken, they would not be filled)
+    r.node.script('eth_sendRawTransaction', reject('txpool is full'), reject('txpool is full'))
     expect(await keeper.check()).toBe(false)
     expect(await keeper.check()).toBe(false)
     const filler = r.node.pool(r.signer.address)[1]!
@@ -133,6 +134,18 @@ describe('check', () => {
       { version: expect.any(Number), type: 'nonce_gap_filled', worker: WORKER, signer: r.signer.address, nonce: 1, tx_hash: filler.hash, reason: 'not_resignable', lost_tx_hash: hashes[1], idx: 11, id: 's11' },
     ])
     expect(r.window.kept.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1 })
+  })
+
+  test('behavior: a lost tx that cannot be re-signed, lost again after its rebroadcast, has its same bytes sent again while the node takes them: not filled', async () => {
+    const { r, keeper, events, hashes, raws } = await sentTxs(3)
+    delete kept(r).get(1)!.req
+    r.node.lose(hashes[1]!)
+    r.node.script('eth_sendRawTransaction', reject('txpool is full')) // the rebroadcast is not taken
+    expect(await keeper.check()).toBe(false)
+    expect(await keeper.check()).toBe(false)
+    expect(r.node.sends.at(-1)!.raw).toBe(raws[1])
+    expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+    expect(events).toEqual([])
   })
 
   test('behavior: a lost tx whose re-signed copy the node refuses (no funds) is filled only if the filler is taken; once funds are back, its spec lands instead', async () => {
