@@ -46,8 +46,9 @@ export class NonceWindow {
   private aloneWaiting = 0
   /** Sends waiting to take a nonce (the node's count being read, or a send alone in flight). */
   private takers = 0
-  /** Sends and nonce reads waiting for a change (see `changed`). */
-  private waiters: (() => void)[] = []
+  /** Sends and nonce reads wait for a change of who holds or waits for a nonce; the worker, for a send's end. */
+  private readonly nonces = new Changes()
+  private readonly slots = new Changes()
   private resync: Promise<void> | undefined
   private acceptedSinceShrink = 0
 
@@ -74,12 +75,12 @@ export class NonceWindow {
 
   /** Resolves once a send may start. */
   async room(): Promise<void> {
-    while (this.running >= this.sends) await this.changed()
+    while (this.running >= this.sends) await this.slots.next()
   }
 
   /** Resolves once no send runs (a check runs alone). */
   async drained(): Promise<void> {
-    while (this.running > 0) await this.changed()
+    while (this.running > 0) await this.slots.next()
   }
 
   /** A send started; `ended` when its result is out. */
@@ -89,7 +90,7 @@ export class NonceWindow {
 
   ended(): void {
     this.running--
-    this.notify()
+    this.slots.notify()
   }
 
   // ── nonces ─────────────────────────────────────────────────────────
@@ -130,7 +131,7 @@ export class NonceWindow {
   async nextNonce(step: number, mends: WaitMends): Promise<number> {
     for (;;) {
       if (this.held.size > 0 || this.takers > 0) {
-        await this.changed()
+        await this.nonces.next()
         continue
       }
       await this.known(mends)
@@ -166,7 +167,7 @@ export class NonceWindow {
         const nonce = this.takeNow(step, alone)
         if (nonce !== undefined) return nonce
         if (this.held.size > 0 || this.alone || (!alone && this.aloneWaiting > 0)) {
-          await this.changed()
+          await this.nonces.next()
           continue
         }
         // nothing in flight: a blob tx must not wait behind a gap (pools refuse blob nonce gaps)
@@ -176,7 +177,7 @@ export class NonceWindow {
     } finally {
       if (alone) this.aloneWaiting--
       this.takers--
-      this.notify()
+      this.nonces.notify()
     }
   }
 
@@ -192,7 +193,7 @@ export class NonceWindow {
         if (ledger.next === undefined) ledger.resume(await this.nonceAt('pending'))
       } finally {
         this.resync = undefined
-        this.notify()
+        this.nonces.notify()
       }
     })()
     return this.resync
@@ -226,6 +227,7 @@ export class NonceWindow {
     if (this.sends >= this.opts.inFlight || ++this.acceptedSinceShrink < this.sends) return
     this.sends++
     this.acceptedSinceShrink = 0
+    this.slots.notify()
   }
 
 
@@ -242,7 +244,7 @@ export class NonceWindow {
   letGo(nonce: number, alone: boolean): void {
     this.held.delete(nonce)
     if (alone) this.alone = false
-    this.notify()
+    this.nonces.notify()
   }
 
   /** The node may hold a different view of our nonce: read it again before the next send. */
@@ -256,12 +258,17 @@ export class NonceWindow {
     this.acceptedSinceShrink = 0
   }
 
-  /** Resolves at the next change of who runs, holds or waits for a nonce (never at once: no busy loop). */
-  private changed(): Promise<void> {
+}
+
+/** Waiters for the next change of one thing: never resolved at once (no busy loop), all woken together. */
+class Changes {
+  private waiters: (() => void)[] = []
+
+  next(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
-  private notify(): void {
+  notify(): void {
     if (this.waiters.length === 0) return
     const waiters = this.waiters
     this.waiters = []

@@ -109,10 +109,10 @@ describe('NonceLedger', () => {
     expect([...l.unmined.keys()]).toEqual([3, 4, 5])
   })
 
-  // GapMender.fill remembers a filler for a gap whose tx was already evicted (more than 4,096 unmined)
+  // a filler (GapFiller.fill, through the window) is remembered for a gap whose tx was already evicted (more than 4,096 unmined)
   test('behavior: a gap filler remembered for a nonce the ledger had already evicted keeps nonce order: the oldest is evicted, and it is forgotten once mined', () => {
     const l = ledgerWith(4_097) // nonce 0 evicted
-    l.remember(0, { hash: hash(99), raw: '0x02f8', idx: -1 }) // GapMender.fill at the gap
+    l.remember(0, { hash: hash(99), raw: '0x02f8', idx: -1 }) // the filler at the gap
     expect(l.unmined.has(1)).toBe(true)
     l.minedBelow(1)
     expect(l.unmined.has(0)).toBe(false)
