@@ -400,7 +400,7 @@ describe('rebroadcast', () => {
 
 describe('several sends in flight (--in-flight)', () => {
   test('behavior: sends started together take consecutive nonces at once; the node pools them all', async () => {
-    const r = await rig({ inFlight: 4 })
+    const r = await rig()
     await r.sender.nextNonce()
     const sends = Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i })))
     expect(r.window.holding).toBe(4)
@@ -412,7 +412,7 @@ describe('several sends in flight (--in-flight)', () => {
   })
 
   test('behavior: nextNonce while the first sends wait for the first nonce read: it counts them (a set-code tx is estimated with the nonce it will have)', async () => {
-    const r = await rig({ inFlight: 4 })
+    const r = await rig()
     const sends = Array.from({ length: 3 }, (_, i) => r.attempt(r.transfer({ idx: i })))
     expect(r.window.holding).toBe(0) // all three wait for the node's count
     expect(await r.sender.nextNonce()).toBe(3)
@@ -422,7 +422,7 @@ describe('several sends in flight (--in-flight)', () => {
   })
 
   test('behavior: a definite refusal in the middle of a window gives its nonce back; the next send takes it and the node runs them all', async () => {
-    const r = await rig({ inFlight: 4 })
+    const r = await rig()
     await r.sender.nextNonce()
     r.node.script('eth_sendRawTransaction', answerAfter(() => {}), reject('insufficient funds for gas * price + value'))
     const done = await Promise.all(Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
@@ -437,7 +437,7 @@ describe('several sends in flight (--in-flight)', () => {
   })
 
   test('behavior: "nonce too low" with others in flight: the nonce is read again once they settled, and every tx lands at its own nonce', async () => {
-    const r = await rig({ inFlight: 4 })
+    const r = await rig()
     await r.sender.nextNonce()
     const theirs = await otherProcessSends(r, 0) // another process took nonce 0
     const done = await Promise.all(Array.from({ length: 4 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
@@ -450,7 +450,7 @@ describe('several sends in flight (--in-flight)', () => {
   })
 
   test('behavior: the node\'s per-account pool limit: the window halves and the tx is sent again, not failed', async () => {
-    const r = await rig({ inFlight: 8, budgetMs: 5_000 })
+    const r = await rig({ budgetMs: 5_000 })
     await r.sender.nextNonce()
     r.node.script('eth_sendRawTransaction', ...Array.from({ length: 6 }, () => answerAfter(() => {})), reject('account limit exceeded'))
     const done = await Promise.all(Array.from({ length: 8 }, (_, i) => r.attempt(r.transfer({ idx: i }))))
@@ -463,7 +463,7 @@ describe('several sends in flight (--in-flight)', () => {
   })
 
   test('behavior: a set-code (or blob) tx is sent alone: it waits for the sends in flight, and the next waits for it', async () => {
-    const r = await rig({ inFlight: 4 })
+    const r = await rig()
     await r.sender.nextNonce()
     const a = r.attempt(r.transfer({ idx: 0 }))
     const alone = r.attempt(r.transfer({ idx: 1, txType: 'eip7702' } as never))

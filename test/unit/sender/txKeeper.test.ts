@@ -182,7 +182,7 @@ describe('check', () => {
   })
 
   test('behavior: the next nonce forgotten (a send failed without the node\'s word, later ones accepted), no send to come: the check reads it again, the nonce the node lacks is a hole, and filling it lets the txs above it run', async () => {
-    const { r, keeper, events, hashes } = await sentTxs(3, { inFlight: 8 })
+    const { r, keeper, events, hashes } = await sentTxs(3)
     // the send at nonce 0 failed after its resends and the node lacks it; the ones above were accepted
     r.node.lose(hashes[0]!)
     kept(r).delete(0)
@@ -197,7 +197,7 @@ describe('check', () => {
   })
 
   test('behavior: the next nonce forgotten with a nonce the node lacks below accepted txs: the next send takes that nonce, not one above them', async () => {
-    const { r, events, hashes } = await sentTxs(4, { inFlight: 8 })
+    const { r, events, hashes } = await sentTxs(4)
     // the send at nonce 1 failed without the node's word (the node lacks it); 0, 2 and 3 were accepted
     r.node.lose(hashes[1]!)
     kept(r).delete(1)
@@ -298,7 +298,7 @@ describe('look (while sends go on)', () => {
 
   test('behavior: a send still in flight is not judged: the node not having it yet needs no check; a tx accepted before the look that the node lost does', async () => {
     for (const lost of [false, true]) {
-      const { r, keeper, hashes } = await sentTxs(3, { inFlight: 8 })
+      const { r, keeper, hashes } = await sentTxs(3)
       if (lost) r.node.lose(hashes[2]!)
       let looked: boolean | undefined
       // the look runs while the send at nonce 3 is on its way: the node does not count it yet
