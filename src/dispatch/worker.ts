@@ -58,6 +58,9 @@ export class Worker {
   private mend = false
   private retired = false
 
+  /** A send in flight ended (its result is out): its slot is free. */
+  private readonly sendEnded = (): void => this.opts.lane.window.ended()
+
   constructor(private readonly opts: WorkerOptions) {
     this.queue = opts.queue
   }
@@ -103,7 +106,7 @@ export class Worker {
       if (window.size === 1) {
         await sending.done
         window.ended()
-      } else void sending.done.then(() => window.ended())
+      } else void sending.done.then(this.sendEnded)
       if (events.needsDrain) await events.drained()
     }
     await window.drained()

@@ -34,27 +34,17 @@ export interface TxFates {
   filled(hash: Hex, reason: FillReason): void
 }
 
-/** The port for several followers: each hears every fate, in order. */
+/** The port for several followers: each hears every fate, in order (a follower alone on a fate is called directly: `sent` is once per tx). */
 export function fatesTo(followers: readonly Partial<TxFates>[]): TxFates {
-  const to = <K extends keyof TxFates>(k: K) => followers.flatMap((f) => (f[k] ? [f[k].bind(f) as TxFates[K]] : []))
-  const sent = to('sent')
-  const replaced = to('replaced')
-  const capped = to('capped')
-  const filled = to('filled')
-  return {
-    sent: (end) => {
-      for (const f of sent) f(end)
-    },
-    replaced: (oldHash, hash) => {
-      for (const f of replaced) f(oldHash, hash)
-    },
-    capped: (hash) => {
-      for (const f of capped) f(hash)
-    },
-    filled: (hash, reason) => {
-      for (const f of filled) f(hash, reason)
-    },
-  }
+  return { sent: fanOut(followers, 'sent'), replaced: fanOut(followers, 'replaced'), capped: fanOut(followers, 'capped'), filled: fanOut(followers, 'filled') }
+}
+
+function fanOut<K extends keyof TxFates>(followers: readonly Partial<TxFates>[], fate: K): TxFates[K] {
+  const to = followers.flatMap((f) => (f[fate] ? [(f[fate] as (...a: unknown[]) => void).bind(f)] : []))
+  if (to.length === 1) return to[0] as TxFates[K]
+  return ((...args: unknown[]) => {
+    for (const f of to) f(...args)
+  }) as TxFates[K]
 }
 
 /** Funding and setup follow their own txs (each caller waits for its receipt): their fates go nowhere. */

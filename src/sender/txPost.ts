@@ -36,20 +36,23 @@ export class TxPost {
     return signer.signTransaction(tx).then((raw) => ({ raw, hash: txHash(raw) }))
   }
 
-  /** One eth_sendRawTransaction and what its answer means; the node's reachability is noted. */
-  async sendRaw(raw: Hex): Promise<PostOutcome> {
-    const { rpc, health } = this.opts.reads.ctx
-    try {
-      await rpc.request('eth_sendRawTransaction', [raw])
-      health.ok()
-      return ACCEPTED
-    } catch (err) {
-      if (err instanceof TransportError) {
-        health.failed()
-        this.opts.onTransport()
-      } else if (err instanceof RpcError) health.ok()
-      return classifySendError(err)
-    }
+  /** One eth_sendRawTransaction and what its answer means; the node's reachability is noted. One promise per send (the hot path). */
+  sendRaw(raw: Hex): Promise<PostOutcome> {
+    return this.opts.reads.ctx.rpc.request('eth_sendRawTransaction', [raw]).then(this.accepted, this.refused)
+  }
+
+  private readonly accepted = (): PostOutcome => {
+    this.opts.reads.ctx.health.ok()
+    return ACCEPTED
+  }
+
+  private readonly refused = (err: unknown): PostOutcome => {
+    const { health } = this.opts.reads.ctx
+    if (err instanceof TransportError) {
+      health.failed()
+      this.opts.onTransport()
+    } else if (err instanceof RpcError) health.ok()
+    return classifySendError(err)
   }
 
   /** Does the node know this tx? One request. */
