@@ -1,16 +1,36 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { rateAt } from '../../src/dispatch/loadShape.js'
 import { rpc, useAnvil } from '../helpers/anvil.js'
-import { startChaosProxy } from '../helpers/chaosProxy.js'
+import { startChaosProxy, type ChaosProxy } from '../helpers/chaosProxy.js'
 import { BIN, assertAccounted, fundedEnv, ofType, runCli, transfers } from '../helpers/cli.js'
 
 
 const anvil = useAnvil({ blockTime: 1, gasLimit: 300_000_000n })
 const send = (url = anvil().url) => ['send', '--rpc-url', url, '--log-level', 'warn']
+
+/** Stalls every request through `proxy` for 2 s, once, when 800 tx_results are out (the middle of a run of 2,000). */
+function stallMidRun(proxy: ChaosProxy) {
+  let results = 0
+  let stalled = false
+  return {
+    get stalled(): boolean {
+      return stalled
+    },
+    onSpawn: (child: ChildProcess) => {
+      child.stdout!.on('data', (c: Buffer) => {
+        results += c.toString().split('"type":"tx_result"').length - 1
+        if (!stalled && results >= 800) {
+          stalled = true
+          proxy.stall(2_000)
+        }
+      })
+    },
+  }
+}
 
 describe('load shapes on anvil', () => {
   test('behavior: --ramp 50:500 over 10 s: each second\'s achieved rate is within ±5 % of the ramp there', async () => {
@@ -60,26 +80,12 @@ describe('load shapes on anvil', () => {
     const proxy = await startChaosProxy({ target: anvil().url, seed: 1, faults: {} })
     try {
       const total = 2000
-      let results = 0
-      let stalled = false
+      const stall = stallMidRun(proxy)
       // one send in flight per signer: sends caught inside the stall carry it in their own send
       // time (10 of 2,000 here; at --in-flight 8, 80: 4 %, and the send-based p99 shows it too)
-      const run = await runCli([...send(proxy.url), '--pool-size', '10', '--in-flight', '1', '--tps', '200'], {
-        stdin: transfers(total),
-        env: fundedEnv('shape-stall'),
-        onSpawn: (child) => {
-          // once, in the middle of the run: every request waits 2 s
-          child.stdout!.on('data', (c: Buffer) => {
-            results += c.toString().split('"type":"tx_result"').length - 1
-            if (!stalled && results >= 800) {
-              stalled = true
-              proxy.stall(2_000)
-            }
-          })
-        },
-      })
+      const run = await runCli([...send(proxy.url), '--pool-size', '10', '--in-flight', '1', '--tps', '200'], { stdin: transfers(total), env: fundedEnv('shape-stall'), onSpawn: stall.onSpawn })
       expect(run.code, run.stderr).toBe(0)
-      expect(stalled).toBe(true)
+      expect(stall.stalled).toBe(true)
       const summary = assertAccounted(run.events, total)
       expect(summary.sent).toBe(total)
       const sendP99 = summary.send_latency_ms.p99 as number
@@ -107,26 +113,13 @@ describe('load shapes on anvil', () => {
     const proxy = await startChaosProxy({ target: anvil().url, seed: 1, faults: {} })
     try {
       const total = 2000
-      let results = 0
-      let stalled = false
+      const stall = stallMidRun(proxy)
       // up to 8 sends per signer wait inside the stall (≈ 80 of 2,000: 4 %), so the send-based p99
       // shows it too; the schedule-based one shows it as well, and is never below it (a send starts
       // at or after its slot)
-      const run = await runCli([...send(proxy.url), '--pool-size', '10', '--tps', '200'], {
-        stdin: transfers(total),
-        env: fundedEnv('shape-stall-default'),
-        onSpawn: (child) => {
-          child.stdout!.on('data', (c: Buffer) => {
-            results += c.toString().split('"type":"tx_result"').length - 1
-            if (!stalled && results >= 800) {
-              stalled = true
-              proxy.stall(2_000)
-            }
-          })
-        },
-      })
+      const run = await runCli([...send(proxy.url), '--pool-size', '10', '--tps', '200'], { stdin: transfers(total), env: fundedEnv('shape-stall-default'), onSpawn: stall.onSpawn })
       expect(run.code, run.stderr).toBe(0)
-      expect(stalled).toBe(true)
+      expect(stall.stalled).toBe(true)
       const summary = assertAccounted(run.events, total)
       expect(summary.sent).toBe(total)
       const sendP99 = summary.send_latency_ms.p99 as number

@@ -105,7 +105,24 @@ describe('txs anvil drops behind a tx it skipped for block gas', () => {
     return blocks
   }
 
-  test('behavior: a blob tx and a pinned-fee tx behind a tx that only fits in an empty block, rival txs in every block for 16 s: each mined, no filler', async () => {
+  /**
+   * `lines` sent by one signer while another account sends a high-tip tx in every block for 16 s
+   * (`rival`): the events, the rival's blocks, and the results and receipts by spec id. The pool
+   * is funded 1 ETH, not the default 0.1: the 29,999,999-gas tx these tests send first costs
+   * 0.15 ETH at its pinned 5 gwei, and it must be accepted for the case to arise.
+   */
+  async function behindRivals(url: string, lines: { id: string }[]) {
+    const stop = new AbortController()
+    const rivalBlocks = rival(url, stop.signal)
+    setTimeout(() => stop.abort(), 16_000)
+    const { events } = await runSend(url, lines, { poolSize: 1, receiptTimeoutMs: 60_000, minBalance: 10n ** 18n })
+    const blocks = await rivalBlocks
+    const results = new Map(byType(events, 'tx_result').map((e) => [e.id, e]))
+    const receipts = new Map(byType(events, 'tx_receipt').map((e) => [e.id, e]))
+    return { events, blocks, results, receipts }
+  }
+
+  test('behavior: a blob tx and a pinned-fee tx behind a tx that only fits in an empty block, rival txs in every block for 16 s, the pool funded 1 ETH (the big tx costs 0.15): each mined, no filler', async () => {
     const url = anvil().url
     const lines = [
       // the block's gas limit is 30,000,000; its fee pinned below the rival's tip (the fee oracle follows the rival's tips)
@@ -114,13 +131,7 @@ describe('txs anvil drops behind a tx it skipped for block gas', () => {
       { to: ODD_SINK, value: '2 wei', max_fee_per_gas: '50 gwei', id: 'pinned' },
       { to: ODD_SINK, value: '3 wei', id: 'plain' },
     ]
-    const stop = new AbortController()
-    const rivalBlocks = rival(url, stop.signal)
-    setTimeout(() => stop.abort(), 16_000)
-    const { events } = await runSend(url, lines, { poolSize: 1, receiptTimeoutMs: 60_000, minBalance: 10n ** 18n })
-    const blocks = await rivalBlocks
-    const results = new Map(byType(events, 'tx_result').map((e) => [e.id, e]))
-    const receipts = new Map(byType(events, 'tx_receipt').map((e) => [e.id, e]))
+    const { events, blocks, results, receipts } = await behindRivals(url, lines)
     // the premise: the big tx was accepted and sat unmined behind the rival's txs, several gap checks long, the others behind it
     expect(lines.map((l) => results.get(l.id)?.error_code ?? 'accepted')).toEqual(['accepted', 'accepted', 'accepted', 'accepted'])
     const bigBlock = receipts.get('big')?.block_number
@@ -133,7 +144,7 @@ describe('txs anvil drops behind a tx it skipped for block gas', () => {
     expect(receipts.get('blob')).toMatchObject({ blob_gas_used: 131072 })
   })
 
-  test('behavior: a set-code tx that authorizes its own sender, behind a tx that only fits in an empty block, rival txs in every block for 16 s: mined, and the spec after it goes on (seed 42 waited 120 s)', async () => {
+  test('behavior: a set-code tx that authorizes its own sender, behind a tx that only fits in an empty block, rival txs in every block for 16 s, the pool funded 1 ETH (the big tx costs 0.15): mined, and the spec after it goes on (seed 42 waited 120 s)', async () => {
     const url = anvil().url
     const lines = [
       { to: ODD_SINK, gas_limit: 29_999_999, max_fee_per_gas: '5 gwei', max_priority_fee_per_gas: '1 gwei', id: 'big' },
@@ -141,13 +152,7 @@ describe('txs anvil drops behind a tx it skipped for block gas', () => {
       { to: ODD_SINK, value: '1 wei', authorization_address: ODD_SINK, id: 'set-code' },
       { to: ODD_SINK, value: '2 wei', id: 'after' },
     ]
-    const stop = new AbortController()
-    const rivalBlocks = rival(url, stop.signal)
-    setTimeout(() => stop.abort(), 16_000)
-    const { events } = await runSend(url, lines, { poolSize: 1, receiptTimeoutMs: 60_000, minBalance: 10n ** 18n })
-    const blocks = await rivalBlocks
-    const results = new Map(byType(events, 'tx_result').map((e) => [e.id, e]))
-    const receipts = new Map(byType(events, 'tx_receipt').map((e) => [e.id, e]))
+    const { events, blocks, results, receipts } = await behindRivals(url, lines)
     expect(lines.map((l) => results.get(l.id)?.error_code ?? 'accepted')).toEqual(['accepted', 'accepted', 'accepted'])
     expect(receipts.get('big')?.block_number, JSON.stringify(events.filter((e) => e.type !== 'block'))).toBeGreaterThan(Math.max(...blocks))
     expect(byType(events, 'nonce_gap_filled')).toEqual([])

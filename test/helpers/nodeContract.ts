@@ -1,6 +1,6 @@
 /** The end-to-end contract every test node must pass (accepted sends, rejections, fees, nonce resync, a scenario), as one describe block per node. */
 import { describe, expect, test } from 'vitest'
-import { privateKeyToAccount } from 'viem/accounts'
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import type { Hex } from 'viem'
 import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { rpc, rpcNumber } from './anvil.js'
@@ -105,15 +105,7 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
           if (++accepted !== 5) return
           // the other process: 2 txs after the worker's (mined first: Ganache's `pending` count
           // leaves its pool out), mined at once (evm_mine), so the worker's next nonce is taken
-          await rpc(url, 'evm_mine')
-          const next = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
-          const gasPrice = BigInt(await rpc<string>(url, 'eth_gasPrice'))
-          for (let k = 0; k < 2; k++) {
-            const raw = await victim.signTransaction({ chainId: await rpcNumber(url, 'eth_chainId'), nonce: next + k, to: SINK, value: 7n, gas: 21_000n, gasPrice: gasPrice * 3n, type: 'legacy' })
-            await rpc<Hex>(url, 'eth_sendRawTransaction', [raw])
-            external++
-          }
-          await rpc(url, 'evm_mine')
+          external += (await otherProcessSends(url, victim)).length
         },
       })
       const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `s${i}` }))
@@ -136,16 +128,9 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       const rpcSeam = watched(url, {
         onAccepted: async () => {
           if (++accepted !== 5) return
-          // the same other process as at --in-flight 1: 2 txs at 3× the gas price at the next nonces
-          // to be mined; the worker is ahead of it here, so these may replace txs of ours still pooled
-          await rpc(url, 'evm_mine')
-          const next = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
-          const gasPrice = BigInt(await rpc<string>(url, 'eth_gasPrice'))
-          for (let k = 0; k < 2; k++) {
-            const raw = await victim.signTransaction({ chainId: await rpcNumber(url, 'eth_chainId'), nonce: next + k, to: SINK, value: 7n, gas: 21_000n, gasPrice: gasPrice * 3n, type: 'legacy' })
-            foreign.push(await rpc<Hex>(url, 'eth_sendRawTransaction', [raw]))
-          }
-          await rpc(url, 'evm_mine')
+          // the same other process as at --in-flight 1; the worker is ahead of it here, so these
+          // may replace txs of ours still pooled
+          foreign.push(...(await otherProcessSends(url, victim)))
         },
       })
       const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, id: `s${i}` }))
@@ -185,4 +170,21 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       expect(summary).toMatchObject({ sent: 20, failed: 0, included: 20, reverted: 0 })
     })
   })
+}
+
+/**
+ * Another process sending from a pool key: a block mined (evm_mine), then 2 txs at 3× the gas
+ * price at the key's next nonces to be mined, then a block again. Their hashes.
+ */
+async function otherProcessSends(url: string, victim: PrivateKeyAccount): Promise<Hex[]> {
+  await rpc(url, 'evm_mine')
+  const next = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
+  const gasPrice = BigInt(await rpc<string>(url, 'eth_gasPrice'))
+  const hashes: Hex[] = []
+  for (let k = 0; k < 2; k++) {
+    const raw = await victim.signTransaction({ chainId: await rpcNumber(url, 'eth_chainId'), nonce: next + k, to: SINK, value: 7n, gas: 21_000n, gasPrice: gasPrice * 3n, type: 'legacy' })
+    hashes.push(await rpc<Hex>(url, 'eth_sendRawTransaction', [raw]))
+  }
+  await rpc(url, 'evm_mine')
+  return hashes
 }
