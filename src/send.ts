@@ -5,7 +5,7 @@ import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
 import { waitFundingTurn } from './accounts/fundingTurn.js'
-import { KeepFunded } from './accounts/keepFunded.js'
+import { Treasury } from './accounts/treasury.js'
 import { FatalError } from './base/errors.js'
 import { runPipeline, type EndReason, type PipelineOptions } from './dispatch/pipeline.js'
 import type { SummaryEvent } from './events/types.js'
@@ -35,6 +35,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   stateDir?: string
   /** Background top-up period: pool accounts that will run short are topped up from the funder (0 or absent: off). */
   keepFundedMs?: number
+  /** What one account's window of the spam's txs can cost at the first bid (`run`: from the spend model; 0 or absent: not known). */
+  spamWindowCost?: bigint
   /** Serve Prometheus metrics on 127.0.0.1:port (0: a free port, logged). */
   metricsPort?: number
   /** The address the metrics server listens on (default 127.0.0.1; 0.0.0.0 in a pod Prometheus scrapes). */
@@ -72,12 +74,12 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
-    const keeper = keepFunded(o, chain, signers)
+    const treasury = treasuryOf(o, chain, signers)
     try {
-      const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints })
+      const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints, ...(treasury ? { treasury } : {}) })
       return { summary, reason, pool: signers.map((s) => s.address) }
     } finally {
-      await keeper?.stop()
+      await treasury?.stop()
     }
   } finally {
     await Promise.all(more.map((r) => r.close?.().catch(() => {})))
@@ -148,22 +150,23 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
 }
 
 /**
- * The background top-up (`--keep-funded`), beside the workers: on when funding is (with `run`,
+ * The run's treasury (`--keep-funded`), beside the workers: on when funding is (with `run`,
  * whose setup funded the pools, unless `--skip-funding`), off for a dry run or without a funder.
+ * Started by the pipeline, with its events.
  */
-function keepFunded(o: SendOptions, chain: Chain, signers: Signer[]): KeepFunded | undefined {
+function treasuryOf(o: SendOptions, chain: Chain, signers: Signer[]): Treasury | undefined {
   if (!o.keepFundedMs || o.dryRun || !chain.funderKey || (o.skipFunding && !o.chain)) return undefined
-  const keeper = new KeepFunded({
+  return new Treasury({
     session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
     chainId: chain.chainId,
     funder: chain.makeSigner(chain.funderKey),
     accounts: signers.map((s) => s.address),
     minBalance: chain.minBalance,
     everyMs: o.keepFundedMs,
+    window: o.spamWindowCost ?? 0n,
+    fees: () => chain.fees.current,
     log: o.log,
   })
-  keeper.start()
-  return keeper
 }
 
 export { FatalError }

@@ -20,11 +20,15 @@ export interface FundOptions {
   /** Per account, a target of its own instead of `minBalance` (the background top-up's). */
   targets?: ReadonlyMap<Address, bigint>
   log: Logger
+  /** Background top-ups: their progress is logged at debug level, not info. */
+  quiet?: boolean
 }
 
 export interface FundResult {
   toppedUp: number
   total: bigint
+  /** What each account topped up was sent. */
+  amounts: ReadonlyMap<Address, bigint>
 }
 
 /**
@@ -49,8 +53,8 @@ async function topUp(o: FundOptions): Promise<FundResult> {
   const balances = await Promise.all(o.accounts.map((a) => reads.balanceOf(a)))
   const topUps = o.accounts.map((address, i) => ({ address, amount: (o.targets?.get(address) ?? o.minBalance) - balances[i]! })).filter((t) => t.amount > 0n)
   if (topUps.length === 0) {
-    o.log.info({ accounts: o.accounts.length }, 'pool already funded')
-    return { toppedUp: 0, total: 0n }
+    say(o, { accounts: o.accounts.length }, 'pool already funded')
+    return { toppedUp: 0, total: 0n, amounts: new Map() }
   }
   const sender = o.session.senderOf(o.funder)
   const fees = sender.fees
@@ -64,7 +68,7 @@ async function topUp(o: FundOptions): Promise<FundResult> {
       `funder ${o.funder.address} has ${formatEther(have)} ETH but topping up ${topUps.length} pool accounts to ${formatEther(o.targets ? total / BigInt(topUps.length) : o.minBalance)} ETH${o.targets ? ' on average' : ''} needs ${formatEther(need)} ETH (incl. gas); nothing was sent`,
     )
   }
-  o.log.info({ accounts: topUps.length, eth: formatEther(total) }, 'funding pool accounts')
+  say(o, { accounts: topUps.length, eth: formatEther(total) }, 'funding pool accounts')
   const mined: Promise<TopUp>[] = []
   for (const t of topUps) {
     let hash: Hex
@@ -78,9 +82,11 @@ async function topUp(o: FundOptions): Promise<FundResult> {
     mined.push(o.session.receipt(hash).then((receipt) => ({ address: t.address, hash, receipt })))
   }
   checkMined(o, await Promise.all(mined))
-  o.log.info({ accounts: topUps.length }, 'pool funded')
-  return { toppedUp: topUps.length, total }
+  say(o, { accounts: topUps.length }, 'pool funded')
+  return { toppedUp: topUps.length, total, amounts: new Map(topUps.map((t) => [t.address, t.amount])) }
 }
+
+const say = (o: FundOptions, fields: Record<string, unknown>, msg: string) => (o.quiet ? o.log.debug(fields, msg) : o.log.info(fields, msg))
 
 /** A top-up sent, and its receipt (null: not mined within the session's receipt timeout, or cancelled). */
 interface TopUp {

@@ -76,6 +76,8 @@ export type ErrorCode =
   | 'REJECTED' // an error no rule reads, and the node does not have the tx
   // per-spec failures of the worker itself
   | 'GAS_ESTIMATION_FAILED'
+  // the account cannot pay the tx and the run's funder cannot top it up any more (funds_exhausted)
+  | 'FUNDS_EXHAUSTED'
   // --max-fee cannot pay for the bid the chain needs (first send or replacement)
   | 'FEE_CAP_REACHED'
   // accepted by the node, never included while blocks had room: its nonce went to a filler
@@ -88,6 +90,7 @@ export type ErrorCode =
 const HINTS: Partial<Record<ErrorCode, string>> = {
   RPC_UNAVAILABLE: 'is the node up and the URL right? raise --rpc-timeout if it is slow',
   FUNDER_INSUFFICIENT: 'fund the funder or lower --min-balance',
+  FUNDS_EXHAUSTED: 'fund the funder, or send at a lower rate',
   FUNDING_TIMEOUT: 'is the chain producing blocks?',
   SETUP_TIMEOUT: 'is the chain producing blocks? raise --receipt-timeout if they are slow',
   METRICS_PORT: 'pick another --metrics-port, or 0 for a free one',

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander'
 import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
+import { fundSpam } from '../scenario/fundSpam.js'
 import { estimateSteps } from '../scenario/estimate.js'
 import { compileSpam, specStream } from '../scenario/generate.js'
 import { builtinScenarios, loadScenario } from '../scenario/load.js'
@@ -82,6 +83,7 @@ async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' |
   const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
   const pools = prepared.pools.spam
   await estimateSteps(steps, chain.rpc, base, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
+  const spamWindowCost = base.skipFunding || base.dryRun ? 0n : await fundSpam({ chain, steps, pools, poolAddresses: prepared.poolAddresses, tps: base.tps, inFlight: base.inFlight, retries: base.retries, maxOutageMs: base.maxOutageMs, ...(base.signal ? { signal: base.signal } : {}), log })
   log.info({ scenario: scenario.name, pools: pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: base.tps || 'unpaced', ...(count !== undefined && Number.isFinite(count) ? { txs: count } : {}), ...(generateFor !== undefined ? { duration_ms: generateFor } : {}) }, 'spamming')
   const { durationMs: _hardStop, ...rest } = base
   return send({
@@ -91,7 +93,8 @@ async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' |
     ...(base.shard ? { ownInput: true } : {}),
     input: specStream(steps, shardSeed(base.seed ?? scenario.name, base.shard), { ...(count !== undefined && Number.isFinite(count) ? { count } : {}), ...(generateFor !== undefined ? { durationMs: generateFor } : {}) }),
     pools,
-    skipFunding: true, // the scenario's accounts were funded with its setup
+    skipFunding: true, // the scenario's accounts were funded with its setup, and for the spam above
+    spamWindowCost,
     keepFundedMs: base.skipFunding ? 0 : (base.keepFundedMs ?? 0), // the background top-up follows --skip-funding
     ...(r.onSummary ? { onSummary: r.onSummary } : {}),
   })

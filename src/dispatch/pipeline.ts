@@ -29,7 +29,9 @@ import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
 import { AutoRate } from './autoRate.js'
 import { ChainLoad } from '../chain/chainLoad.js'
+import type { Treasury } from '../accounts/treasury.js'
 import { ChainReads } from '../sender/chainReads.js'
+import type { Funds } from '../sender/purse.js'
 import { signerLane } from '../sender/signerLane.js'
 import { fatesTo, type TxFates } from '../sender/txFates.js'
 
@@ -103,6 +105,8 @@ export interface PipelineChain {
   metrics: MetricsServer | undefined
   /** Several endpoints (`--rpc-url` more than once; the first is `rpc`): worker k sends and reads its nonces through endpoint k mod m. */
   endpoints?: Rpc[]
+  /** The run's funder at work (`--keep-funded`): started with the run's events, stopped before the summary. */
+  treasury?: Treasury
 }
 
 /** The run's stop: the first reason wins; every stage watches `signal`. */
@@ -197,7 +201,8 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     nodeDead.abort()
     opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
-  const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy() })
+  const funds = chain.treasury?.start((e) => events.emit(e))
+  const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(opts, chain, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   await Promise.all(running)
@@ -208,6 +213,7 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     if (!stop.signal.aborted && !health.dead && tracker.pendingCount > 0) await waitForReceipts(opts, tracker, workers, AbortSignal.any([stop.signal, nodeDead.signal]))
     await tracker.stop()
   }
+  await chain.treasury?.stop()
   if (durationTimer) clearTimeout(durationTimer)
   opts.signal?.removeEventListener('abort', onSignal)
   progress.stop()
@@ -236,6 +242,8 @@ interface WorkerParts {
   cancel: AbortSignal
   /** Did the last blocks have room? */
   roomy: () => boolean | undefined
+  /** The run's funder, for signers that run short. */
+  funds?: Funds
 }
 
 /** One lane and one worker per signer. */
@@ -253,7 +261,7 @@ function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: Worker
     roomy: parts.roomy,
   }
   return chain.signers.map((signer, index) => {
-    const lane = signerLane({ signer, worker: index, chainId: chain.chainId, fees: chain.fees, reads: readsOf[index % readsOf.length]!, events: parts.events, fates: parts.fates, log: opts.log, inFlight: opts.inFlight, retries: opts.retries, dryRun: opts.dryRun, maxFee: opts.maxFee, keeper })
+    const lane = signerLane({ signer, worker: index, chainId: chain.chainId, fees: chain.fees, reads: readsOf[index % readsOf.length]!, events: parts.events, fates: parts.fates, log: opts.log, inFlight: opts.inFlight, retries: opts.retries, dryRun: opts.dryRun, maxFee: opts.maxFee, keeper, ...(parts.funds ? { funds: parts.funds } : {}) })
     const endpoint = endpoints.length > 1 ? { endpoint: endpoints[index % endpoints.length]!.displayUrl } : {}
     return new Worker({ index, lane, build, events: parts.events, fates: parts.fates, log: opts.log, cancel: parts.cancel, queue: parts.queues[index]!, health: parts.health, ...endpoint })
   })

@@ -82,6 +82,8 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     backlog: req('integer'),
   },
   saturation_end: { block_number: req('integer'), duration_ms: req('number'), backlog: req('integer') },
+  funds_low: { funder: req('hex'), balance_wei: req('decimal'), spend_wei_per_s: req('decimal'), runway_s: req('number') },
+  funds_exhausted: { funder: req('hex'), balance_wei: req('decimal'), needed_wei: req('decimal') },
   tx_receipt: {
     ...specRef,
     tx_hash: req('hex'),

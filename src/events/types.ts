@@ -147,6 +147,26 @@ export interface SaturationEndEvent extends Envelope<'saturation_end'> {
   backlog: number
 }
 
+/** The funder will not last the run at the current spend: once per run, before it runs dry. */
+export interface FundsLowEvent extends Envelope<'funds_low'> {
+  /** The funder's address. */
+  funder: Hex
+  /** Its balance, wei. */
+  balance_wei: string
+  /** What the pool spends per second now (gas × price + value), wei. */
+  spend_wei_per_s: string
+  /** Seconds until the funder runs dry at that rate. */
+  runway_s: number
+}
+
+/** The funder could not pay a top-up the pool needed: from now on, a tx an account cannot pay ends FUNDS_EXHAUSTED. Once per run. */
+export interface FundsExhaustedEvent extends Envelope<'funds_exhausted'> {
+  funder: Hex
+  balance_wei: string
+  /** What the top-up needed (with its gas), wei. */
+  needed_wei: string
+}
+
 export interface LatencySummary {
   p50: number
   p90: number
@@ -294,6 +314,8 @@ export type FloodgateEvent =
   | BlockEvent
   | SaturationEvent
   | SaturationEndEvent
+  | FundsLowEvent
+  | FundsExhaustedEvent
   | TxReceiptEvent
   | TxTimeoutEvent
   | ProgressEvent

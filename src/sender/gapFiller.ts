@@ -10,6 +10,8 @@ import type { NonceWindow } from './nonceWindow.js'
 import type { FillReason, TxFates } from './txFates.js'
 import type { TxPost } from './txPost.js'
 
+const FILLER_GAS = 21_000n
+
 export interface GapFillerOptions {
   /** The worker's index, for logs and events. */
   worker: number
@@ -45,13 +47,14 @@ export class GapFiller {
   async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<boolean> {
     const { post, window, log, worker } = this.opts
     const from = post.address
-    const { result, hash, raw } = await post.sendAt({ chainId: this.opts.chainId, nonce: gap, to: from, value: 0n, gas: 21_000n }, fillerFees(this.opts.fees.current))
+    const fees = fillerFees(this.opts.fees.current)
+    const { result, hash, raw } = await post.sendAt({ chainId: this.opts.chainId, nonce: gap, to: from, value: 0n, gas: FILLER_GAS }, fees)
     if (result !== 'ok') {
       if (this.refusedNonce !== gap) log.warn({ worker, signer: from, nonce: gap, result }, 'nonce gap: the filler was not accepted; trying again at each check')
       this.refusedNonce = gap
       return false
     }
-    window.kept.filled(gap, hash, raw)
+    window.kept.filled(gap, hash, raw, FILLER_GAS * (fees.type === 'eip1559' ? fees.maxFeePerGas : fees.gasPrice))
     if (lost && lost.idx >= 0) this.opts.fates.filled(lost.hash, reason)
     log.warn({ worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
     this.opts.events.emit(gapFilledEvent(worker, from, gap, hash, lost, reason))

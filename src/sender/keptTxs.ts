@@ -21,6 +21,16 @@ export class KeptTxs {
     return this.ledger.gaps
   }
 
+  /** What the kept txs can cost at most, together: held back from the balance (see NonceLedger.committed). */
+  get committed(): bigint {
+    return this.ledger.committed
+  }
+
+  /** What the txs seen mined could have cost at most, all together: a running count (see NonceLedger.minedCost). */
+  get minedCost(): bigint {
+    return this.ledger.minedCost
+  }
+
   /** The highest nonce the node should count as ours (see NonceLedger.counted). */
   get counted(): number | undefined {
     return this.ledger.counted
@@ -56,13 +66,14 @@ export class KeptTxs {
     return this.ledger.gaps.splice(0)
   }
 
-  /** A filler the node took at `nonce`: kept until mined, like any tx of ours. */
-  filled(nonce: number, hash: Hex, raw: Hex): void {
-    this.ledger.remember(nonce, { raw, hash, idx: -1 })
+  /** A filler the node took at `nonce` (at most `cost`): kept until mined, like any tx of ours. */
+  filled(nonce: number, hash: Hex, raw: Hex, cost: bigint): void {
+    this.ledger.remember(nonce, { raw, hash, idx: -1, cost })
   }
 
-  /** The kept tx `tx` was re-signed and the node took the new one: `tx` is that one now. */
-  replaced(tx: Unmined, hash: Hex, raw: Hex, bid: Bid): void {
+  /** The kept tx `tx` was re-signed and the node took the new one (at most `cost`): `tx` is that one now. */
+  replaced(tx: Unmined, hash: Hex, raw: Hex, bid: Bid, cost: bigint): void {
+    this.ledger.recost(tx, cost)
     tx.hash = hash
     if (tx.raw !== undefined) tx.raw = raw
     tx.maxFee = bid.maxFee

@@ -18,6 +18,8 @@ export interface Unmined {
   tip?: bigint
   /** A blob tx's max fee per blob gas: with `req` and the bid, its bytes (not kept) are built again, the same. */
   blobFee?: bigint
+  /** The most it can cost the account at its bid (gas × fee cap + value, + blob gas × blob fee cap): what its sender's purse holds back for it. */
+  cost?: bigint
   /** How often it was replaced so far. */
   replacements?: number
   /** Replacements the node found underpriced since the last one it took: each asks one more bump. */
@@ -58,6 +60,10 @@ export class NonceLedger {
    * first; filled if the input ends first.
    */
   readonly gaps: number[] = []
+  /** What the kept txs can cost at most, together (their `cost`): held back from the account's balance. */
+  committed = 0n
+  /** What the txs seen mined (or forgotten) could have cost at most, all together since the start: a running count. */
+  minedCost = 0n
   /** The highest nonce in `unmined` (they are kept in nonce order). */
   private last = -1
   /**
@@ -156,6 +162,7 @@ export class NonceLedger {
 
   /** Keeps `tx` at `nonce`, in nonce order (the oldest is forgotten past the cap). */
   remember(nonce: number, tx: Unmined): void {
+    this.committed += (tx.cost ?? 0n) - (this.unmined.get(nonce)?.cost ?? 0n)
     if (nonce > this.last || this.unmined.has(nonce)) {
       this.unmined.set(nonce, tx)
       if (nonce > this.last) this.last = nonce
@@ -174,6 +181,7 @@ export class NonceLedger {
     }
     if (this.unmined.size > MAX_UNMINED) {
       const oldest = this.unmined.keys().next().value!
+      this.spent(this.unmined.get(oldest)!)
       this.unmined.delete(oldest)
       this.keptFrom = Math.max(this.keptFrom, oldest + 1)
     }
@@ -181,6 +189,8 @@ export class NonceLedger {
 
   /** Everything sent is mined: nothing to remember. */
   allMined(): void {
+    this.minedCost += this.committed
+    this.committed = 0n
     this.unmined.clear()
     this.last = -1
   }
@@ -190,9 +200,23 @@ export class NonceLedger {
     if (latest > this.keptFrom) this.keptFrom = latest
     for (const n of this.unmined.keys()) {
       if (n >= latest) break // insertion order is nonce order
+      this.spent(this.unmined.get(n)!)
       this.unmined.delete(n)
     }
     if (this.unmined.size === 0) this.last = -1
+  }
+
+  /** A kept tx's bid changed (a replacement): so did what it can cost. */
+  recost(tx: Unmined, cost: bigint): void {
+    this.committed += cost - (tx.cost ?? 0n)
+    tx.cost = cost
+  }
+
+  /** A kept tx left the ledger mined (or forgotten): what it held back is spent, at most. */
+  private spent(tx: Unmined): void {
+    const cost = tx.cost ?? 0n
+    this.committed -= cost
+    this.minedCost += cost
   }
 
   /**

@@ -6,15 +6,18 @@ import type { FeeOracle } from '../chain/feeOracle.js'
 import type { SendOutcome } from '../rpc/classifySendError.js'
 import { outageMessage } from '../rpc/nodeHealth.js'
 import { RpcError, TransportError } from '../rpc/rpc.js'
-import { pinsFee, type TxFields } from '../tx/buildTx.js'
+import { buildTx, pinsFee, type TxFields } from '../tx/buildTx.js'
 import type { ChainReads, Seen } from './chainReads.js'
 import type { NonceWindow } from './nonceWindow.js'
+import { maxCost, type Purse } from './purse.js'
 import { SendFailure, type SendProgress } from './txRequest.js'
 import type { PostOutcome } from './txPost.js'
 
 /** Rebuild-and-retry bounds for fee and nonce problems. */
 const MAX_FEE_RETRIES = 3
 const MAX_NONCE_RETRIES = 3
+/** Top-ups after the node refused a tx for funds (it counts the account's money otherwise than the purse). */
+const MAX_FUNDS_RETRIES = 2
 
 /** What the send does next. */
 export type NextStep = 'accepted' | 'resend' | 'rebuild' | 'resync'
@@ -28,6 +31,8 @@ export interface RetryContext {
   retries: number
   /** `--max-fee`: a fee refusal at a bid it holds down ends FEE_CAP_REACHED. */
   maxFee: bigint | undefined
+  /** The signer's purse: a refusal for funds is topped up from the funder and tried again. */
+  purse: Purse | undefined
 }
 
 /**
@@ -37,6 +42,7 @@ export interface RetryContext {
 export class SendAttempt {
   private feeRetries = 0
   private nonceRetries = 0
+  private fundsRetries = 0
   private resends = 0
   /** Resends while the node answered nothing, within the outage budget (not counted against --retries). */
   private outageResends = 0
@@ -62,8 +68,13 @@ export class SendAttempt {
     switch (outcome.kind) {
       case 'accepted':
         return 'accepted'
-      case 'rejected':
-        throw new SendFailure(outcome.code, outcome.message)
+      case 'rejected': {
+        const { purse } = this.lane
+        if (outcome.code !== 'INSUFFICIENT_FUNDS' || !purse?.funded || this.fundsRetries >= MAX_FUNDS_RETRIES) throw new SendFailure(outcome.code, outcome.message)
+        this.fundsRetries++
+        await purse.topUp(maxCost(buildTx(fields, fees.current)))
+        return 'rebuild'
+      }
       case 'fees':
         if (this.feeRetries >= MAX_FEE_RETRIES && outcome.code === 'UNDERPRICED' && this.nonceRetries === 0) {
           // fresh fees did not cure it: another tx may hold this nonce at a higher price (ganache

@@ -5,10 +5,12 @@ import type { FeeOracle } from '../chain/feeOracle.js'
 import { buildTx, pinsFee, type TxFields } from '../tx/buildTx.js'
 import type { FeeSnapshot } from '../tx/fees.js'
 import type { Signer } from '../tx/signer.js'
+import { baseFeeAfter } from '../chain/feeOracle.js'
 import { bumpedBid, replacementBid, snapshotWith, type Bid } from './bump.js'
 import type { ChainReads } from './chainReads.js'
 import type { Unmined } from './nonceLedger.js'
 import type { NonceWindow, WaitMends } from './nonceWindow.js'
+import { maxCost, type Purse } from './purse.js'
 import { SendAttempt, type RetryContext } from './sendAttempt.js'
 import { ACCEPTED, type PostOutcome, type TxPost } from './txPost.js'
 import { SendFailure, type SendProgress, type TxRequest } from './txRequest.js'
@@ -26,6 +28,8 @@ export type ReplaceResult =
   | { kind: 'underpriced'; message: string }
   /** A definite refusal: the spec cannot be sent any more (e.g. insufficient funds). */
   | { kind: 'refused'; code: ErrorCode; message: string }
+  /** The account cannot pay the bump yet; the funder topped it up meanwhile: again at the next check. */
+  | { kind: 'short' }
   /** No definite answer (the node unreachable, busy, or its pool full for us): again at the next check. */
   | { kind: 'unreachable' }
 
@@ -43,7 +47,12 @@ export interface SignerSenderOptions {
   dryRun: boolean
   /** `--max-fee`: no bid above it, first or replacement. */
   maxFee: bigint | undefined
+  /** What the signer can still spend: no tx, first or replacement, may cost more (none: not tracked, a dry run or gap checks off). */
+  purse: Purse | undefined
 }
+
+/** Blocks of full-block base-fee growth a bid lowered to what the account can pay still allows for. */
+const LEAST_HEADROOM_BLOCKS = 2
 
 /**
  * Sends one signer's txs with the nonces its window hands out: several may be in flight at
@@ -58,7 +67,7 @@ export class SignerSender {
   private readonly mends: WaitMends
 
   constructor(private readonly opts: SignerSenderOptions) {
-    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries, maxFee: opts.maxFee }
+    this.retry = { reads: opts.reads, fees: opts.fees, window: opts.window, retries: opts.retries, maxFee: opts.maxFee, purse: opts.purse }
     this.mends = { fillGaps: opts.fillGaps, resendKept: (from, to) => this.resendKept(from, to) }
   }
 
@@ -88,7 +97,7 @@ export class SignerSender {
    */
   async send(req: TxRequest, progress: SendProgress = { nonce: null, attempts: 0 }): Promise<void> {
     const { fields } = req
-    const { window, post } = this.opts
+    const { window, post, purse } = this.opts
     // a set-code tx whose sender authorizes itself spends two nonces: the tx's, then the authorization's
     const step = 1 + (fields.authorizationList?.length ?? 0)
     // a blob tx (pools refuse blob nonce gaps) or a set-code tx (its authorization's nonce) is sent alone
@@ -98,6 +107,8 @@ export class SignerSender {
     let attempt: SendAttempt | undefined
     let signed: Hex | undefined
     let tx: TransactionSerializable | undefined
+    /** What this send holds of the signer's purse while the node has not answered. */
+    let held = 0n
     try {
       for (;;) {
         if (signed === undefined) {
@@ -109,6 +120,12 @@ export class SignerSender {
           fields.nonce = nonce
           this.checkCap()
           tx = buildTx(fields, this.opts.fees.current)
+          if (purse) {
+            purse.release(held)
+            held = 0n
+            if (!purse.take(maxCost(tx))) tx = await this.affordable(fields, tx, purse)
+            held = maxCost(tx)
+          }
           const signing = post.sign(tx)
           ;({ raw: signed, hash: progress.hash } = signing instanceof Promise ? await signing : signing)
           progress.nonce = nonce
@@ -136,9 +153,42 @@ export class SignerSender {
         }
       }
     } finally {
+      // accepted: the ledger holds the tx's cost now; refused: the money is free again
+      if (held !== 0n) purse!.release(held)
       // refused (or a bug): the nonce goes back, for this signer's next send
       if (nonce !== undefined) window.giveBack(nonce, step, alone)
     }
+  }
+
+  /**
+   * A tx the account cannot pay at the fee policy's bid: at a lower fee cap that it can pay, if
+   * that still allows for two full blocks of base-fee growth; else once the funder topped the
+   * account up (or, without one, its txs in flight were mined). Throws SendFailure when the
+   * money cannot come (FUNDS_EXHAUSTED, INSUFFICIENT_FUNDS): the node is never sent a tx it
+   * would refuse, or later drop, as unpayable. The tx returned holds its cost in the purse.
+   */
+  private async affordable(fields: TxFields, tx: TransactionSerializable, purse: Purse): Promise<TransactionSerializable> {
+    const since = performance.now()
+    await purse.refresh()
+    for (;;) {
+      if (purse.take(maxCost(tx))) return tx
+      const lower = this.lowered(fields, tx, purse.spendable)
+      if (lower && purse.take(maxCost(lower))) return lower
+      await purse.cover(maxCost(tx), since, this.opts.reads.ctx.cancel)
+      tx = buildTx(fields, this.opts.fees.current)
+    }
+  }
+
+  /** `tx` at the highest fee cap that `left` pays for, if the spec does not pin its fee and that cap allows for two full blocks of growth. */
+  private lowered(fields: TxFields, tx: TransactionSerializable, left: bigint | undefined): TransactionSerializable | undefined {
+    const f = this.opts.fees.current
+    if (left === undefined || f.type !== 'eip1559' || pinsFee(fields) || fields.gas <= 0n) return undefined
+    const bid = tx as { maxFeePerGas?: bigint; gasPrice?: bigint; maxPriorityFeePerGas?: bigint }
+    const cap = bid.maxFeePerGas ?? bid.gasPrice ?? 0n
+    const payable = (left - (maxCost(tx) - fields.gas * cap)) / fields.gas
+    const tip = bid.maxPriorityFeePerGas ?? 0n
+    if (payable < baseFeeAfter(f.baseFeePerGas, LEAST_HEADROOM_BLOCKS) + tip) return undefined
+    return buildTx(fields, snapshotWith(f, { maxFee: payable, tip: tip < payable ? tip : payable }))
   }
 
   /** A base fee above `--max-fee`: nothing this signer sends could be included now. */
@@ -164,7 +214,11 @@ export class SignerSender {
     const bid = replacementBid(old, this.opts.fees.current, this.opts.maxFee)
     if (!bid) return { kind: 'capped' }
     const fields: TxFields = { ...req.fields, nonce }
-    const { raw, hash } = await post.sign(buildTx(fields, snapshotWith(this.opts.fees.current, bid)))
+    const built = buildTx(fields, snapshotWith(this.opts.fees.current, bid))
+    const cost = maxCost(built)
+    const short = await this.shortFor(cost - (tx.cost ?? 0n))
+    if (short) return short
+    const { raw, hash } = await post.sign(built)
     let outcome: PostOutcome = await post.sendRaw(raw)
     if (outcome.kind === 'unknown') {
       const seen = await post.probeUntilSure(hash)
@@ -174,7 +228,7 @@ export class SignerSender {
     switch (outcome.kind) {
       case 'accepted': {
         const oldHash = tx.hash
-        this.opts.window.kept.replaced(tx, hash, raw, bid)
+        this.opts.window.kept.replaced(tx, hash, raw, bid, cost)
         return { kind: 'replaced', oldHash, hash, bid }
       }
       case 'nonce':
@@ -182,11 +236,35 @@ export class SignerSender {
       case 'fees':
         return { kind: 'underpriced', message: outcome.message }
       case 'rejected':
+        // the node counts the account's money otherwise than the purse (txs we do not know of): topped up, again at the next check
+        if (outcome.code === 'INSUFFICIENT_FUNDS' && this.opts.purse?.funded) return (await this.shortFor(cost, true)) ?? { kind: 'short' }
         return { kind: 'refused', code: outcome.code, message: outcome.message }
       case 'unknown':
         // no definite answer, and the node lacks the replacement: a transient failure, not a refusal (again at the next check)
         return { kind: 'unreachable' }
     }
+  }
+
+  /**
+   * A replacement that raises what its tx can cost by `extra`: undefined when the account can
+   * pay it; else a top-up is asked for (`short`: again at the next check), or the money
+   * cannot come (`refused`). `force`: ask even if the purse thinks it pays.
+   */
+  private async shortFor(extra: bigint, force = false): Promise<ReplaceResult | undefined> {
+    const { purse } = this.opts
+    if (!purse || extra <= 0n || (!force && purse.pays(extra))) return undefined
+    try {
+      // (no wait for the txs in flight: the keeper checks again soon)
+      if (force) await purse.topUp(extra)
+      else {
+        await purse.refresh()
+        await purse.cover(extra, Number.NEGATIVE_INFINITY, this.opts.reads.ctx.cancel)
+      }
+    } catch (err) {
+      if (err instanceof SendFailure) return { kind: 'refused', code: err.code, message: err.message }
+      throw err
+    }
+    return force || !purse.pays(extra) ? { kind: 'short' } : undefined
   }
 
   /**
@@ -217,7 +295,7 @@ export class SignerSender {
 function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable): Unmined {
   const bid = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; maxFeePerBlobGas?: bigint }
   const fee = bid.maxFeePerGas ?? bid.gasPrice ?? 0n
-  const kept: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: bid.maxFeePerGas !== undefined ? (bid.maxPriorityFeePerGas ?? 0n) : fee }
+  const kept: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: bid.maxFeePerGas !== undefined ? (bid.maxPriorityFeePerGas ?? 0n) : fee, cost: maxCost(tx) }
   if (bid.maxFeePerBlobGas !== undefined) kept.blobFee = bid.maxFeePerBlobGas
   if (req.id !== undefined) kept.id = req.id
   if (req.line !== undefined) kept.line = req.line

@@ -297,6 +297,9 @@ export class TxKeeper {
         if (reason === 'dropped') await this.fill(nonce, tx, 'replacement_refused')
         else log.warn({ worker: this.opts.worker, signer: post.address, nonce, code: result.code, err: result.message }, 'a replacement was refused')
         return true
+      case 'short':
+        // the account could not pay the bump: the funder topped it up, the next check replaces it
+        return true
       case 'underpriced':
         // the node wants more than the bump: the next check bumps over this bid again
         this.opts.window.kept.askedMore(tx)

@@ -7,6 +7,7 @@ import { EVENT_VERSION, type FloodgateEvent } from '../../../src/events/types.js
 import { createLogger } from '../../../src/log.js'
 import { NodeHealth } from '../../../src/rpc/nodeHealth.js'
 import { ChainReads } from '../../../src/sender/chainReads.js'
+import type { Funds } from '../../../src/sender/purse.js'
 import { signerLane, type KeeperSettings, type SignerLane } from '../../../src/sender/signerLane.js'
 import type { FillReason, SendEnd, TxFates } from '../../../src/sender/txFates.js'
 import { SendFailure, type SendProgress, type TxRequest } from '../../../src/sender/txRequest.js'
@@ -35,6 +36,8 @@ export interface RigOptions {
   inFlight?: number
   /** The keeper's settings (default: a look every 10 ms, 3 risk blocks, never-included after 30 s, room unknown). */
   keeper?: Partial<KeeperSettings>
+  /** The run's funder, asked when the signer runs short (default: none). */
+  funds?: Funds
 }
 
 /** The fates the lane reported, in order. */
@@ -93,6 +96,7 @@ export async function rig(o: RigOptions = {}): Promise<Rig> {
     dryRun: o.dryRun ?? false,
     maxFee: o.fees?.maxFee,
     keeper: { everyMs: (o.keep ?? true) ? 10 : 0, riskBlocks: 3, neverIncludedMs: 30_000, roomy: () => undefined, ...o.keeper },
+    ...(o.funds ? { funds: o.funds } : {}),
   })
   const transfer: Rig['transfer'] = ({ idx, id, ...extra } = {}) => {
     const req: TxRequest = { fields: { chainId, nonce: 0, to: SINK, value: 1n, gas: 21_000n, ...extra }, idx: idx ?? 0 }

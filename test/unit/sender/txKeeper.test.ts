@@ -133,7 +133,7 @@ describe('check', () => {
     expect(events).toEqual([
       { version: expect.any(Number), type: 'nonce_gap_filled', worker: WORKER, signer: r.signer.address, nonce: 1, tx_hash: filler.hash, reason: 'not_resignable', lost_tx_hash: hashes[1], idx: 11, id: 's11' },
     ])
-    expect(r.window.kept.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1 })
+    expect(r.window.kept.unmined.get(1)).toEqual({ hash: filler.hash, raw: filler.raw, idx: -1, cost: 21_000n * filler.maxFeePerGas! })
   })
 
   test('behavior: a lost tx that cannot be re-signed, lost again after its rebroadcast, has its same bytes sent again while the node takes them: not filled', async () => {
