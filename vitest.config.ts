@@ -7,7 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config'
  * (vitest puts a project with maxWorkers 1 in a last, sequential group), so no other file (the
  * chaos matrices start several anvils at once) competes for the two cores.
  */
-const TIMING = ['test/e2e/pacing.test.ts', 'test/e2e/loadShapes.test.ts', 'test/e2e/campaigns.test.ts', 'test/e2e/shardsRun.test.ts', 'test/e2e/autoRate.test.ts', 'test/e2e/endpoints.test.ts']
+const TIMING = ['test/e2e/pacing.test.ts', 'test/e2e/loadShapes.test.ts', 'test/e2e/campaigns.test.ts', 'test/e2e/shardsRun.test.ts', 'test/e2e/autoRate.test.ts', 'test/e2e/endpoints.test.ts', 'test/e2e/atCapacity.test.ts']
 
 export default defineConfig({
   test: {

@@ -1,6 +1,6 @@
 /** The run's funder at work beside the workers (`--keep-funded`): top-ups that follow what each account spends, asked for in batches and out of turn, and the funder's runway. */
 import { formatEther, type Address } from 'viem'
-import { FloodgateError, describeError } from '../base/errors.js'
+import { describeError } from '../base/errors.js'
 import { keyOf, type Key } from '../base/key.js'
 import { sleep } from '../base/sleep.js'
 import type { EventBody } from '../events/types.js'
@@ -145,11 +145,12 @@ export class Treasury implements Funds {
 
   private async run(): Promise<void> {
     const { o } = this
-    while (!this.stopper.signal.aborted && !this.exhausted) {
-      await sleep(o.everyMs, this.stopper.signal)
+    for (let first = true; !this.stopper.signal.aborted && !this.exhausted; first = false) {
+      // the first check at once: every later one measures the spend from it
+      if (!first) await sleep(o.everyMs, this.stopper.signal)
       if (this.stopper.signal.aborted) return
       try {
-        await this.take(() => this.check())
+        await this.take(() => this.check([]))
       } catch (err) {
         if (this.stopper.signal.aborted) return
         o.log.warn({ err: describeError(err) }, 'background top-up failed; trying again at the next check')
@@ -157,19 +158,15 @@ export class Treasury implements Funds {
     }
   }
 
-  /** The asks gathered so far, in one batch: each account gets what it asked for, plus two periods of its spend. */
+  /** The asks gathered so far, in one check: each account gets what it asked for, plus two periods of its spend. */
   private async answerAsks(): Promise<void> {
     this.flushing = false
     const asks = this.asks.splice(0)
     if (asks.length === 0) return
     if (this.exhausted) return asks.forEach((a) => a.done(this.exhausted))
-    const byAccount = new Map<Address, bigint>()
-    for (const a of asks) byAccount.set(a.address, (byAccount.get(a.address) ?? 0n) + a.amount)
     try {
-      const balances = await Promise.all([...byAccount.keys()].map((a) => this.session.reads.balanceOf(a)))
-      const periodS = BigInt(Math.ceil(this.o.everyMs / 1000))
-      const targets = new Map([...byAccount].map(([a, amount], i) => [a, balances[i]! + amount + 2n * periodS * (this.accounts.get(keyOf(a))?.rate ?? 0n)]))
-      await this.fund(targets)
+      await this.check(asks)
+      // (an ask the funder could not pay resolves too: its purse reads the balance, and asks again, to be told FUNDS_EXHAUSTED)
       asks.forEach((a) => a.done())
     } catch (err) {
       const failure = this.exhausted ?? (err instanceof SendFailure ? err : new SendFailure('FUNDING_FAILED', `the top-up failed: ${describeError(err)}`))
@@ -181,8 +178,11 @@ export class Treasury implements Funds {
     for (const a of this.asks.splice(0)) a.done(err)
   }
 
-  /** One check: read every balance, measure and project the spend, top up who will run short, and say when the funder is low. */
-  private async check(): Promise<void> {
+  /**
+   * One check: read every balance and the funder's, measure and project the spend, say when the
+   * funder is low, and top up who will run short, and who asked (`asks`), in one batch.
+   */
+  private async check(asks: readonly Ask[]): Promise<void> {
     const { o } = this
     const now = performance.now()
     const dtS = Math.max(0.001, (now - this.lastCheck) / 1000)
@@ -192,25 +192,35 @@ export class Treasury implements Funds {
     const periodS = BigInt(Math.ceil(o.everyMs / 1000))
     const window = this.windowNow()
     const targets = new Map<Address, bigint>()
+    const asked = new Map<Key, bigint>()
+    for (const a of asks) asked.set(keyOf(a.address), (asked.get(keyOf(a.address)) ?? 0n) + a.amount)
     let spend = 0n
     o.accounts.forEach((address, i) => {
       const a = this.accounts.get(keyOf(address))!
       const balance = balances[i]!
-      const spent = a.last === undefined ? 0n : a.last + a.credited - balance
-      a.before = a.rate
-      a.rate = spent > 0n ? BigInt(Math.ceil(Number(spent) / dtS)) : 0n
+      if (a.last !== undefined) {
+        // (a check soon after the last measures little: the rate is kept unless this one saw more)
+        const spent = a.last + a.credited - balance
+        const rate = spent > 0n ? BigInt(Math.ceil(Number(spent) / dtS)) : 0n
+        if (dtS * 1000 >= o.everyMs / 2 || rate > a.rate) {
+          a.before = a.rate
+          a.rate = rate
+        }
+      }
       a.credited = 0n
+      a.last = balance
       const projected = projectRate(a.rate, a.before)
       spend += projected
       const floor = window + 2n * periodS * projected
-      const want = window + TOP_UP_PERIODS * periodS * projected
-      if (balance < floor || balance < o.minBalance) targets.set(address, want > o.minBalance ? want : o.minBalance)
-      a.last = balance
+      let want = window + TOP_UP_PERIODS * periodS * projected
+      const ask = asked.get(keyOf(address))
+      if (ask !== undefined && balance + ask + 2n * periodS * projected > want) want = balance + ask + 2n * periodS * projected
+      if (ask !== undefined || balance < floor || balance < o.minBalance) targets.set(address, want > o.minBalance ? want : o.minBalance)
     })
     this.spendPerS = spend
     this.rounds++
     this.sayIfLow()
-    if (targets.size > 0) await this.fund(targets)
+    if (targets.size > 0) await this.fund(targets, asked)
   }
 
   /** The window's cost at today's fee cap: it grows with the base fee. */
@@ -221,37 +231,47 @@ export class Treasury implements Funds {
     return base > this.baseFeeAtStart ? (this.o.window * base) / this.baseFeeAtStart : this.o.window
   }
 
-  /** Tops the accounts up to their targets, in one batch; a funder that cannot pay ends the treasury (funds_exhausted). */
-  private async fund(targets: ReadonlyMap<Address, bigint>): Promise<void> {
+  /**
+   * Tops the accounts up to their targets, in one batch. A funder that cannot pay them all pays
+   * what was asked for, as far as it goes, and is exhausted from then on (`funds_exhausted`).
+   */
+  private async fund(targets: ReadonlyMap<Address, bigint>, asked: ReadonlyMap<Key, bigint>): Promise<void> {
     const { o } = this
-    try {
-      const r = await fundAccounts({ session: this.session, chainId: o.chainId, funder: o.funder, accounts: [...targets.keys()], minBalance: o.minBalance, targets, log: o.log, quiet: true })
-      this.topUps += r.toppedUp
-      this.topUpWei += r.total
-      for (const [address, amount] of r.amounts) {
-        const a = this.accounts.get(keyOf(address))
-        if (a) a.credited += amount
+    const gas = TRANSFER_GAS * bidOf(o.fees()).cap
+    const balances = new Map(o.accounts.map((a) => [keyOf(a), this.accounts.get(keyOf(a))!.last ?? 0n]))
+    const cost = (t: ReadonlyMap<Address, bigint>) => [...t].reduce((s, [a, v]) => s + (v > balances.get(keyOf(a))! ? v - balances.get(keyOf(a))! + gas : 0n), 0n)
+    const have = this.funderBalance ?? 0n
+    let pay = targets
+    if (cost(pay) > have) {
+      // what the signers asked for, bare, while the funder can pay it
+      const bare = new Map<Address, bigint>()
+      for (const a of targets.keys()) {
+        const ask = asked.get(keyOf(a))
+        if (ask === undefined) continue
+        const next = new Map(bare).set(a, balances.get(keyOf(a))! + ask)
+        if (cost(next) <= have) bare.set(a, balances.get(keyOf(a))! + ask)
       }
-    } catch (err) {
-      if (err instanceof FloodgateError && err.code === 'FUNDER_INSUFFICIENT') this.runDry(targets, err)
-      throw err
+      pay = bare
+      this.runDry(cost(targets), have)
+    }
+    if (pay.size === 0) return
+    const r = await fundAccounts({ session: this.session, chainId: o.chainId, funder: o.funder, accounts: [...pay.keys()], minBalance: o.minBalance, targets: pay, log: o.log, quiet: true })
+    this.topUps += r.toppedUp
+    this.topUpWei += r.total
+    for (const [address, amount] of r.amounts) {
+      const a = this.accounts.get(keyOf(address))
+      if (a) a.credited += amount
     }
   }
 
-  private runDry(targets: ReadonlyMap<Address, bigint>, err: FloodgateError): void {
+  /** The funder cannot pay what the pool needs (`needed`, with gas): `funds_exhausted` and one stderr line, once; every ask from now on fails FUNDS_EXHAUSTED. */
+  private runDry(needed: bigint, have: bigint): void {
+    if (this.exhausted) return
     const { o } = this
-    const needed = [...targets.values()].reduce((s, v) => s + v, 0n) + BigInt(targets.size) * TRANSFER_GAS * bidOf(o.fees()).cap
-    this.exhausted = new SendFailure('FUNDS_EXHAUSTED', `the funder ${o.funder.address} cannot top this account up any more (${err.message})`)
-    this.session.reads
-      .balanceOf(o.funder.address)
-      .catch(() => this.funderBalance ?? 0n)
-      .then((balance) => {
-        this.funderBalance = balance
-        this.emit({ type: 'funds_exhausted', funder: o.funder.address, balance_wei: balance.toString(), needed_wei: needed.toString() })
-      })
-      .catch(() => {})
-    o.log.error({ funder: o.funder.address }, `the funder ran dry: ${err.message}; from now on a tx its account cannot pay ends FUNDS_EXHAUSTED`)
-    this.failAsks(this.exhausted)
+    const message = `the funder ${o.funder.address} holds ${formatEther(have)} ETH, and the pool's top-ups need ${formatEther(needed)} ETH`
+    this.exhausted = new SendFailure('FUNDS_EXHAUSTED', `${message}: the account cannot pay this tx`)
+    this.emit({ type: 'funds_exhausted', funder: o.funder.address, balance_wei: have.toString(), needed_wei: needed.toString() })
+    o.log.error({ funder: o.funder.address, eth: formatEther(have), needed_eth: formatEther(needed) }, `the funder ran dry: ${message}; from now on a tx its account cannot pay ends FUNDS_EXHAUSTED, unsent`)
   }
 
   /** `funds_low` and one stderr line, once, when the funder will not last LOW_RUNWAY_S at the projected spend. */

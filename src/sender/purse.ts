@@ -59,6 +59,8 @@ export class Purse {
   private read: { balance: bigint; mark: bigint } | undefined
   /** What the sends under way (signed, not yet answered) can cost: held until the ledger has them, or they were refused. */
   private held = 0n
+  /** The top-up asked for and not yet mined. */
+  private asking: Promise<void> | undefined
 
   constructor(private readonly o: PurseOptions) {}
 
@@ -116,9 +118,17 @@ export class Purse {
 
   /** Asks the funder for `amount` more, out of turn, and reads the balance once it is mined (FUNDS_EXHAUSTED: it cannot pay; INSUFFICIENT_FUNDS: there is none). */
   async topUp(amount: bigint): Promise<void> {
-    if (!this.o.funds) throw new SendFailure('INSUFFICIENT_FUNDS', `${this.o.address} cannot pay this tx, and there is no funder to top it up`)
-    await this.o.funds.cover(this.o.address, amount)
-    await this.refresh()
+    const { funds } = this.o
+    if (!funds) throw new SendFailure('INSUFFICIENT_FUNDS', `${this.o.address} cannot pay this tx, and there is no funder to top it up`)
+    // one ask at a time: the sends that run short meanwhile wait for it, then look again
+    if (!this.asking) {
+      this.asking = funds.cover(this.o.address, amount).then(() => this.refresh())
+      this.asking.then(
+        () => (this.asking = undefined),
+        () => (this.asking = undefined),
+      )
+    }
+    await this.asking
   }
 
   /**
