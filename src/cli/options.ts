@@ -73,7 +73,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as cons
 const FUNDER_KEY_ADVICE = 'the FLOODGATE_FUNDER_KEY env var or --funder-key-file'
 const SCENARIO_MIN_BALANCE = {
   help: 'top up every scenario account below this',
-  doc: 'every scenario account is topped up to this, plus the value its setup calls send; before each deploy or setup step, its senders are topped up to the step\'s estimated cost (gas × max fee + value) plus this; the default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',
+  doc: 'every scenario account is topped up to this, plus the value its setup calls send; before each deploy or setup step, its senders are topped up to the step\'s estimated cost (gas × max fee + value) plus this; before the spam, each spam account is funded from the spend model, for a window of `--in-flight` of the costliest spam tx at the first bid plus 30 s of its share of `--tps`, with this as the floor; the default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',
 }
 
 /** The table, in the order `--help` and docs/cli.md list the flags. */
@@ -129,7 +129,7 @@ export const FLAGS: readonly Flag[] = [
   { long: 'funder-key-file', arg: '<path>', help: 'read the funder key from a file', commands: CHAIN },
   {
     long: 'min-balance', arg: '<amount>', defaultText: '0.1 eth; 1000 eth on the embedded devnet', commands: CHAIN,
-    help: 'top up pool accounts below this', doc: 'pool accounts below this are topped up to it before sending (and, with `--keep-funded`, during the run). The default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',
+    help: 'top up pool accounts below this', doc: 'pool accounts below this are topped up to it before sending: a floor. During the run (`--keep-funded`) each account is topped up to what it spends, and a signer short of money for its next tx asks the funder out of turn ([reliability.md](reliability.md#a-chain-at-capacity-and-the-funder)). The default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',
     to: (v, flag) => ({ minBalance: parseWei(v, flag) }),
     run: SCENARIO_MIN_BALANCE,
     setup: { ...SCENARIO_MIN_BALANCE, defaultText: '0.1 eth' },
@@ -290,8 +290,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'keep-funded', arg: '<time>', default: '10s', commands: SENDING,
-    help: 'how often pool balances are checked during the run; accounts running short are topped up from the funder; 0: off',
-    doc: 'how often, during the run, pool balances are read; an account below `--min-balance` plus twice what it spent since the last check is topped up to that from the funder, in the background (`src/accounts/keepFunded.ts`); off with `--skip-funding`, `--dry-run`, no funder, or 0',
+    help: 'how often pool balances are checked during the run; accounts are topped up from the funder to what they spend; 0: off',
+    doc: 'how often, during the run, the pool\'s and the funder\'s balances are read (`src/accounts/treasury.ts`): each account\'s spend since the last check, projected one period ahead by how fast it grew, sets its top-up (its window\'s cost at today\'s fee cap plus two periods of spend, topped up to four), all in one batch of the funder\'s sends; between checks a signer that cannot pay its next tx asks the funder out of turn. A funder that will not last 120 s at the projected spend gives `funds_low`; one that cannot pay a top-up, `funds_exhausted`, after which a tx its account cannot pay ends `FUNDS_EXHAUSTED`, unsent. Off with `--skip-funding`, `--dry-run`, no funder, or 0 (a signer short of money then waits up to 30 s for its txs in flight to be mined, then fails `INSUFFICIENT_FUNDS`)',
     to: (v, flag) => ({ keepFundedMs: parseDuration(v, flag) }),
   },
   {
