@@ -207,7 +207,6 @@ export class SignerSender {
    */
   async replace(nonce: number, tx: Unmined): Promise<ReplaceResult> {
     const { req } = tx
-    const { post } = this.opts
     if (!req || tx.maxFee === undefined || tx.tip === undefined || pinsFee(req.fields) || req.fields.txType === 'eip4844') return { kind: 'fixed' }
     let old: Bid = { maxFee: tx.maxFee, tip: tx.tip }
     for (let i = 0; i < (tx.askedMore ?? 0); i++) old = { maxFee: bumpedBid(old.maxFee), tip: bumpedBid(old.tip) }
@@ -216,8 +215,18 @@ export class SignerSender {
     const fields: TxFields = { ...req.fields, nonce }
     const built = buildTx(fields, snapshotWith(this.opts.fees.current, bid))
     const cost = maxCost(built)
-    const short = await this.shortFor(cost - (tx.cost ?? 0n))
-    if (short) return short
+    // what the bump adds to what the tx can cost is held while the node has not answered
+    const held = await this.holdFor(cost - (tx.cost ?? 0n))
+    if (typeof held !== 'bigint') return held
+    try {
+      return await this.sendReplacement(tx, built, bid, cost)
+    } finally {
+      this.opts.purse?.release(held)
+    }
+  }
+
+  private async sendReplacement(tx: Unmined, built: TransactionSerializable, bid: Bid, cost: bigint): Promise<ReplaceResult> {
+    const { post } = this.opts
     const { raw, hash } = await post.sign(built)
     let outcome: PostOutcome = await post.sendRaw(raw)
     if (outcome.kind === 'unknown') {
@@ -237,7 +246,7 @@ export class SignerSender {
         return { kind: 'underpriced', message: outcome.message }
       case 'rejected':
         // the node counts the account's money otherwise than the purse (txs we do not know of): topped up, again at the next check
-        if (outcome.code === 'INSUFFICIENT_FUNDS' && this.opts.purse?.funded) return (await this.shortFor(cost, true)) ?? { kind: 'short' }
+        if (outcome.code === 'INSUFFICIENT_FUNDS' && this.opts.purse?.funded) return (await this.askFor(cost, true)) ?? { kind: 'short' }
         return { kind: 'refused', code: outcome.code, message: outcome.message }
       case 'unknown':
         // no definite answer, and the node lacks the replacement: a transient failure, not a refusal (again at the next check)
@@ -246,25 +255,36 @@ export class SignerSender {
   }
 
   /**
-   * A replacement that raises what its tx can cost by `extra`: undefined when the account can
-   * pay it; else a top-up is asked for (`short`: again at the next check), or the money
-   * cannot come (`refused`). `force`: ask even if the purse thinks it pays.
+   * Holds `extra` (what a replacement adds to its tx's cost) in the purse: the amount held (0n:
+   * nothing to hold); else a top-up was asked for (`short`: again at the next check), or the
+   * money cannot come (`refused`).
    */
-  private async shortFor(extra: bigint, force = false): Promise<ReplaceResult | undefined> {
+  private async holdFor(extra: bigint): Promise<bigint | ReplaceResult> {
     const { purse } = this.opts
-    if (!purse || extra <= 0n || (!force && purse.pays(extra))) return undefined
+    if (!purse || extra <= 0n) return 0n
+    if (purse.take(extra)) return extra
+    return (await this.askFor(extra)) ?? (purse.take(extra) ? extra : { kind: 'short' })
+  }
+
+  /**
+   * The account cannot pay `amount` more: read its balance again and, if it still cannot, ask
+   * the funder (`force`: ask at once, the node having refused for funds). Undefined when the
+   * purse may pay now; `refused` when the money cannot come. No wait for the txs in flight:
+   * the keeper checks again soon.
+   */
+  private async askFor(amount: bigint, force = false): Promise<ReplaceResult | undefined> {
+    const purse = this.opts.purse!
     try {
-      // (no wait for the txs in flight: the keeper checks again soon)
-      if (force) await purse.topUp(extra)
+      if (force) await purse.topUp(amount)
       else {
         await purse.refresh()
-        await purse.cover(extra, Number.NEGATIVE_INFINITY, this.opts.reads.ctx.cancel)
+        await purse.cover(amount, Number.NEGATIVE_INFINITY, this.opts.reads.ctx.cancel)
       }
     } catch (err) {
       if (err instanceof SendFailure) return { kind: 'refused', code: err.code, message: err.message }
       throw err
     }
-    return force || !purse.pays(extra) ? { kind: 'short' } : undefined
+    return force ? { kind: 'short' } : undefined
   }
 
   /**

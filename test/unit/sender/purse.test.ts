@@ -109,4 +109,36 @@ describe('purse', () => {
     expect(p.attempts).toBe(0)
     expect(node.sends).toHaveLength(0)
   })
+
+  test('behavior: a replacement whose bump the account cannot pay: the funder is asked out of turn, then the bump goes, within the balance', async () => {
+    const node = new FakeNode()
+    const funds = instantFunder(node)
+    const r = await rig({ node, funds })
+    const f = r.fees.current as Extract<typeof r.fees.current, { type: 'eip1559' }>
+    node.setBalance(r.signer.address, 21_000n * f.maxFeePerGas + 1n) // the first tx exactly (a transfer of 1 wei)
+    expect((await r.attempt()).failure).toBeUndefined()
+    expect(funds.asked).toEqual([])
+    node.baseFeePerGas = 4n * f.baseFeePerGas
+    await r.fees.refreshNow()
+    const result = await r.sender.replace(0, r.window.kept.unmined.get(0)!)
+    expect(result.kind).toBe('replaced')
+    expect(funds.asked).toHaveLength(1)
+    const [tx] = node.pool(r.signer.address)
+    expect(tx!.maxFeePerGas).toBeGreaterThan(f.maxFeePerGas)
+    expect(tx!.gas * tx!.maxFeePerGas + tx!.value).toBeLessThanOrEqual(node.balance(r.signer.address))
+  })
+
+  test('error: a replacement whose bump the account cannot pay, the funder exhausted → refused FUNDS_EXHAUSTED; the node is not sent it', async () => {
+    const node = new FakeNode()
+    const r = await rig({ node, funds: instantFunder(node, false) })
+    const f = r.fees.current as Extract<typeof r.fees.current, { type: 'eip1559' }>
+    node.setBalance(r.signer.address, 21_000n * f.maxFeePerGas + 1n)
+    expect((await r.attempt()).failure).toBeUndefined()
+    node.baseFeePerGas = 4n * f.baseFeePerGas
+    await r.fees.refreshNow()
+    const sends = node.sends.length
+    const result = await r.sender.replace(0, r.window.kept.unmined.get(0)!)
+    expect(result).toMatchObject({ kind: 'refused', code: 'FUNDS_EXHAUSTED' })
+    expect(node.sends).toHaveLength(sends)
+  })
 })
