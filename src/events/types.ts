@@ -131,20 +131,20 @@ export interface BlockEvent extends Envelope<'block'> {
   backlog: number
 }
 
-/** Our backlog has grown over several blocks: the chain includes less than we send. Once per episode. */
+/** Blocks had no room for our next tx (by gas) while our backlog waited, several in a row: the chain includes less than we send. Once per episode. */
 export interface SaturationEvent extends Envelope<'saturation'> {
   block_number: number
-  /** What the chain included of ours over the last blocks, per second. */
+  /** What the chain included of ours per second, over the blocks that started the episode. */
   inclusion_tps: number
-  /** Gas the chain included (all txs) per second over the last blocks. */
+  /** Gas the chain included (all txs) per second over the same blocks. */
   inclusion_gas_per_s: number
-  /** gas used ÷ gas limit over the last blocks, 0–1. */
+  /** gas used ÷ gas limit over the last 8 blocks, 0–1. */
   block_fullness: number
   base_fee_per_gas?: string
   backlog: number
 }
 
-/** The backlog stopped growing and is back under a block's worth: the episode is over. */
+/** Blocks have room for our next tx again, or our backlog is back under a block's worth: the episode is over. */
 export interface SaturationEndEvent extends Envelope<'saturation_end'> {
   block_number: number
   duration_ms: number
@@ -275,7 +275,7 @@ export interface SummaryEvent extends Envelope<'summary'> {
   replaced?: number
   /** Saturation episodes (`saturation` events) and how long they lasted in all. */
   saturation?: { episodes: number; saturated_ms: number }
-  /** The chain's inclusion rate found while it was saturated (or steered to, with `--tps auto`). */
+  /** The chain's inclusion rate over the saturated blocks (no room for our next tx, our backlog waiting), or the rate `--tps auto` steered to. */
   capacity?: { tps: number; gas_per_s: number }
   /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
   pacing?: {

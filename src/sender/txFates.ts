@@ -13,6 +13,8 @@ export interface SendEnd {
   ref: TxRef
   /** Set when the node took the tx; not for a failed send, nor for a dry run's signed bytes. */
   hash?: Hex
+  /** The tx's gas limit, with `hash` (the room a block must have for it). */
+  gas?: bigint
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
