@@ -80,8 +80,13 @@ export type ErrorCode =
   | 'FUNDS_EXHAUSTED'
   // --max-fee cannot pay for the bid the chain needs (first send or replacement)
   | 'FEE_CAP_REACHED'
-  // accepted by the node, never included while blocks had room: its nonce went to a filler
+  // a spec's accepted tx whose nonce went to a filler (`tx_timeout.error_code`, src/chain/filledSpecs.ts):
+  // never included while blocks had room; or the node lost it and it could not be sent again
+  // (with `replacement_refused` the node's verdict on the re-signed tx is the code, e.g.
+  // INSUFFICIENT_FUNDS; REPLACEMENT_REFUSED when it gave none)
   | 'NEVER_INCLUDED'
+  | 'REPLACEMENT_REFUSED'
+  | 'TX_DROPPED'
   | 'KZG_UNAVAILABLE'
   | 'WORKER_PANIC'
   | 'WORKER_RETIRED'
@@ -95,6 +100,9 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   SETUP_TIMEOUT: 'is the chain producing blocks? raise --receipt-timeout if they are slow',
   METRICS_PORT: 'pick another --metrics-port, or 0 for a free one',
   SIGNER_UNAVAILABLE: 'use --signer auto or viem',
+  NEVER_INCLUDED: 'the node accepted a tx it does not mine: check its pool rules (minimum tip, gas per tx)',
+  REPLACEMENT_REFUSED: "the node lost the tx and refused its re-signed copy: check the sender's balance and the node's pool rules",
+  TX_DROPPED: 'the node dropped the tx and refused its bytes again; a spec that pins its fee cannot be re-signed: leave the fee to floodgate',
 }
 
 export interface ErrorOptions {

@@ -1,7 +1,8 @@
 /** The table of sent txs not yet seen in a block (add, match, due/expire), and the recent blocks' hashes a late tx_result is matched against. */
 import type { Hex } from 'viem'
+import type { ErrorCode } from '../base/errors.js'
 import { keyOf, type Key } from '../base/key.js'
-import type { SendEnd, TxRef } from '../sender/txFates.js'
+import type { FillReason, SendEnd, TxRef } from '../sender/txFates.js'
 import type { RpcReceipt } from './receipts.js'
 
 export type { TxRef }
@@ -24,6 +25,15 @@ export interface Pending {
    * handed its receipt, or null when none came, and no event is written for it.
    */
   waiters?: ReceiptWaiter[]
+  /** Its nonce went to a filler (`ReceiptTracker.filled`): it ends when the filler is mined, unless it is mined itself. */
+  fill?: Fill
+}
+
+/** A filler that took a pending tx's nonce: why, its hash, and the code the spec ends with. */
+export interface Fill {
+  reason: FillReason
+  fillerHash: Hex & Key
+  code: ErrorCode
 }
 
 /** A wait for one tx's receipt: the receipt as the node gave it, or null (timed out, stopped). */
@@ -102,6 +112,16 @@ export class PendingTxs {
     const old = this.aliases.get(hash)
     if (old) old.minedHash = hash
     return old
+  }
+
+  /** The pending tx with this hash, or one it replaced, without marking which was mined. */
+  peek(hash: Key): Pending | undefined {
+    return this.byHash.get(hash) ?? this.aliases.get(hash)
+  }
+
+  /** The block read in the recent window that holds this hash, if any. */
+  seen(hash: Key): SeenBlock | undefined {
+    return this.recent.holding(hash)
   }
 
   /** Is `p` still pending? */

@@ -1,6 +1,6 @@
 /** The receipt tracker: the loop that ties the head watcher, the pending table, the receipt reader and the timeout look-ups. */
 import type { Hex } from 'viem'
-import { describeError, FatalError } from '../base/errors.js'
+import { describeError, FatalError, type ErrorCode } from '../base/errors.js'
 import { keyOf, type Key } from '../base/key.js'
 import { sleep } from '../base/sleep.js'
 import type { BlockBody, EventBody } from '../events/types.js'
@@ -8,6 +8,7 @@ import type { FillReason, SendEnd, TxFates, TxRef } from '../sender/txFates.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.js'
+import { FilledSpecs, filledTimeout } from './filledSpecs.js'
 import { HeadPoller } from './headPoller.js'
 import { HeadWatcher } from './headWatcher.js'
 import { PendingTxs, settleWaiters, type Pending } from './pendingTxs.js'
@@ -104,6 +105,8 @@ export function pollMsFor(blockTimeMs: number | undefined): number {
 export class ReceiptTracker implements TxFates {
   /** Txs `--max-fee` kept from a replacement (lowercase hashes). */
   private readonly cappedHashes = new Set<Key>()
+  /** Txs whose nonce went to a filler, by the filler's hash. */
+  private readonly fills = new FilledSpecs()
   private readonly calls: TrackerReads
   private readonly heads = new HeadWatcher()
   private readonly poller: HeadPoller
@@ -213,20 +216,26 @@ export class ReceiptTracker implements TxFates {
     this.cappedHashes.add(keyOf(hash))
   }
 
-  /** The tx's nonce went to a filler. Never included: its spec ends now (the other reasons wait for their timeout, as before). */
-  filled(hash: Hex, reason: FillReason): void {
-    if (reason === 'never_included') this.giveUp(hash, 'never_included', 'NEVER_INCLUDED')
+  /**
+   * The tx's nonce went to the filler `fillerHash`: its spec ends as soon as a block holds the
+   * filler (`tx_timeout` with the fill's reason and code, and the filler's hash), or with its
+   * receipt if a block holds its own tx first (the filler then fails). Never two ends for one spec.
+   */
+  filled(hash: Hex, reason: FillReason, fillerHash: Hex, refusal?: ErrorCode): void {
+    if (this.stopped) return
+    const p = this.pending.peek(keyOf(hash))
+    if (!p || p.fill) return // mined already (its receipt is on its way), or filled before
+    this.fills.add(p, reason, fillerHash, refusal)
+    // a filler mined in a block read before the worker told us
+    if (this.pending.seen(keyOf(fillerHash))) this.fillerMined(keyOf(fillerHash))
   }
 
-  /**
-   * The tx with this hash will never be included (its nonce went to a filler): its spec ends now
-   * with a `tx_timeout` saying why.
-   */
-  private giveUp(hash: Hex, reason: 'never_included', code: 'NEVER_INCLUDED'): void {
-    const p = this.pending.get(keyOf(hash))
-    if (!p) return
+  /** A block holds this hash, which is no tx of ours: if it is a filler, the spec it stands in for ends now. */
+  private fillerMined(hash: Hex & Key): void {
+    const p = this.fills.take(hash)
+    if (!p || !this.pending.has(p.hash)) return
     this.pending.delete(p)
-    if (!settleWaiters(p, null)) this.o.emit({ type: 'tx_timeout', ...p.ref, tx_hash: p.hash, pending: true, waited_ms: Math.max(0, Date.now() - p.startMs), reason, error_code: code })
+    if (!settleWaiters(p, null)) this.o.emit(filledTimeout(p, false))
     this.wakeIdle()
   }
 
@@ -326,7 +335,11 @@ export class ReceiptTracker implements TxFates {
       const h = keyOf(raw)
       hashes.push(h)
       const p = this.pending.get(h)
-      if (!p) continue
+      if (!p) {
+        if (this.fills.size > 0) this.fillerMined(h)
+        continue
+      }
+      this.fills.forget(p)
       // a replaced tx may be in the block under the hash it had before (the replacement came too late)
       this.pending.include(p, h)
       this.enqueue(p, at)

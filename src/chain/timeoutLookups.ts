@@ -5,7 +5,8 @@ import type { Key } from '../base/key.js'
 import type { TrackerReads } from './trackerReads.js'
 import type { HeadWatcher } from './headWatcher.js'
 import { inLanes } from './inLanes.js'
-import { settleWaiters, type Pending } from './pendingTxs.js'
+import { filledTimeout } from './filledSpecs.js'
+import { settleWaiters, type Fill, type Pending } from './pendingTxs.js'
 import { receiptEvent, type RpcReceipt } from './receipts.js'
 
 export interface TimeoutLookupsOptions {
@@ -32,7 +33,7 @@ export class TimeoutLookups {
   /**
    * Asks the node about each tx of `list` (already out of the pending table), a few at a
    * time: mined after all → tx_receipt; else a tx_timeout saying whether the node still
-   * holds it. A waited-for tx's waiters get the receipt, or null, instead.
+   * holds it (one whose nonce went to a filler: with the fill's reason). A waited-for tx's waiters get the receipt, or null, instead.
    */
   async expire(list: Pending[], reason: TimeoutReason): Promise<void> {
     if (list.length === 0) return
@@ -69,6 +70,11 @@ export class TimeoutLookups {
       lookupError = describeError(err)
     }
     if (settleWaiters(p, null)) return
+    // its nonce went to a filler not seen mined (yet): the fill is why it has no receipt
+    if (p.fill) {
+      this.o.emit(filledTimeout(p as Pending & { fill: Fill }, pending, lookupError))
+      return
+    }
     const capped = reason === 'timeout' && this.o.capped?.(p.hash) === true
     this.o.emit({
       type: 'tx_timeout',

@@ -43,6 +43,8 @@ interface InHand extends SendProgress {
   spec: IndexedSpec
   startWall: number
   start: number
+  /** The tx's gas limit, once built (0n before). */
+  gas: bigint
 }
 
 /**
@@ -87,7 +89,7 @@ export class Worker {
       const spec = this.queue.tryShift() ?? (await this.queue.shift())
       if (spec === undefined) break
       if (window.full) await window.room()
-      const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0 }
+      const hand: InHand = { spec, startWall: Date.now(), start: performance.now(), nonce: null, attempts: 0, gas: 0n }
       if (!this.looking && keeper.due(hand.start)) this.look()
       if (this.mend && !this.refusal()) {
         this.mend = false
@@ -164,6 +166,7 @@ export class Worker {
       // a transfer's request comes back at once; estimates, blob and set-code txs are awaited
       const built = specTx(this.opts.build, hand.spec, this.opts.lane.sender)
       req = built instanceof Promise ? await built : built
+      hand.gas = req.fields.gas
     } catch (err) {
       this.failed(hand, err)
       return undefined
@@ -222,7 +225,10 @@ export class Worker {
     event.nonce = hand.nonce
     if (hand.hash) event.tx_hash = hand.hash
     if (hand.raw) event.raw_tx = hand.raw
-    else if (hand.hash && !code) end.hash = hand.hash
+    else if (hand.hash && !code) {
+      end.hash = hand.hash
+      end.gas = hand.gas
+    }
     event.start_timestamp_ms = hand.startWall
     // the router paced it: its slot's intended send time, on the wall clock (latency from the schedule: docs/events.md)
     const { dueMs, stage } = spec as PacedSpec

@@ -104,8 +104,9 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     tx_hash: req('hex'),
     pending: req('boolean'),
     waited_ms: req('number'),
-    reason: oneOf('timeout', 'run_stopped', 'fee_cap', 'never_included'),
-    error_code: { type: 'string', required: false, values: ['FEE_CAP_REACHED', 'NEVER_INCLUDED'] },
+    reason: oneOf('timeout', 'run_stopped', 'fee_cap', 'untracked', 'not_resignable', 'replacement_refused', 'never_included', 'refused'),
+    error_code: opt('string'),
+    filler_tx_hash: opt('hex'),
     lookup_error: opt('string'),
   },
   progress: {

@@ -1,5 +1,6 @@
 /** The TypeScript types of every event floodgate emits, and the event version. */
 import type { Address, Hex } from 'viem'
+import type { ErrorCode } from '../base/errors.js'
 
 /** Bumped on any breaking change to an event's shape. */
 export const EVENT_VERSION = 1 as const
@@ -89,8 +90,11 @@ export interface NonceGapFilledEvent extends Envelope<'nonce_gap_filled'> {
   idx?: number
   id?: string
   /** Why the nonce could not go to its own spec: `untracked` (no spec remembered for it), `not_resignable` (a blob tx, or a spec that pins its fee), `replacement_refused` (the node refused its re-signed tx definitively), `never_included` (the node held it, its fee was fine, blocks had room, and it was never included: the spec ends `NEVER_INCLUDED`), `refused` (the spec sent at it failed while later ones were in flight — refused, or ended without the node's word and the node lacks it — and no later spec of the signer came to take it before the input ended). */
-  reason?: 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
+  reason?: FillReason
 }
+
+/** Why a nonce went to a filler (`nonce_gap_filled.reason`; the `tx_timeout.reason` of the spec it was filled over). */
+export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 
 /** A sent tx was re-signed from its spec (same nonce, same payload) at current fees and sent again; its receipt follows the new hash. */
 export interface TxReplacedEvent extends Envelope<'tx_replaced'> {
@@ -127,20 +131,20 @@ export interface BlockEvent extends Envelope<'block'> {
   backlog: number
 }
 
-/** Our backlog has grown over several blocks: the chain includes less than we send. Once per episode. */
+/** Blocks had no room for our next tx (by gas) while our backlog waited, several in a row: the chain includes less than we send. Once per episode. */
 export interface SaturationEvent extends Envelope<'saturation'> {
   block_number: number
-  /** What the chain included of ours over the last blocks, per second. */
+  /** What the chain included of ours per second, over the blocks that started the episode. */
   inclusion_tps: number
-  /** Gas the chain included (all txs) per second over the last blocks. */
+  /** Gas the chain included (all txs) per second over the same blocks. */
   inclusion_gas_per_s: number
-  /** gas used ÷ gas limit over the last blocks, 0–1. */
+  /** gas used ÷ gas limit over the last 8 blocks, 0–1. */
   block_fullness: number
   base_fee_per_gas?: string
   backlog: number
 }
 
-/** The backlog stopped growing and is back under a block's worth: the episode is over. */
+/** Blocks have room for our next tx again, or our backlog is back under a block's worth: the episode is over. */
 export interface SaturationEndEvent extends Envelope<'saturation_end'> {
   block_number: number
   duration_ms: number
@@ -201,9 +205,10 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   block_tx_count?: number
 }
 
-export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap' | 'never_included'
+/** Why a sent tx ended without a receipt: its wait ran out, the run stopped, --max-fee, or its nonce went to a filler (the fill's reason). */
+export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap' | FillReason
 
-/** A sent tx had no receipt within --receipt-timeout, or the run stopped before it had one. */
+/** A sent tx had no receipt within --receipt-timeout, the run stopped before it had one, or its nonce went to a filler. */
 export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
   tx_hash: Hex
   /** The node still has the tx (eth_getTransactionByHash answered it, without a block). */
@@ -211,8 +216,15 @@ export interface TxTimeoutEvent extends Envelope<'tx_timeout'>, SpecRef {
   /** ms from the send start to this event. */
   waited_ms: number
   reason: TimeoutReason
-  /** `FEE_CAP_REACHED` with reason `fee_cap`: --max-fee kept its bid below what the chain needed. */
-  error_code?: 'FEE_CAP_REACHED' | 'NEVER_INCLUDED'
+  /**
+   * `FEE_CAP_REACHED` with reason `fee_cap`: --max-fee kept its bid below what the chain needed.
+   * A filled spec's (`fillCode`, src/chain/fillCodes.ts): `NEVER_INCLUDED`; with
+   * `replacement_refused` the node's verdict on the replacement (e.g. `INSUFFICIENT_FUNDS`);
+   * `TX_DROPPED` for the others.
+   */
+  error_code?: ErrorCode
+  /** The filler that took its nonce (`nonce_gap_filled.tx_hash`), when the reason is a fill's. */
+  filler_tx_hash?: Hex
   /** Why the node could not be asked (then `pending` is false: not confirmed). */
   lookup_error?: string
 }
@@ -283,7 +295,7 @@ export interface SummaryEvent extends Envelope<'summary'> {
   replaced?: number
   /** Saturation episodes (`saturation` events) and how long they lasted in all. */
   saturation?: { episodes: number; saturated_ms: number }
-  /** The chain's inclusion rate found while it was saturated (or steered to, with `--tps auto`). */
+  /** The chain's inclusion rate over the saturated blocks (no room for our next tx, our backlog waiting), or the rate `--tps auto` steered to. */
   capacity?: { tps: number; gas_per_s: number }
   /** With `--tps`: the target, and the slots the pool gave up because it fell more than 1 s behind. */
   pacing?: {

@@ -1,5 +1,6 @@
 /** Takes a signer's nonce that no spec can have with a zero-value transfer to itself, and reports it. */
 import type { Hex } from 'viem'
+import type { ErrorCode } from '../base/errors.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import type { NonceGapFilledEvent } from '../events/types.js'
 import type { EventSink } from '../events/eventSink.js'
@@ -43,8 +44,11 @@ export class GapFiller {
     for (const n of this.opts.window.kept.takeGaps()) await this.fill(n, undefined, 'refused')
   }
 
-  /** Takes nonce `gap` (the kept tx `lost`'s, if any); true once the node has the filler. */
-  async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<boolean> {
+  /**
+   * Takes nonce `gap` (the kept tx `lost`'s, if any; `refusal`: the node's verdict on its refused
+   * replacement); true once the node has the filler. The spec of `lost` is told (the fate port).
+   */
+  async fill(gap: number, lost: Unmined | undefined, reason: FillReason, refusal?: ErrorCode): Promise<boolean> {
     const { post, window, log, worker } = this.opts
     const from = post.address
     const fees = fillerFees(this.opts.fees.current)
@@ -55,7 +59,7 @@ export class GapFiller {
       return false
     }
     window.kept.filled(gap, hash, raw, FILLER_GAS * (fees.type === 'eip1559' ? fees.maxFeePerGas : fees.gasPrice))
-    if (lost && lost.idx >= 0) this.opts.fates.filled(lost.hash, reason)
+    if (lost && lost.idx >= 0) this.opts.fates.filled(lost.hash, reason, hash, refusal)
     log.warn({ worker, signer: from, nonce: gap, tx_hash: hash, reason, ...(lost ? { lost_tx_hash: lost.hash, idx: lost.idx } : {}) }, 'nonce gap filled with a zero-value self-transfer')
     this.opts.events.emit(gapFilledEvent(worker, from, gap, hash, lost, reason))
     return true

@@ -1,18 +1,20 @@
 /** The fate port: what a signer's lane learns of its txs' fates, told in types to whoever follows the txs (the receipt tracker, the chain's load). */
 import type { Hex } from 'viem'
-import type { TxResultEvent } from '../events/types.js'
+import type { ErrorCode } from '../base/errors.js'
+import type { FillReason, TxResultEvent } from '../events/types.js'
+
+export type { FillReason }
 
 /** Which spec a tx came from, as its events name it. */
 export type TxRef = Pick<TxResultEvent, 'idx' | 'line' | 'id' | 'kind' | 'stage'>
-
-/** Why a nonce went to a filler (`nonce_gap_filled.reason`). */
-export type FillReason = 'untracked' | 'not_resignable' | 'replacement_refused' | 'never_included' | 'refused'
 
 /** A spec's send that ended (its `tx_result` is written beside). */
 export interface SendEnd {
   ref: TxRef
   /** Set when the node took the tx; not for a failed send, nor for a dry run's signed bytes. */
   hash?: Hex
+  /** The tx's gas limit, with `hash` (the room a block must have for it). */
+  gas?: bigint
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
@@ -30,8 +32,11 @@ export interface TxFates {
   replaced(oldHash: Hex, hash: Hex): void
   /** `--max-fee` keeps the tx from the replacement it needs: if it is never mined, its spec ends FEE_CAP_REACHED. */
   capped(hash: Hex): void
-  /** The tx's nonce went to a filler (`reason`): it will never be mined. */
-  filled(hash: Hex, reason: FillReason): void
+  /**
+   * The tx's nonce went to the filler `fillerHash` (`reason`; `refusal`: the node's verdict on the
+   * refused replacement, with `replacement_refused`): once the filler is mined, the tx never will be.
+   */
+  filled(hash: Hex, reason: FillReason, fillerHash: Hex, refusal?: ErrorCode): void
 }
 
 /** The port for several followers: each hears every fate, in order (a follower alone on a fate is called directly: `sent` is once per tx). */

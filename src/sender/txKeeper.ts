@@ -1,5 +1,6 @@
 /** The keeper of a signer's accepted, unmined txs: tells lost from stuck from waiting, re-signs what must be replaced, fills only what cannot be sent. */
 import type { Hex } from 'viem'
+import type { ErrorCode } from '../base/errors.js'
 import { keyOf, type Key } from '../base/key.js'
 import type { EventSink } from '../events/eventSink.js'
 import type { TxReplacedEvent } from '../events/types.js'
@@ -294,7 +295,7 @@ export class TxKeeper {
         return true
       }
       case 'refused':
-        if (reason === 'dropped') await this.fill(nonce, tx, 'replacement_refused')
+        if (reason === 'dropped') await this.fill(nonce, tx, 'replacement_refused', result.code)
         else log.warn({ worker: this.opts.worker, signer: post.address, nonce, code: result.code, err: result.message }, 'a replacement was refused')
         return true
       case 'short':
@@ -317,8 +318,8 @@ export class TxKeeper {
   }
 
   /** Takes nonce `gap` with a filler; what waited on the nonce is cleared. */
-  private async fill(gap: number, lost: Unmined | undefined, reason: FillReason): Promise<void> {
-    if (!(await this.opts.filler.fill(gap, lost, reason))) return
+  private async fill(gap: number, lost: Unmined | undefined, reason: FillReason, refusal?: ErrorCode): Promise<void> {
+    if (!(await this.opts.filler.fill(gap, lost, reason, refusal))) return
     this.rebroadcastNonce = undefined
     if (reason === 'never_included') this.stuck = undefined
   }

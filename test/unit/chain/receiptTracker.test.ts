@@ -540,6 +540,101 @@ describe('ReceiptTracker: track (a tx its sender waits for: funding, setup)', ()
   })
 })
 
+describe('ReceiptTracker: a spec whose nonce went to a filler', () => {
+  const FILLER = (i: number) => hashOf(900 + i)
+
+  test.each([
+    { reason: 'never_included' as const, code: 'NEVER_INCLUDED' },
+    { reason: 'replacement_refused' as const, refusal: 'INSUFFICIENT_FUNDS' as const, code: 'INSUFFICIENT_FUNDS' },
+    { reason: 'replacement_refused' as const, code: 'REPLACEMENT_REFUSED' },
+    { reason: 'not_resignable' as const, code: 'TX_DROPPED' },
+    { reason: 'untracked' as const, code: 'TX_DROPPED' },
+    { reason: 'refused' as const, code: 'TX_DROPPED' },
+  ])('behavior: $reason $refusal: the spec ends in the block that holds its filler (long before its receipt timeout), one tx_timeout with the fill\'s reason, code $code and the filler\'s hash', async ({ reason, refusal, code }) => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 60_000 })
+    t.tracker.sent(sentOf(txResult(0, hashOf(0), { id: 'filled' })))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
+    t.tracker.filled(hashOf(0), reason, FILLER(0), refusal)
+    await sleep(40)
+    expect(t.events, 'not before the filler is mined').toEqual([])
+    chain.mine({ hash: FILLER(0) }, { hash: hashOf(1) })
+    await t.until(() => t.events.length === 2)
+    expect(t.timeouts()).toStrictEqual([
+      { type: 'tx_timeout', idx: 0, line: 1, id: 'filled', tx_hash: hashOf(0), pending: false, waited_ms: expect.any(Number), reason, error_code: code, filler_tx_hash: FILLER(0) },
+    ])
+    expect(t.receiptOf(1)).toMatchObject({ tx_hash: hashOf(1) })
+    expect(t.tracker.pendingCount).toBe(0)
+    await t.tracker.settle() // nothing left to wait for
+  })
+
+  test('behavior: the filler loses the race (a block holds the spec\'s own tx first): the spec ends with its receipt, and the filler mined later ends nothing more', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 60_000 })
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.filled(hashOf(0), 'never_included', FILLER(0))
+    chain.mine({ hash: hashOf(0) })
+    await t.until(() => t.receipts().length === 1)
+    chain.mine({ hash: FILLER(0) }) // a real node would refuse it (nonce used); whatever a block holds, the spec has ended
+    await sleep(60)
+    expect(t.events).toHaveLength(1)
+    expect(t.timeouts()).toEqual([])
+  })
+
+  test('behavior: told after its own tx was seen in a block: nothing happens, its receipt ends it', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 60_000, pollMs: 600 })
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    chain.mine({ hash: hashOf(0) }, { hash: FILLER(0) })
+    await t.until(() => t.receipts().length === 1, 3_000)
+    t.tracker.filled(hashOf(0), 'replacement_refused', FILLER(0), 'INSUFFICIENT_FUNDS')
+    await sleep(60)
+    expect(t.events).toHaveLength(1)
+  })
+
+  test('behavior: a filler already in a block read before the tracker was told: the spec ends at once', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 60_000 })
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    chain.mine({ hash: FILLER(0) })
+    await sleep(60) // the block was read: the filler was no tx of ours then
+    t.tracker.filled(hashOf(0), 'not_resignable', FILLER(0))
+    expect(t.timeouts()).toMatchObject([{ idx: 0, reason: 'not_resignable', error_code: 'TX_DROPPED', filler_tx_hash: FILLER(0) }])
+  })
+
+  test('behavior: a replaced spec, filled under its newest hash: the filler ends it', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 60_000 })
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.replaced(hashOf(0), hashOf(10))
+    t.tracker.filled(hashOf(10), 'replacement_refused', FILLER(0), 'INSUFFICIENT_FUNDS')
+    chain.mine({ hash: FILLER(0) })
+    await t.until(() => t.timeouts().length === 1)
+    expect(t.timeouts()[0]).toMatchObject({ idx: 0, tx_hash: hashOf(10), reason: 'replacement_refused', filler_tx_hash: FILLER(0) })
+  })
+
+  test('behavior: a filler never mined: at the deadline the look-up decides (the spec\'s tx mined after all → its receipt; else tx_timeout with the fill\'s reason); the run stopping likewise', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 200, recentHashCap: 0 })
+    const old = chain.mine({ hash: hashOf(1) })
+    chain.mine() // the tracker no longer remembers the block holding hashOf(1)
+    await sleep(60)
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
+    t.tracker.filled(hashOf(0), 'never_included', FILLER(0))
+    t.tracker.filled(hashOf(1), 'never_included', FILLER(1))
+    await t.until(() => t.events.length === 2)
+    expect(t.receiptOf(1)).toMatchObject({ block_number: old.number })
+    expect(t.timeouts()).toMatchObject([{ idx: 0, pending: false, reason: 'never_included', error_code: 'NEVER_INCLUDED', filler_tx_hash: FILLER(0) }])
+
+    t.tracker.sent(sentOf(txResult(2, hashOf(2))))
+    t.tracker.filled(hashOf(2), 'untracked', FILLER(2))
+    await t.tracker.stop()
+    expect(t.timeouts().at(-1)).toMatchObject({ idx: 2, reason: 'untracked', error_code: 'TX_DROPPED', filler_tx_hash: FILLER(2) })
+    expect(t.events).toHaveLength(3)
+  })
+})
+
 describe('poll periods', () => {
   test('behavior: head watcher a tenth of the block time within 25..100 ms; reader a quarter within 50..250 ms', () => {
     expect([undefined, 100, 500, 2_000].map(headPollMsFor)).toEqual([100, 25, 50, 100])

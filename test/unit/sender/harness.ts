@@ -1,6 +1,7 @@
 /** A signer's lane (window, sender, filler, keeper) built by the product's factory against a fake node, with small budgets, at the product's default window. */
 import type { Address, Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
+import type { ErrorCode } from '../../../src/base/errors.js'
 import { FeeOracle, type FeeOracleOptions } from '../../../src/chain/feeOracle.js'
 import { DEFAULT_IN_FLIGHT } from '../../../src/defaults.js'
 import { EVENT_VERSION, type FloodgateEvent } from '../../../src/events/types.js'
@@ -45,7 +46,8 @@ export interface FateLog {
   sent: SendEnd[]
   replaced: [Hex, Hex][]
   capped: Hex[]
-  filled: [Hex, FillReason][]
+  /** [the tx, the reason, the filler's hash, the node's verdict on a refused replacement if any] */
+  filled: ([Hex, FillReason, Hex] | [Hex, FillReason, Hex, ErrorCode])[]
 }
 
 export interface Rig extends SignerLane {
@@ -80,7 +82,7 @@ export async function rig(o: RigOptions = {}): Promise<Rig> {
     sent: (end) => log.sent.push(end),
     replaced: (oldHash, hash) => log.replaced.push([oldHash, hash]),
     capped: (hash) => log.capped.push(hash),
-    filled: (hash, reason) => log.filled.push([hash, reason]),
+    filled: (hash, reason, filler, refusal) => log.filled.push(refusal === undefined ? [hash, reason, filler] : [hash, reason, filler, refusal]),
   }
   const lane = signerLane({
     signer,

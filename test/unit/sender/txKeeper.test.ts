@@ -166,6 +166,27 @@ describe('check', () => {
     expect(events).toEqual([expect.objectContaining({ type: 'tx_replaced', idx: 10, nonce: 0, old_tx_hash: hashes[0], tx_hash: again!.hash, reason: 'dropped' })])
   })
 
+  test('behavior: a lost tx whose re-signed copy the node refuses for funds, the filler taken: nonce_gap_filled replacement_refused, its spec told the filler and the node\'s verdict (INSUFFICIENT_FUNDS)', async () => {
+    const r = await rig()
+    const { keeper, events } = r
+    const hashes: Hex[] = []
+    for (let i = 0; i < 2; i++) {
+      const { p, failure } = await r.attempt(r.transfer({ idx: 10 + i, value: 10n ** 18n }))
+      if (failure) throw failure
+      hashes.push(p.hash!)
+    }
+    r.node.lose(hashes[0]!)
+    r.node.lose(hashes[1]!)
+    // enough for a zero-value filler, not for the spec's 1 ETH
+    r.node.setBalance(r.signer.address, 10n ** 17n)
+    expect(await keeper.check()).toBe(false) // rebroadcast: refused
+    expect(await keeper.check()).toBe(false) // re-signed: refused; filler: taken
+    const filler = r.node.pool(r.signer.address)[0]!
+    expect(filler).toMatchObject({ nonce: 0, value: 0n })
+    expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', nonce: 0, reason: 'replacement_refused', tx_hash: filler.hash, lost_tx_hash: hashes[0], idx: 10 })])
+    expect(r.fates.filled).toEqual([[hashes[0], 'replacement_refused', filler.hash, 'INSUFFICIENT_FUNDS']])
+  })
+
   test('behavior: check() returns true once everything sent is mined, and the ledger forgets it; a gap above the mined nonce is still mended', async () => {
     const { r, keeper, hashes, sentSince } = await sentTxs(3)
     r.node.lose(hashes[2]!)
@@ -254,7 +275,7 @@ describe('never included', () => {
     const filler = r.node.pool(r.signer.address)[0]!
     expect(filler).toMatchObject({ nonce: 0, to: r.signer.address.toLowerCase(), value: 0n })
     expect(events).toEqual([expect.objectContaining({ type: 'nonce_gap_filled', worker: WORKER, nonce: 0, reason: 'never_included', lost_tx_hash: hashes[0], idx: 10 })])
-    expect(r.fates.filled).toEqual([[hashes[0], 'never_included']])
+    expect(r.fates.filled).toEqual([[hashes[0], 'never_included', filler.hash]])
   })
 
   test('behavior: a look and the check it asks for count the head\'s wait once: a period is one check, not two', async () => {
