@@ -26,7 +26,6 @@ describe('a funder that runs dry (real anvil, 1 s blocks)', () => {
     const specs = Array.from({ length: 100 }, (_, i) => ({ to: SINK, value: '0.05 eth', id: `d${i}` }))
     const { events, stderr } = await runSend(anvil().url, specs, { poolSize: 4, tps: 20, funderKey, keepFundedMs: 1_000, minBalance: ETH / 10n, seed: `dry-${Date.now()}` })
 
-    console.error(stderr.slice(0, 4000)); console.error(JSON.stringify([...new Set(events.map((e) => e.type + ":" + (e.error_code ?? "")))]))
     const low = ofType(events, 'funds_low')
     const exhausted = ofType(events, 'funds_exhausted')
     expect(low).toHaveLength(1)
