@@ -4,6 +4,7 @@ import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
+import { FundingTally, type FundingFeed } from './accounts/fundingFigures.js'
 import { waitFundingTurn } from './accounts/fundingTurn.js'
 import { KeepFunded } from './accounts/keepFunded.js'
 import { FatalError } from './base/errors.js'
@@ -43,6 +44,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   chain?: Chain
   /** `--rpc-url` given more than once: the endpoints after the first (signers are spread over all of them). */
   moreRpcUrls?: string[]
+  /** What the funder sent so far, when the caller funded the run's accounts itself (`run`'s setup); `send` counts its own funding here too. */
+  fundingTally?: FundingTally
 }
 
 export type { EndReason }
@@ -66,15 +69,18 @@ export async function send(o: SendOptions): Promise<SendResult> {
     chain = o.chain ?? (await openChain(o))
     more = await connectMore(o, chain.chainId)
     const signers = poolSigners(o, chain)
-    if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
+    const tally = fundingTally(o, chain)
+    if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers, tally)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
     const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil((signers.length * o.inFlight) / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
-    const keeper = keepFunded(o, chain, signers)
+    const keeper = keepFunded(o, chain, signers, tally)
+    const funding = tally ? await fundingFeed(chain, tally, keeper) : undefined
     try {
-      const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints })
+      const run = { ...o, ...(o.shard ? { tps: o.tps / o.shard.count } : {}), ...(funding ? { funding } : {}) }
+      const { summary, reason } = await runPipeline(run, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints })
       return { summary, reason, pool: signers.map((s) => s.address) }
     } finally {
       await keeper?.stop()
@@ -128,7 +134,38 @@ function earlierShardsAccounts(o: SendOptions): Address[][] {
   return out
 }
 
-async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promise<void> {
+/** The run's funding tally: the caller's (`run`), or a new one when this run funds its pool; none without a funder, for a dry run, or with --skip-funding. */
+function fundingTally(o: SendOptions, chain: Chain): FundingTally | undefined {
+  if (o.dryRun || !chain.funderKey) return undefined
+  if (o.fundingTally) return o.fundingTally
+  return o.skipFunding ? undefined : new FundingTally()
+}
+
+/**
+ * The summary's and the live line's funding figures: the tally, with the funder's balance read
+ * now (once) and at the end, after the background top-up has stopped.
+ */
+async function fundingFeed(chain: Chain, tally: FundingTally, keeper: KeepFunded | undefined): Promise<FundingFeed> {
+  const funder = privateKeyToAddress(chain.funderKey!)
+  const read = async () => {
+    try {
+      tally.funderBalance(BigInt(await chain.rpc.request<string>('eth_getBalance', [funder, 'latest'])))
+    } catch {
+      // a figure, not a reason to fail the run: the last balance read stands
+    }
+  }
+  await read()
+  return {
+    current: () => tally.figures(),
+    settle: async (readAgain) => {
+      await keeper?.stop()
+      if (readAgain) await read()
+      return tally.figures()
+    },
+  }
+}
+
+async function fundPools(o: SendOptions, chain: Chain, signers: Signer[], tally: FundingTally | undefined): Promise<void> {
   if (!chain.funderKey) {
     o.log.warn('no --funder-key: pool accounts are not topped up (pass --skip-funding to silence this)')
     return
@@ -136,7 +173,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
   const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   try {
     if (o.shard && o.shard.index > 0) await waitFundingTurn({ reads: session.reads, earlier: earlierShardsAccounts(o), minBalance: chain.minBalance, log: o.log, cancel: session.cancel })
-    await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log })
+    await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log, ...(tally ? { onSent: tally.funded } : {}) })
   } catch (err) {
     // a signal while funding is a stop like any other: nothing is read, the summary says so
     if (!o.signal?.aborted) throw err
@@ -151,7 +188,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
  * The background top-up (`--keep-funded`), beside the workers: on when funding is (with `run`,
  * whose setup funded the pools, unless `--skip-funding`), off for a dry run or without a funder.
  */
-function keepFunded(o: SendOptions, chain: Chain, signers: Signer[]): KeepFunded | undefined {
+function keepFunded(o: SendOptions, chain: Chain, signers: Signer[], tally: FundingTally | undefined): KeepFunded | undefined {
   if (!o.keepFundedMs || o.dryRun || !chain.funderKey || (o.skipFunding && !o.chain)) return undefined
   const keeper = new KeepFunded({
     session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
@@ -160,6 +197,7 @@ function keepFunded(o: SendOptions, chain: Chain, signers: Signer[]): KeepFunded
     accounts: signers.map((s) => s.address),
     minBalance: chain.minBalance,
     everyMs: o.keepFundedMs,
+    ...(tally ? { onTopUp: tally.toppedUp, onFunderBalance: (wei: bigint) => tally.funderBalance(wei) } : {}),
     log: o.log,
   })
   keeper.start()

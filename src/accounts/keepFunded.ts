@@ -17,6 +17,10 @@ export interface KeepFundedOptions {
   minBalance: bigint
   /** How often the balances are read. */
   everyMs: number
+  /** Told each top-up's amount once the node took its tx. */
+  onTopUp?: (wei: bigint) => void
+  /** Told the funder's balance, read after each round that topped up. */
+  onFunderBalance?: (wei: bigint) => void
   log: Logger
 }
 
@@ -94,7 +98,8 @@ export class KeepFunded {
     this.rounds++
     if (targets.size === 0) return
     o.log.debug({ accounts: targets.size, eth: formatEther([...targets.values()].reduce((s, v) => s + v, 0n)) }, 'background top-up')
-    const r = await fundAccounts({ session: this.session, chainId: o.chainId, funder: o.funder, accounts: [...targets.keys()], minBalance: o.minBalance, targets, log: o.log })
+    const r = await fundAccounts({ session: this.session, chainId: o.chainId, funder: o.funder, accounts: [...targets.keys()], minBalance: o.minBalance, targets, log: o.log, ...(o.onTopUp ? { onSent: o.onTopUp } : {}) })
     this.toppedUp += r.toppedUp
+    if (o.onFunderBalance) o.onFunderBalance(await this.session.reads.balanceOf(o.funder.address))
   }
 }

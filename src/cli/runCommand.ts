@@ -1,5 +1,6 @@
 /** `floodgate run SCENARIO`: set a scenario up (or reuse it), then send its spam through `send`'s pipeline. */
 import { Command, Option } from 'commander'
+import { FundingTally } from '../accounts/fundingFigures.js'
 import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
@@ -50,7 +51,9 @@ export function runCommand(): Command {
     const chain = await openChain(base)
     try {
       const table = endOfRunTable()
-      const run = { base: { ...base, observers: table.observers }, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
+      // what the funder sends, from the setup's funding on (the summary's `funding`)
+      const tally = !base.skipFunding && !base.dryRun && chain.funderKey ? { fundingTally: new FundingTally() } : {}
+      const run = { base: { ...base, observers: table.observers, ...tally }, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
       const result = campaign ? await runCampaign({ ...campaign, ...run }) : await runScenario(scenario!, run)
       table.print(scenarioArg)
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))

@@ -13,6 +13,8 @@ export interface SendEnd {
   ref: TxRef
   /** Set when the node took the tx; not for a failed send, nor for a dry run's signed bytes. */
   hash?: Hex
+  /** Wei the tx moves away from its signer (its value, when not 0 and not sent to the signer itself), with `hash`. */
+  value?: bigint
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
