@@ -4,6 +4,7 @@ import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
 import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
+import { FundingTally, type FundingFeed, type FundingFigures } from './accounts/fundingFigures.js'
 import { waitFundingTurn } from './accounts/fundingTurn.js'
 import { Treasury } from './accounts/treasury.js'
 import { FatalError } from './base/errors.js'
@@ -45,6 +46,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   chain?: Chain
   /** `--rpc-url` given more than once: the endpoints after the first (signers are spread over all of them). */
   moreRpcUrls?: string[]
+  /** What the funder sent so far, when the caller funded the run's accounts itself (`run`'s setup); `send` counts its own funding here too. */
+  fundingTally?: FundingTally
 }
 
 export type { EndReason }
@@ -68,15 +71,18 @@ export async function send(o: SendOptions): Promise<SendResult> {
     chain = o.chain ?? (await openChain(o))
     more = await connectMore(o, chain.chainId)
     const signers = poolSigners(o, chain)
-    if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers)
+    const tally = fundingTally(o, chain)
+    if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers, tally)
     // the workers' sends are coalesced into JSON-RPC batches (funding above went one by one), one batcher per endpoint
     const batching = (r: Rpc) => createBatchingRpc(r, { maxSize: o.batchSize ?? autoBatchSize(Math.ceil((signers.length * o.inFlight) / (more.length + 1))), waitMs: o.batchWaitMs ?? 0 })
     const rpc = batching(chain.rpc)
     // --tps is the rate of all shards together: each sends its share
     const endpoints = more.length ? { endpoints: [rpc, ...more.map(batching)] } : {}
-    const treasury = treasuryOf(o, chain, signers)
+    const treasury = treasuryOf(o, chain, signers, tally)
+    const funding = tally ? await fundingFeed(chain, tally, treasury) : undefined
     try {
-      const { summary, reason } = await runPipeline(o.shard ? { ...o, tps: o.tps / o.shard.count } : o, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints, ...(treasury ? { treasury } : {}) })
+      const run = { ...o, ...(o.shard ? { tps: o.tps / o.shard.count } : {}), ...(funding ? { funding } : {}) }
+      const { summary, reason } = await runPipeline(run, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints, ...(treasury ? { treasury } : {}) })
       return { summary, reason, pool: signers.map((s) => s.address) }
     } finally {
       await treasury?.stop()
@@ -130,7 +136,44 @@ function earlierShardsAccounts(o: SendOptions): Address[][] {
   return out
 }
 
-async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promise<void> {
+/** The run's funding tally: the caller's (`run`), or a new one when this run funds its pool; none without a funder, for a dry run, or with --skip-funding. */
+function fundingTally(o: SendOptions, chain: Chain): FundingTally | undefined {
+  if (o.dryRun || !chain.funderKey) return undefined
+  if (o.fundingTally) return o.fundingTally
+  return o.skipFunding ? undefined : new FundingTally()
+}
+
+/**
+ * The summary's and the live line's funding figures: the tally, with the funder's balance read
+ * now (once) and at the end, after the background top-up has stopped.
+ */
+async function fundingFeed(chain: Chain, tally: FundingTally, treasury: Treasury | undefined): Promise<FundingFeed> {
+  const funder = privateKeyToAddress(chain.funderKey!)
+  const read = async () => {
+    try {
+      tally.funderBalance(BigInt(await chain.rpc.request<string>('eth_getBalance', [funder, 'latest'])))
+    } catch {
+      // a figure, not a reason to fail the run: the last balance read stands
+    }
+  }
+  await read()
+  return {
+    // the treasury's runway projects the spend a period ahead (a chain at capacity spends faster each block)
+    current: () => withTreasuryRunway(tally.figures(), treasury),
+    settle: async (readAgain) => {
+      await treasury?.stop()
+      if (readAgain) await read()
+      return withTreasuryRunway(tally.figures(), treasury)
+    },
+  }
+}
+
+const withTreasuryRunway = (f: FundingFigures, treasury: Treasury | undefined): FundingFigures => {
+  const runwayS = treasury?.runwayS
+  return runwayS === undefined ? f : { ...f, runwayS }
+}
+
+async function fundPools(o: SendOptions, chain: Chain, signers: Signer[], tally: FundingTally | undefined): Promise<void> {
   if (!chain.funderKey) {
     o.log.warn('no --funder-key: pool accounts are not topped up (pass --skip-funding to silence this)')
     return
@@ -138,7 +181,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
   const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   try {
     if (o.shard && o.shard.index > 0) await waitFundingTurn({ reads: session.reads, earlier: earlierShardsAccounts(o), minBalance: chain.minBalance, log: o.log, cancel: session.cancel })
-    await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log })
+    await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: signers.map((s) => s.address), minBalance: chain.minBalance, log: o.log, ...(tally ? { onSent: tally.funded } : {}) })
   } catch (err) {
     // a signal while funding is a stop like any other: nothing is read, the summary says so
     if (!o.signal?.aborted) throw err
@@ -154,7 +197,7 @@ async function fundPools(o: SendOptions, chain: Chain, signers: Signer[]): Promi
  * whose setup funded the pools, unless `--skip-funding`), off for a dry run or without a funder.
  * Started by the pipeline, with its events.
  */
-function treasuryOf(o: SendOptions, chain: Chain, signers: Signer[]): Treasury | undefined {
+function treasuryOf(o: SendOptions, chain: Chain, signers: Signer[], tally: FundingTally | undefined): Treasury | undefined {
   if (!o.keepFundedMs || o.dryRun || !chain.funderKey || (o.skipFunding && !o.chain)) return undefined
   return new Treasury({
     session: (signal) => new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, signal: o.signal ? AbortSignal.any([o.signal, signal]) : signal }),
@@ -165,6 +208,7 @@ function treasuryOf(o: SendOptions, chain: Chain, signers: Signer[]): Treasury |
     everyMs: o.keepFundedMs,
     window: o.spamWindowCost ?? 0n,
     fees: () => chain.fees.current,
+    ...(tally ? { tally } : {}),
     log: o.log,
   })
 }

@@ -19,6 +19,8 @@ export interface FundOptions {
   minBalance: bigint
   /** Per account, a target of its own instead of `minBalance` (the background top-up's). */
   targets?: ReadonlyMap<Address, bigint>
+  /** Told each top-up's amount once the node took its tx (the run's funding figures count it). */
+  onSent?: (wei: bigint) => void
   log: Logger
   /** Background top-ups: their progress is logged at debug level, not info. */
   quiet?: boolean
@@ -78,6 +80,7 @@ async function topUp(o: FundOptions): Promise<FundResult> {
       if (err instanceof SendFailure) throw new FatalError('FUNDING_FAILED', `funding ${t.address} failed: ${err.message}`, { cause: err })
       throw err
     }
+    o.onSent?.(t.amount)
     // followed from its send on by the session's receipt tracker (a wait never rejects)
     mined.push(o.session.receipt(hash).then((receipt) => ({ address: t.address, hash, receipt })))
   }

@@ -12,6 +12,7 @@ import { TRANSFER_GAS } from '../tx/gasEstimator.js'
 import type { FeeSnapshot } from '../tx/fees.js'
 import type { Signer } from '../tx/signer.js'
 import { fundAccounts } from './fundAccounts.js'
+import type { FundingTally } from './fundingFigures.js'
 import { bidOf, runwayS } from './spendModel.js'
 
 /** Below this many seconds of runway at the current spend, the funder is low: `funds_low`, once. */
@@ -35,6 +36,8 @@ export interface TreasuryOptions {
   window: bigint
   /** The fees now (the window's cost grows with the fee cap). */
   fees: () => FeeSnapshot
+  /** Told each top-up once the node took it, and the funder's balance at each check (the summary's `funding`). */
+  tally?: FundingTally
   log: Logger
 }
 
@@ -83,10 +86,6 @@ export class Treasury implements Funds {
   /** The funder's balance at the last read, and the pool's projected spend then (wei/s). */
   funderBalance: bigint | undefined
   spendPerS = 0n
-  /** Top-ups sent during the run, and what they sent. */
-  topUps = 0
-  topUpWei = 0n
-  rounds = 0
 
   constructor(private readonly o: TreasuryOptions) {
     this.session = o.session(this.stopper.signal)
@@ -188,7 +187,8 @@ export class Treasury implements Funds {
     const dtS = Math.max(0.001, (now - this.lastCheck) / 1000)
     this.lastCheck = now
     const [funder, ...balances] = await Promise.all([o.funder.address, ...o.accounts].map((a) => this.session.reads.balanceOf(a)))
-    this.funderBalance = funder
+    this.funderBalance = funder!
+    o.tally?.funderBalance(funder!)
     const periodS = BigInt(Math.ceil(o.everyMs / 1000))
     const window = this.windowNow()
     const targets = new Map<Address, bigint>()
@@ -218,7 +218,6 @@ export class Treasury implements Funds {
       if (ask !== undefined || balance < floor || balance < o.minBalance) targets.set(address, want > o.minBalance ? want : o.minBalance)
     })
     this.spendPerS = spend
-    this.rounds++
     this.sayIfLow()
     if (targets.size > 0) await this.fund(targets, asked)
   }
@@ -255,9 +254,7 @@ export class Treasury implements Funds {
       this.runDry(cost(targets), have)
     }
     if (pay.size === 0) return
-    const r = await fundAccounts({ session: this.session, chainId: o.chainId, funder: o.funder, accounts: [...pay.keys()], minBalance: o.minBalance, targets: pay, log: o.log, quiet: true })
-    this.topUps += r.toppedUp
-    this.topUpWei += r.total
+    const r = await fundAccounts({ session: this.session, chainId: o.chainId, funder: o.funder, accounts: [...pay.keys()], minBalance: o.minBalance, targets: pay, log: o.log, quiet: true, ...(o.tally ? { onSent: o.tally.toppedUp } : {}) })
     for (const [address, amount] of r.amounts) {
       const a = this.accounts.get(keyOf(address))
       if (a) a.credited += amount

@@ -14,6 +14,8 @@ export interface Pending {
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */
   scheduledMs?: number
+  /** Wei the tx moves away from its signer (SendEnd.value), for its tx_receipt. */
+  value?: bigint
   /** performance.now() after which it times out. */
   deadline: number
   /** The hashes it had before it was replaced (`tx_replaced`): any of them may be the one mined. */
@@ -100,6 +102,7 @@ export class PendingTxs {
     }
     const p: Pending = { ref: end.ref, hash, startMs: end.startMs, deadline: performance.now() + this.o.timeoutMs }
     if (end.scheduledMs !== undefined) p.scheduledMs = end.scheduledMs
+    if (end.value !== undefined) p.value = end.value
     if (waiter) p.waiters = [waiter]
     this.byHash.set(hash, p)
     this.includeIfSeen(p)

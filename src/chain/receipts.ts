@@ -69,7 +69,7 @@ export function isMethodMissing(err: RpcError): boolean {
 }
 
 /** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: { ref: TxRef; startMs: number; scheduledMs?: number; hash: Hex; minedHash?: Hex }, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
+export function receiptEvent(p: { ref: TxRef; startMs: number; scheduledMs?: number; value?: bigint; hash: Hex; minedHash?: Hex }, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
   const parsed = parseReceipt(r)
   const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',
@@ -82,6 +82,7 @@ export function receiptEvent(p: { ref: TxRef; startMs: number; scheduledMs?: num
     gas_used: parsed.gasUsed,
     effective_gas_price: parsed.effectiveGasPrice,
     ...(parsed.blobGasUsed !== undefined ? { blob_gas_used: parsed.blobGasUsed, blob_gas_price: parsed.blobGasPrice! } : {}),
+    ...(p.value !== undefined ? { value: p.value.toString() } : {}),
     inclusion_ms: seenMs - p.startMs,
   }
   if (p.scheduledMs !== undefined) event.scheduled_inclusion_ms = seenMs - p.scheduledMs

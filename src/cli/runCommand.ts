@@ -1,5 +1,6 @@
 /** `floodgate run SCENARIO`: set a scenario up (or reuse it), then send its spam through `send`'s pipeline. */
 import { Command, Option } from 'commander'
+import { FundingTally } from '../accounts/fundingFigures.js'
 import { UsageError } from '../base/errors.js'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
@@ -51,7 +52,9 @@ export function runCommand(): Command {
     const chain = await openChain(base)
     try {
       const table = endOfRunTable()
-      const run = { base: { ...base, observers: table.observers }, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
+      // what the funder sends, from the setup's funding on (the summary's `funding`)
+      const tally = !base.skipFunding && !base.dryRun && chain.funderKey ? { fundingTally: new FundingTally() } : {}
+      const run = { base: { ...base, observers: table.observers, ...tally }, flags, chain, log, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}) }
       const result = campaign ? await runCampaign({ ...campaign, ...run }) : await runScenario(scenario!, run)
       table.print(scenarioArg)
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
@@ -83,7 +86,7 @@ async function runScenario(scenario: Scenario, r: Omit<CampaignRun, 'campaign' |
   const steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(prepared.contracts.keys()), contracts: prepared.contracts }, { fromPool: true })
   const pools = prepared.pools.spam
   await estimateSteps(steps, chain.rpc, base, (pool) => prepared.poolAddresses.get(pool)?.[0], log)
-  const spamWindowCost = base.skipFunding || base.dryRun ? 0n : await fundSpam({ chain, steps, pools, poolAddresses: prepared.poolAddresses, tps: base.tps, inFlight: base.inFlight, retries: base.retries, maxOutageMs: base.maxOutageMs, ...(base.signal ? { signal: base.signal } : {}), log })
+  const spamWindowCost = base.skipFunding || base.dryRun ? 0n : await fundSpam({ chain, steps, pools, poolAddresses: prepared.poolAddresses, tps: base.tps, inFlight: base.inFlight, retries: base.retries, maxOutageMs: base.maxOutageMs, ...(base.signal ? { signal: base.signal } : {}), ...(base.fundingTally ? { tally: base.fundingTally } : {}), log })
   log.info({ scenario: scenario.name, pools: pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: base.tps || 'unpaced', ...(count !== undefined && Number.isFinite(count) ? { txs: count } : {}), ...(generateFor !== undefined ? { duration_ms: generateFor } : {}) }, 'spamming')
   const { durationMs: _hardStop, ...rest } = base
   return send({

@@ -36,6 +36,7 @@ export async function setUpScenario(scenario: Scenario, chain: Chain, o: SendOpt
     redeploy: flags.redeploy === true,
     ...(o.shard ? { shard: o.shard } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.fundingTally ? { onFunded: o.fundingTally.funded } : {}),
   })
 }
 

@@ -1,5 +1,6 @@
 /** One run's pipeline: intake → router → workers → events, the observers beside it, the receipts wait and the summary. */
 import { setMaxListeners } from 'node:events'
+import { fundingSummary, withRunway, type FundingFeed } from '../accounts/fundingFigures.js'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
@@ -91,6 +92,8 @@ export interface PipelineOptions {
   ordered?: boolean
   /** `--reorder-window`: specs past the router without their result written (default: `defaultReorderWindow`). */
   reorderWindow?: number
+  /** What the funder sent and holds (`summary.funding`, the live line's funds); none when the run does not fund. */
+  funding?: FundingFeed
 }
 
 /** What the pipeline runs on: the open chain, the pool's signers (one worker each). */
@@ -130,7 +133,8 @@ class Stop {
 function runViews(opts: PipelineOptions, chain: PipelineChain, queues: { intake: BoundedQueue<IndexedSpec>; workers: BoundedQueue<IndexedSpec>[] }, order: ReturnType<typeof orderResults>) {
   const stats = new RunStats()
   const receipts = tracksReceipts(opts)
-  const progress = new ProgressReporter({ stats, receipts, ...(opts.reportIntervalMs !== undefined ? { intervalMs: opts.reportIntervalMs } : {}), ...(opts.statusLine ? { statusLine: opts.statusLine } : {}) })
+  const funding = opts.funding
+  const progress = new ProgressReporter({ stats, receipts, ...(opts.reportIntervalMs !== undefined ? { intervalMs: opts.reportIntervalMs } : {}), ...(opts.statusLine ? { statusLine: opts.statusLine } : {}), ...(funding ? { funding: () => funding.current() } : {}) })
   const views: EventView[] = [stats.observe, ...(opts.observers ?? []), progress.observe]
   let serveMetrics = (): void => {}
   if (chain.metrics) {
@@ -226,6 +230,8 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true }
     if (auto.capacity !== undefined) summary.capacity = { tps: Math.round(auto.capacity * 100) / 100, gas_per_s: Math.round(load.rates()?.gasPerS ?? 0) }
   }
+  // the top-ups stop before the figures are taken (the receipts are in: nothing more to pay for)
+  if (opts.funding) summary.funding = fundingSummary(withRunway(await opts.funding.settle(!health.dead), stats.spend.weiPerS()))
   if (opts.onSummary) Object.assign(summary, opts.onSummary(summary))
   if (events.closed) opts.log.info({ summary }, 'summary')
   events.emit(summary)

@@ -9,7 +9,7 @@ import { outageMessage, type NodeHealth } from '../rpc/nodeHealth.js'
 import type { SignerLane } from '../sender/signerLane.js'
 import type { SendEnd, TxFates } from '../sender/txFates.js'
 import type { SendProgress, TxRequest } from '../sender/txRequest.js'
-import type { IndexedSpec } from '../stream/spec.js'
+import { SENDER_PLACEHOLDER, type IndexedSpec } from '../stream/spec.js'
 import type { BoundedQueue } from './boundedQueue.js'
 import type { PacedSpec } from './pacer.js'
 import { specTx, type SpecTxOptions } from './specTx.js'
@@ -228,6 +228,8 @@ export class Worker {
     else if (hand.hash && !code) {
       end.hash = hand.hash
       end.gas = hand.gas
+      // the value that leaves the signer, for the run's spend (a tx to itself moves none)
+      if (spec.value > 0n && spec.to !== SENDER_PLACEHOLDER && spec.to.toLowerCase() !== this.address.toLowerCase()) end.value = spec.value
     }
     event.start_timestamp_ms = hand.startWall
     // the router paced it: its slot's intended send time, on the wall clock (latency from the schedule: docs/events.md)

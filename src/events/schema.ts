@@ -94,6 +94,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     effective_gas_price: req('decimal'),
     blob_gas_used: opt('integer'),
     blob_gas_price: opt('decimal'),
+    value: opt('decimal'),
     inclusion_ms: req('number'),
     scheduled_inclusion_ms: opt('number'),
     tx_index: opt('integer'),
@@ -146,6 +147,9 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     capacity: opt('object'),
     pacing: opt('object'),
     reorder: opt('object'),
+    spend: opt('object'),
+    base_fee: opt('object'),
+    funding: opt('object'),
     asserts: opt('object'),
   },
 }

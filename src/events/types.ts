@@ -195,6 +195,8 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   blob_gas_used?: number
   /** Blob txs only: wei per blob gas paid, as a decimal string. */
   blob_gas_price?: string
+  /** The tx's value, wei as a decimal string, when not 0 (it left the sender only when `status` is success). */
+  value?: string
   /** ms from the send start (`tx_result.start_timestamp_ms`) to the tracker first seeing the block. */
   inclusion_ms: number
   /** Paced runs: ms from the intended send time (`tx_result.scheduled_timestamp_ms`) to the same moment. */
@@ -310,6 +312,12 @@ export interface SummaryEvent extends Envelope<'summary'> {
   }
   /** `--ordered`: the reorder window, and the most `tx_result` events the stash held at once (always below the window). */
   reorder?: { window: number; max_held: number }
+  /** What the pool's included txs cost (from the `tx_receipt` events): fees, the value they moved, and the rate over the last minute of blocks. */
+  spend?: { fee_wei: string; value_wei: string; total_wei: string; wei_per_s?: string }
+  /** The base fee over the `block` events: first, peak and last (wei), last ÷ first, and that growth per minute of block time. */
+  base_fee?: { first: string; peak: string; last: string; span_s: number; ratio?: number; growth_per_min?: number }
+  /** What the funder sent the run's accounts (initial funding + top-ups), its balance at the last read, and its runway at the spend rate. */
+  funding?: { sent_wei: string; top_ups: number; top_up_wei: string; funder_balance_wei?: string; runway_s?: number }
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

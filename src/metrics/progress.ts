@@ -1,5 +1,7 @@
 /** `--report-interval`: progress windows, progress events and the live status line's text. */
+import { runwayS, type FundingFigures } from '../accounts/fundingFigures.js'
 import type { EventBody, FloodgateEvent, ProgressEvent, WindowLatency } from '../events/types.js'
+import { formatDurationS, formatEth, formatFactor, formatGwei } from './formatWei.js'
 import { LatencyHistogram } from './latencyHistogram.js'
 import { rate, type RunStats } from './runStats.js'
 import type { StatusLine } from './statusLine.js'
@@ -55,7 +57,14 @@ export interface ProgressOptions {
   /** The live line on a TTY stderr, redrawn every `refreshMs` (default 1000). */
   statusLine?: StatusLine
   refreshMs?: number
+  /** The run's funding figures now (the live line shows the funder's funds once its runway is short). */
+  funding?: () => FundingFigures
 }
+
+/** The live line shows the base fee once it has grown this much since the first block of the run. */
+export const BASE_FEE_SHOWN_AT = 2
+/** The live line shows the funder's funds once they last less than this (seconds) at the pool's spend rate. */
+export const RUNWAY_SHOWN_BELOW_S = 600
 
 /**
  * `--report-interval`: `progress` events with run totals and the window's rates and
@@ -121,7 +130,23 @@ export class ProgressReporter {
     parts.push(`${formatRate(w.tps)} tx/s`)
     if (this.o.receipts && s.included > 0) parts.push(`incl p99 ${formatMs(s.inclusionLatency.percentileMs(99))}`)
     else if (s.sent > 0) parts.push(`send p99 ${formatMs(s.sendLatency.percentileMs(99))}`)
+    parts.push(...this.economics())
     return parts.join(' · ')
+  }
+
+  /** The base fee once it has doubled since the run's first block; the funder's funds once they last under 10 min. */
+  private economics(): string[] {
+    const { spend } = this.o.stats
+    const out: string[] = []
+    const grown = spend.baseFeeRatio()
+    if (grown !== undefined && grown >= BASE_FEE_SHOWN_AT) out.push(`base fee ${formatGwei(spend.lastBaseFee!)} gwei ×${formatFactor(grown)}`)
+    const f = this.o.funding?.()
+    const runway = f ? (f.runwayS ?? runwayS(f.funderBalanceWei, spend.weiPerS())) : undefined
+    if (runway !== undefined && runway < RUNWAY_SHOWN_BELOW_S) {
+      const funds = f?.funderBalanceWei !== undefined ? `funder ${formatEth(f.funderBalanceWei)} ETH, ` : ''
+      out.push(`${funds}runway ${formatDurationS(runway)}`)
+    }
+    return out
   }
 
   private drawLine(): void {

@@ -1,6 +1,7 @@
 /** Run totals recomputed from events alone (per kind too): what the summary event reports. */
 import type { FloodgateEvent, KindSummary, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from './latencyHistogram.js'
+import { SpendStats } from './spendStats.js'
 
 /** `by_kind` key of specs without a `kind`. */
 export const NO_KIND = '(none)'
@@ -61,6 +62,8 @@ export class RunStats {
   readonly errors: Record<string, number> = {}
   readonly sendLatency = new LatencyHistogram()
   readonly inclusionLatency = new LatencyHistogram()
+  /** What the included txs cost, and the base fee's course (`summary.spend`, `summary.base_fee`). */
+  readonly spend = new SpendStats()
   /** Paced runs: the same latencies measured from each tx's intended send time (created on first use). */
   scheduledSendLatency: LatencyHistogram | undefined
   scheduledInclusionLatency: LatencyHistogram | undefined
@@ -116,8 +119,12 @@ export class RunStats {
         this.inclusionLatency.recordMs(e.inclusion_ms)
         k.recordInclusion(e.inclusion_ms)
         if (e.scheduled_inclusion_ms !== undefined) (this.scheduledInclusionLatency ??= new LatencyHistogram()).recordMs(e.scheduled_inclusion_ms)
+        this.spend.receipt(e)
         break
       }
+      case 'block':
+        this.spend.block(e)
+        break
       case 'tx_timeout':
         this.timedOut++
         this.kind(e.kind).timedOut++
@@ -164,6 +171,7 @@ export class RunStats {
       worker_panics: this.workerPanics,
       reason,
       ...(this.replaced > 0 ? { replaced: this.replaced } : {}),
+      ...this.spend.summary(),
     }
     if (this.scheduledSendLatency) summary.scheduled_send_latency_ms = this.scheduledSendLatency.summary()
     if (this.scheduledInclusionLatency) summary.scheduled_inclusion_latency_ms = this.scheduledInclusionLatency.summary()

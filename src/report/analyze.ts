@@ -3,6 +3,7 @@ import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
 import { ChainSideBuilder, type ChainSide } from './chainSide.js'
+import { cleanFunding } from './economics.js'
 import type { EndpointRow } from './endpoints.js'
 import { type StageRow, StageStats } from './stages.js'
 import { type Positions, PositionStats } from './positions.js'
@@ -232,6 +233,9 @@ export class ReportBuilder {
       figures.duration_ms = this.logged.duration_ms
       figures.tps = this.logged.tps
       if (typeof this.logged.included_tps === 'number') figures.included_tps = this.logged.included_tps
+      // what the funder sent is not in the events: the run's summary says it (checked, a log can be tampered with)
+      const funding = cleanFunding(this.logged.funding)
+      if (funding) figures.funding = funding
     }
     const chain = this.chain.finish()
     return {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { LatencySummary } from '../events/types.js'
 import type { PartRow, Report } from './analyze.js'
+import { economicsRows } from './economics.js'
 import type { EndpointRow } from './endpoints.js'
 
 /** Chart.js's UMD bundle (it registers every chart type), inlined into the page: no network. */
@@ -94,6 +95,7 @@ ${stages ? `<h2>Stages</h2>\n<table>\n<tr><th>stage</th><th>target</th><th>sent<
 <section><h2>Errors by code</h2><div class="chart"><canvas id="errors"></canvas></div></section>
 </div>
 ${r.chain ? CHAIN_CHARTS : ''}
+${fundsHtml(r)}
 ${r.parts ? partsHtml(r.parts) : ''}
 ${r.endpoints ? endpointsHtml(r.endpoints) : ''}
 <h2>By kind</h2>
@@ -107,6 +109,16 @@ ${kinds}
 </body>
 </html>
 `
+}
+
+/** What the run cost and what paid for it (its rows are made of checked numbers, and escaped all the same). */
+function fundsHtml(r: Report): string {
+  const rows = economicsRows(r.figures)
+  if (rows.length === 0) return ''
+  return `<h2>Funds and fees</h2>
+<table id="funds">
+${rows.map(([label, text]) => `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(text)}</td></tr>`).join('\n')}
+</table>`
 }
 
 /** Each merged log's (or shard's) own figures. */

@@ -2,6 +2,7 @@
 import type { FloodgateEvent } from '../events/types.js'
 import { EndpointStats } from './endpoints.js'
 import { linesOf, parseEventLine, ReportBuilder, type PartRow, type Report } from './analyze.js'
+import { sumFunding } from './economics.js'
 
 /** One log to merge: its name in the report, and a way to read it (called twice for a file: once to find its first send). */
 export interface LogInput {
@@ -74,7 +75,11 @@ export async function mergeReports(logs: readonly LogInput[]): Promise<Report> {
   }
   const report = all.finish()
   const rows = [...parts.values()].map((p) => ({ p, r: p.builder.finish() })).filter(({ r }) => r.events + r.ignored > 0)
-  if (rows.length > 1) report.parts = rows.map(({ p, r }) => partRow(p.name, p.shard, r))
+  if (rows.length > 1) {
+    report.parts = rows.map(({ p, r }) => partRow(p.name, p.shard, r))
+    const funding = sumFunding(rows.map(({ r }) => r.figures.funding))
+    if (funding) report.figures.funding = funding
+  }
   const byEndpoint = endpoints.rows()
   if (byEndpoint) report.endpoints = byEndpoint
   return report

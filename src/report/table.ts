@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../events/types.js'
 import type { PartRow, Report } from './analyze.js'
+import { economicsRows } from './economics.js'
 import type { EndpointRow } from './endpoints.js'
 
 /** Right-aligns every column but the first; columns separated by two spaces. */
@@ -29,6 +30,7 @@ export function reportTable(r: Report, source: string): string {
     ...stageLines(r, tracked),
     ...kindLines(r.figures, tracked),
     ...chainLines(r),
+    ...fundsLines(r),
   ]
   if (r.parts) out.push('', ...partsTable(r.parts, tracked))
   if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
@@ -185,6 +187,13 @@ export const errorCounts = (errors: Record<string, number>): string =>
     .sort((a, b) => b[1] - a[1])
     .map(([c, n]) => `${c} ${int(n)}`)
     .join(', ') || '-'
+
+/** What the run cost and what paid for it: the pool's spend, the funder's part, the base fee's course. */
+function fundsLines(r: Report): string[] {
+  const rows = economicsRows(r.figures)
+  const width = Math.max(0, ...rows.map(([label]) => label.length))
+  return rows.length ? ['', 'funds and fees', ...rows.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`)] : []
+}
 
 /** The chain's side: capacity found, saturation, blocks, base fee, backlog, replacements, timeouts by cause. */
 function chainLines(r: Report): string[] {

@@ -32,7 +32,7 @@ export async function fundScenario(o: PrepareOptions, session: SendSession, plan
   const groups = new Map<bigint, Address[]>()
   for (const [a, v] of need) groups.set(v, [...(groups.get(v) ?? []), a])
   for (const [minBalance, accounts] of groups) {
-    await fundAccounts({ session, chainId: o.chain.chainId, funder, accounts, minBalance, log: o.log })
+    await fundAccounts({ session, chainId: o.chain.chainId, funder, accounts, minBalance, log: o.log, ...(o.onFunded ? { onSent: o.onFunded } : {}) })
   }
   o.log.debug({ accounts: need.size, pools: plan.all.map((p) => `${p.name}×${p.size}`).join(' ') }, `scenario accounts hold at least ${formatEther(o.chain.minBalance)} ETH`)
 }

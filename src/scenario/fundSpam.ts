@@ -2,6 +2,7 @@
 import { formatEther, formatGwei, type Address } from 'viem'
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import { fundAccounts } from '../accounts/fundAccounts.js'
+import type { FundingTally } from '../accounts/fundingFigures.js'
 import { FUNDED_SECONDS, bidOf, spamFunding, type TxShape } from '../accounts/spendModel.js'
 import type { Logger } from '../log.js'
 import { SendSession } from '../sender/sendSession.js'
@@ -21,6 +22,8 @@ export interface FundSpamOptions {
   retries: number
   maxOutageMs: number
   signal?: AbortSignal
+  /** Told each funding tx once the node took it (the summary's `funding`). */
+  tally?: FundingTally
   log: Logger
 }
 
@@ -53,7 +56,7 @@ export async function fundSpam(o: FundSpamOptions): Promise<bigint> {
   if (targets.size === 0) return 0n
   const session = new SendSession({ chain, retries: o.retries, maxOutageMs: o.maxOutageMs, log: o.log, ...(o.signal ? { signal: o.signal } : {}) })
   try {
-    const r = await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: [...targets.keys()], minBalance: chain.minBalance, targets, log: o.log })
+    const r = await fundAccounts({ session, chainId: chain.chainId, funder: chain.makeSigner(chain.funderKey), accounts: [...targets.keys()], minBalance: chain.minBalance, targets, log: o.log, ...(o.tally ? { onSent: o.tally.funded } : {}) })
     if (r.toppedUp > 0) o.log.info({ accounts: r.toppedUp, eth: formatEther(r.total) }, `the spam accounts were sent ${formatEther(r.total)} ETH in all`)
   } finally {
     await session.close()

@@ -27,7 +27,7 @@ export function maxCost(fields: TxFields, fees: FeeSnapshot): bigint {
  * uniV2 failed its factory deploy with 0.01 ETH, the default then). Without a funder, nothing
  * is done: the send then fails with INSUFFICIENT_FUNDS naming the entry.
  */
-export async function coverStepCosts(o: { session: SendSession; chainId: number; funder: Signer | undefined; fees: FeeSnapshot; minBalance: bigint; log: Logger }, txs: readonly StepCost[]): Promise<void> {
+export async function coverStepCosts(o: { session: SendSession; chainId: number; funder: Signer | undefined; fees: FeeSnapshot; minBalance: bigint; log: Logger; onFunded?: (wei: bigint) => void }, txs: readonly StepCost[]): Promise<void> {
   if (!o.funder || txs.length === 0) return
   const need = new Map<Address, bigint>()
   for (const t of txs) need.set(t.signer.address, (need.get(t.signer.address) ?? 0n) + maxCost(t.fields, o.fees))
@@ -42,5 +42,5 @@ export async function coverStepCosts(o: { session: SendSession; chainId: number;
   }
   if (short.length === 0) return
   o.log.info({ accounts: short.length, eth: formatEther(target) }, 'topping scenario accounts up to the estimated cost of their next step')
-  await fundAccounts({ session: o.session, chainId: o.chainId, funder: o.funder, accounts: short, minBalance: target, log: o.log })
+  await fundAccounts({ session: o.session, chainId: o.chainId, funder: o.funder, accounts: short, minBalance: target, log: o.log, ...(o.onFunded ? { onSent: o.onFunded } : {}) })
 }

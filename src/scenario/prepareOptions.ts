@@ -26,4 +26,6 @@ export interface PrepareOptions {
   receiptTimeoutMs?: number
   /** `run --shard i/n`: spam pools of the shard's own; shard i > 0 waits for shard 0's deployment (shardSetup.ts). */
   shard?: Shard
+  /** Told each top-up's amount once the node took its tx (`run`'s funding figures). */
+  onFunded?: (wei: bigint) => void
 }

@@ -55,7 +55,7 @@ export async function stepFields(o: PrepareOptions, session: SendSession, signer
 /** Tops a step's senders up to its estimated cost plus the minimum balance (unless funding is skipped). */
 export function coverCosts(o: PrepareOptions, session: SendSession, accounts: Accounts, txs: StepCost[]): Promise<void> {
   const funder = o.skipFunding ? undefined : accounts.funder
-  return coverStepCosts({ session, chainId: o.chain.chainId, funder, fees: o.chain.fees.current, minBalance: o.chain.minBalance, log: o.log }, txs)
+  return coverStepCosts({ session, chainId: o.chain.chainId, funder, fees: o.chain.fees.current, minBalance: o.chain.minBalance, log: o.log, ...(o.onFunded ? { onFunded: o.onFunded } : {}) }, txs)
 }
 
 /**

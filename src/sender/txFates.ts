@@ -15,6 +15,8 @@ export interface SendEnd {
   hash?: Hex
   /** The tx's gas limit, with `hash` (the room a block must have for it). */
   gas?: bigint
+  /** Wei the tx moves away from its signer (its value, when not 0 and not sent to the signer itself), with `hash`. */
+  value?: bigint
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */

@@ -28,3 +28,16 @@ describe('validateEvent', () => {
     expect(validateEvent({ version: 1, type: 'nope' })).toEqual(['unknown type "nope"'])
   })
 })
+
+describe('validateEvent: the run\'s economics', () => {
+  const receipt = { version: 1, type: 'tx_receipt', idx: 0, line: 1, tx_hash: '0xabc', block_number: 1, block_timestamp: 1, status: 'success', gas_used: 21000, effective_gas_price: '7', inclusion_ms: 1 }
+  test('behavior: tx_receipt.value is wei as a decimal string; summary.spend, base_fee and funding are objects', () => {
+    expect(validateEvent({ ...receipt, value: '1000000000000000000000' })).toEqual([])
+    expect(validateEvent({ ...receipt, value: 1000 })).toEqual(['tx_receipt.value should be decimal, got 1000'])
+    expect(validateEvent({ ...receipt, value: '0x10' })).toEqual(['tx_receipt.value should be decimal, got "0x10"'])
+    const { version: _v, type: _t, ...summary } = { version: 1, type: 'summary', sent: 0, failed: 0, invalid: 0, duration_ms: 0, tps: 0, errors: {}, send_latency_ms: {}, included: 0, reverted: 0, timed_out: 0, inclusion_latency_ms: {}, included_tps: 0, gas_used: '0', by_kind: {}, backpressure_episodes: 0, worker_panics: 0, reason: 'eof' }
+    const economics = { spend: { fee_wei: '1', value_wei: '0', total_wei: '1' }, base_fee: { first: '7', peak: '7', last: '7', span_s: 0, ratio: 1 }, funding: { sent_wei: '0', top_ups: 0, top_up_wei: '0' } }
+    expect(validateEvent({ version: 1, type: 'summary', ...summary, ...economics })).toEqual([])
+    expect(validateEvent({ version: 1, type: 'summary', ...summary, spend: '1' })).toEqual(['summary.spend should be object, got "1"'])
+  })
+})
