@@ -69,7 +69,10 @@ interface Ask {
  * `funds_exhausted`, once, and from then on every ask fails FUNDS_EXHAUSTED: the tx is not sent.
  */
 export class Treasury implements Funds {
+  /** Ends the checks. */
   private readonly stopper = new AbortController()
+  /** Cancels the funder's session: only once the top-up under way is done (its tx mined, so the last balance read is the funder's last). */
+  private readonly cancel = new AbortController()
   private loop: Promise<void> | undefined
   private stopped: Promise<void> | undefined
   private readonly session: SendSession
@@ -88,7 +91,7 @@ export class Treasury implements Funds {
   spendPerS = 0n
 
   constructor(private readonly o: TreasuryOptions) {
-    this.session = o.session(this.stopper.signal)
+    this.session = o.session(this.cancel.signal)
     for (const a of o.accounts) this.accounts.set(keyOf(a), { last: undefined, credited: 0n, rate: 0n, before: 0n })
     const f = o.fees()
     this.baseFeeAtStart = f.type === 'eip1559' ? f.baseFeePerGas : f.gasPrice
@@ -106,7 +109,7 @@ export class Treasury implements Funds {
     return this.funderBalance === undefined ? undefined : runwayS(this.funderBalance, this.spendPerS)
   }
 
-  /** Ends the checks (a top-up in progress is cancelled; asks waiting fail CANCELLED), then the session's receipt tracker. Once. */
+  /** Ends the checks (a top-up under way is waited for; asks not yet answered fail CANCELLED), then the session and its receipt tracker. Once. */
   stop(): Promise<void> {
     this.stopped ??= this.end()
     return this.stopped
@@ -116,9 +119,11 @@ export class Treasury implements Funds {
     this.stopper.abort()
     try {
       await this.loop
+      // a top-up under way is waited for (its receipt, within the session's timeout): a tx of the funder's mined after the run would not be in its figures
       await this.turn
     } finally {
       this.failAsks(new SendFailure('CANCELLED', 'the run stopped before the top-up'))
+      this.cancel.abort()
       await this.session.close()
     }
   }
