@@ -28,6 +28,8 @@ import { ReorderWindow, defaultReorderWindow } from './reorderWindow.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
 import { AutoRate } from './autoRate.js'
+import { SteerToCapacity } from './steerToCapacity.js'
+import { SteerToGasTarget } from './steerToGasTarget.js'
 import { ChainLoad } from '../chain/chainLoad.js'
 import { ChainReads } from '../sender/chainReads.js'
 import { signerLane } from '../sender/signerLane.js'
@@ -43,8 +45,8 @@ export interface PipelineOptions {
   /** Extra summary fields computed from the summary before it is written (`--assert` results). */
   onSummary?: (summary: Omit<SummaryEvent, 'version'>) => Partial<Omit<SummaryEvent, 'version' | 'type'>> | undefined
   tps: number
-  /** `--tps auto`: the rate follows inclusion (`tps` is then 0). */
-  autoTps?: boolean
+  /** `--tps auto` (`capacity`: the rate follows inclusion) or `--tps gas-target` (blocks half full); `tps` is then 0. */
+  autoTps?: 'capacity' | 'gas-target'
   /** A load shape (ramps, per block, stages) instead of the constant `tps`; its end stops the run (reason duration). */
   shape?: LoadShape
   maxTxs?: number
@@ -150,7 +152,7 @@ const tracksReceipts = (opts: PipelineOptions): boolean => opts.receipts && !opt
 function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvents) {
   const emit = (e: Parameters<RunEvents['emit']>[0]) => events.emit(e)
   const load = new ChainLoad({ emit, onHeadroom: (blocks) => chain.fees.setHeadroom(blocks) })
-  const auto = opts.autoTps ? new AutoRate() : undefined
+  const auto = opts.autoTps ? new AutoRate(opts.autoTps === 'gas-target' ? new SteerToGasTarget() : new SteerToCapacity()) : undefined
   const tracker = tracksReceipts(opts)
     ? new ReceiptTracker({
         rpc: chain.rpc,
@@ -217,7 +219,7 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   addPacing(opts, summary, pacer, chain.signers.length)
   if (order) summary.reorder = { window: order.window.capacity, max_held: order.stash.maxHeld }
   if (auto) {
-    summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true }
+    summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true, ...(opts.autoTps === 'gas-target' ? { gas_target: true } : {}) }
     if (auto.capacity !== undefined) summary.capacity = { tps: Math.round(auto.capacity * 100) / 100, gas_per_s: Math.round(load.rates()?.gasPerS ?? 0) }
   }
   if (opts.onSummary) Object.assign(summary, opts.onSummary(summary))
