@@ -151,7 +151,8 @@ const tracksReceipts = (opts: PipelineOptions): boolean => opts.receipts && !opt
  */
 function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvents) {
   const emit = (e: Parameters<RunEvents['emit']>[0]) => events.emit(e)
-  const load = new ChainLoad({ emit, onHeadroom: (blocks) => chain.fees.setHeadroom(blocks) })
+  // a first bid outlasts its wait behind the backlog and the keepers' look-ahead, and a block more
+  const load = new ChainLoad({ emit, onHeadroom: (blocks) => chain.fees.setHeadroom(blocks), marginBlocks: keeperTiming(opts, chain).riskBlocks + 1, blockGasLimit: () => chain.fees.blockGasLimit })
   const auto = opts.autoTps ? new AutoRate(opts.autoTps === 'gas-target' ? new SteerToGasTarget() : new SteerToCapacity()) : undefined
   const tracker = tracksReceipts(opts)
     ? new ReceiptTracker({
@@ -240,20 +241,20 @@ interface WorkerParts {
   roomy: () => boolean | undefined
 }
 
+/** How often the keepers check (`--gap-check`), and the full blocks of base-fee rise a kept bid must outlast. */
+function keeperTiming(opts: PipelineOptions, chain: PipelineChain): { everyMs: number; riskBlocks: number } {
+  const everyMs = opts.dryRun ? 0 : (opts.gapCheckMs ?? (chain.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * chain.blockTimeMs)) : 2_000))
+  // the base fee can rise once per block until the next check, and once more before a replacement lands
+  return { everyMs, riskBlocks: Math.ceil(everyMs / (chain.blockTimeMs ?? 1_000)) + 1 }
+}
+
 /** One lane and one worker per signer. */
 function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: WorkerParts): Worker[] {
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const endpoints = chain.endpoints ?? [chain.rpc]
   const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel }))
   const build = { chainId: chain.chainId, fees: chain.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: chain.calldataFloor ?? false }
-  const gapCheckMs = opts.dryRun ? 0 : (opts.gapCheckMs ?? (chain.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * chain.blockTimeMs)) : 2_000))
-  const keeper = {
-    everyMs: gapCheckMs,
-    // the base fee can rise once per block until the next check, and once more before a replacement lands
-    riskBlocks: Math.ceil(gapCheckMs / (chain.blockTimeMs ?? 1_000)) + 1,
-    neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000),
-    roomy: parts.roomy,
-  }
+  const keeper = { ...keeperTiming(opts, chain), neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000), roomy: parts.roomy }
   return chain.signers.map((signer, index) => {
     const lane = signerLane({ signer, worker: index, chainId: chain.chainId, fees: chain.fees, reads: readsOf[index % readsOf.length]!, events: parts.events, fates: parts.fates, log: opts.log, inFlight: opts.inFlight, retries: opts.retries, dryRun: opts.dryRun, maxFee: opts.maxFee, keeper })
     const endpoint = endpoints.length > 1 ? { endpoint: endpoints[index % endpoints.length]!.displayUrl } : {}
