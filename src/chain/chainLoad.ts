@@ -20,6 +20,8 @@ export const DEFAULT_HEADROOM_BLOCKS = 6
 /** Headroom bounds, in blocks of a full-block base-fee rise (+12.5 % each). */
 const MIN_HEADROOM_BLOCKS = 2
 const MAX_HEADROOM_BLOCKS = 40
+/** The least gas a tx takes: a block's gas limit ÷ this is the most of ours it can include. */
+const TRANSFER_GAS = 21_000
 
 interface Sample {
   number: number
@@ -48,6 +50,14 @@ export interface ChainLoadOptions {
   onHeadroom?: (blocks: number) => void
   /** The clock episodes are timed by (default performance.now). */
   now?: () => number
+  /**
+   * Blocks of base-fee rise a first bid carries beyond its wait behind the backlog (default 2):
+   * the keepers replace a bid that will not outlast their next check (`KeeperSettings.riskBlocks`),
+   * so a bid with fewer would be replaced while it waits its turn.
+   */
+  marginBlocks?: number
+  /** The chain's block gas limit, before a block of ours is measured: the wait of the first backlog is at least backlog ÷ (limit ÷ 21,000). */
+  blockGasLimit?: () => number | undefined
 }
 
 /**
@@ -159,10 +169,16 @@ export class ChainLoad {
     this.saturation(e, full, pressing, secs)
   }
 
-  /** Blocks our backlog will wait at the measured inclusion rate, and the headroom that follows. */
+  /**
+   * Blocks our backlog will wait at the measured inclusion rate (before any: at the most a block
+   * can hold, its gas limit ÷ 21,000), plus the margin: the headroom a new tx's first bid carries.
+   */
   private updateHeadroom(backlog: number): void {
     const per = this.perBlock
-    const blocks = per === undefined ? DEFAULT_HEADROOM_BLOCKS : Math.min(MAX_HEADROOM_BLOCKS, Math.max(MIN_HEADROOM_BLOCKS, Math.ceil(backlog / per) + MIN_HEADROOM_BLOCKS))
+    const margin = this.o.marginBlocks ?? MIN_HEADROOM_BLOCKS
+    const atMost = per === undefined ? (this.o.blockGasLimit?.() ?? 0) / TRANSFER_GAS : per
+    const waits = atMost >= 1 ? Math.ceil(backlog / atMost) + margin : 0
+    const blocks = Math.min(MAX_HEADROOM_BLOCKS, Math.max(per === undefined ? DEFAULT_HEADROOM_BLOCKS : MIN_HEADROOM_BLOCKS, waits))
     if (blocks === this.headroom) return
     this.headroom = blocks
     this.o.onHeadroom?.(blocks)

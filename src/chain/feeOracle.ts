@@ -30,6 +30,7 @@ interface Reading {
 
 interface RpcBlock {
   number: string
+  gasLimit?: string
   timestamp: string
   baseFeePerGas?: string | null
   excessBlobGas?: string | null
@@ -48,6 +49,8 @@ export class FeeOracle {
   private reading: Reading | undefined
   /** Blocks of full-block base-fee growth (+12.5 % each) a new tx's fee cap allows for. */
   private headroomBlocks = DEFAULT_HEADROOM_BLOCKS
+  /** The latest block's gas limit, as the last refresh read it. */
+  blockGasLimit: number | undefined
 
   constructor(
     private readonly rpc: Rpc,
@@ -105,6 +108,7 @@ export class FeeOracle {
   private async fetch(): Promise<FeeSnapshot> {
     const block = await this.rpc.request<RpcBlock>('eth_getBlockByNumber', ['latest', false])
     const blockNumber = BigInt(block.number)
+    if (block.gasLimit) this.blockGasLimit = Number(BigInt(block.gasLimit))
     const updatedAt = Date.now()
     const { gasPrice, priorityFee } = this.opts
     let next: FeeSnapshot

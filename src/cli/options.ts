@@ -140,10 +140,10 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'tps', arg: '<n>', default: '0', commands: SENDING,
-    help: 'send rate across the pool; 0 = as fast as the workers go; auto = the highest rate the chain includes without a growing backlog',
-    doc: 'send rate across the pool; `0` = as fast as the workers go; `auto` = steered by inclusion to the highest rate the chain includes without a growing backlog, found and reported (`summary.capacity`; [architecture.md](architecture.md#saturation))',
-    to: (v, flag) => (v.trim() === 'auto' ? { tps: 0, autoTps: true } : { tps: parseRate(v, flag) }),
-    run: { default: DEFAULT_RUN_TPS, help: 'send rate across all pools; 0 = as fast as the workers go; auto = steered by inclusion' },
+    help: 'send rate across the pool; 0 = as fast as the workers go; auto = the highest rate the chain includes without a growing backlog; gas-target = blocks half full, the base fee flat (soaks)',
+    doc: 'send rate across the pool; `0` = as fast as the workers go; `auto` = steered by inclusion to the highest rate the chain includes without a growing backlog (our backlog held at about one block\'s worth), found and reported (`summary.capacity`); `gas-target` = steered to the chain\'s gas target, blocks half full by gas (EIP-1559\'s target), so the base fee stays flat: for runs of hours (`run transfers --forever --tps gas-target`) ([architecture.md](architecture.md#saturation))',
+    to: (v, flag) => (v.trim() === 'auto' ? { tps: 0, autoTps: 'capacity' } : v.trim() === 'gas-target' ? { tps: 0, autoTps: 'gas-target' } : { tps: parseRate(v, flag) }),
+    run: { default: DEFAULT_RUN_TPS, help: 'send rate across all pools; 0 = as fast as the workers go; auto = steered by inclusion; gas-target = blocks half full' },
   },
   {
     long: 'tpb', arg: '<n>', commands: SENDING,

@@ -1,38 +1,39 @@
-/** `--tps auto`: a send rate steered by inclusion, toward the highest rate the chain includes without a growing backlog. */
+/** `--tps auto` and `--tps gas-target`: a pacer whose rate is steered, block by block, by what the chain does with our txs. */
 import { sleep } from '../base/sleep.js'
 import type { BlockBody } from '../events/types.js'
 import type { Pacer, Slot } from './pacer.js'
 
-/** The first rate, tx/s: low enough for any chain; raised ×1.5 a block while blocks have room. */
-const START_TPS = 10
-const RAISE = 1.5
-/** A block this full (gas used ÷ limit) has no room left: the rate has found the chain's capacity. */
-const FULL = 0.9
-/** How strongly the backlog's distance from its target (one block's worth) steers the rate. */
-const GAIN = 0.5
-/** Blocks the inclusion rate is averaged over. */
+/** The first rate, tx/s: low enough for any chain; a steering raises it while blocks have room. */
+export const START_TPS = 10
+/** Blocks the block time is averaged over. */
 const WINDOW = 6
 
+/** How the rate follows the blocks: the capacity (`steerToCapacity.ts`) or the gas target (`steerToGasTarget.ts`). */
+export interface Steering {
+  /** The rate after block `e`, tx/s, from the current `rate` and the mean block time `blockS` (s). */
+  steer(e: BlockBody, rate: number, blockS: number): number
+  /** The chain's capacity for our txs as found, tx/s; undefined before (or never, for a steering that stays below it). */
+  capacity(blockS: number): number | undefined
+}
+
 /**
- * A pacer whose rate follows the chain. While blocks have room and the backlog stays under a
- * block's worth, the rate grows ×1.5 a block. Once blocks are full (or the backlog grows) it
- * has found the chain's capacity: from then on the rate is the measured inclusion rate of
- * ours, corrected by how far the backlog is from one block's worth (GAIN), within
- * 0.5–1.25 × that rate. Steered by inclusion, which every node reports (polygon-cli's
- * adaptive rate reads `txpool_status`, which not every node has).
+ * A pacer whose slots are spaced by a rate its steering sets after each block the receipt
+ * tracker reads (the return path). Steered by inclusion and block gas, which every node reports
+ * (polygon-cli's adaptive rate reads `txpool_status`, which not every node has).
  */
 export class AutoRate implements Pacer {
   private rate = START_TPS
   private next: number | undefined
   private lastAt: number | undefined
-  private readonly recent: { ours: number; dt: number }[] = []
-  private found = false
-  private lastBacklog = 0
+  private readonly gaps: number[] = []
   missed = 0
   late = 0
   maxLagMs = 0
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly steering: Steering,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   take(signal?: AbortSignal, into?: Slot): Promise<void> | undefined {
     const t = this.now()
@@ -53,45 +54,25 @@ export class AutoRate implements Pacer {
     return this.rate
   }
 
-  /** The chain's capacity as found (the inclusion rate once blocks were full), tx/s; undefined before. */
+  /** The chain's capacity as found, tx/s; undefined before (and in gas-target mode). */
   get capacity(): number | undefined {
-    return this.found ? this.inclusionTps() : undefined
+    return this.steering.capacity(this.blockSeconds())
   }
 
-  /** A block the tracker read (the return path): the rate follows inclusion. */
+  /** A block the tracker read (the return path): the steering sets the next rate. */
   block(e: BlockBody): void {
-    const at = e.timestamp
-    const dt = this.lastAt === undefined ? 0 : at - this.lastAt
-    this.lastAt = at
+    const dt = this.lastAt === undefined ? 0 : e.timestamp - this.lastAt
+    this.lastAt = e.timestamp
     if (dt > 0) {
-      this.recent.push({ ours: e.ours, dt })
-      if (this.recent.length > WINDOW) this.recent.shift()
+      this.gaps.push(dt)
+      if (this.gaps.length > WINDOW) this.gaps.shift()
     }
-    const full = e.gas_limit > 0 && e.gas_used / e.gas_limit >= FULL
-    const included = this.inclusionTps()
-    const blockS = this.blockSeconds()
-    if (!this.found && (full || (e.backlog > this.lastBacklog && e.backlog > this.rate * blockS * 2))) this.found = true
-    this.lastBacklog = e.backlog
-    if (!this.found || included === undefined) {
-      this.rate = this.rate * RAISE
-    } else {
-      const target = Math.max(1, included * blockS)
-      const correction = 1 + (GAIN * (target - e.backlog)) / target
-      this.rate = included * Math.min(1.25, Math.max(0.5, correction))
-    }
-    this.rate = Math.max(1, this.rate)
+    this.rate = Math.max(1, this.steering.steer(e, this.rate, this.blockSeconds()))
   }
 
-  /** Ours included per second over the window; undefined before two blocks. */
-  private inclusionTps(): number | undefined {
-    if (this.recent.length === 0) return undefined
-    const ours = this.recent.reduce((n, s) => n + s.ours, 0)
-    const dt = this.recent.reduce((n, s) => n + s.dt, 0)
-    return dt > 0 ? ours / dt : undefined
-  }
-
+  /** The mean time between the last blocks, s (1 before two blocks). */
   private blockSeconds(): number {
-    if (this.recent.length === 0) return 1
-    return this.recent.reduce((n, s) => n + s.dt, 0) / this.recent.length
+    if (this.gaps.length === 0) return 1
+    return this.gaps.reduce((n, s) => n + s, 0) / this.gaps.length
   }
 }

@@ -29,6 +29,8 @@ import { ReorderWindow, defaultReorderWindow } from './reorderWindow.js'
 import { routeSpecs } from './router.js'
 import { Worker } from './worker.js'
 import { AutoRate } from './autoRate.js'
+import { SteerToCapacity } from './steerToCapacity.js'
+import { SteerToGasTarget } from './steerToGasTarget.js'
 import { ChainLoad } from '../chain/chainLoad.js'
 import type { Treasury } from '../accounts/treasury.js'
 import { ChainReads } from '../sender/chainReads.js'
@@ -46,8 +48,8 @@ export interface PipelineOptions {
   /** Extra summary fields computed from the summary before it is written (`--assert` results). */
   onSummary?: (summary: Omit<SummaryEvent, 'version'>) => Partial<Omit<SummaryEvent, 'version' | 'type'>> | undefined
   tps: number
-  /** `--tps auto`: the rate follows inclusion (`tps` is then 0). */
-  autoTps?: boolean
+  /** `--tps auto` (`capacity`: the rate follows inclusion) or `--tps gas-target` (blocks half full); `tps` is then 0. */
+  autoTps?: 'capacity' | 'gas-target'
   /** A load shape (ramps, per block, stages) instead of the constant `tps`; its end stops the run (reason duration). */
   shape?: LoadShape
   maxTxs?: number
@@ -157,8 +159,9 @@ const tracksReceipts = (opts: PipelineOptions): boolean => opts.receipts && !opt
  */
 function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvents) {
   const emit = (e: Parameters<RunEvents['emit']>[0]) => events.emit(e)
-  const load = new ChainLoad({ emit, onHeadroom: (blocks) => chain.fees.setHeadroom(blocks) })
-  const auto = opts.autoTps ? new AutoRate() : undefined
+  // a first bid outlasts its wait behind the backlog and the keepers' look-ahead, and a block more
+  const load = new ChainLoad({ emit, onHeadroom: (blocks) => chain.fees.setHeadroom(blocks), marginBlocks: keeperTiming(opts, chain).riskBlocks + 1, blockGasLimit: () => chain.fees.blockGasLimit })
+  const auto = opts.autoTps ? new AutoRate(opts.autoTps === 'gas-target' ? new SteerToGasTarget() : new SteerToCapacity()) : undefined
   const tracker = tracksReceipts(opts)
     ? new ReceiptTracker({
         rpc: chain.rpc,
@@ -227,7 +230,7 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   addPacing(opts, summary, pacer, chain.signers.length)
   if (order) summary.reorder = { window: order.window.capacity, max_held: order.stash.maxHeld }
   if (auto) {
-    summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true }
+    summary.pacing = { target_tps: Math.round(auto.tps * 100) / 100, missed_slots: 0, late_slots: auto.late, max_lag_ms: Math.round(auto.maxLagMs * 1000) / 1000, auto: true, ...(opts.autoTps === 'gas-target' ? { gas_target: true } : {}) }
     if (auto.capacity !== undefined) summary.capacity = { tps: Math.round(auto.capacity * 100) / 100, gas_per_s: Math.round(load.rates()?.gasPerS ?? 0) }
   }
   // the top-ups stop before the figures are taken (the receipts are in: nothing more to pay for)
@@ -252,20 +255,20 @@ interface WorkerParts {
   funds?: Funds
 }
 
+/** How often the keepers check (`--gap-check`), and the full blocks of base-fee rise a kept bid must outlast. */
+function keeperTiming(opts: PipelineOptions, chain: PipelineChain): { everyMs: number; riskBlocks: number } {
+  const everyMs = opts.dryRun ? 0 : (opts.gapCheckMs ?? (chain.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * chain.blockTimeMs)) : 2_000))
+  // the base fee can rise once per block until the next check, and once more before a replacement lands
+  return { everyMs, riskBlocks: Math.ceil(everyMs / (chain.blockTimeMs ?? 1_000)) + 1 }
+}
+
 /** One lane and one worker per signer. */
 function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: WorkerParts): Worker[] {
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const endpoints = chain.endpoints ?? [chain.rpc]
   const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel }))
   const build = { chainId: chain.chainId, fees: chain.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: chain.calldataFloor ?? false }
-  const gapCheckMs = opts.dryRun ? 0 : (opts.gapCheckMs ?? (chain.blockTimeMs ? Math.min(10_000, Math.max(1_000, 2 * chain.blockTimeMs)) : 2_000))
-  const keeper = {
-    everyMs: gapCheckMs,
-    // the base fee can rise once per block until the next check, and once more before a replacement lands
-    riskBlocks: Math.ceil(gapCheckMs / (chain.blockTimeMs ?? 1_000)) + 1,
-    neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000),
-    roomy: parts.roomy,
-  }
+  const keeper = { ...keeperTiming(opts, chain), neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000), roomy: parts.roomy }
   return chain.signers.map((signer, index) => {
     const lane = signerLane({ signer, worker: index, chainId: chain.chainId, fees: chain.fees, reads: readsOf[index % readsOf.length]!, events: parts.events, fates: parts.fates, log: opts.log, inFlight: opts.inFlight, retries: opts.retries, dryRun: opts.dryRun, maxFee: opts.maxFee, keeper, ...(parts.funds ? { funds: parts.funds } : {}) })
     const endpoint = endpoints.length > 1 ? { endpoint: endpoints[index % endpoints.length]!.displayUrl } : {}

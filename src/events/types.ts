@@ -305,8 +305,10 @@ export interface SummaryEvent extends Envelope<'summary'> {
     missed_slots: number
     late_slots: number
     max_lag_ms: number
-    /** `--tps auto`: the rate followed inclusion; `target_tps` is where it ended. */
+    /** `--tps auto` or `--tps gas-target`: the rate was steered by the blocks; `target_tps` is where it ended. */
     auto?: boolean
+    /** `--tps gas-target`: steered to blocks half full (the base fee flat), not to the capacity. */
+    gas_target?: boolean
     /** Named stages (`--stage`, campaigns): each one's target and length on the schedule. */
     stages?: { name: string; duration_ms: number; from_tps?: number; to_tps?: number; per_block?: number; blocks?: number }[]
   }

@@ -146,6 +146,27 @@ describe('ChainLoad', () => {
     expect(emitted).toEqual([])
   })
 
+  test('behavior: with the keepers\' margin (their look-ahead + 1: 4 blocks) a first bid outlasts its wait and the margin; never less than the margin', () => {
+    const headroom: number[] = []
+    const l = new ChainLoad({ emit: () => {}, onHeadroom: (b) => headroom.push(b), marginBlocks: 4 })
+    l.block(block(1, 100, 1_000))
+    expect(headroom.at(-1)).toBe(14) // 1,000 ÷ 100 a block + 4
+    l.block(block(2, 100, 0))
+    expect(headroom.at(-1)).toBe(4)
+  })
+
+  test('behavior: before a block of ours is measured, a backlog waits at least backlog ÷ (gas limit ÷ 21,000) blocks: a burst\'s first sends carry that, not the default', () => {
+    const headroom: number[] = []
+    const l = new ChainLoad({ emit: () => {}, onHeadroom: (b) => headroom.push(b), marginBlocks: 4, blockGasLimit: () => 2_100_000 })
+    for (let i = 0; i < 2_560; i++) l.sent({ ref: { idx: i, line: i + 1 }, hash: '0x01', startMs: 0 })
+    expect(headroom.at(-1)).toBe(30) // 2,560 ÷ 100 a block (rounded up) + 4
+    // a small backlog keeps the default (≈ 2 × the base fee)
+    const small: number[] = []
+    const m = new ChainLoad({ emit: () => {}, onHeadroom: (b) => small.push(b), marginBlocks: 4, blockGasLimit: () => 2_100_000 })
+    for (let i = 0; i < 64; i++) m.sent({ ref: { idx: i, line: i + 1 }, hash: '0x01', startMs: 0 })
+    expect(small).toEqual([])
+  })
+
   test('behavior: before anything is measured the headroom is ≈ 2 × the base fee', () => {
     const base = 10n ** 9n
     const cap = baseFeeAfter(base, DEFAULT_HEADROOM_BLOCKS)
