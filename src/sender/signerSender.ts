@@ -1,11 +1,10 @@
 /** One signer's sends: a built tx → an outcome (sign, send, classify, probe after an ambiguous answer, resync, fee refresh), and re-signing a kept tx. */
 import type { Address, Hex, TransactionSerializable } from 'viem'
 import type { ErrorCode } from '../base/errors.js'
-import type { FeeOracle } from '../chain/feeOracle.js'
+import { baseFeeAfter, type FeeOracle } from '../chain/feeOracle.js'
 import { buildTx, pinsFee, type TxFields } from '../tx/buildTx.js'
 import type { FeeSnapshot } from '../tx/fees.js'
 import type { Signer } from '../tx/signer.js'
-import { baseFeeAfter } from '../chain/feeOracle.js'
 import { bumpedBid, replacementBid, snapshotWith, type Bid } from './bump.js'
 import type { ChainReads } from './chainReads.js'
 import type { Unmined } from './nonceLedger.js'
@@ -121,10 +120,14 @@ export class SignerSender {
           this.checkCap()
           tx = buildTx(fields, this.opts.fees.current)
           if (purse) {
+            // (a rebuild: what the last build held is free again)
             purse.release(held)
-            held = 0n
-            if (!purse.take(maxCost(tx))) tx = await this.affordable(fields, tx, purse)
             held = maxCost(tx)
+            if (!purse.take(held)) {
+              held = 0n
+              tx = await this.affordable(fields, tx, purse)
+              held = maxCost(tx)
+            }
           }
           const signing = post.sign(tx)
           ;({ raw: signed, hash: progress.hash } = signing instanceof Promise ? await signing : signing)
