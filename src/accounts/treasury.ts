@@ -53,7 +53,11 @@ interface Account {
 
 interface Ask {
   address: Address
-  amount: bigint
+  /** What the account lacks for the tx that asked. */
+  need: bigint
+  /** A window of such txs more, so that the next ones need not ask. */
+  more: bigint
+  /** Settles the ask (once: later calls are ignored). */
   done: (err?: Error) => void
 }
 
@@ -128,11 +132,18 @@ export class Treasury implements Funds {
     }
   }
 
-  cover(address: Address, amount: bigint): Promise<void> {
+  cover(address: Address, need: bigint, more: bigint): Promise<void> {
     if (this.exhausted) return Promise.reject(this.exhausted)
     if (this.stopper.signal.aborted) return Promise.reject(new SendFailure('CANCELLED', 'the run stopped before the top-up'))
     return new Promise((resolve, reject) => {
-      this.asks.push({ address, amount, done: (err) => (err ? reject(err) : resolve()) })
+      let settled = false
+      const done = (err?: Error) => {
+        if (settled) return
+        settled = true
+        if (err) reject(err)
+        else resolve()
+      }
+      this.asks.push({ address, need, more, done })
       if (!this.flushing) {
         this.flushing = true
         void this.take(() => this.answerAsks())
@@ -197,8 +208,18 @@ export class Treasury implements Funds {
     const periodS = BigInt(Math.ceil(o.everyMs / 1000))
     const window = this.windowNow()
     const targets = new Map<Address, bigint>()
+    // an ask more than the funder holds is that tx's own problem, not the funder running dry: it fails alone
+    const gas = TRANSFER_GAS * bidOf(o.fees()).cap
     const asked = new Map<Key, bigint>()
-    for (const a of asks) asked.set(keyOf(a.address), (asked.get(keyOf(a.address)) ?? 0n) + a.amount)
+    const bare = new Map<Key, bigint>()
+    for (const a of asks) {
+      if (a.need + gas > funder!) {
+        a.done(new SendFailure('INSUFFICIENT_FUNDS', `the tx needs ${formatEther(a.need)} ETH more than ${a.address} holds, and the funder holds ${formatEther(funder!)} ETH`))
+        continue
+      }
+      asked.set(keyOf(a.address), (asked.get(keyOf(a.address)) ?? 0n) + a.need + a.more)
+      bare.set(keyOf(a.address), (bare.get(keyOf(a.address)) ?? 0n) + a.need)
+    }
     let spend = 0n
     o.accounts.forEach((address, i) => {
       const a = this.accounts.get(keyOf(address))!
@@ -224,7 +245,7 @@ export class Treasury implements Funds {
     })
     this.spendPerS = spend
     this.sayIfLow()
-    if (targets.size > 0) await this.fund(targets, asked)
+    if (targets.size > 0) await this.fund(targets, bare)
   }
 
   /** The window's cost at today's fee cap: it grows with the base fee. */
@@ -239,7 +260,7 @@ export class Treasury implements Funds {
    * Tops the accounts up to their targets, in one batch. A funder that cannot pay them all pays
    * what was asked for, as far as it goes, and is exhausted from then on (`funds_exhausted`).
    */
-  private async fund(targets: ReadonlyMap<Address, bigint>, asked: ReadonlyMap<Key, bigint>): Promise<void> {
+  private async fund(targets: ReadonlyMap<Address, bigint>, bare: ReadonlyMap<Key, bigint>): Promise<void> {
     const { o } = this
     const gas = TRANSFER_GAS * bidOf(o.fees()).cap
     const balances = new Map(o.accounts.map((a) => [keyOf(a), this.accounts.get(keyOf(a))!.last ?? 0n]))
@@ -250,7 +271,7 @@ export class Treasury implements Funds {
       // what the signers asked for, bare, while the funder can pay it
       const bare = new Map<Address, bigint>()
       for (const a of targets.keys()) {
-        const ask = asked.get(keyOf(a))
+        const ask = bare.get(keyOf(a))
         if (ask === undefined) continue
         const next = new Map(bare).set(a, balances.get(keyOf(a))! + ask)
         if (cost(next) <= have) bare.set(a, balances.get(keyOf(a))! + ask)

@@ -29,10 +29,12 @@ export interface LedgerCosts {
 /** Where a signer's money comes from when its own runs short: the run's funder (`accounts/treasury.ts`). */
 export interface Funds {
   /**
-   * Tops `address` up by at least `amount`, out of turn: resolves once the top-up is mined.
-   * Throws SendFailure FUNDS_EXHAUSTED when the funder cannot pay.
+   * Tops `address` up by `need` (what it lacks for the tx that asks), and by `more` if it can
+   * (a window of such txs), out of turn: resolves once the top-up is mined. Throws SendFailure:
+   * FUNDS_EXHAUSTED when the funder cannot pay any more, INSUFFICIENT_FUNDS when `need` alone is
+   * more than it holds.
    */
-  cover(address: Address, amount: bigint): Promise<void>
+  cover(address: Address, need: bigint, more: bigint): Promise<void>
 }
 
 export interface PurseOptions {
@@ -116,13 +118,13 @@ export class Purse {
     return this.o.funds !== undefined
   }
 
-  /** Asks the funder for `amount` more, out of turn, and reads the balance once it is mined (FUNDS_EXHAUSTED: it cannot pay; INSUFFICIENT_FUNDS: there is none). */
-  async topUp(amount: bigint): Promise<void> {
+  /** Asks the funder for `amount` more (and `more` if it can), out of turn, and reads the balance once it is mined (FUNDS_EXHAUSTED: it cannot pay; INSUFFICIENT_FUNDS: there is none, or it holds less than `amount`). */
+  async topUp(amount: bigint, more = 0n): Promise<void> {
     const { funds } = this.o
     if (!funds) throw new SendFailure('INSUFFICIENT_FUNDS', `${this.o.address} cannot pay this tx, and there is no funder to top it up`)
     // one ask at a time: the sends that run short meanwhile wait for it, then look again
     if (!this.asking) {
-      this.asking = funds.cover(this.o.address, amount).then(() => this.refresh())
+      this.asking = funds.cover(this.o.address, amount, more).then(() => this.refresh())
       this.asking.then(
         () => (this.asking = undefined),
         () => (this.asking = undefined),
@@ -136,14 +138,16 @@ export class Purse {
    * the difference (resolves once it is mined and read), or, without a funder, wait a while
    * for the txs in flight to be mined, then read again. The caller checks again after. Throws
    * SendFailure when the money cannot come: FUNDS_EXHAUSTED (the funder cannot pay),
-   * INSUFFICIENT_FUNDS (no funder, and nothing in flight, or nothing mined within 30 s of `since`).
+   * INSUFFICIENT_FUNDS (no funder, and a tx the balance cannot pay even once the txs in flight
+   * are mined, or still short 30 s after `since`).
    */
   async cover(cost: bigint, since: number, cancel?: AbortSignal): Promise<void> {
     const left = this.spendable ?? 0n
     if (cost <= left) return
-    if (this.o.funds) return this.topUp(cost - left + BigInt(this.o.inFlight) * cost)
+    if (this.o.funds) return this.topUp(cost - left, BigInt(this.o.inFlight) * cost)
+    // waiting helps only a tx the balance would pay once the txs in flight are mined
     const committed = this.o.costs.committed + this.held
-    if (committed > 0n && performance.now() - since < WAIT_FOR_MINED_MS) {
+    if (committed > 0n && cost <= left + committed && performance.now() - since < WAIT_FOR_MINED_MS) {
       await sleep(POLL_MS, cancel)
       return this.refresh()
     }

@@ -125,6 +125,8 @@ export class SignerSender {
             held = maxCost(tx)
             if (!purse.take(held)) {
               held = 0n
+              // a refusal for funds reports the nonce it gives back, as the node's refusal does
+              progress.nonce = nonce
               tx = await this.affordable(fields, tx, purse)
               held = maxCost(tx)
             }

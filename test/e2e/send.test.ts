@@ -145,7 +145,7 @@ describe('floodgate send (real anvil)', () => {
     expect(at(12)).toMatchObject({ error_code: 'LINE_TOO_LONG' })
   })
 
-  test('behavior: a spec the node rejects (value above balance) fails with INSUFFICIENT_FUNDS and leaves no nonce gap', async () => {
+  test('behavior: a spec its account cannot pay (value above its balance and its funder\'s) fails with INSUFFICIENT_FUNDS before it is signed, and its nonce goes to the next spec: no nonce gap', async () => {
     const seed = 'e2e-insufficient'
     const [key] = poolKeysFromSeed(seed, 'executors', 1)
     const signer = privateKeyToAccount(key!).address
@@ -161,7 +161,10 @@ describe('floodgate send (real anvil)', () => {
     expect(run.code, run.stderr).toBe(0)
     assertAccounted(run.events, 4)
     const results = new Map(ofType(run.events, 'tx_result').map((r) => [r.id, r]))
+    // refused before signing (the purse), as the funder cannot pay it either: the nonce it held goes to the next spec
     expect(results.get('too-much')).toMatchObject({ error_code: 'INSUFFICIENT_FUNDS', nonce: before + 1 })
+    expect(results.get('too-much')!.tx_hash).toBeUndefined()
+    expect(results.get('too-much')!.error).toMatch(/the funder holds/)
     expect(results.get('b')).toMatchObject({ nonce: before + 1 })
     expect(results.get('b')!.error_code).toBeUndefined()
     expect(results.get('c')).toMatchObject({ nonce: before + 2 })

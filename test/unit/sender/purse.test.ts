@@ -19,14 +19,14 @@ afterEach(stopRigs)
 const poolCost = (node: FakeNode, a: Address) => node.pool(a).reduce((s, t) => s + t.gas * t.maxFeePerGas + t.value, 0n)
 
 /** A funder that credits the account at once (the treasury's part is tested on anvil), and what it was asked. */
-function instantFunder(node: FakeNode, pays = true): Funds & { asked: bigint[] } {
-  const asked: bigint[] = []
+function instantFunder(node: FakeNode, pays = true): Funds & { asked: [bigint, bigint][] } {
+  const asked: [bigint, bigint][] = []
   return {
     asked,
-    cover: async (address, amount) => {
-      asked.push(amount)
+    cover: async (address, need, more) => {
+      asked.push([need, more])
       if (!pays) throw new SendFailure('FUNDS_EXHAUSTED', 'the funder cannot pay')
-      node.setBalance(address, node.balance(address) + amount)
+      node.setBalance(address, node.balance(address) + need + more)
     },
   }
 }
@@ -95,7 +95,7 @@ describe('purse', () => {
     const { failure } = await r.attempt(r.transfer({ value }))
     expect(failure).toBeUndefined()
     const cost = value + 21_000n * f.maxFeePerGas
-    expect(funds.asked).toEqual([cost - ETH / 1000n + BigInt(DEFAULT_IN_FLIGHT) * cost])
+    expect(funds.asked).toEqual([[cost - ETH / 1000n, BigInt(DEFAULT_IN_FLIGHT) * cost]])
     expect(node.pool(r.signer.address)[0]!.maxFeePerGas).toBe(f.maxFeePerGas)
   })
 
