@@ -2,8 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { privateKeyToAddress } from 'viem/accounts'
+import { poolKeysFromSeed } from '../../src/accounts/poolKeys.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { rpc } from '../helpers/anvil.js'
 import { startChaosProxy } from '../helpers/chaosProxy.js'
 import { assertAccounted, jsonl, ofType, runCli } from '../helpers/cli.js'
 import { assertNoSecrets, cliSecrets } from '../helpers/secrets.js'
@@ -77,7 +80,10 @@ describe('RPC URLs with credentials', () => {
     try {
       const port = new URL(proxy.url).port
       const url = `http://alice:Sup3rSecretPass@127.0.0.1:${port}/?apikey=K3ySecretValue123&chain=dev`
-      const run = await runCli(['send', '--rpc-url', url, '--pool-size', '2', '--skip-funding', '--retries', '0', '--rpc-timeout', '3s', '--log-level', 'debug'], { stdin: transfers(4), env: { FLOODGATE_SEED: `creds-${Date.now()}` } })
+      // the pool holds ether (set on the node directly: the proxy refuses every send, funding's too), so each spec is sent and meets the refusal
+      const seed = `creds-${Date.now()}`
+      for (const key of poolKeysFromSeed(seed, 'executors', 2)) await rpc(anvil.url, 'anvil_setBalance', [privateKeyToAddress(key), '0xde0b6b3a7640000'])
+      const run = await runCli(['send', '--rpc-url', url, '--pool-size', '2', '--skip-funding', '--retries', '0', '--rpc-timeout', '3s', '--log-level', 'debug'], { stdin: transfers(4), env: { FLOODGATE_SEED: seed } })
       const all = run.stdout + run.stderr
       expect(all).not.toContain('Sup3rSecretPass')
       expect(all).not.toContain('K3ySecretValue123')
