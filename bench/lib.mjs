@@ -316,3 +316,100 @@ export async function transfersOnDevnet({ root, tag, n }) {
   }
   return { devnet, rpc, specs, empty, send }
 }
+
+// ---------------------------------------------------------------- memory of a long run (bench/forever-rss.mjs, bench/soak.mjs)
+
+const GC_PROBE = path.join(ROOT, 'bench', 'gc-probe.mjs')
+
+/** The VmRSS of process `pid` from /proc, in MB (one decimal). */
+export function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 102.4) / 10 : NaN
+}
+
+/**
+ * Starts the built CLI (`floodgate ARGS`; `bin`: another build's dist/bin/floodgate.js) with bench/gc-probe.mjs preloaded: its full GCs (and,
+ * with `memSampleS`, its memory every that many seconds) go to files in a temp dir. stdout is read
+ * here, never written to disk: its lines are counted, the last 4 KiB kept, and each complete line
+ * handed to `onLine` when given. stderr is inherited.
+ */
+export function spawnProbedFloodgate(args, { nodeFlags = [], env = {}, onLine, memSampleS = 0, bin = BIN } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'floodgate-mem-'))
+  const gcFile = path.join(dir, 'gc.jsonl')
+  const memFile = path.join(dir, 'mem.jsonl')
+  writeFileSync(gcFile, '')
+  writeFileSync(memFile, '')
+  const child = spawn(process.execPath, [...nodeFlags, '--import', GC_PROBE, bin, ...args], {
+    env: { ...process.env, ...env, FLOODGATE_GC_PROBE: gcFile, FLOODGATE_MEM_PROBE: memFile, FLOODGATE_MEM_PROBE_S: String(memSampleS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let lines = 0
+  let tail = ''
+  let partial = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (s) => {
+    for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) lines++
+    tail = (tail + s).slice(-4096)
+    if (!onLine) return
+    const parts = (partial + s).split('\n')
+    partial = parts.pop()
+    for (const l of parts) onLine(l)
+  })
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const reader = (file) => {
+    let seen = 0
+    return () => {
+      const all = readFileSync(file, 'utf8').split('\n').filter(Boolean)
+      const fresh = all.slice(seen).map((l) => JSON.parse(l))
+      seen = all.length
+      return fresh
+    }
+  }
+  return {
+    child,
+    exited,
+    dir,
+    lines: () => lines,
+    /** The last complete stdout line parsed (after exit: the summary), or {}. */
+    lastEvent: () => JSON.parse(tail.trim().split('\n').at(-1) || '{}'),
+    /** The full GCs since the previous call. */
+    fullGcs: reader(gcFile),
+    /** The memory samples since the previous call (memSampleS > 0). */
+    memSamples: reader(memFile),
+    /** SIGINT, then SIGKILL after `capMs`; resolves with the exit. */
+    async stop(capMs = 30_000) {
+      child.kill('SIGINT')
+      const timer = setTimeout(() => child.kill('SIGKILL'), capMs)
+      const r = await exited
+      clearTimeout(timer)
+      return r
+    },
+  }
+}
+
+/**
+ * Samples a probed child (spawnProbedFloodgate) for `minutes`: its RSS every `sampleS`, and at
+ * each minute's end calls `onMinute` with { minute, rss_mb (at the minute's end), rss_max_mb (the
+ * highest of the minute's samples), live_mb (the heap after the minute's last full GC, the
+ * previous minute's when it had none), full_gcs, full_gc_ms }. Throws when the child exits early.
+ */
+export async function sampleMinutes(probed, { minutes, sampleS = 5, onMinute }) {
+  let live = NaN
+  for (let m = 1; m <= minutes; m++) {
+    let max = 0
+    for (let s = sampleS; s <= 60; s += sampleS) {
+      const stop = await Promise.race([sleep(sampleS * 1000).then(() => false), probed.exited.then(() => true)])
+      if (stop) throw new Error(`floodgate exited early (minute ${m}): ${JSON.stringify(await probed.exited)}`)
+      max = Math.max(max, rssMb(probed.child.pid))
+    }
+    const rss = rssMb(probed.child.pid)
+    const gcs = probed.fullGcs()
+    live = gcs.at(-1)?.live_mb ?? live
+    await onMinute({ minute: m, rss_mb: rss, rss_max_mb: Math.max(max, rss), live_mb: live, full_gcs: gcs.length, full_gc_ms: Math.round(gcs.reduce((t, g) => t + g.gc_ms, 0)) })
+  }
+}
+
+/** max / first of a series, 3 decimals. */
+export function overFirst(xs, from = 0) {
+  return Math.round((Math.max(...xs.slice(from)) / xs[from]) * 1000) / 1000
+}
