@@ -50,8 +50,8 @@ export interface PurseOptions {
 }
 
 /**
- * What a signer can still spend. Its balance is read from the node (at the first send, when it
- * runs short, and at each background top-up check); from then on, the most each tx seen mined
+ * What a signer can still spend. Its balance is read from the node (when a send finds it short,
+ * the first send included); from then on, the most each tx seen mined
  * could cost is taken off it, and the most the unmined ones can cost is held back. Both err on
  * the safe side (a tx mined before the read but seen after it is taken off twice, until the
  * next read): a tx the purse lets through, the node can pay, and never drops as unpayable.
@@ -65,10 +65,6 @@ export class Purse {
   private asking: Promise<void> | undefined
 
   constructor(private readonly o: PurseOptions) {}
-
-  get address(): Address {
-    return this.o.address
-  }
 
   /** What the account can still commit; undefined before its balance was read. */
   get spendable(): bigint | undefined {
@@ -96,21 +92,15 @@ export class Purse {
     return left !== undefined && cost <= left
   }
 
-  /** The ledger's count before a balance read: pass it to `observe` with the balance read after. */
-  mark(): bigint {
-    return this.o.costs.minedCost
-  }
-
-  /** A balance read from the node after `mark()` returned `mark`. */
-  observe(balance: bigint, mark: bigint): void {
-    this.read = { balance, mark }
-  }
-
-  /** Reads the balance again, after the mined txs left what is held back. */
+  /**
+   * Reads the balance again, after the mined txs left what is held back. The ledger's count is
+   * taken before the read: a tx mined meanwhile is then taken off twice until the next read,
+   * never not at all.
+   */
   async refresh(): Promise<void> {
     await this.o.settle()
-    const mark = this.mark()
-    this.observe(await this.o.reads.balanceOf(this.o.address), mark)
+    const mark = this.o.costs.minedCost
+    this.read = { balance: await this.o.reads.balanceOf(this.o.address), mark }
   }
 
   /** Is there a funder to ask? */
