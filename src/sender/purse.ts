@@ -50,11 +50,11 @@ export interface PurseOptions {
 }
 
 /**
- * What a signer can still spend. Its balance is read from the node (when a send finds it short,
- * the first send included); from then on, the most each tx seen mined
- * could cost is taken off it, and the most the unmined ones can cost is held back. Both err on
- * the safe side (a tx mined before the read but seen after it is taken off twice, until the
- * next read): a tx the purse lets through, the node can pay, and never drops as unpayable.
+ * What a signer can still spend. Its balance is read from the node when a send finds it short
+ * (the first send included); from then on, the most each tx seen mined could cost is taken off
+ * it, and the most the unmined ones can cost is held back. Both err on the safe side (a tx
+ * mined before the read but seen after it is taken off twice, until the next read): a tx the
+ * purse lets through, the node can pay, and never drops as unpayable.
  */
 export class Purse {
   /** The last balance read, and the ledger's `minedCost` just before it was asked for. */
