@@ -26,12 +26,6 @@ export function spendPerS(txPerS: number, tx: TxShape, price: bigint): bigint {
   return (BigInt(Math.ceil(txPerS * 1_000)) * (tx.gas * price + tx.value)) / 1_000n
 }
 
-/** Seconds until `balance` runs out at `perS` wei a second; undefined while nothing is spent. */
-export function runwayS(balance: bigint, perS: bigint): number | undefined {
-  if (perS <= 0n) return undefined
-  return Number((balance * 1_000n) / perS) / 1_000
-}
-
 export interface SpamFunding {
   /** What each account is brought up to (never below `minBalance`). */
   perAccount: bigint

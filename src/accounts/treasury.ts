@@ -12,8 +12,8 @@ import { TRANSFER_GAS } from '../tx/gasEstimator.js'
 import type { FeeSnapshot } from '../tx/fees.js'
 import type { Signer } from '../tx/signer.js'
 import { fundAccounts } from './fundAccounts.js'
-import type { FundingTally } from './fundingFigures.js'
-import { bidOf, runwayS } from './spendModel.js'
+import { runwayS, type FundingTally } from './fundingFigures.js'
+import { bidOf } from './spendModel.js'
 
 /** Below this many seconds of runway at the current spend, the funder is low: `funds_low`, once. */
 export const LOW_RUNWAY_S = 120
@@ -110,7 +110,7 @@ export class Treasury implements Funds {
 
   /** Seconds until the funder runs dry at the pool's projected spend; undefined before a check, or while nothing is spent. */
   get runwayS(): number | undefined {
-    return this.funderBalance === undefined ? undefined : runwayS(this.funderBalance, this.spendPerS)
+    return runwayS(this.funderBalance, this.spendPerS)
   }
 
   /** Ends the checks (a top-up under way is waited for; asks not yet answered fail CANCELLED), then the session and its receipt tracker. Once. */
@@ -209,7 +209,7 @@ export class Treasury implements Funds {
     const window = this.windowNow()
     const targets = new Map<Address, bigint>()
     // an ask more than the funder holds is that tx's own problem, not the funder running dry: it fails alone
-    const gas = TRANSFER_GAS * bidOf(o.fees()).cap
+    const gas = this.topUpGas()
     const asked = new Map<Key, bigint>()
     const bare = new Map<Key, bigint>()
     for (const a of asks) {
@@ -248,6 +248,11 @@ export class Treasury implements Funds {
     if (targets.size > 0) await this.fund(targets, bare)
   }
 
+  /** What one top-up's gas can cost the funder now. */
+  private topUpGas(): bigint {
+    return TRANSFER_GAS * bidOf(this.o.fees()).cap
+  }
+
   /** The window's cost at today's fee cap: it grows with the base fee. */
   private windowNow(): bigint {
     if (this.o.window === 0n || this.baseFeeAtStart === 0n) return this.o.window
@@ -262,7 +267,7 @@ export class Treasury implements Funds {
    */
   private async fund(targets: ReadonlyMap<Address, bigint>, bare: ReadonlyMap<Key, bigint>): Promise<void> {
     const { o } = this
-    const gas = TRANSFER_GAS * bidOf(o.fees()).cap
+    const gas = this.topUpGas()
     const balances = new Map(o.accounts.map((a) => [keyOf(a), this.accounts.get(keyOf(a))!.last ?? 0n]))
     const cost = (t: ReadonlyMap<Address, bigint>) => [...t].reduce((s, [a, v]) => s + (v > balances.get(keyOf(a))! ? v - balances.get(keyOf(a))! + gas : 0n), 0n)
     const have = this.funderBalance ?? 0n
