@@ -145,7 +145,7 @@ export class SignerSender {
         const outcome = await post.sendRaw(signed)
         const next = outcome.kind === 'accepted' ? 'accepted' : await (attempt ??= new SendAttempt(this.retry)).after(outcome, fields, progress)
         if (next === 'accepted') {
-          window.accepted(nonce!, step, alone, unminedOf(req, progress.hash!, signed, tx!))
+          window.accepted(nonce!, step, alone, unminedOf(req, progress.hash!, signed, tx!, held))
           nonce = undefined
           return
         }
@@ -316,11 +316,11 @@ export class SignerSender {
   }
 }
 
-/** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx). */
-function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable): Unmined {
+/** The ledger's record of an accepted tx: plain assignments, no spreads (once per tx); its cost is what the send held of the purse (computed once), else computed here. */
+function unminedOf(req: TxRequest, hash: Hex, raw: Hex, tx: TransactionSerializable, held: bigint): Unmined {
   const bid = tx as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; maxFeePerBlobGas?: bigint }
   const fee = bid.maxFeePerGas ?? bid.gasPrice ?? 0n
-  const kept: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: bid.maxFeePerGas !== undefined ? (bid.maxPriorityFeePerGas ?? 0n) : fee, cost: maxCost(tx) }
+  const kept: Unmined = { hash, raw, idx: req.idx ?? -1, req, maxFee: fee, tip: bid.maxFeePerGas !== undefined ? (bid.maxPriorityFeePerGas ?? 0n) : fee, cost: held !== 0n ? held : maxCost(tx) }
   if (bid.maxFeePerBlobGas !== undefined) kept.blobFee = bid.maxFeePerBlobGas
   if (req.id !== undefined) kept.id = req.id
   if (req.line !== undefined) kept.line = req.line
