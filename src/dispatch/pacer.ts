@@ -27,8 +27,12 @@ export interface Pacer {
   readonly late: number
   /** The most any taken slot was behind its due time, in ms. */
   readonly maxLagMs: number
-  /** Stops the head watch and timers (after the last take). */
-  close?(): void
+  /**
+   * Stops the head watch and timers (after the last take). `stopped`: the run was stopped
+   * (`--duration`, a signal) with the schedule still running, so the slots due by now that
+   * nobody took are missed too: there is no catch-up left for them.
+   */
+  close?(stopped?: boolean): void
 }
 
 /** A spec the router paced: its slot's due time and stage ride along to the worker. */
@@ -132,10 +136,31 @@ class ShapedPacer implements Pacer {
     return this.hand(stage, due, t, signal, slot)
   }
 
-  close(): void {
+  close(stopped = false): void {
+    // a slot due in the last LATE_MS was not late yet: its taker may have been on its way
+    if (stopped) this.giveUpDue(this.now() - LATE_MS)
     this.stopHeads.abort()
     clearTimeout(this.stageTimer)
     this.stageTimer = undefined
+  }
+
+  /** Counts as missed every slot due before `t` that was not taken (the schedule stopped there). */
+  private giveUpDue(t: number): void {
+    if (this.start === undefined || this.ended) return
+    for (;;) {
+      const stage = this.stageAt(t)
+      if (!stage) return
+      if (stage.kind === 'block') {
+        this.missed += this.available
+        this.available = 0
+        return
+      }
+      const due = Math.min(this.count, Math.ceil(cumulative(stage, t - this.start - this.stageStart) - 1e-9))
+      if (due <= this.k) return
+      this.missed += due - this.k
+      this.k = due
+      if (this.k < this.count) return
+    }
   }
 
   /** The stage slots are taken from at `t`, moving on past stages that are over; undefined after the last. */

@@ -212,9 +212,10 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(opts, chain, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
+  // the router took its last slot: a stop with the schedule still running misses what was due by now
+  pacer.close?.(stop.signal.aborted)
   await Promise.all(running)
   order?.end()
-  pacer.close?.()
   if (tracker) {
     // EOF / --max-txs: wait for the receipts (each tx at most --receipt-timeout); a stop skips the wait
     if (!stop.signal.aborted && !health.dead && tracker.pendingCount > 0) await waitForReceipts(opts, tracker, workers, AbortSignal.any([stop.signal, nodeDead.signal]))

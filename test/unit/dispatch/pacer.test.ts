@@ -52,6 +52,26 @@ describe('createPacer', () => {
     expect(pacer.missed).toBe(94)
   })
 
+  test('behavior: a stop mid-schedule counts the slots due by then that nobody took as missed (no catch-up is left)', async () => {
+    let now = 0
+    const pacer = createPacer(100, { now: () => now, maxLagMs: 1_000 })
+    await pacer.take() // slot 0 at 0
+    now = 500 // slots 1..49 due at 10..490 ms, all inside the catch-up window: none missed yet
+    await pacer.take()
+    expect(pacer.missed).toBe(0)
+    pacer.close!(true) // stopped at 500 ms: slots 2..48 were due more than 10 ms before it and will never be taken
+    expect(pacer.missed).toBe(47)
+  })
+
+  test('behavior: a schedule that ran out of input (close without a stop) misses nothing more', async () => {
+    let now = 0
+    const pacer = createPacer(100, { now: () => now, maxLagMs: 1_000 })
+    await pacer.take()
+    now = 500
+    pacer.close!()
+    expect(pacer.missed).toBe(0)
+  })
+
   test('behavior: a pool that keeps up misses nothing', async () => {
     let now = 0
     const pacer = createPacer(1000, { now: () => now })
