@@ -20,6 +20,13 @@ export interface TimeoutLookupsOptions {
   capped?: (hash: Key) => boolean
 }
 
+/** The fields of eth_getTransactionByHash's answer a lookup reads (a node may leave any out). */
+interface LookedUpTx {
+  blockNumber?: string | null
+  from?: string
+  nonce?: string
+}
+
 export class TimeoutLookups {
   private inFlight = 0
 
@@ -47,14 +54,25 @@ export class TimeoutLookups {
     })
   }
 
+  /** Has the sender of `tx` (as the node shows it) a mined count above its nonce? False when the node's fields do not say. */
+  private async nonceTaken(tx: LookedUpTx): Promise<boolean> {
+    if (typeof tx.from !== 'string' || typeof tx.nonce !== 'string' || !/^0x[0-9a-fA-F]+$/.test(tx.nonce)) return false
+    const mined = await this.o.calls.req<string>('eth_getTransactionCount', [tx.from, 'latest'])
+    return typeof mined === 'string' && /^0x[0-9a-fA-F]+$/.test(mined) && BigInt(mined) > BigInt(tx.nonce)
+  }
+
   private async lookup(p: Pending, reason: TimeoutReason): Promise<void> {
     // once the run stops (reason run_stopped), each call has the tracker's short timeout
     const calls = this.o.calls
     let pending = false
     let lookupError: string | undefined
     try {
-      const tx = await calls.req<{ blockNumber?: string | null } | null>('eth_getTransactionByHash', [p.hash])
-      if (tx && tx.blockNumber) {
+      const tx = await calls.req<LookedUpTx | null>('eth_getTransactionByHash', [p.hash])
+      // a tx the node still shows unmined at a nonce its sender has used on chain was replaced
+      // there (ganache keeps showing a tx another process's replacement took the nonce of); the
+      // receipt is read again in case it was mined meanwhile
+      const taken = tx !== null && !tx.blockNumber && (await this.nonceTaken(tx))
+      if (tx && (tx.blockNumber || taken)) {
         // mined in a block the tracker has not read (or no longer remembers): report it
         const r = await calls.req<RpcReceipt | null>('eth_getTransactionReceipt', [p.hash])
         if (r && settleWaiters(p, r)) return
@@ -65,7 +83,7 @@ export class TimeoutLookups {
           return
         }
       }
-      pending = tx !== null
+      pending = tx !== null && !taken
     } catch (err) {
       lookupError = describeError(err)
     }

@@ -46,6 +46,10 @@ export class FakeChain {
   private readonly blocks = new Map<number, FakeBlock>()
   private readonly receipts = new Map<string, RpcReceipt & { blockNumber: string }>()
   private readonly pool = new Set<string>()
+  /** What eth_getTransactionByHash says of a pooled tx's sender and nonce, when the test set it. */
+  private readonly poolFields = new Map<string, { from: string; nonce: string }>()
+  /** eth_getTransactionCount(address, 'latest'), by lowercased address (0 when not set). */
+  readonly minedCount = new Map<string, number>()
   private tip: number
   private failing = new Map<string, { skip: number; left: number; error: () => Error }>()
   private batchFails: ((k: number) => boolean) | undefined
@@ -64,6 +68,12 @@ export class FakeChain {
   /** The node holds these txs unmined: eth_getTransactionByHash answers them without a block. */
   toPool(...hashes: Hex[]): void {
     for (const h of hashes) this.pool.add(h.toLowerCase())
+  }
+
+  /** The node holds this tx unmined and shows its sender and nonce. */
+  toPoolFrom(hash: Hex, from: Hex, nonce: number): void {
+    this.toPool(hash)
+    this.poolFields.set(hash.toLowerCase(), { from, nonce: hex(nonce) })
   }
 
   /** Mines the next block, holding `txs` (out of the pool now). */
@@ -190,8 +200,10 @@ export class FakeChain {
       case 'eth_getTransactionByHash': {
         const r = this.receipts.get(hash)
         if (r) return { hash, blockNumber: r.blockNumber }
-        return this.pool.has(hash) ? { hash, blockNumber: null } : null
+        return this.pool.has(hash) ? { hash, blockNumber: null, ...this.poolFields.get(hash) } : null
       }
+      case 'eth_getTransactionCount':
+        return hex(this.minedCount.get(hash) ?? 0)
       default:
         throw new RpcError(-32601, `the method ${method} does not exist/is not available`)
     }

@@ -201,6 +201,23 @@ describe('ReceiptTracker: timeouts', () => {
     expect(t.tracker.pendingCount).toBe(0)
   })
 
+  test('behavior: a tx the node shows unmined at a nonce its sender has used on chain (another tx took it) times out pending false; one at the next nonce stays pending true', async () => {
+    const chain = new FakeChain()
+    const t = await track(chain, { timeoutMs: 100 })
+    const from = '0x000000000000000000000000000000000000f00d'
+    chain.toPoolFrom(hashOf(0), from, 11)
+    chain.toPoolFrom(hashOf(1), from, 13)
+    chain.minedCount.set(from, 13) // nonces 11 and 12 are mined, by txs that are not these
+    t.tracker.sent(sentOf(txResult(0, hashOf(0))))
+    t.tracker.sent(sentOf(txResult(1, hashOf(1))))
+    await t.until(() => t.timeouts().length === 2)
+    const byIdx = t.timeouts().sort((a, b) => a.idx - b.idx)
+    expect(byIdx.map((e) => [e.idx, e.pending])).toEqual([
+      [0, false],
+      [1, true],
+    ])
+  })
+
   test('behavior: when the look-up itself fails, tx_timeout says pending false and why', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { timeoutMs: 100 })
