@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'ANVIL_NOT_FOUND'
   | 'ANVIL_START'
   | 'ANVIL_OPTIONS'
+  | 'GETH_NOT_FOUND'
+  | 'GETH_START'
   // invalid input: the command line (exit 2), a scenario file, an --assert expression, an amount
   | 'USAGE'
   | 'SCENARIO_INVALID'

@@ -3,6 +3,7 @@ import type { SendOptions } from '../send.js'
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../startup/openChain.js'
 import { DEFAULT_IN_FLIGHT, DEFAULT_RECEIPT_TIMEOUT_MS } from '../defaults.js'
 import { TX_TYPES, type TxType } from '../stream/spec.js'
+import { DEVNET_NODES, type DevnetNode } from '../devnet/embedded.js'
 import { parseShard, shardFromJobIndex } from '../base/shard.js'
 import { parseCount, parseDuration, parseHttpUrl, parsePositiveDuration, parseRate, parseWei } from './parseFlags.js'
 
@@ -348,6 +349,12 @@ export const FLAGS: readonly Flag[] = [
     gen: { help: 'the deployment recorded under this --label' },
   },
   { long: 'redeploy', commands: SCENARIO, help: 'deploy the contracts and run the setup steps again, even if recorded' },
+  {
+    long: 'node', arg: '<node>', choices: DEVNET_NODES, defaultText: 'anvil', commands: ['send', 'run', 'devnet'],
+    help: "the embedded devnet's node (without --rpc-url): anvil, or geth (FLOODGATE_GETH, else geth on the PATH)",
+    doc: "the embedded devnet's node (without --rpc-url): anvil (the npm package's), or geth in dev mode (`FLOODGATE_GETH`, else `geth` on the PATH; [devnet.md](devnet.md#nodes))",
+    to: (v) => ({ devnetNode: v as DevnetNode }),
+  },
   {
     long: 'block-time', arg: '<time>', defaultText: '1s', commands: ['send', 'run', 'devnet'],
     help: "the embedded devnet's block time (without --rpc-url), e.g. 2s",

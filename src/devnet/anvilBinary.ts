@@ -3,14 +3,10 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { FloodgateError } from '../base/errors.js'
+import type { NodeCommand } from './nodeProcess.js'
 
-/** How to run anvil: `spawn(command, [...args, ...anvilFlags], { env: { ...process.env, ...env } })`. */
-export interface AnvilCommand {
-  command: string
-  /** Arguments that go before anvil's own flags (the wrapper script, when the wrapper is used). */
-  args: string[]
-  /** Extra environment for the child (the npm wrapper needs TARGET_TOOL=anvil). */
-  env: Record<string, string>
+/** How to run anvil (the npm wrapper needs TARGET_TOOL=anvil in `env`). */
+export interface AnvilCommand extends NodeCommand {
   /** Which of the two ways was found, for diagnostics. */
   via: 'platform-package' | 'npm-wrapper'
 }

@@ -1,7 +1,10 @@
-/** The embedded devnet: anvil with floodgate's defaults (chain, block time, gas limit, funder account). */
-import type { Address, Hex } from 'viem'
+/** The embedded devnet: anvil (or geth, `--node geth`) with floodgate's defaults (chain, block time, gas limit, funder account). */
+import { parseEther, toHex, type Address, type Hex } from 'viem'
+import { FloodgateError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import { startAnvil } from './anvil.js'
+import { startGeth } from './geth.js'
+import { jsonRpc } from './nodeProcess.js'
 
 /**
  * anvil's default dev mnemonic and its first account (m/44'/60'/0'/0/0). Public knowledge, for
@@ -33,7 +36,12 @@ export const DEVNET_HARDFORK = 'prague'
 /** Ether per dev account: long runs at thousands of tx/s never run the funder dry. */
 export const DEVNET_BALANCE_ETH = 1_000_000
 
+/** The nodes the embedded devnet can run. */
+export const DEVNET_NODES = ['anvil', 'geth'] as const
+export type DevnetNode = (typeof DEVNET_NODES)[number]
+
 export interface EmbeddedDevnet {
+  node: DevnetNode
   url: string
   chainId: number
   funderKey: Hex
@@ -42,12 +50,16 @@ export interface EmbeddedDevnet {
 }
 
 export interface EmbeddedDevnetOptions {
+  /** Default anvil. */
+  node?: DevnetNode
   logger?: Logger | null
   startTimeoutMs?: number
   /** Block time in seconds (default DEVNET_BLOCK_TIME_S). */
   blockTimeS?: number
   /** Block gas limit (default DEVNET_GAS_LIMIT): a lower one makes a chain the load can fill. */
   gasLimit?: bigint
+  /** geth only: flags appended to its own (tests: small `--txpool.*` settings). */
+  gethArgs?: string[]
 }
 
 /**
@@ -55,6 +67,7 @@ export interface EmbeddedDevnetOptions {
  * the flags above, its per-tx logging off. The funder is anvil's first dev account.
  */
 export async function startEmbeddedDevnet(opts: EmbeddedDevnetOptions = {}): Promise<EmbeddedDevnet> {
+  if (opts.node === 'geth') return startGethDevnet(opts)
   const anvil = await startAnvil({
     host: '127.0.0.1',
     port: 0,
@@ -68,10 +81,40 @@ export async function startEmbeddedDevnet(opts: EmbeddedDevnetOptions = {}): Pro
     ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
   })
   return {
+    node: 'anvil',
     url: anvil.url,
     chainId: DEVNET_CHAIN_ID,
     funderKey: DEVNET_FUNDER_KEY,
     funderAddress: DEVNET_FUNDER_ADDRESS,
     stop: () => anvil.stop(),
+  }
+}
+
+/**
+ * geth in dev mode with the same flags' meaning: its random dev account (unlocked) pays
+ * DEVNET_BALANCE_ETH to anvil's first dev account, which is then the funder as on anvil, so a
+ * run's funder is the same on both. Its chain id is dev mode's (1337).
+ */
+async function startGethDevnet(opts: EmbeddedDevnetOptions): Promise<EmbeddedDevnet> {
+  const geth = await startGeth({
+    blockTimeS: opts.blockTimeS ?? DEVNET_BLOCK_TIME_S,
+    gasLimit: opts.gasLimit ?? DEVNET_GAS_LIMIT,
+    ...(opts.gethArgs ? { extraArgs: opts.gethArgs } : {}),
+    ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
+  })
+  try {
+    const chainId = Number(BigInt((await jsonRpc(geth.url, 'eth_chainId', [], 10_000)) as string))
+    const hash = (await jsonRpc(geth.url, 'eth_sendTransaction', [{ from: geth.devAccount, to: DEVNET_FUNDER_ADDRESS, value: toHex(parseEther(String(DEVNET_BALANCE_ETH))) }], 10_000)) as Hex
+    // mined in the next block: a few block times at most
+    const deadline = Date.now() + 10_000 + (opts.blockTimeS ?? DEVNET_BLOCK_TIME_S) * 3_000
+    while (!(await jsonRpc(geth.url, 'eth_getTransactionReceipt', [hash], 10_000))) {
+      if (Date.now() > deadline) throw new FloodgateError('GETH_START', `geth's dev account sent the funder its ether (tx ${hash}), but it was not mined in time`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return { node: 'geth', url: geth.url, chainId, funderKey: DEVNET_FUNDER_KEY, funderAddress: DEVNET_FUNDER_ADDRESS, stop: () => geth.stop() }
+  } catch (err) {
+    await geth.stop()
+    throw err
   }
 }

@@ -1,8 +1,8 @@
-/** anvil's output while it starts: kept for a start error to show, and watched for "Listening on". */
+/** A node's output while it starts: kept for a start error to show, and watched for the line that says where it listens. */
 const TAIL_LINES = 40
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
 
-/** anvil's output until it is ready: the last lines of both streams, each shown to `onLine`; afterwards the streams are only drained. */
+/** A node's output until it is ready: the last lines of both streams, each shown to `onLine`; afterwards the streams are only drained. */
 export class OutputCapture {
   readonly tail: string[] = []
   onLine: ((line: string) => void) | undefined

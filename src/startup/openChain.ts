@@ -2,7 +2,7 @@
 import type { Hex } from 'viem'
 import { FatalError, UsageError } from '../base/errors.js'
 import { FeeOracle } from '../chain/feeOracle.js'
-import { type EmbeddedDevnet, startEmbeddedDevnet } from '../devnet/embedded.js'
+import { type DevnetNode, type EmbeddedDevnet, startEmbeddedDevnet } from '../devnet/embedded.js'
 import type { Logger } from '../log.js'
 import { redactUrl } from '../rpc/redactUrl.js'
 import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
@@ -32,6 +32,8 @@ export interface ChainSettings {
   /** The embedded devnet's block time and block gas limit (`--block-time`, `--block-gas-limit`). */
   devnetBlockTimeMs?: number
   devnetGasLimit?: bigint
+  /** `--node`: the embedded devnet's node (default anvil). */
+  devnetNode?: DevnetNode
   /** `--send-rpc-url`: eth_sendRawTransaction goes here, every read to `rpcUrl`. */
   sendRpcUrl?: string
   /** Timeout of one RPC request. */
@@ -96,9 +98,9 @@ export function connectionsFor(inFlight: number): number {
   return Math.min(512, 32 * Math.max(1, inFlight))
 }
 
-export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'inFlight'>): Promise<Connection> {
-  if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined)) {
-    throw new UsageError('--block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
+export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'devnetNode' | 'inFlight'>): Promise<Connection> {
+  if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined || o.devnetNode !== undefined)) {
+    throw new UsageError('--node, --block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
   }
   const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o) : undefined
   const url = devnet?.url ?? o.rpcUrl
@@ -160,13 +162,15 @@ export async function openChain(o: ChainSettings): Promise<Chain> {
   }
 }
 
-async function startDevnet(o: Pick<ChainSettings, 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit'>): Promise<EmbeddedDevnet> {
-  o.log.info('no --rpc-url: starting the embedded anvil devnet')
+async function startDevnet(o: Pick<ChainSettings, 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'devnetNode'>): Promise<EmbeddedDevnet> {
+  const node = o.devnetNode ?? 'anvil'
+  o.log.info(`no --rpc-url: starting the embedded ${node} devnet`)
   const d = await startEmbeddedDevnet({
+    node,
     ...(o.devnetBlockTimeMs !== undefined ? { blockTimeS: o.devnetBlockTimeMs / 1000 } : {}),
     ...(o.devnetGasLimit !== undefined ? { gasLimit: o.devnetGasLimit } : {}),
   })
-  o.log.info({ rpc: d.url, chainId: d.chainId, ...(o.devnetBlockTimeMs !== undefined ? { block_time_ms: o.devnetBlockTimeMs } : {}), ...(o.devnetGasLimit !== undefined ? { block_gas_limit: String(o.devnetGasLimit) } : {}) }, 'embedded devnet started')
+  o.log.info({ node, rpc: d.url, chainId: d.chainId, ...(o.devnetBlockTimeMs !== undefined ? { block_time_ms: o.devnetBlockTimeMs } : {}), ...(o.devnetGasLimit !== undefined ? { block_gas_limit: String(o.devnetGasLimit) } : {}) }, 'embedded devnet started')
   return d
 }
 
