@@ -27,6 +27,8 @@ export default defineConfig({
     // e2e files each start their own anvil; two cores, so keep file parallelism modest
     maxWorkers: 2,
     pool: 'forks',
+    // where the pinned geth is, or that Go can build it, for the geth tests (skipped without either, but not under CI=true)
+    globalSetup: ['test/helpers/gethSetup.ts'],
     projects: [
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...TIMING] } },
       { extends: true, test: { name: 'timing', include: TIMING, fileParallelism: false, maxWorkers: 1 } },

@@ -13,7 +13,7 @@ import { gethBinary } from './gethBinary.js'
 import { jsonRpc, NodeProcess, pickHeadline, urlHost } from './nodeProcess.js'
 
 export interface GethOptions {
-  /** Seconds between blocks (`--dev.period`): whole seconds, at least 1. Default 1. */
+  /** Seconds between blocks (`--dev.period`): whole seconds; 0 mines a block per tx. Default 1. */
   blockTimeS?: number
   /** The blocks' gas limit (`--dev.gaslimit`, and `--miner.gaslimit` so it stays there). */
   gasLimit?: bigint
@@ -53,7 +53,7 @@ export class GethStartError extends FloodgateError {
 /** geth's flags for `o`: dev mode on 127.0.0.1 only (HTTP on a free port; no peers, no IPC, no auth port taken). */
 export function gethFlags(o: GethOptions, datadir: string): string[] {
   const blockTimeS = o.blockTimeS ?? 1
-  if (!Number.isInteger(blockTimeS) || blockTimeS < 1) {
+  if (!Number.isInteger(blockTimeS) || blockTimeS < 0) {
     throw new FloodgateError('GETH_START', `--node geth: --block-time must be whole seconds (geth's --dev.period), not ${blockTimeS} s`)
   }
   const gas = (o.gasLimit ?? 30_000_000n).toString()

@@ -8,6 +8,7 @@ import { assertAccounted, ofType, runCli, tempStateDir, type Event } from './cli
 import { recordFigures } from './figures.js'
 import { runSend } from './inProcess.js'
 import { assertNothingLost } from './invariants.js'
+import { gethForTests } from './gethForTests.js'
 import { useNode, type NodeKind, type TestNodeOptions } from './nodes.js'
 import { watched } from './watchedRpc.js'
 
@@ -18,14 +19,14 @@ const byId = (events: Event[]) => new Map(results(events).map((r) => [r.id, r]))
 export interface NodeTraits {
   /**
    * A max fee below the base fee: `refused` at once (anvil: FEE_CAP_TOO_LOW); `queued`: taken
-   * into the pool to wait for the base fee to fall (Hardhat, interval mining); `unmined`: accepted,
+   * into the pool to wait for the base fee to fall (Hardhat, interval mining; geth); `unmined`: accepted,
    * never mined, and by the receipt timeout no longer known by hash (Ganache 7).
    */
   lowFee: 'refused' | 'queued' | 'unmined'
 }
 
 export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits: NodeTraits): void {
-  describe(`the end-to-end contract on ${kind}`, () => {
+  describeOn(kind)(`the end-to-end contract on ${kind}`, () => {
     const node = useNode(kind, o)
     const send = (specs: unknown[], over: Parameters<typeof runSend>[2] = {}) => runSend(node().url, specs, { funderKey: node().devKey, receiptTimeoutMs: 30_000, ...over })
 
@@ -172,12 +173,34 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
   })
 }
 
+/** `describe` for tests on `kind`; on geth, skipped (and saying why) when there is no geth and no Go to build it. */
+export function describeOn(kind: NodeKind): (name: string, fn: () => void) => void {
+  const missing = kind === 'geth' ? gethForTests().missing : undefined
+  return (name, fn) => (missing === undefined ? describe(name, fn) : describe.skip(`${name} (skipped: ${missing})`, fn))
+}
+
+/** A new block: evm_mine where the node has it, else (geth) the next one its block time makes. */
+export async function nextBlock(url: string): Promise<void> {
+  try {
+    await rpc(url, 'evm_mine')
+    return
+  } catch {
+    // no evm_mine (geth): wait for the next block
+  }
+  const start = await rpcNumber(url, 'eth_blockNumber')
+  const deadline = Date.now() + 30_000
+  while ((await rpcNumber(url, 'eth_blockNumber')) <= start) {
+    if (Date.now() > deadline) throw new Error(`no block after ${start} within 30 s`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 /**
- * Another process sending from a pool key: a block mined (evm_mine), then 2 txs at 3× the gas
- * price at the key's next nonces to be mined, then a block again. Their hashes.
+ * Another process sending from a pool key: a block mined, then 2 txs at 3× the gas price at the
+ * key's next nonces to be mined, then a block again. Their hashes.
  */
 async function otherProcessSends(url: string, victim: PrivateKeyAccount): Promise<Hex[]> {
-  await rpc(url, 'evm_mine')
+  await nextBlock(url)
   const next = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
   const gasPrice = BigInt(await rpc<string>(url, 'eth_gasPrice'))
   const hashes: Hex[] = []
@@ -185,6 +208,6 @@ async function otherProcessSends(url: string, victim: PrivateKeyAccount): Promis
     const raw = await victim.signTransaction({ chainId: await rpcNumber(url, 'eth_chainId'), nonce: next + k, to: SINK, value: 7n, gas: 21_000n, gasPrice: gasPrice * 3n, type: 'legacy' })
     hashes.push(await rpc<Hex>(url, 'eth_sendRawTransaction', [raw]))
   }
-  await rpc(url, 'evm_mine')
+  await nextBlock(url)
   return hashes
 }

@@ -1,4 +1,4 @@
-/** Test nodes beside anvil: Hardhat's node (EDR) and Ganache, as child processes on free 127.0.0.1 ports, behind one interface. */
+/** Test nodes beside anvil: Hardhat's node (EDR), Ganache and geth, as child processes on free 127.0.0.1 ports, behind one interface. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -7,10 +7,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import type { Hex } from 'viem'
 import { startAnvil } from '../../src/devnet/anvil.js'
-import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
+import { DEVNET_FUNDER_KEY, startEmbeddedDevnet } from '../../src/devnet/embedded.js'
 import { ROOT } from './cli.js'
+import { gethReady } from './gethForTests.js'
 
-export type NodeKind = 'anvil' | 'hardhat' | 'ganache'
+export type NodeKind = 'anvil' | 'hardhat' | 'ganache' | 'geth'
 
 export interface TestNode {
   kind: NodeKind
@@ -23,7 +24,12 @@ export interface TestNode {
 export interface TestNodeOptions {
   /** Seconds between blocks (interval mining); 0: a block per tx (automine). Default 1. */
   blockTime?: number
+  /** Not on geth: its dev mode's chain id is 1337. */
   chainId?: number
+  /** The block gas limit (default: the node's own; 30M on geth). */
+  gasLimit?: bigint
+  /** geth: flags after floodgate's (small `--txpool.*` settings). */
+  gethArgs?: string[]
 }
 
 const BALANCE_WEI = 10n ** 24n
@@ -45,9 +51,17 @@ export async function startNode(kind: NodeKind, o: TestNodeOptions = {}): Promis
   const blockTime = o.blockTime ?? 1
   const chainId = o.chainId ?? 31337
   if (kind === 'anvil') {
-    const a = await startAnvil({ logger: null, silent: true, chainId, ...(blockTime > 0 ? { blockTime } : {}) })
+    const a = await startAnvil({ logger: null, silent: true, chainId, ...(blockTime > 0 ? { blockTime } : {}), ...(o.gasLimit !== undefined ? { gasLimit: o.gasLimit } : {}) })
     return { kind, url: a.url, devKey: DEVNET_FUNDER_KEY, stop: () => a.stop() }
   }
+  if (kind === 'geth') {
+    if (o.chainId !== undefined) throw new Error('geth in dev mode has chain id 1337')
+    await gethReady()
+    // the embedded devnet's geth: dev mode, its dev account funding the dev key
+    const g = await startEmbeddedDevnet({ node: 'geth', logger: null, blockTimeS: blockTime, gasLimit: o.gasLimit ?? 30_000_000n, ...(o.gethArgs ? { gethArgs: o.gethArgs } : {}) })
+    return { kind, url: g.url, devKey: g.funderKey, stop: () => g.stop() }
+  }
+  if (o.gasLimit !== undefined || o.gethArgs !== undefined) throw new Error(`gasLimit and gethArgs are for anvil and geth, not ${kind}`)
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const { child, cleanup } = kind === 'hardhat' ? spawnHardhat(port, blockTime, chainId) : spawnGanache(port, blockTime, chainId)
@@ -67,9 +81,10 @@ export async function startNode(kind: NodeKind, o: TestNodeOptions = {}): Promis
 /** One node for the enclosing describe block; the getter is valid inside tests. */
 export function useNode(kind: NodeKind, o: TestNodeOptions = {}): () => TestNode {
   let node: TestNode | undefined
+  // geth may be built first (once per machine: minutes)
   beforeAll(async () => {
     node = await startNode(kind, o)
-  })
+  }, kind === 'geth' ? 16 * 60_000 : undefined)
   afterAll(async () => {
     await node?.stop()
     node = undefined
