@@ -102,6 +102,9 @@ export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl
   if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined || o.devnetNode !== undefined)) {
     throw new UsageError('--node, --block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
   }
+  if (o.devnetNode === 'geth' && o.devnetBlockTimeMs !== undefined && o.devnetBlockTimeMs % 1_000 !== 0) {
+    throw new UsageError(`--node geth: --block-time must be whole seconds (geth's --dev.period), not ${o.devnetBlockTimeMs} ms`)
+  }
   const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o) : undefined
   const url = devnet?.url ?? o.rpcUrl
   const http = (u: string) => createHttpRpc(u, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) })
