@@ -28,11 +28,11 @@ export interface Pacer {
   /** The most any taken slot was behind its due time, in ms. */
   readonly maxLagMs: number
   /**
-   * Stops the head watch and timers (after the last take). `stopped`: the run was stopped
-   * (`--duration`, a signal) with the schedule still running, so the slots due by now that
-   * nobody took are missed too: there is no catch-up left for them.
+   * Stops the head watch and timers (after the last take). `stoppedAt`: when the run was
+   * stopped (`--duration`, a signal) with the schedule still running, on the pacer's clock: the
+   * slots due before it that nobody took are missed too, as there is no catch-up left for them.
    */
-  close?(stopped?: boolean): void
+  close?(stoppedAt?: number): void
 }
 
 /** A spec the router paced: its slot's due time and stage ride along to the worker. */
@@ -136,9 +136,9 @@ class ShapedPacer implements Pacer {
     return this.hand(stage, due, t, signal, slot)
   }
 
-  close(stopped = false): void {
-    // a slot due in the last LATE_MS was not late yet: its taker may have been on its way
-    if (stopped) this.giveUpDue(this.now() - LATE_MS)
+  close(stoppedAt?: number): void {
+    // a slot due in the last LATE_MS before the stop was not late yet: its taker may have been on its way
+    if (stoppedAt !== undefined) this.giveUpDue(stoppedAt - LATE_MS)
     this.stopHeads.abort()
     clearTimeout(this.stageTimer)
     this.stageTimer = undefined

@@ -125,8 +125,12 @@ class Stop {
     setMaxListeners(listeners + 16, this.signal)
   }
 
+  /** When the first stop came (performance.now(), the pacer's clock). */
+  at: number | undefined
+
   with(r: EndReason): void {
     this.reason ??= r
+    this.at ??= performance.now()
     this.controller.abort()
   }
 }
@@ -212,8 +216,8 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(opts, chain, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
-  // the router took its last slot: a stop with the schedule still running misses what was due by now
-  pacer.close?.(stop.signal.aborted)
+  // the router took its last slot: a stop with the schedule still running misses what was due by then
+  pacer.close?.(stop.at)
   await Promise.all(running)
   order?.end()
   if (tracker) {

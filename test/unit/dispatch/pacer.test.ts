@@ -59,7 +59,8 @@ describe('createPacer', () => {
     now = 500 // slots 1..49 due at 10..490 ms, all inside the catch-up window: none missed yet
     await pacer.take()
     expect(pacer.missed).toBe(0)
-    pacer.close!(true) // stopped at 500 ms: slots 2..48 were due more than 10 ms before it and will never be taken
+    now = 800 // the router noticed the stop late: what counts is when it came
+    pacer.close!(500) // stopped at 500 ms: slots 2..48 were due more than 10 ms before it and will never be taken
     expect(pacer.missed).toBe(47)
   })
 
