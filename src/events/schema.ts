@@ -177,8 +177,12 @@ function typeOk(value: unknown, type: FieldType): boolean {
   }
 }
 
-/** Problems with one event object; empty when it matches the schema. */
-export function validateEvent(event: unknown): string[] {
+/**
+ * Problems with one event object; empty when it matches the schema. `lenient`: only the types of
+ * the fields present are checked, and fields the schema does not name are let through (a reader
+ * of logs written by another floodgate version, or cut short).
+ */
+export function validateEvent(event: unknown, o: { lenient?: boolean } = {}): string[] {
   if (typeof event !== 'object' || event === null) return ['not an object']
   const e = event as Record<string, unknown>
   const problems: string[] = []
@@ -187,14 +191,14 @@ export function validateEvent(event: unknown): string[] {
   if (!schema) return [...problems, `unknown type ${JSON.stringify(e.type)}`]
   for (const [name, spec] of [...Object.entries(schema), ...Object.entries(ENVELOPE_SCHEMA)]) {
     if (!(name in e)) {
-      if (spec.required) problems.push(`${e.type}.${name} is missing`)
+      if (spec.required && !o.lenient) problems.push(`${e.type}.${name} is missing`)
     } else if (!typeOk(e[name], spec.type)) {
       problems.push(`${e.type}.${name} should be ${spec.type}, got ${JSON.stringify(e[name])}`)
     } else if (spec.values && !spec.values.includes(e[name] as string)) {
       problems.push(`${e.type}.${name} should be one of ${spec.values.join(', ')}, got ${JSON.stringify(e[name])}`)
     }
   }
-  for (const name of Object.keys(e)) {
+  for (const name of o.lenient ? [] : Object.keys(e)) {
     if (name !== 'version' && name !== 'type' && !(name in schema) && !(name in ENVELOPE_SCHEMA)) problems.push(`${e.type}.${name} is not in the schema`)
   }
   if (e.type === 'tx_result' && ('error' in e) !== ('error_code' in e)) problems.push('tx_result: error and error_code come together')

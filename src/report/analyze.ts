@@ -1,5 +1,6 @@
 /** `floodgate report`'s analysis: an event log → figures, a timeline and a latency histogram, in bounded memory. */
 import type { FloodgateEvent, SummaryEvent } from '../events/types.js'
+import { validateEvent } from '../events/schema.js'
 import { LatencyHistogram } from '../metrics/latencyHistogram.js'
 import { rate, RunStats } from '../metrics/runStats.js'
 import { ChainSideBuilder, type ChainSide } from './chainSide.js'
@@ -92,14 +93,19 @@ export interface PartRow {
   differs?: boolean
 }
 
-/** One line of a log as an event, or undefined when it is blank or not an event. */
+/**
+ * One line of a log as an event, or undefined when it is not one. A log is input like any other
+ * (it may be truncated, concatenated or tampered with): a line counts as an event only when its
+ * fields have the types the schema gives (events.md), so every figure and every page built from it
+ * is made of checked numbers and strings. Fields the schema does not know are let through, and
+ * missing ones are the readers' to handle (a log of another floodgate version).
+ */
 export function parseEventLine(text: string): FloodgateEvent | 'blank' | undefined {
   const t = text.trim()
   if (!t) return 'blank'
   try {
     const e: unknown = JSON.parse(t)
-    if (!e || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') return undefined
-    return e as FloodgateEvent
+    return validateEvent(e, { lenient: true }).length === 0 ? (e as FloodgateEvent) : undefined
   } catch {
     return undefined
   }

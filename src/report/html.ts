@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -16,7 +17,10 @@ function chartJsSource(): string {
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 /** Text that is safe inside a <script> element. */
 const scriptSafe = (s: string): string => s.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--')
-const fmt = (n: number, d = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: d })
+/** A number as text; anything else (a log's fields are checked when read, so never expected) as a dash. */
+const fmt = (n: number, d = 2): string => (typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d }) : '—')
+/** The CSP source of one inline script: its SHA-256 (no 'unsafe-inline' for scripts). */
+const scriptHash = (code: string): string => `'sha256-${createHash('sha256').update(code, 'utf8').digest('base64')}'`
 
 function latencyRow(name: string, l: LatencySummary): string {
   return `<tr><th>${name}</th>${[l.p50, l.p90, l.p99, l.p99_9, l.max].map((v) => `<td>${fmt(v, 3)}</td>`).join('')}</tr>`
@@ -49,11 +53,14 @@ export function reportHtml(r: Report, source: string): string {
     )
     .join('\n')
   const started = r.startedAt !== undefined ? new Date(r.startedAt).toISOString() : '—'
+  // the two scripts that run, by hash: an element or handler injected into the page would not
+  const chartJs = scriptSafe(chartJsSource())
+  const render = scriptSafe(RENDER)
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ${scriptHash(chartJs)} ${scriptHash(render)}; style-src 'unsafe-inline'; img-src data:">
 <title>floodgate report: ${escapeHtml(source)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1b1f24; }
@@ -103,9 +110,9 @@ ${r.endpoints ? endpointsHtml(r.endpoints) : ''}
 <tr><th>kind</th><th>sent</th><th>failed</th><th>included</th><th>reverted</th><th>timed out</th><th>send p50</th><th>send p99</th><th>incl p50</th><th>incl p99</th></tr>
 ${kinds}
 </table>
-<script>${scriptSafe(chartJsSource())}</script>
+<script>${chartJs}</script>
 <script id="report-data" type="application/json">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
-<script>${scriptSafe(RENDER)}</script>
+<script>${render}</script>
 </body>
 </html>
 `

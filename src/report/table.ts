@@ -34,8 +34,13 @@ export function reportTable(r: Report, source: string): string {
   ]
   if (r.parts) out.push('', ...partsTable(r.parts, tracked))
   if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
-  return `${out.join('\n')}\n`
+  // names come from the log (kinds, stages, error codes, endpoints, the file name): no terminal
+  // escape sequence or other control character of theirs reaches the terminal
+  return `${out.join('\n').replace(CONTROL, '')}\n`
 }
+
+/** C0 and C1 control characters but the newline (ESC among them, so no escape sequence survives). */
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g
 
 type Figures = Report['figures']
 

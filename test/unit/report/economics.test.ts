@@ -51,12 +51,14 @@ describe('the report\'s funds and fees (synthetic logs)', () => {
     expect(reportTable(report([]), 'empty')).not.toContain('funds and fees')
   })
 
-  test('error: a tampered log: a funding figure that is not a number drops (the whole object when a required one), nothing of it reaches the HTML raw, and the report does not throw', () => {
+  test('error: a tampered log: a funding figure that is not a number drops (the whole object when a required one), a receipt with a non-decimal value is not an event, nothing of it reaches the HTML raw, and the report does not throw', () => {
     const evil = '<img src=x onerror=alert(1)>'
     const dropped = report(log({ ...FUNDING, sent_wei: evil }, { value: `<svg onload=alert(2)>` }))
     expect(dropped.figures.funding).toBeUndefined()
-    // the tampered value is not counted: fees only
-    expect(dropped.figures.spend).toMatchObject({ value_wei: '0', fee_wei: String(3n * 21_000n * GWEI) })
+    // a receipt whose value is not a decimal is not an event (a field of the wrong type): the
+    // report counts it among the lines that are not events, and spends nothing of it
+    expect(dropped.ignored).toBe(3)
+    expect(dropped.figures.spend).toBeUndefined()
     const partly = report(log({ ...FUNDING, funder_balance_wei: 1.5, runway_s: evil }))
     expect(partly.figures.funding).toEqual({ sent_wei: FUNDING.sent_wei, top_ups: 2, top_up_wei: FUNDING.top_up_wei })
     for (const r of [dropped, partly]) {
