@@ -18,6 +18,7 @@ const TIMING = [
   'test/e2e/heavy.test.ts',
   'test/e2e/atCapacity.test.ts',
   'test/e2e/filledSpec.test.ts',
+  'test/e2e/gethLoad.test.ts',
 ]
 
 export default defineConfig({

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js'
 import { startAnvil } from './anvil.js'
 import { startGeth } from './geth.js'
 import { jsonRpc } from './nodeProcess.js'
+import { untilReceipt } from './untilReceipt.js'
 
 /**
  * anvil's default dev mnemonic and its first account (m/44'/60'/0'/0/0). Public knowledge, for
@@ -106,11 +107,10 @@ async function startGethDevnet(opts: EmbeddedDevnetOptions): Promise<EmbeddedDev
   try {
     const chainId = Number(BigInt((await jsonRpc(geth.url, 'eth_chainId', [], 10_000)) as string))
     const hash = (await jsonRpc(geth.url, 'eth_sendTransaction', [{ from: geth.devAccount, to: DEVNET_FUNDER_ADDRESS, value: toHex(parseEther(String(DEVNET_BALANCE_ETH))) }], 10_000)) as Hex
-    // mined in the next block: a few block times at most
-    const deadline = Date.now() + 10_000 + (opts.blockTimeS ?? DEVNET_BLOCK_TIME_S) * 3_000
-    while (!(await jsonRpc(geth.url, 'eth_getTransactionReceipt', [hash], 10_000))) {
-      if (Date.now() > deadline) throw new FloodgateError('GETH_START', `geth's dev account sent the funder its ether (tx ${hash}), but it was not mined in time`)
-      await new Promise((r) => setTimeout(r, 100))
+    // mined in the next block: a few block times at most (geth may first say it is still indexing)
+    const call = (method: string, params: unknown[]) => jsonRpc(geth.url, method, params, 10_000)
+    if (!(await untilReceipt(call, hash, 10_000 + (opts.blockTimeS ?? DEVNET_BLOCK_TIME_S) * 3_000))) {
+      throw new FloodgateError('GETH_START', `geth's dev account sent the funder its ether (tx ${hash}), but it was not mined in time`)
     }
     return { node: 'geth', url: geth.url, chainId, funderKey: DEVNET_FUNDER_KEY, funderAddress: DEVNET_FUNDER_ADDRESS, stop: () => geth.stop() }
   } catch (err) {
