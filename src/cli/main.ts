@@ -23,8 +23,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       if (typeof level === 'string') logLevel = level
     })
   for (const cmd of [sendCommand(), runCommand(), setupCommand(), genCommand(), devnetCommand(), reportCommand()]) program.addCommand(cmd.exitOverride())
+  // `floodgate nosuch --help` would show the root help and exit 0: an unknown command is a usage
+  // error (exit 2, the nearest command suggested) whatever follows it
+  const first = argv[2]
+  const unknown = first !== undefined && !first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first)
   try {
-    await program.parseAsync(argv)
+    await program.parseAsync(unknown ? argv.slice(0, 3) : argv)
   } catch (err) {
     process.exitCode = handleError(err, { debug: logLevel === 'debug' || logLevel === 'trace' })
   }

@@ -41,8 +41,9 @@ export function runCommand(): Command {
     // everything that can be wrong with the command line or the file is found before anything is sent
     const campaign = isCampaignFile(scenarioArg) ? prepareCampaign(scenarioArg, flags, command) : undefined
     if (flags.forever === true) checkForever(flags, command, campaign !== undefined)
-    if (!campaign && flags.durationScale !== undefined) throw new UsageError('--duration-scale is for campaigns: a scenario runs for --duration')
+    // the file first: a campaign that does not exist is "no such file", not a misused flag
     const scenario = campaign ? undefined : loadScenario(scenarioArg)
+    if (!campaign && flags.durationScale !== undefined) throw new UsageError('--duration-scale is for campaigns: a scenario runs for --duration')
     if (scenario) validateScenario(scenario)
     checkLabel(flags.label)
     const checks = assertions(flags.assert)

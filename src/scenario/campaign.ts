@@ -1,7 +1,7 @@
 /** contender campaign files: `[spam]` with stages and per-scenario mixes, read and checked; scenario references resolved to files. */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
-import { parse as parseToml } from 'smol-toml'
+import { parseToml } from './toml.js'
 import { UsageError } from '../base/errors.js'
 import { nearest } from '../stream/suggest.js'
 import { builtinScenarioDir, builtinScenarios } from './load.js'
@@ -79,7 +79,7 @@ export function loadCampaign(path: string): Campaign {
   try {
     doc = parseToml(readFileSync(path, 'utf8')) as Table
   } catch (err) {
-    throw fail(`not valid TOML: ${(err as Error).message.split('\n')[0]}`)
+    throw fail(`not valid TOML: ${(err as Error).message}`)
   }
   known(doc, ['name', 'description', 'setup', 'spam'], '', fail)
   const spam = doc.spam

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse as parseToml } from 'smol-toml'
+import { parseToml } from './toml.js'
 import { UsageError } from '../base/errors.js'
 import { KNOWN_FIELDS } from '../stream/parseSpec.js'
 import { AmountError, parseAmount } from '../stream/parseValue.js'
@@ -222,7 +222,7 @@ export function parseScenario(text: string, name: string, path = name): Scenario
   try {
     doc = parseToml(text) as Table
   } catch (err) {
-    throw new ScenarioError(`not valid TOML: ${(err as Error).message.split('\n')[0]}`)
+    throw new ScenarioError(`not valid TOML: ${(err as Error).message}`)
   }
   const known = ['env', 'create', 'setup', 'spam']
   for (const k of Object.keys(doc)) if (!known.includes(k)) throw unknownKey('top level', k, known)
