@@ -69,8 +69,13 @@ const RULES: readonly Rule[] = [
  * mined, with fewer in flight.
  */
 const SENDER_LIMIT = /account limit exceeded|in-flight transaction limit|identified as spammer/i
-/** A full pool (geth, erigon; reth also says so for its per-sender limit): busy, and fewer in flight helps too. */
-const POOL_FULL = /pool is full/i
+/**
+ * A full pool (geth, erigon; reth also says so for its per-sender limit): busy, and fewer in
+ * flight helps too. geth's full pool also refuses a tx past a nonce gap that would push out a
+ * pending one ("future transaction tries to replace pending", legacypool.go): the gap is one of
+ * our sends still on its way, and the same tx is taken once it is in.
+ */
+const POOL_FULL = /pool is full|future transaction tries to replace pending/i
 
 /** Wording that says "the server is busy", not "your tx is wrong": worth sending again. */
 const BUSY = /txpool is full|pool is full|queue is full|timeout|timed out|unavailable|overload|rate limit|too many requests|limit exceeded/i
@@ -99,7 +104,8 @@ export function classifySendError(err: unknown): SendOutcome {
     // An error we cannot read may come from a proxy or an overloaded node after the tx
     // was forwarded: never assume it was not sent. The worker asks the node.
     if (SENDER_LIMIT.test(text)) return { kind: 'unknown', code: 'POOL_LIMIT', message: err.message, resend: true, crowded: true }
-    if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true, ...(POOL_FULL.test(text) ? { crowded: true as const } : {}) }
+    if (POOL_FULL.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true, crowded: true }
+    if (BUSY.test(text)) return { kind: 'unknown', code: 'RPC_BUSY', message: err.message, resend: true }
     // JSON-RPC's "internal error" is the server's own trouble (node, proxy, load balancer),
     // not a verdict on the tx: the same bytes are worth sending again (within --retries)
     if (err.rpcCode === INTERNAL_ERROR) return { kind: 'unknown', code: 'RPC_INTERNAL_ERROR', message: err.message, resend: true }

@@ -48,6 +48,9 @@ export class SendAttempt {
   private outageResends = 0
   /** When this tx's fate first became unknown (no definite answer, the node not asked yet). */
   private unknownSince: number | undefined
+  /** When fresh fees and a resync first failed to cure an "underpriced" refusal (a full pool, see waitForRoom). */
+  private fullSince: number | undefined
+  private fullWaits = 0
   /** A send of this tx got no definite answer: it may be in the node. */
   private ambiguous = false
 
@@ -83,6 +86,7 @@ export class SendAttempt {
           window.forget()
           return 'resync'
         }
+        if (this.feeRetries >= MAX_FEE_RETRIES && outcome.code === 'UNDERPRICED' && !pinsFee(fields) && !fees.pinned && (await this.waitForRoom())) return 'rebuild'
         if (pinsFee(fields, outcome.code) || fees.pinned || this.feeRetries >= MAX_FEE_RETRIES) throw this.feeFailure(fields, outcome)
         this.feeRetries++
         try {
@@ -101,6 +105,23 @@ export class SendAttempt {
         this.ambiguous = true
         return (await this.resendUnknown(outcome, progress)) ? 'accepted' : 'resend'
     }
+  }
+
+  /**
+   * "Underpriced" still, after fresh fees and a resync: a full pool. geth refuses a tx no
+   * dearer than the cheapest in its full pool with a bare "transaction underpriced"
+   * (legacypool.go: ErrUnderpriced, before "txpool is full"), and a run's txs all bid alike:
+   * only room made by the next blocks cures it. As for a pool limit: fewer in flight, and the
+   * tx again (at the fees then) after a wait, for up to --max-outage since the first such
+   * answer. False once that is spent: the refusal stands.
+   */
+  private async waitForRoom(): Promise<boolean> {
+    const { health, cancel } = this.lane.reads.ctx
+    this.fullSince ??= performance.now()
+    if (performance.now() - this.fullSince >= health.budgetMs) return false
+    this.lane.window.shrink()
+    await sleep(backoffMs(++this.fullWaits), cancel)
+    return true
   }
 
   /**

@@ -63,6 +63,11 @@ describe('classifySendError', () => {
     expect(classifySendError(rpc('account limit exceeded'))).toMatchObject({ kind: 'unknown', code: 'POOL_LIMIT', resend: true, crowded: true })
   })
 
+  test('behavior: geth\'s full pool refusing a tx past a nonce gap ("future transaction tries to replace pending") is a crowded pool, resent; a timeout is busy but not crowded', () => {
+    expect(classifySendError(rpc('future transaction tries to replace pending'))).toMatchObject({ kind: 'unknown', code: 'RPC_BUSY', resend: true, crowded: true })
+    expect(classifySendError(rpc('request timed out'))).not.toHaveProperty('crowded')
+  })
+
   test('error: anything else is rethrown (a bug, not a send outcome)', () => {
     expect(() => classifySendError(new TypeError('boom'))).toThrow('boom')
   })

@@ -156,14 +156,28 @@ describe('send', () => {
       expect(failure?.code).toBe('FEE_CAP_TOO_LOW')
     })
 
-    test('error: still underpriced after 3 refreshes and a nonce read (another tx may hold the nonce) → SendFailure UNDERPRICED, the nonce unspent', async () => {
-      const r = await rig()
-      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 5 }, () => reject('transaction underpriced')))
+    test('error: still underpriced after 3 refreshes, a nonce read and waits for room for --max-outage (a full pool) → SendFailure UNDERPRICED, the nonce unspent', async () => {
+      const r = await rig({ budgetMs: 300 })
+      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 100 }, () => reject('transaction underpriced')))
+      const started = performance.now()
       const { p, failure } = await r.attempt()
       expect(failure?.code).toBe('UNDERPRICED')
-      expect(p.attempts).toBe(5)
+      // 5 at once, then resends after waits until the 300 ms budget was spent
+      expect(p.attempts).toBeGreaterThan(5)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(300)
       expect(r.node.pool(r.signer.address)).toEqual([])
       expect(r.window.next).toBe(0)
+    })
+
+    test('behavior: geth\'s full pool ("transaction underpriced" for a tx no dearer than its cheapest: fresh fees and a nonce read do not cure it) → the window shrinks, the tx is sent again after a wait and lands at its nonce', async () => {
+      const r = await rig({ budgetMs: 5_000 })
+      r.node.script('eth_sendRawTransaction', ...Array.from({ length: 7 }, () => reject('transaction underpriced')))
+      const { p, failure } = await r.attempt()
+      expect(failure).toBeUndefined()
+      expect(p).toMatchObject({ nonce: 0, attempts: 8 })
+      expect(r.node.pool(r.signer.address).map((t) => t.hash)).toEqual([p.hash])
+      // 8 halved at each of the 3 waits, grown back by one at the acceptance
+      expect(r.window.size).toBe(2)
     })
   })
 
