@@ -24,6 +24,7 @@ import { intake, type IntakeEnd } from './intake.js'
 import { pollHeads } from './headTicks.js'
 import { constantShape, type LoadShape, shapeDurationMs, shapeSlotCount } from './loadShape.js'
 import { createShapedPacer, type Pacer } from './pacer.js'
+import { mostlyFailedWarning } from './failureWarning.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
 import { ReorderWindow, defaultReorderWindow } from './reorderWindow.js'
 import { routeSpecs } from './router.js'
@@ -241,6 +242,8 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   // the top-ups stop before the figures are taken (the receipts are in: nothing more to pay for)
   if (opts.funding) summary.funding = fundingSummary(withRunway(await opts.funding.settle(!health.dead), stats.spend.weiPerS()))
   if (opts.onSummary) Object.assign(summary, opts.onSummary(summary))
+  const mostlyFailed = mostlyFailedWarning(summary.sent, summary.errors)
+  if (mostlyFailed) opts.log.warn(mostlyFailed.fields, mostlyFailed.line)
   if (events.closed) opts.log.info({ summary }, 'summary')
   events.emit(summary)
   await events.end()

@@ -1,8 +1,9 @@
 /** A newcomer's first hour (issue 24): the docs' campaign example runs, and errors name their cause in one line. */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
-import { assertAccounted, runCli, tempStateDir } from '../helpers/cli.js'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
+import { assertAccounted, runCli, tempStateDir, transfers } from '../helpers/cli.js'
 
 describe('errors that point the right way', () => {
   test('usage: an unknown command exits 2, even with --help after it, and names the nearest command', async () => {
@@ -40,5 +41,24 @@ describe('the documented campaign example', () => {
     expect(summary.failed).toBe(0)
     expect(summary.included).toBe(summary.sent)
     expect(new Set(results.map((e) => e.stage))).toEqual(new Set(['warmup', 'steady', 'cooldown']))
+  })
+})
+
+describe('a run whose specs mostly fail says so', () => {
+  let anvil: AnvilInstance
+  beforeAll(async () => {
+    anvil = await startAnvil({ blockTime: 1, logger: null, silent: true })
+  })
+  afterAll(async () => {
+    await anvil?.stop()
+  })
+
+  test('behavior: send with no funder key on a node: every spec INSUFFICIENT_FUNDS, one stderr line says so with the fix, and the run still exits 0 (as k6 does)', async () => {
+    const r = await runCli(['send', '--rpc-url', anvil.url, '--pool-size', '2'], { stdin: transfers(20), env: { FLOODGATE_FUNDER_KEY: undefined, FLOODGATE_SEED: `unfunded-${Date.now()}` } })
+    expect(r.code, r.stderr.slice(-2_000)).toBe(0)
+    expect(assertAccounted(r.events, 20)).toMatchObject({ sent: 0, failed: 20, errors: { INSUFFICIENT_FUNDS: 20 } })
+    const lines = r.stderr.split('\n').filter((l) => l.includes('most specs failed'))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('most specs failed: 20 of 20, 20 with INSUFFICIENT_FUNDS — the pool cannot pay for its txs: give floodgate a funder (FLOODGATE_FUNDER_KEY or --funder-key-file)')
   })
 })
