@@ -22,6 +22,18 @@ export function perBlockShape(perBlock: number, durationMs = Number.POSITIVE_INF
   return [{ kind: 'block', perBlock, durationMs }]
 }
 
+/** The shape as a person reads it, for the start-up log: `100 tx/s`, `ramp 10→200 tx/s 30s, 50 tx/s 1m`, `5 per block`; empty: `unpaced`. */
+export function describeShape(shape: LoadShape): string {
+  if (shape.length === 0) return 'unpaced'
+  const time = (ms: number) => (!Number.isFinite(ms) ? '' : ms % 60_000 === 0 ? ` ${ms / 60_000}m` : ` ${Math.round(ms / 100) / 10}s`)
+  const one = (s: Stage) => {
+    const rate = s.kind === 'block' ? `${s.perBlock} per block` : s.from === s.to ? `${s.from} tx/s` : `ramp ${s.from}→${s.to} tx/s`
+    const span = s.kind === 'block' && s.blocks !== undefined ? ` ${s.blocks} blocks` : time(s.durationMs)
+    return `${s.name !== undefined ? `${s.name}: ` : ''}${rate}${shape.length > 1 ? span : ''}`
+  }
+  return shape.map(one).join(', ')
+}
+
 /** The shape's length in ms (Infinity when its last stage is open). */
 export function shapeDurationMs(shape: LoadShape): number {
   return shape.reduce((t, s) => t + s.durationMs, 0)

@@ -22,7 +22,7 @@ import type { Signer } from '../tx/signer.js'
 import { BoundedQueue } from './boundedQueue.js'
 import { intake, type IntakeEnd } from './intake.js'
 import { pollHeads } from './headTicks.js'
-import { constantShape, type LoadShape, shapeDurationMs, shapeSlotCount } from './loadShape.js'
+import { constantShape, describeShape, type LoadShape, shapeDurationMs, shapeSlotCount } from './loadShape.js'
 import { createShapedPacer, type Pacer } from './pacer.js'
 import { mostlyFailedWarning } from './failureWarning.js'
 import { poolRoute, poolsOf } from './poolRoute.js'
@@ -289,7 +289,9 @@ async function readAndRoute(opts: PipelineOptions, chain: PipelineChain, parts: 
   parts.stop.signal.addEventListener('abort', () => opts.input.destroy?.(), { once: true })
   const { slices, members } = poolsOf(opts.pools, chain.signers)
   const defaultPool = opts.pools[0]!.name
-  opts.log.info({ pools: opts.pools.map((p) => `${p.name}×${p.size}`).join(' '), tps: opts.tps || 'unpaced' }, 'sending')
+  // the pacing as given: --tps auto / gas-target, the stages or ramp, the flat rate
+  const pacing = opts.autoTps ? `--tps ${opts.autoTps === 'capacity' ? 'auto' : 'gas-target'}` : describeShape(opts.shape ?? constantShape(opts.tps))
+  opts.log.info({ pools: opts.pools.map((p) => `${p.name}×${p.size}`).join(' '), pacing }, 'sending')
   const routing = routeSpecs(parts.intakeQueue, parts.workers, parts.events, poolRoute(slices, chain.signers.map((sg) => sg.address), defaultPool), { pacing: { pacer: parts.pacer, cancel: parts.stop.signal }, ...(parts.window ? { window: parts.window } : {}) })
   let end: IntakeEnd
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { UsageError } from '../../../src/base/errors.js'
 import { parseDuration } from '../../../src/cli/parseFlags.js'
-import { constantShape, type LoadShape, parseRamp, parseStages, rateAt, rateSlotCount, rateSlotDueMs, shapeDurationMs, shapeSlotCount, type Stage } from '../../../src/dispatch/loadShape.js'
+import { constantShape, describeShape, type LoadShape, parseRamp, parseStages, rateAt, rateSlotCount, rateSlotDueMs, shapeDurationMs, shapeSlotCount, type Stage } from '../../../src/dispatch/loadShape.js'
 import { createShapedPacer, type HeadSource, type Slot } from '../../../src/dispatch/pacer.js'
 
 type RateStage = Extract<Stage, { kind: 'rate' }>
@@ -182,5 +182,14 @@ describe('flag syntax', () => {
     expect(shapeSlotCount(constantShape(100))).toBeUndefined()
     expect(constantShape(0)).toEqual([])
     expect(shapeSlotCount([{ kind: 'block', perBlock: 20, durationMs: 10_000 }], 1000)).toBe(200)
+  })
+})
+
+describe('describeShape (the start-up log names the pacing as given)', () => {
+  test('behavior: a flat rate, a ramp and stages, per block, unpaced', () => {
+    expect(describeShape(constantShape(100))).toBe('100 tx/s')
+    expect(describeShape(constantShape(0))).toBe('unpaced')
+    expect(describeShape([{ kind: 'rate', from: 10, to: 200, durationMs: 30_000 }, { kind: 'rate', from: 50, to: 50, durationMs: 60_000, name: 'steady' }])).toBe('ramp 10→200 tx/s 30s, steady: 50 tx/s 1m')
+    expect(describeShape([{ kind: 'block', perBlock: 5, durationMs: Number.POSITIVE_INFINITY }])).toBe('5 per block')
   })
 })
