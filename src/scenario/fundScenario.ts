@@ -12,7 +12,7 @@ import { ADMIN_POOL } from './types.js'
 
 export async function fundScenario(o: PrepareOptions, session: SendSession, plan: PoolPlan, signers: Map<string, Signer[]>, funder: Signer | undefined): Promise<void> {
   if (!funder) {
-    o.log.warn('no funder key: scenario accounts are not topped up (pass --skip-funding to silence this)')
+    o.log.warn('no funder key (FLOODGATE_FUNDER_KEY or --funder-key-file): the scenario\'s accounts are not topped up, so they must hold funds already (--skip-funding says that is intended)')
     return
   }
   // what each account needs: the minimum, plus the value its setup steps send

@@ -69,7 +69,9 @@ export async function sendAndWait(o: PrepareOptions, session: SendSession, signe
     hash = await session.send(signer, { fields }, sent)
   } catch (err) {
     if (!(err instanceof SendFailure)) throw err
-    const hint = err.code === 'INSUFFICIENT_FUNDS' ? ` (top the scenario's accounts up higher: --min-balance, now ${formatEther(o.chain.minBalance)} ETH)` : ''
+    // no funder: nobody topped the accounts up, and that is the fix; with one, the floor was too low
+    const hint =
+      err.code !== 'INSUFFICIENT_FUNDS' ? '' : o.chain.funderKey === undefined ? ' (no funder key: set FLOODGATE_FUNDER_KEY or --funder-key-file, and floodgate funds the scenario\'s accounts)' : ` (top the scenario's accounts up higher: --min-balance, now ${formatEther(o.chain.minBalance)} ETH)`
     throw new FatalError('SETUP_FAILED', `${where}: the node refused the tx from ${signer.address}: ${err.message}${hint}`, { cause: err })
   }
   // read from its block by the session's receipt tracker (null: unmined for the session's receiptTimeoutMs, or cancelled)

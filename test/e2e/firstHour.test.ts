@@ -44,7 +44,7 @@ describe('the documented campaign example', () => {
   })
 })
 
-describe('a run whose specs mostly fail says so', () => {
+describe('a run whose specs mostly fail says so; a run without a funder says to set one', () => {
   let anvil: AnvilInstance
   beforeAll(async () => {
     anvil = await startAnvil({ blockTime: 1, logger: null, silent: true })
@@ -60,5 +60,14 @@ describe('a run whose specs mostly fail says so', () => {
     const lines = r.stderr.split('\n').filter((l) => l.includes('most specs failed'))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toContain('most specs failed: 20 of 20, 20 with INSUFFICIENT_FUNDS — the pool cannot pay for its txs: give floodgate a funder (FLOODGATE_FUNDER_KEY or --funder-key-file)')
+  })
+
+  test('error: run erc20 on a node with no funder key fails its setup in one line that says to set FLOODGATE_FUNDER_KEY (not --min-balance)', async () => {
+    const r = await runCli(['run', 'erc20', '--rpc-url', anvil.url, '--max-txs', '5'], { env: { FLOODGATE_FUNDER_KEY: undefined, FLOODGATE_SEED: `unfunded-run-${Date.now()}` }, timeoutMs: 60_000 })
+    expect(r.code).toBe(1)
+    const failed = r.stderr.split('\n').filter((l) => l.includes('SETUP_FAILED'))
+    expect(failed, r.stderr.slice(-2_000)).toHaveLength(1)
+    expect(failed[0]).toContain('no funder key: set FLOODGATE_FUNDER_KEY or --funder-key-file')
+    expect(failed[0]).not.toContain('--min-balance')
   })
 })
