@@ -320,6 +320,11 @@ export const FLAGS: readonly Flag[] = [
     to: (v) => ({ metricsHost: v }),
   },
   {
+    long: 'events', arg: '<-|file>', defaultText: 'stdout, unless it is a terminal', commands: SENDING,
+    help: "where the JSON-line events go: - (stdout, a terminal too) or a file; on a terminal they are not printed by default (the status line and the summary are)",
+    doc: 'where the JSON-line events go: `-` (stdout, even when it is a terminal) or a file. By default they go to stdout when it is a pipe or a file, and nowhere when it is a terminal, which shows the live status line and the end-of-run summary instead ([README](../README.md#quick-start))',
+  },
+  {
     long: 'assert', arg: '<expr>', repeatable: true, commands: SENDING,
     help: 'threshold over the summary, repeatable: \'failed == 0\', \'p99_inclusion_ms < 3000 && included_tps >= 190\'; a miss exits 3',
     doc: 'threshold over the summary, repeatable (`\'failed == 0\'`, `\'p99_inclusion_ms < 3000\'`); results in `summary.asserts`; a miss exits 3 ([ci.md](ci.md#thresholds))',

@@ -22,6 +22,7 @@ import { withFlags } from './commandOptions.js'
 import { DEFAULT_RUN_DURATION } from './options.js'
 import { parseDuration } from './parseFlags.js'
 import { type ScenarioFlags, builtinsHelp, setUpScenario } from './scenarioShared.js'
+import { eventsOutput } from './eventsOutput.js'
 import { type SendFlags, resolveSendOptions } from './sendFlags.js'
 import type { SendOptions } from '../send.js'
 import { shapeDurationMs, shapeSlotCount } from '../dispatch/loadShape.js'
@@ -36,8 +37,11 @@ export function runCommand(): Command {
     .description('run a scenario (or a contender campaign): fund, deploy and set up (or reuse), then send its spam mix; events on stdout')
     .argument('<scenario>', `${builtinsHelp(builtinScenarios())}; or a contender campaign .toml (docs/campaigns.md)`)
   return withFlags(cmd, 'run').action(async (scenarioArg: string, flags: SendFlags & ScenarioFlags, command: Command) => {
-    const statusLine = process.stdout.isTTY ? undefined : StatusLine.for(process.stderr)
+    // a live status line when stderr is a terminal and the events are not printed there (they would break it)
+    const events = eventsOutput(flags.events)
+    const statusLine = events.onTerminal ? undefined : StatusLine.for(process.stderr)
     const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
+    if (events.note) log.info(events.note)
     // everything that can be wrong with the command line or the file is found before anything is sent
     const campaign = isCampaignFile(scenarioArg) ? prepareCampaign(scenarioArg, flags, command) : undefined
     if (flags.forever === true) checkForever(flags, command, campaign !== undefined)
@@ -48,7 +52,7 @@ export function runCommand(): Command {
     checkLabel(flags.label)
     const checks = assertions(flags.assert)
     const controller = new AbortController()
-    const base = resolveSendOptions(flags, command, log, controller.signal, (async function* () {})())
+    const base = { ...resolveSendOptions(flags, command, log, controller.signal, (async function* () {})()), output: events.stream }
     const signals = installSignals(controller, log)
     const chain = await openChain(base)
     try {

@@ -6,6 +6,7 @@ import { send } from '../send.js'
 import { assertions } from './assertOption.js'
 import { endOfRunTable } from './endTable.js'
 import { withFlags } from './commandOptions.js'
+import { eventsOutput } from './eventsOutput.js'
 import { type SendFlags, resolveSendOptions } from './sendFlags.js'
 import { exitCodeFor, installSignals } from './signals.js'
 
@@ -13,14 +14,17 @@ import { exitCodeFor, installSignals } from './signals.js'
 export function sendCommand(): Command {
   const cmd = new Command('send').description('read JSON-line tx specs and send them through one worker per pool signer; events on stdout')
   return withFlags(cmd, 'send').action(async (flags: SendFlags, command: Command) => {
-    // a live status line when stderr is a terminal and stdout is not (events on a terminal would break it)
-    const statusLine = process.stdout.isTTY ? undefined : StatusLine.for(process.stderr)
+    // a live status line when stderr is a terminal and the events are not printed there (they would break it)
+    const events = eventsOutput(flags.events)
+    const statusLine = events.onTerminal ? undefined : StatusLine.for(process.stderr)
     const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
+    if (events.note) log.info(events.note)
+    if (process.stdin.isTTY && (flags.from === 'stdin' || flags.from === '-')) log.info('reading specs from stdin (the terminal): one JSON object a line; Ctrl-D ends')
     const controller = new AbortController()
     const signals = installSignals(controller, log)
     const checks = assertions(flags.assert)
     const table = endOfRunTable()
-    const opts = { ...resolveSendOptions(flags, command, log, controller.signal), ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}), observers: table.observers }
+    const opts = { ...resolveSendOptions(flags, command, log, controller.signal), output: events.stream, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}), observers: table.observers }
     try {
       const result = await send(opts)
       table.print('this run')

@@ -15,6 +15,10 @@ import { shapeDurationMs } from '../dispatch/loadShape.js'
 export interface SendFlags extends Record<string, unknown> {
   logLevel: string
   assert?: string[]
+  /** `--events` (send, run). */
+  events?: string
+  /** `--from` (send). */
+  from?: string
 }
 
 /**
@@ -54,7 +58,7 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
   return {
     ...parsed,
     input: given ?? specInput(read.text(flag('from'))!),
-    output: process.stdout,
+    output: process.stdout, // the commands put --events here (eventsOutput.ts)
     log,
     pools: [{ name: read.text(flag('from-pool'))!, size: poolSize }],
     ...(funderKey !== undefined ? { funderKey } : {}),

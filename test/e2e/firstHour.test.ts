@@ -1,9 +1,10 @@
 /** A newcomer's first hour (issue 24): the docs' campaign example runs, and errors name their cause in one line. */
-import { writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
-import { assertAccounted, runCli, tempStateDir, transfers } from '../helpers/cli.js'
+import { assertAccounted, BIN, parseEvents, runCli, tempStateDir, transfers } from '../helpers/cli.js'
 
 describe('errors that point the right way', () => {
   test('usage: an unknown command exits 2, even with --help after it, and names the nearest command', async () => {
@@ -69,5 +70,28 @@ describe('a run whose specs mostly fail says so; a run without a funder says to 
     expect(failed, r.stderr.slice(-2_000)).toHaveLength(1)
     expect(failed[0]).toContain('no funder key: set FLOODGATE_FUNDER_KEY or --funder-key-file')
     expect(failed[0]).not.toContain('--min-balance')
+  })
+})
+
+describe('human-first on a terminal, machine-first in a pipe', () => {
+  test('behavior: on a terminal (a pseudo-terminal by `script`), run prints no event line: the status line and the end-of-run summary', () => {
+    const log = join(tempStateDir(), 'tty.out')
+    const r = spawnSync('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} run transfers --duration 2s --tps 20`, log], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir() } })
+    expect(r.status, r.stderr).toBe(0)
+    const screen = readFileSync(log, 'utf8')
+    expect(screen).not.toContain('"version":1')
+    expect(screen).toContain('stdout is a terminal: the events are not printed')
+    expect(screen).toMatch(/sent \d+/) // the status line
+    expect(screen).toContain('floodgate report: transfers') // the summary
+  })
+
+  test('behavior: --events FILE writes the events there (stdout stays empty); the file is a whole, valid event log', async () => {
+    const file = join(tempStateDir(), 'events.jsonl')
+    const r = await runCli(['run', 'transfers', '--duration', '1s', '--tps', '20', '--events', file, '--log-level', 'warn'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe('')
+    const events = parseEvents(readFileSync(file, 'utf8'))
+    expect(events.at(-1)).toMatchObject({ type: 'summary', failed: 0 })
+    expect(events.filter((e) => e.type === 'tx_result').length).toBe(events.at(-1)!.sent)
   })
 })
