@@ -35,6 +35,7 @@ import { ChainLoad } from '../chain/chainLoad.js'
 import type { Treasury } from '../accounts/treasury.js'
 import { ChainReads } from '../sender/chainReads.js'
 import type { Funds } from '../sender/purse.js'
+import { ForeignHashes } from '../sender/foreignHashes.js'
 import { signerLane } from '../sender/signerLane.js'
 import { fatesTo, type TxFates } from '../sender/txFates.js'
 
@@ -213,7 +214,8 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
   })
   const funds = chain.treasury?.start((e) => events.emit(e))
-  const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
+  const foreign = new ForeignHashes(opts.log)
+  const workers = startWorkers(opts, chain, { events, fates, health, foreign, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(opts, chain, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   // the router took its last slot: a stop with the schedule still running misses what was due by then
@@ -226,6 +228,7 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     await tracker.stop()
   }
   await chain.treasury?.stop()
+  foreign.report()
   if (durationTimer) clearTimeout(durationTimer)
   opts.signal?.removeEventListener('abort', onSignal)
   progress.stop()
@@ -258,6 +261,8 @@ interface WorkerParts {
   roomy: () => boolean | undefined
   /** The run's funder, for signers that run short. */
   funds?: Funds
+  /** Sends answered with a hash that is not the tx's own. */
+  foreign: ForeignHashes
 }
 
 /** How often the keepers check (`--gap-check`), and the full blocks of base-fee rise a kept bid must outlast. */
@@ -271,7 +276,7 @@ function keeperTiming(opts: PipelineOptions, chain: PipelineChain): { everyMs: n
 function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: WorkerParts): Worker[] {
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const endpoints = chain.endpoints ?? [chain.rpc]
-  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel }))
+  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel, foreign: parts.foreign }))
   const build = { chainId: chain.chainId, fees: chain.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: chain.calldataFloor ?? false }
   const keeper = { ...keeperTiming(opts, chain), neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000), roomy: parts.roomy }
   return chain.signers.map((signer, index) => {
