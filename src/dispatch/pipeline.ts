@@ -14,7 +14,9 @@ import { ProgressReporter } from '../metrics/progress.js'
 import { PromMetrics, type MetricsServer } from '../metrics/prometheus.js'
 import { RunStats } from '../metrics/runStats.js'
 import type { StatusLine } from '../metrics/statusLine.js'
+import { CHAIN_ID_CHECK_MS, ChainIdWatch } from '../chain/chainIdWatch.js'
 import { NodeHealth } from '../rpc/nodeHealth.js'
+import { STOPPING_TIMEOUT_MS } from '../rpc/readRetry.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { parseContext, type IndexedSpec, type TxType } from '../stream/spec.js'
 import { GasEstimator } from '../tx/gasEstimator.js'
@@ -39,7 +41,7 @@ import { ForeignHashes } from '../sender/foreignHashes.js'
 import { signerLane } from '../sender/signerLane.js'
 import { fatesTo, type TxFates } from '../sender/txFates.js'
 
-export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable'
+export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable' | 'chain_changed'
 
 export interface PipelineOptions {
   input: AsyncIterable<Buffer | string> & { destroy?: () => void }
@@ -209,10 +211,16 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   const pacer: Pacer = auto ?? shapePacer(opts, chain, stop, tracker)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
-  const health = new NodeHealth(opts.maxOutageMs, (outageMs) => {
-    nodeDead.abort()
-    opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
-  })
+  const health = new NodeHealth(
+    opts.maxOutageMs,
+    (outageMs) => {
+      nodeDead.abort()
+      opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
+    },
+    () => chainWatch.poke(),
+  )
+  const watchEnd = new AbortController()
+  const chainWatch = watchChainId(opts, chain, stop, AbortSignal.any([stop.signal, watchEnd.signal]))
   const funds = chain.treasury?.start((e) => events.emit(e))
   const foreign = new ForeignHashes(opts.log)
   const workers = startWorkers(opts, chain, { events, fates, health, foreign, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
@@ -228,6 +236,8 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     await tracker.stop()
   }
   await chain.treasury?.stop()
+  watchEnd.abort()
+  await chainWatch.done
   foreign.report()
   if (durationTimer) clearTimeout(durationTimer)
   opts.signal?.removeEventListener('abort', onSignal)
@@ -248,6 +258,21 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   events.emit(summary)
   await events.end()
   return { summary, reason }
+}
+
+/** The node's chain id, read again every 30 s and after each outage: another one stops the run (`chain_changed`, exit 1). */
+function watchChainId(opts: PipelineOptions, chain: PipelineChain, stop: Stop, end: AbortSignal): ChainIdWatch & { done: Promise<void> } {
+  const watch = new ChainIdWatch({
+    rpc: chain.rpc,
+    chainId: chain.chainId,
+    everyMs: CHAIN_ID_CHECK_MS,
+    timeoutMs: STOPPING_TIMEOUT_MS,
+    onChange: (now) => {
+      opts.log.error({ rpc: chain.rpc.displayUrl, chain_id: chain.chainId, now }, `[CHAIN_MISMATCH] the node now serves chain ${now}, not ${chain.chainId} (another node behind the URL?): stopping the run — check what ${chain.rpc.displayUrl} points at`)
+      stop.with('chain_changed')
+    },
+  })
+  return Object.assign(watch, { done: watch.run(end) })
 }
 
 interface WorkerParts {
