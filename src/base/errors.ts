@@ -29,6 +29,7 @@ export type ErrorCode =
   // run-stopping: floodgate exits 1 before (or instead of) sending
   | 'RPC_UNAVAILABLE' // no definite answer from the node (refused, reset, timeout, HTTP error, garbage); also per spec
   | 'RPC_ERROR' // the node answered with a JSON-RPC error; also per spec
+  | 'RPC_UNAUTHORIZED' // the node (or a proxy before it) answered HTTP 401/403: credentials, never retried; also per spec
   | 'MAINNET_REFUSED'
   | 'CHAIN_MISMATCH' // --rpc-url given more than once, and the endpoints serve different chains
   | 'METRICS_PORT'

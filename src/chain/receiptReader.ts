@@ -4,7 +4,7 @@ import { RpcError } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
 import { START_READS, toHex, type TrackerReads } from './trackerReads.js'
 import { inLanes } from './inLanes.js'
-import { isMethodMissing, type RpcReceipt } from './receipts.js'
+import { checkedReceipt, isMethodMissing, type RpcReceipt } from './receipts.js'
 
 /**
  * How receipts are read: `block`, one eth_getBlockReceipts per block that holds ours; `tx`,
@@ -75,9 +75,13 @@ export class ReceiptReader {
       if (all) {
         this.blockReceipts = 'yes'
         const want = new Set(hashes)
+        // a receipt of the wrong shape fails the read (those before it are kept)
+        const url = this.calls.rpc.displayUrl
+        if (!Array.isArray(all)) checkedReceipt(all, url)
         for (const r of all) {
-          const h = keyOf(r.transactionHash)
-          if (want.has(h)) out.set(h, r)
+          const h = r !== null && typeof r === 'object' && typeof r.transactionHash === 'string' ? keyOf(r.transactionHash) : undefined
+          if (h === undefined) checkedReceipt(r, url) // not a receipt: throws
+          else if (want.has(h)) out.set(h, checkedReceipt(r, url))
         }
         return true
       }
@@ -112,7 +116,7 @@ export class ReceiptReader {
     if (!rpc.batch || chunk.length === 1) {
       for (const h of chunk) {
         const r = await this.calls.req<RpcReceipt | null>('eth_getTransactionReceipt', [h])
-        if (r) out.set(h, r)
+        if (r) out.set(h, checkedReceipt(r, rpc.displayUrl))
       }
       return
     }
@@ -120,7 +124,13 @@ export class ReceiptReader {
     let failed: unknown
     items.forEach((item, i) => {
       if (!item.ok) failed ??= item.error
-      else if (item.result) out.set(chunk[i]!, item.result as RpcReceipt)
+      else if (item.result) {
+        try {
+          out.set(chunk[i]!, checkedReceipt(item.result, rpc.displayUrl))
+        } catch (err) {
+          failed ??= err
+        }
+      }
     })
     if (failed !== undefined) throw failed
   }

@@ -1,7 +1,8 @@
 /** The receipt fields the tracker reads, and what they become: a parsed receipt, a tx_receipt event. */
 import type { Hex } from 'viem'
 import type { EventBody, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
-import type { RpcError } from '../rpc/rpc.js'
+import { receiptShape } from '../rpc/answerShape.js'
+import { TransportError, type RpcError } from '../rpc/rpc.js'
 import type { TxRef } from '../sender/txFates.js'
 
 /** The block fields the receipt tracker reads. */
@@ -42,7 +43,19 @@ export interface ParsedReceipt {
   blobGasPrice?: string
 }
 
+/**
+ * `r` if it is a receipt the tracker can read; else a TransportError ('malformed', RPC_UNAVAILABLE):
+ * the read that got it failed, and is retried (or the tx looked up) as after any bad answer.
+ */
+export function checkedReceipt(r: unknown, from: string): RpcReceipt {
+  const bad = receiptShape(r)
+  if (bad !== undefined) throw new TransportError('malformed', `eth_getTransactionReceipt: the answer from ${from} is ${bad}`, undefined, undefined, from)
+  return r as RpcReceipt
+}
+
+/** The fields of a receipt; throws (checkedReceipt's TransportError) on one of the wrong shape, never a bare TypeError. */
 export function parseReceipt(r: RpcReceipt): ParsedReceipt {
+  checkedReceipt(r, 'the node')
   const parsed: ParsedReceipt = {
     blockNumber: Number(BigInt(r.blockNumber)),
     // pre-Byzantium receipts have a state root instead of a status; such a chain is not a target

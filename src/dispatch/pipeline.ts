@@ -14,7 +14,9 @@ import { ProgressReporter } from '../metrics/progress.js'
 import { PromMetrics, type MetricsServer } from '../metrics/prometheus.js'
 import { RunStats } from '../metrics/runStats.js'
 import type { StatusLine } from '../metrics/statusLine.js'
+import { CHAIN_ID_CHECK_MS, ChainIdWatch } from '../chain/chainIdWatch.js'
 import { NodeHealth } from '../rpc/nodeHealth.js'
+import { STOPPING_TIMEOUT_MS } from '../rpc/readRetry.js'
 import type { Rpc } from '../rpc/rpc.js'
 import { parseContext, type IndexedSpec, type TxType } from '../stream/spec.js'
 import { GasEstimator } from '../tx/gasEstimator.js'
@@ -36,10 +38,11 @@ import { ChainLoad } from '../chain/chainLoad.js'
 import type { Treasury } from '../accounts/treasury.js'
 import { ChainReads } from '../sender/chainReads.js'
 import type { Funds } from '../sender/purse.js'
+import { ForeignHashes } from '../sender/foreignHashes.js'
 import { signerLane } from '../sender/signerLane.js'
 import { fatesTo, type TxFates } from '../sender/txFates.js'
 
-export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable'
+export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable' | 'chain_changed'
 
 export interface PipelineOptions {
   input: AsyncIterable<Buffer | string> & { destroy?: () => void }
@@ -209,12 +212,19 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   const pacer: Pacer = auto ?? shapePacer(opts, chain, stop, tracker)
   // an outage longer than --max-outage ends the run: every spec not sent yet fails at once
   const nodeDead = new AbortController()
-  const health = new NodeHealth(opts.maxOutageMs, (outageMs) => {
-    nodeDead.abort()
-    opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
-  })
+  const health = new NodeHealth(
+    opts.maxOutageMs,
+    (outageMs) => {
+      nodeDead.abort()
+      opts.log.error({ rpc: chain.rpc.displayUrl, outage_ms: Math.round(outageMs), max_outage_ms: opts.maxOutageMs }, 'the node stayed unreachable longer than --rpc-timeout/--max-outage: failing the remaining specs with RPC_UNAVAILABLE')
+    },
+    () => chainWatch.poke(),
+  )
+  const watchEnd = new AbortController()
+  const chainWatch = watchChainId(opts, chain, stop, AbortSignal.any([stop.signal, watchEnd.signal]))
   const funds = chain.treasury?.start((e) => events.emit(e))
-  const workers = startWorkers(opts, chain, { events, fates, health, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
+  const foreign = new ForeignHashes(opts.log)
+  const workers = startWorkers(opts, chain, { events, fates, health, foreign, queues: queues.workers, cancel: stop.signal, roomy: () => load.roomy(), ...(funds ? { funds } : {}) })
   const running = workers.map((w) => w.run())
   const intakeEnd = await readAndRoute(opts, chain, { events, intakeQueue: queues.intake, workers, stop, pacer, ...(order ? { window: order.window } : {}) })
   // the router took its last slot: a stop with the schedule still running misses what was due by then
@@ -227,6 +237,9 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
     await tracker.stop()
   }
   await chain.treasury?.stop()
+  watchEnd.abort()
+  await chainWatch.done
+  foreign.report()
   if (durationTimer) clearTimeout(durationTimer)
   opts.signal?.removeEventListener('abort', onSignal)
   progress.stop()
@@ -250,6 +263,21 @@ export async function runPipeline(opts: PipelineOptions, chain: PipelineChain): 
   return { summary, reason }
 }
 
+/** The node's chain id, read again every 30 s and after each outage: another one stops the run (`chain_changed`, exit 1). */
+function watchChainId(opts: PipelineOptions, chain: PipelineChain, stop: Stop, end: AbortSignal): ChainIdWatch & { done: Promise<void> } {
+  const watch = new ChainIdWatch({
+    rpc: chain.rpc,
+    chainId: chain.chainId,
+    everyMs: CHAIN_ID_CHECK_MS,
+    timeoutMs: STOPPING_TIMEOUT_MS,
+    onChange: (now) => {
+      opts.log.error({ rpc: chain.rpc.displayUrl, chain_id: chain.chainId, now }, `[CHAIN_MISMATCH] the node now serves chain ${now}, not ${chain.chainId} (another node behind the URL?): stopping the run — check what ${chain.rpc.displayUrl} points at`)
+      stop.with('chain_changed')
+    },
+  })
+  return Object.assign(watch, { done: watch.run(end) })
+}
+
 interface WorkerParts {
   events: RunEvents
   fates: TxFates
@@ -261,6 +289,8 @@ interface WorkerParts {
   roomy: () => boolean | undefined
   /** The run's funder, for signers that run short. */
   funds?: Funds
+  /** Sends answered with a hash that is not the tx's own. */
+  foreign: ForeignHashes
 }
 
 /** How often the keepers check (`--gap-check`), and the full blocks of base-fee rise a kept bid must outlast. */
@@ -274,7 +304,7 @@ function keeperTiming(opts: PipelineOptions, chain: PipelineChain): { everyMs: n
 function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: WorkerParts): Worker[] {
   // one endpoint per signer, always the same: its nonce stays with one node's pool
   const endpoints = chain.endpoints ?? [chain.rpc]
-  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel }))
+  const readsOf = endpoints.map((rpc) => new ChainReads({ rpc, health: parts.health, retries: opts.retries, cancel: parts.cancel, foreign: parts.foreign }))
   const build = { chainId: chain.chainId, fees: chain.fees, gas: new GasEstimator((call) => readsOf[0]!.estimateGas(call)), calldataFloor: chain.calldataFloor ?? false }
   const keeper = { ...keeperTiming(opts, chain), neverIncludedMs: 30 * (chain.blockTimeMs ?? 1_000), roomy: parts.roomy }
   return chain.signers.map((signer, index) => {

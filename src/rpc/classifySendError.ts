@@ -87,7 +87,7 @@ export function classifySendError(err: unknown): SendOutcome {
   if (err instanceof TransportError) {
     return {
       kind: 'unknown',
-      code: err.failure === 'timeout' ? 'RPC_TIMEOUT' : 'RPC_UNAVAILABLE',
+      code: err.failure === 'timeout' ? 'RPC_TIMEOUT' : err.code,
       message: err.message,
       resend: true,
       ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),

@@ -1,4 +1,4 @@
-/** One HTTP POST on an undici pool, straight on its dispatcher: the whole answer as text, one deadline, no streams. */
+/** One HTTP POST on an undici pool, straight on its dispatcher: the whole answer as text, one deadline, a bound on its size, no streams. */
 import type { Dispatcher } from 'undici'
 
 export interface HttpAnswer {
@@ -7,13 +7,29 @@ export interface HttpAnswer {
   text: string
 }
 
-/** The request did not end in a whole answer: `timedOut` when the deadline ended it. */
+/**
+ * The most bytes one answer may have: 64 MiB. A full 30M-gas block with its txs is a few MiB,
+ * and eth_getBlockReceipts of such a block (about 1,400 transfers; logs included) well under
+ * 10; 64 MiB leaves room for big blocks of logs, and bounds what a lying node can make
+ * floodgate hold (an endless body is cut there, not buffered).
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+/** Why a request did not end in a whole answer: the deadline, an answer over the size bound, or anything else. */
+export type PostFailure = 'timeout' | 'too_large' | 'other'
+
+/** The request did not end in a whole answer: `failure` says why. */
 export class PostFailed extends Error {
   constructor(
     override readonly cause: unknown,
-    readonly timedOut: boolean,
+    readonly failure: PostFailure,
   ) {
     super('POST failed')
+  }
+
+  /** The deadline ended it. */
+  get timedOut(): boolean {
+    return this.failure === 'timeout'
   }
 }
 
@@ -27,24 +43,28 @@ const TIMED_OUT = new Error('deadline reached')
  * This is `Pool.request` minus what a JSON-RPC call does not need: its Readable body stream,
  * its async resource, an AbortSignal (and its timer, which fired after the answer) per call.
  * A batch's answer then costs a handful of callbacks (docs/benchmarks.md).
+ *
+ * An answer longer than `maxBytes` ends the request at once (PostFailed 'too_large'): nothing
+ * past the bound is kept, and the connection is dropped.
  */
-export function post(pool: Dispatcher, path: string, headers: Record<string, string>, body: string, ms: number, signal?: AbortSignal): Promise<HttpAnswer> {
+export function post(pool: Dispatcher, path: string, headers: Record<string, string>, body: string, ms: number, signal?: AbortSignal, maxBytes = MAX_ANSWER_BYTES): Promise<HttpAnswer> {
   return new Promise<HttpAnswer>((resolve, reject) => {
     let abort: ((err?: Error) => void) | undefined
     let ended: unknown
     let status = 0
     let retryAfter: string | undefined
     let chunks: Buffer[] = []
-    const end = (err: unknown, timedOut: boolean): void => {
+    let bytes = 0
+    const end = (err: unknown, failure: PostFailure): void => {
       if (ended !== undefined) return
       ended = err
       clearTimeout(timer)
       signal?.removeEventListener('abort', onCancel)
       if (abort) abort(err as Error)
-      reject(new PostFailed(err, timedOut))
+      reject(new PostFailed(err, failure))
     }
-    const onCancel = (): void => end(signal!.reason ?? new Error('cancelled'), false)
-    const timer = setTimeout(() => end(TIMED_OUT, true), ms)
+    const onCancel = (): void => end(signal!.reason ?? new Error('cancelled'), 'other')
+    const timer = setTimeout(() => end(TIMED_OUT, 'timeout'), ms)
     if (signal) {
       if (signal.aborted) return onCancel()
       signal.addEventListener('abort', onCancel, { once: true })
@@ -59,10 +79,18 @@ export function post(pool: Dispatcher, path: string, headers: Record<string, str
         if (statusCode < 200) return true // 1xx: the answer comes after
         status = statusCode
         chunks = []
+        bytes = 0
         retryAfter = headerOf(raw, 'retry-after')
         return true
       },
       onData(chunk) {
+        if (ended !== undefined) return false
+        bytes += chunk.length
+        if (bytes > maxBytes) {
+          chunks = []
+          end(new Error(`answer longer than ${maxBytes} bytes`), 'too_large')
+          return false
+        }
         chunks.push(chunk)
         return true
       },
@@ -75,13 +103,13 @@ export function post(pool: Dispatcher, path: string, headers: Record<string, str
         resolve({ status, retryAfter, text })
       },
       onError(err) {
-        end(err, false)
+        end(err, 'other')
       },
     }
     try {
       pool.dispatch({ path, method: 'POST', headers, body }, handler)
     } catch (err) {
-      end(err, false)
+      end(err, 'other')
     }
   })
 }

@@ -17,11 +17,15 @@ export class NodeHealth {
     /** How long the node may stay unreachable before the run gives up on it. */
     readonly budgetMs: number,
     private readonly onDead?: (outageMs: number) => void,
+    /** An answer came after an outage (the node behind the URL may be another one now). */
+    private readonly onBack?: () => void,
   ) {}
 
   /** An answer came (any answer the node sent: a result or a JSON-RPC error). */
   ok(): void {
+    if (this.downSince === undefined) return
     this.downSince = undefined
+    this.onBack?.()
   }
 
   /** No definite answer (refused, reset, timeout, HTTP error, garbage). */

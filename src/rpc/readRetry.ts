@@ -43,7 +43,8 @@ export interface ReadRetryOptions {
 /**
  * Runs `read` (one request, given its options: a timeout or none) under the budget. A failure is
  * transient when it is a TransportError (no answer, HTTP 5xx/429, a garbled body) or an
- * RpcError other than a permanent one (method not found, invalid params); anything else is
+ * RpcError other than a permanent one (method not found, invalid params); a 401/403, an answer over
+ * MAX_ANSWER_BYTES and anything else is
  * thrown at once. Between attempts: `backoffMs` (100 ms doubling to 2 s, jittered). When the
  * budget is spent, the last failure is thrown.
  */
@@ -87,7 +88,8 @@ function retryable(err: unknown, attempt: number, firstFailure: number, deadline
     if (attempt <= budget.retries) return true
     return !o.call && internal && o.health !== undefined && performance.now() - firstFailure <= o.health.budgetMs
   }
-  if (!(err instanceof TransportError)) return false
+  // a 401/403: no retry brings the credentials; an answer over the size bound comes again
+  if (!(err instanceof TransportError) || err.failure === 'unauthorized' || err.failure === 'too_large') return false
   o.health?.failed()
   o.onTransport?.()
   if (o.health?.dead === true || 'once' in budget) return false

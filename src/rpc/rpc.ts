@@ -1,7 +1,8 @@
 /** The JSON-RPC seam (Rpc), its two error kinds, and its HTTP transport on an undici pool. */
 import { Pool } from 'undici'
 import { FloodgateError } from '../base/errors.js'
-import { post, type HttpAnswer, type PostFailed } from './httpPost.js'
+import { badShape } from './answerShape.js'
+import { MAX_ANSWER_BYTES, post, type HttpAnswer, type PostFailed } from './httpPost.js'
 import { redactUrl } from './redactUrl.js'
 
 /**
@@ -37,7 +38,12 @@ export function isInternalRpcError(err: RpcError): boolean {
   return err.rpcCode === -32603
 }
 
-export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed'
+/**
+ * Why there is no usable answer: none in time, no connection, an HTTP error, an answer that is
+ * not JSON-RPC or not of its method's shape (ids included), one over MAX_ANSWER_BYTES, or a
+ * 401/403 (credentials: never retried).
+ */
+export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed' | 'too_large' | 'unauthorized'
 
 /** What to do about a TransportError from the node at `url`. */
 function transportHint(failure: TransportFailure, url: string): string {
@@ -49,14 +55,18 @@ function transportHint(failure: TransportFailure, url: string): string {
     case 'http':
       return `is the node at ${url} (or the proxy before it) healthy?`
     case 'malformed':
-      return `is ${url} a JSON-RPC endpoint?`
+      return `is ${url} a JSON-RPC endpoint of an Ethereum node?`
+    case 'too_large':
+      return `is ${url} a JSON-RPC endpoint of an Ethereum node? no answer may exceed ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`
+    case 'unauthorized':
+      return `the node at ${url} (or the proxy before it) refused the credentials: put the right user:password in the URL (https://user:pass@host/…)`
   }
 }
 
 /**
  * No definite answer from the node (connection refused or reset, timeout, HTTP error,
- * garbage body). For a send, the tx may or may not have reached the pool. `code` is
- * RPC_UNAVAILABLE; `failure` says which.
+ * garbage or misshapen body). For a send, the tx may or may not have reached the pool. `code` is
+ * RPC_UNAVAILABLE (RPC_UNAUTHORIZED for a 401/403); `failure` says which.
  */
 export class TransportError extends FloodgateError {
   override name = 'TransportError'
@@ -68,7 +78,7 @@ export class TransportError extends FloodgateError {
     /** The redacted URL of the node, for the hint. */
     url?: string,
   ) {
-    super('RPC_UNAVAILABLE', message, url ? { hint: transportHint(failure, url) } : {})
+    super(failure === 'unauthorized' ? 'RPC_UNAUTHORIZED' : 'RPC_UNAVAILABLE', message, url ? { hint: transportHint(failure, url) } : {})
   }
 }
 
@@ -112,7 +122,7 @@ export interface HttpRpcOptions {
 
 interface JsonRpcResponse {
   jsonrpc?: string
-  id?: number
+  id?: unknown
   result?: unknown
   error?: { code?: number; message?: string; data?: unknown }
 }
@@ -159,14 +169,19 @@ class HttpRpc {
   async request<T>(method: string, params: readonly unknown[] = [], ro: RequestOptions = {}): Promise<T> {
     const id = this.nextId++
     const a = await this.post(JSON.stringify({ jsonrpc: '2.0', id, method, params }), method, ro)
+    if (a.status === 401 || a.status === 403) throw this.httpError(method, a)
     const parsed = parseJson(a.text) as JsonRpcResponse | undefined
     // a JSON-RPC error object is the node's definite answer, whatever the HTTP status; an
-    // `error` that is not one (a proxy's {"error":"bad gateway"}) is not
-    if (isErrorAnswer(parsed)) throw this.rpcError(parsed.error, method)
+    // `error` that is not one (a proxy's {"error":"bad gateway"}) is not. An error may carry a
+    // null id (the node could not read the request's); a result must carry ours
+    if (isErrorAnswer(parsed) && (parsed.id === id || parsed.id === null || parsed.id === undefined)) throw this.rpcError(parsed.error, method)
     if (a.status < 200 || a.status > 299) throw this.httpError(method, a)
     if (!parsed || typeof parsed !== 'object' || !('result' in parsed)) {
       throw this.lost('malformed', `${method}: malformed answer from ${this.displayUrl}`)
     }
+    if (parsed.id !== id) throw this.lost('malformed', `${method}: the answer from ${this.displayUrl} has id ${describeId(parsed.id)}, the request had ${id}`)
+    const bad = badShape(method, parsed.result)
+    if (bad !== undefined) throw this.lost('malformed', `${method}: the answer from ${this.displayUrl} is ${bad}`)
     return parsed.result as T
   }
 
@@ -177,6 +192,7 @@ class HttpRpc {
     const body = batchBody(calls, first)
     const what = `${calls[0]!.method}${calls.length > 1 ? ` (batch of ${calls.length})` : ''}`
     const a = await this.post(body, what, ro)
+    if (a.status === 401 || a.status === 403) throw this.httpError(what, a)
     const parsed = parseJson(a.text)
     if (Array.isArray(parsed)) return this.batchItems(parsed as JsonRpcResponse[], calls, first)
     // not an array: the node refused the batch as a whole (a JSON-RPC error, e.g. batch too
@@ -205,7 +221,9 @@ class HttpRpc {
     for (let i = 0; i < calls.length; i++) {
       const r = byIndex[i]
       const method = calls[i]!.method
+      const bad = r && !(r.error && typeof r.error === 'object') && 'result' in r ? badShape(method, r.result) : undefined
       if (r?.error && typeof r.error === 'object') out[i] = { ok: false, error: this.rpcError(r.error, method) }
+      else if (bad !== undefined) out[i] = { ok: false, error: this.lost('malformed', `${method}: the answer from ${this.displayUrl} is ${bad}`) }
       else if (r && 'result' in r) out[i] = { ok: true, result: r.result }
       else out[i] = { ok: false, error: this.lost('malformed', `${method}: no answer for this call in the batch answer from ${this.displayUrl}`) }
     }
@@ -223,6 +241,7 @@ class HttpRpc {
       return await post(this.pool, this.path, this.headers, body, ms, ro.signal)
     } catch (err) {
       const f = err as PostFailed
+      if (f.failure === 'too_large') throw this.lost('too_large', `${what}: the answer from ${this.displayUrl} is longer than ${MAX_ANSWER_BYTES} bytes`)
       throw this.postFailure(f.cause, f.timedOut, what, ms)
     }
   }
@@ -238,6 +257,7 @@ class HttpRpc {
 
   private httpError(what: string, a: HttpAnswer): TransportError {
     const retryAfter = Number(a.retryAfter)
+    if (a.status === 401 || a.status === 403) return this.lost('unauthorized', `${what}: HTTP ${a.status} from ${this.displayUrl}`, a.status)
     return this.lost(
       'http',
       `${what}: HTTP ${a.status} from ${this.displayUrl}`,
@@ -275,6 +295,13 @@ function batchBody(calls: readonly BatchCall[], first: number): string {
     body += `${i > 0 ? ',' : ''}{"jsonrpc":"2.0","id":${first + i},"method":${JSON.stringify(c.method)},"params":${JSON.stringify(c.params ?? [])}}`
   }
   return body + ']'
+}
+
+/** An answer's id as a message may quote it (short, whatever its type). */
+function describeId(id: unknown): string {
+  if (id === undefined) return 'none'
+  const s = typeof id === 'string' ? JSON.stringify(id.slice(0, 20)) : typeof id === 'object' && id !== null ? typeof id : String(id)
+  return s.length > 24 ? `${s.slice(0, 23)}…` : s
 }
 
 function parseJson(text: string): unknown {

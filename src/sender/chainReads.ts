@@ -3,6 +3,7 @@ import type { Address, Hex } from 'viem'
 import type { NodeHealth } from '../rpc/nodeHealth.js'
 import { readRetry, type ReadBudget } from '../rpc/readRetry.js'
 import type { Rpc } from '../rpc/rpc.js'
+import type { ForeignHashes } from './foreignHashes.js'
 
 export interface ReadContext {
   rpc: Rpc
@@ -12,6 +13,8 @@ export interface ReadContext {
   retries: number
   /** Aborted when the run is cancelled: reads stop retrying. */
   cancel: AbortSignal
+  /** Where sends answered with another hash than the tx's own are counted (the run's). */
+  foreign?: ForeignHashes
 }
 
 /** How one read treats failures beyond the shared rules. */

@@ -142,7 +142,7 @@ export class SignerSender {
           }
         }
         progress.attempts++
-        const outcome = await post.sendRaw(signed)
+        const outcome = await post.sendRaw(signed, progress.hash)
         const next = outcome.kind === 'accepted' ? 'accepted' : await (attempt ??= new SendAttempt(this.retry)).after(outcome, fields, progress)
         if (next === 'accepted') {
           window.accepted(nonce!, step, alone, unminedOf(req, progress.hash!, signed, tx!, held))
@@ -233,7 +233,7 @@ export class SignerSender {
   private async sendReplacement(tx: Unmined, built: TransactionSerializable, bid: Bid, cost: bigint): Promise<ReplaceResult> {
     const { post } = this.opts
     const { raw, hash } = await post.sign(built)
-    let outcome: PostOutcome = await post.sendRaw(raw)
+    let outcome: PostOutcome = await post.sendRaw(raw, hash)
     if (outcome.kind === 'unknown') {
       const seen = await post.probeUntilSure(hash)
       if (seen === 'unreachable') return { kind: 'unreachable' }

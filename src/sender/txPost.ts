@@ -36,9 +36,19 @@ export class TxPost {
     return signer.signTransaction(tx).then((raw) => ({ raw, hash: txHash(raw) }))
   }
 
-  /** One eth_sendRawTransaction and what its answer means; the node's reachability is noted. One promise per send (the hot path). */
-  sendRaw(raw: Hex): Promise<PostOutcome> {
-    return this.opts.reads.ctx.rpc.request('eth_sendRawTransaction', [raw]).then(this.accepted, this.refused)
+  /**
+   * One eth_sendRawTransaction and what its answer means; the node's reachability is noted. One
+   * promise per send (the hot path). With `hash` (the tx's own), an answer with another hash is
+   * counted (the run's ForeignHashes).
+   */
+  sendRaw(raw: Hex, hash?: Hex): Promise<PostOutcome> {
+    const sent = this.opts.reads.ctx.rpc.request('eth_sendRawTransaction', [raw])
+    const foreign = this.opts.reads.ctx.foreign
+    if (hash === undefined || foreign === undefined) return sent.then(this.accepted, this.refused)
+    return sent.then((answered) => {
+      foreign.note(hash, answered)
+      return this.accepted()
+    }, this.refused)
   }
 
   private readonly accepted = (): PostOutcome => {
@@ -80,7 +90,7 @@ export class TxPost {
    */
   async sendAt(fields: TxFields, fees: FeeSnapshot): Promise<{ result: 'ok' | 'refused' | 'unreachable'; hash: Hex; raw: Hex }> {
     const { raw, hash } = await this.sign(buildTx(fields, fees))
-    const outcome = await this.sendRaw(raw)
+    const outcome = await this.sendRaw(raw, hash)
     if (outcome.kind === 'accepted') return { result: 'ok', hash, raw }
     if (outcome.kind === 'rejected' || outcome.kind === 'fees') return { result: 'refused', hash, raw }
     // no answer, or a nonce answer: ask the node whether it has this very tx

@@ -134,7 +134,7 @@ describe('HTTP batch: answers mapped by id', () => {
     res.writeHead(status, { 'content-type': 'application/json' })
     res.end(typeof body === 'string' ? body : JSON.stringify(body))
   }
-  const calls = (n: number): BatchCall[] => Array.from({ length: n }, (_, i) => ({ method: 'eth_sendRawTransaction', params: [`0x0${i}`] }))
+  const calls = (n: number): BatchCall[] => Array.from({ length: n }, (_, i) => ({ method: 'eth_call', params: [`0x0${i}`] }))
 
   test('behavior: answers in any order are matched to their calls by id; per-item errors stay per item; a missing id is malformed', async () => {
     const url = await serve((body, res) => {
