@@ -88,8 +88,9 @@ function retryable(err: unknown, attempt: number, firstFailure: number, deadline
     if (attempt <= budget.retries) return true
     return !o.call && internal && o.health !== undefined && performance.now() - firstFailure <= o.health.budgetMs
   }
-  // a 401/403: no retry brings the credentials; an answer over the size bound comes again
-  if (!(err instanceof TransportError) || err.failure === 'unauthorized' || err.failure === 'too_large') return false
+  // a 401/403: no retry brings the credentials; an answer over the size bound comes again; a
+  // server that is not a JSON-RPC endpoint stays one
+  if (!(err instanceof TransportError) || err.failure === 'unauthorized' || err.failure === 'too_large' || err.failure === 'not_rpc') return false
   o.health?.failed()
   o.onTransport?.()
   if (o.health?.dead === true || 'once' in budget) return false

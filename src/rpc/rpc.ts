@@ -40,10 +40,11 @@ export function isInternalRpcError(err: RpcError): boolean {
 
 /**
  * Why there is no usable answer: none in time, no connection, an HTTP error, an answer that is
- * not JSON-RPC or not of its method's shape (ids included), one over MAX_ANSWER_BYTES, or a
- * 401/403 (credentials: never retried).
+ * not JSON-RPC or not of its method's shape (ids included), one over MAX_ANSWER_BYTES, a
+ * 401/403 (credentials: never retried), or an HTTP status no JSON-RPC endpoint gives
+ * (`not_rpc`: a 404, a 501… with no JSON-RPC body: the URL is not a node's; never retried).
  */
-export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed' | 'too_large' | 'unauthorized'
+export type TransportFailure = 'timeout' | 'network' | 'http' | 'malformed' | 'too_large' | 'unauthorized' | 'not_rpc'
 
 /** What to do about a TransportError from the node at `url`. */
 function transportHint(failure: TransportFailure, url: string): string {
@@ -58,6 +59,8 @@ function transportHint(failure: TransportFailure, url: string): string {
       return `is ${url} a JSON-RPC endpoint of an Ethereum node?`
     case 'too_large':
       return `is ${url} a JSON-RPC endpoint of an Ethereum node? no answer may exceed ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`
+    case 'not_rpc':
+      return `it answered, but it is not a JSON-RPC endpoint of an Ethereum node: is the URL (its path too) a node's?`
     case 'unauthorized':
       return `the node at ${url} (or the proxy before it) refused the credentials: put the right user:password in the URL (https://user:pass@host/…)`
   }
@@ -258,6 +261,7 @@ class HttpRpc {
   private httpError(what: string, a: HttpAnswer): TransportError {
     const retryAfter = Number(a.retryAfter)
     if (a.status === 401 || a.status === 403) return this.lost('unauthorized', `${what}: HTTP ${a.status} from ${this.displayUrl}`, a.status)
+    if (notJsonRpcStatus(a.status)) return this.lost('not_rpc', `${what}: HTTP ${a.status} from ${this.displayUrl}, not JSON-RPC`, a.status)
     return this.lost(
       'http',
       `${what}: HTTP ${a.status} from ${this.displayUrl}`,
@@ -315,4 +319,14 @@ function parseJson(text: string): unknown {
 /** An answer whose `error` is a JSON-RPC error object. */
 function isErrorAnswer(r: JsonRpcResponse | undefined): r is JsonRpcResponse & { error: NonNullable<JsonRpcResponse['error']> } {
   return !!r && typeof r === 'object' && !!r.error && typeof r.error === 'object'
+}
+
+/**
+ * An HTTP status that says the server is not a JSON-RPC endpoint (it answered, and no retry
+ * changes that): a 4xx but for timeouts, rate limits and a body too large (408, 425, 429, 413),
+ * and 501/505. A JSON-RPC error body with such a status is the node's answer and is read first.
+ */
+function notJsonRpcStatus(status: number): boolean {
+  if (status === 501 || status === 505) return true
+  return status >= 400 && status < 500 && ![408, 413, 425, 429].includes(status)
 }

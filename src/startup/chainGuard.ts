@@ -37,7 +37,7 @@ export async function connect(rpc: Rpc, opts: { allowMainnet: boolean; timeoutMs
     chainId = Number(BigInt(await readRetry((o) => rpc.request<string>('eth_chainId', [], o), { windowMs: opts.timeoutMs, fit: true })))
   } catch (err) {
     if (err instanceof TransportError) {
-      const what = err.failure === 'unauthorized' ? 'the RPC at' : err.failure === 'malformed' || err.failure === 'too_large' ? 'no usable answer from the RPC at' : 'cannot reach the RPC at'
+      const what = err.failure === 'unauthorized' ? 'the RPC at' : err.failure === 'malformed' || err.failure === 'too_large' || err.failure === 'not_rpc' ? 'no usable answer from the RPC at' : 'cannot reach the RPC at'
       throw new FatalError(err.code, `${what} ${rpc.displayUrl}: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {})
     }
     throw new FatalError('RPC_ERROR', `eth_chainId failed at ${rpc.displayUrl}: ${(err as Error).message}`)

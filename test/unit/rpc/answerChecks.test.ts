@@ -138,3 +138,39 @@ describe('credentials', () => {
     }
   })
 })
+
+describe('a server that is not a JSON-RPC endpoint', () => {
+  test('error: an HTTP 501 / 404 / 405 with no JSON-RPC body (an HTTP server that is not a node) is not_rpc at once: asked once, not retried, the status named', async () => {
+    let status = 501
+    let seen = 0
+    const url = await serve((_r, res) => {
+      seen++
+      res.writeHead(status, { 'content-type': 'text/html' })
+      res.end('<html><body>Unsupported method</body></html>')
+    })
+    const rpc = createHttpRpc(url)
+    for (status of [501, 404, 405]) {
+      seen = 0
+      const err = await readRetry((o) => rpc.request('eth_chainId', [], o), { windowMs: 8_000, fit: true }).catch((e: unknown) => e)
+      expect(err).toMatchObject({ name: 'TransportError', failure: 'not_rpc', code: 'RPC_UNAVAILABLE', status })
+      expect((err as TransportError).message).toContain(`HTTP ${status} from`)
+      expect((err as TransportError).hint).toMatch(/not a JSON-RPC endpoint/)
+      expect(seen).toBe(1)
+    }
+  })
+
+  test('behavior: a 503 or 429 (a busy node, a rate limit) is still retried', async () => {
+    let seen = 0
+    const url = await serve((r, res) => {
+      if (++seen < 3) {
+        res.writeHead(seen === 1 ? 503 : 429)
+        res.end('busy')
+        return
+      }
+      json(res, { jsonrpc: '2.0', id: (r as Req).id, result: '0x7a69' })
+    })
+    const got = await readRetry((o) => createHttpRpc(url).request('eth_chainId', [], o), { windowMs: 8_000, fit: true })
+    expect(got).toBe('0x7a69')
+    expect(seen).toBe(3)
+  })
+})
