@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'SETUP_FAILED'
   | 'SETUP_TIMEOUT'
   | 'CANCELLED' // a stop (signal, --duration) before the work was done; also per spec
+  | 'SEED_REFUSED' // the default seed file holds an empty, short or guessable seed
+  | 'STATE_DIR_UNUSABLE' // the state dir (or its seed file) cannot be read or written
   | 'INPUT_READ_FAILED' // reading the spec input failed (not a bad line): the run finishes what it read, ends input_failed, exit 1
   // the embedded devnet
   | 'ANVIL_NOT_FOUND'

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { useAnvil, rpcNumber } from '../helpers/anvil.js'
-import { assertAccounted, fundedEnv, jsonl, ofType, runCli, SINK } from '../helpers/cli.js'
+import { assertAccounted, fundedEnv, jsonl, ofType, runCli, SINK, tempStateDir, transfers } from '../helpers/cli.js'
 import { runSend } from '../helpers/inProcess.js'
 
 /**
@@ -54,5 +57,26 @@ describe('hostile input lines (real CLI, anvil)', () => {
     const summary = assertAccounted(events, 6)
     expect(summary).toMatchObject({ reason: 'input_failed', sent: 6, included: 6 })
     expect(stderr).toMatch(/INPUT_READ_FAILED/)
+  })
+
+  test('error: seeds and keys on the CLI: --funder-key-file /dev/zero, --seed "", an empty seed file, a state dir that cannot be written: one [CODE] line each, nothing sent', async () => {
+    const zero = await runCli(['send', '--rpc-url', anvil().url, '--funder-key-file', '/dev/zero'], { stdin: transfers(1) })
+    expect(zero.code).toBe(2)
+    expect(zero.stderr).toMatch(/\[USAGE\] --funder-key-file: \/dev\/zero is larger than 4096 bytes: not a key file/)
+    const empty = await runCli(['send', '--rpc-url', anvil().url, '--seed', ''], { stdin: transfers(1), env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY } })
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(/\[USAGE\] --seed: the seed is empty \(value not shown\) — use a long random seed/)
+    const stateDir = tempStateDir()
+    writeFileSync(join(stateDir, 'seed'), '\n')
+    const emptyFile = await runCli(['send', '--rpc-url', anvil().url], { stdin: transfers(1), env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_STATE_DIR: stateDir } })
+    expect(emptyFile.code).toBe(1)
+    expect(emptyFile.stderr).toMatch(/\[SEED_REFUSED\] the seed in .*seed is empty — /)
+    const sys = await runCli(['send', '--rpc-url', anvil().url], { stdin: transfers(1), env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_STATE_DIR: '/sys' } })
+    expect(sys.code).toBe(1)
+    expect(sys.stderr).toMatch(/\[STATE_DIR_UNUSABLE\] cannot keep the default seed in the state dir \/sys \(EACCES\) — set FLOODGATE_STATE_DIR/)
+    for (const r of [zero, empty, emptyFile, sys]) {
+      expect(r.stderr).not.toMatch(/unexpected error|a bug in floodgate/)
+      expect(ofType(r.events, 'tx_result')).toEqual([])
+    }
   })
 })
