@@ -8,9 +8,12 @@ const SIGNATURES = ['f(bool)', 'f(uint256[])', 'f((uint8,bool)[])', 'f(bytes,str
 /** A value nested `depth` deep, of arrays or objects, around `inner`. */
 const nested = (depth: number, inner: string, asObject: boolean) => (asObject ? `${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}` : `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`)
 
+/** Shallow or deep: fast-check favours small integers, and the deep end is where stacks overflow. */
+const depth = fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1_000, max: 60_000 }))
+
 /** The JSON text of one hostile value. */
 export const hostileValue: fc.Arbitrary<string> = fc.oneof(
-  fc.record({ depth: fc.integer({ min: 1, max: 60_000 }), inner: fc.constantFrom('', '1', '"x"', 'true', 'null', '{}'), asObject: fc.boolean() }).map(({ depth, inner, asObject }) => nested(depth, inner, asObject && inner !== '')),
+  fc.record({ depth, inner: fc.constantFrom('', '1', '"x"', 'true', 'null', '{}'), asObject: fc.boolean() }).map(({ depth, inner, asObject }) => nested(depth, inner, asObject && inner !== '')),
   fc.integer({ min: 0, max: 120_000 }).map((n) => JSON.stringify('y'.repeat(n))),
   fc.integer({ min: 0, max: 20_000 }).map((n) => `[${Array.from({ length: n }, (_, i) => i).join(',')}]`),
   fc.integer({ min: 0, max: 5_000 }).map((n) => `{${Array.from({ length: n }, (_, i) => `"k${i % 97}":${i}`).join(',')}}`),
@@ -25,6 +28,8 @@ export const hostileLine: fc.Arbitrary<string> = fc.oneof(
     if (dup && fields.length > 0) parts.push(`${JSON.stringify(fields[0]![0])}:${fields[0]![1]}`)
     return `{${parts.join(',')}}`
   }) },
+  // a deep argument where the signature wants a scalar or a shallow array: the parser quotes it in its error
+  { weight: 2, arbitrary: fc.record({ signature: fc.constantFrom(...SIGNATURES), depth, inner: fc.constantFrom('', '1', 'true', '"x"') }).map(({ signature, depth: d, inner }) => `{"to":"${TO}","signature":${JSON.stringify(signature)},"args":[${nested(d, inner, false)}]}`) },
   { weight: 1, arbitrary: hostileValue },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((s) => s.replace(/\n/g, ' ')) },
 )
