@@ -123,7 +123,7 @@ function poolSigners(o: SendOptions, chain: Chain): Signer[] {
   return signers
 }
 
-const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) })
+const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir, (m) => o.log.warn(m)) })
 
 /** The pool accounts of shards 0 … i-1 (the same seed and pools, their shard index). */
 function earlierShardsAccounts(o: SendOptions): Address[][] {

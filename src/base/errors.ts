@@ -20,6 +20,8 @@ export type InvalidSpecCode =
   | 'CONFLICTING_FIELDS'
   | 'UNKNOWN_SENDER'
   | 'UNKNOWN_POOL'
+  | 'DUPLICATE_KEY'
+  | 'PARSE_FAILED'
 
 /**
  * Every code floodgate gives a failure: in `error_code` of events, in `[CODE]` of the one
@@ -41,6 +43,9 @@ export type ErrorCode =
   | 'SETUP_FAILED'
   | 'SETUP_TIMEOUT'
   | 'CANCELLED' // a stop (signal, --duration) before the work was done; also per spec
+  | 'SEED_REFUSED' // the default seed file holds an empty, short or guessable seed
+  | 'STATE_DIR_UNUSABLE' // the state dir (or its seed file) cannot be read or written
+  | 'INPUT_READ_FAILED' // reading the spec input failed (not a bad line): the run finishes what it read, ends input_failed, exit 1
   // the embedded devnet
   | 'ANVIL_NOT_FOUND'
   | 'ANVIL_START'
@@ -101,6 +106,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   FUNDS_EXHAUSTED: 'fund the funder, or send at a lower rate',
   FUNDING_TIMEOUT: 'is the chain producing blocks?',
   SETUP_TIMEOUT: 'is the chain producing blocks? raise --receipt-timeout if they are slow',
+  INPUT_READ_FAILED: 'the lines read before the failure were sent and accounted for; check the producer or the file',
   METRICS_PORT: 'pick another --metrics-port, or 0 for a free one',
   SIGNER_UNAVAILABLE: 'use --signer auto or viem',
   NEVER_INCLUDED: 'the node accepted a tx it does not mine: check its pool rules (minimum tip, gas per tx)',

@@ -108,7 +108,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'seed', arg: '<seed>', env: 'FLOODGATE_SEED', defaultText: 'a random seed kept in the state dir', secret: 'the FLOODGATE_SEED env var',
-    commands: [...CHAIN, 'gen'], help: 'derive the pool from this seed', to: (v) => ({ seed: v }),
+    commands: [...CHAIN, 'gen'], help: 'derive the pool from this seed (at least 8 characters, not guessable: an empty, short or repetitive seed is refused)', to: (v) => ({ seed: v }),
     run: { help: 'derive the pools (and the fuzz values) from this seed' },
     setup: { help: 'derive the scenario\'s accounts from this seed (give `run` the same)' },
     gen: { env: null, default: 'floodgate', defaultText: null, help: 'seed of the fuzz values; the same seed gives the same lines' },
@@ -127,7 +127,7 @@ export const FLAGS: readonly Flag[] = [
     long: 'priv-key', short: 'p', arg: '<key>', hidden: true, secret: FUNDER_KEY_ADVICE, commands: CHAIN,
     help: 'alias of --funder-key (contender\'s name)', doc: 'alias of `--funder-key` (contender\'s name); not listed by `--help`',
   },
-  { long: 'funder-key-file', arg: '<path>', help: 'read the funder key from a file', commands: CHAIN },
+  { long: 'funder-key-file', arg: '<path>', help: 'read the funder key from a file (at most 4 KiB; a file others can read is warned of)', commands: CHAIN },
   {
     long: 'min-balance', arg: '<amount>', defaultText: '0.1 eth; 1000 eth on the embedded devnet', commands: CHAIN,
     help: 'top up pool accounts below this', doc: 'pool accounts below this are topped up to it before sending: a floor. During the run (`--keep-funded`) each account is topped up to what it spends, and a signer short of money for its next tx asks the funder out of turn ([reliability.md](reliability.md#a-chain-at-capacity-and-the-funder)). The default lasts an account one `--keep-funded` period of 100 txs of the costliest built-in scenario at a 1 gwei base fee ([reliability.md](reliability.md#the-default---min-balance))',

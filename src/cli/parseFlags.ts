@@ -1,7 +1,7 @@
 /** Parsers of flag values (durations, counts, rates, amounts, URLs, keys); each error names the flag. */
-import { readFileSync } from 'node:fs'
 import type { Hex } from 'viem'
 import { UsageError } from '../base/errors.js'
+import { readSmallFile, SmallFileError, warnIfReadableByOthers, type SmallFile } from '../base/smallFile.js'
 import { parseAmount } from '../stream/parseValue.js'
 
 /** `30s`, `500ms`, `2m`, `1h`, or a bare number of seconds → milliseconds. */
@@ -63,12 +63,18 @@ export function parsePrivateKey(text: string, source: string): Hex {
   return `0x${hex.toLowerCase()}`
 }
 
-export function readKeyFile(path: string, flag: string): Hex {
-  let text: string
+/** The largest key file read: a 32-byte hex key is 66 characters; room for a newline and comments around it. */
+export const MAX_KEY_FILE_BYTES = 4096
+
+/** A private key from a file: read bounded, refused unless a regular-sized file, warned of once when others may read it. */
+export function readKeyFile(path: string, flag: string, warn: (message: string) => void = () => {}): Hex {
+  let file: SmallFile
   try {
-    text = readFileSync(path, 'utf8')
+    file = readSmallFile(path, MAX_KEY_FILE_BYTES)
   } catch (err) {
-    throw new UsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    if (err instanceof SmallFileError) throw new UsageError(`${flag}: ${err.message}${err.reason === 'too_large' ? ': not a key file' : ''}`)
+    throw err
   }
-  return parsePrivateKey(text, `${flag} ${path}`)
+  warnIfReadableByOthers(path, file, `${flag}:`, warn)
+  return parsePrivateKey(file.text, `${flag} ${path}`)
 }

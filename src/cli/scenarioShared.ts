@@ -25,7 +25,7 @@ export async function setUpScenario(scenario: Scenario, chain: Chain, o: SendOpt
     scenario,
     chain,
     log,
-    seed: o.seed ?? defaultSeed(o.stateDir),
+    seed: o.seed ?? defaultSeed(o.stateDir, (m) => log.warn(m)),
     accountsPerPool: accountsPerPool(flags),
     retries: o.retries,
     maxOutageMs: o.maxOutageMs,

@@ -2,6 +2,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import { type Command, Option } from 'commander'
 import type { Hex } from 'viem'
+import { SEED_HINT, seedProblem } from '../accounts/seedRules.js'
 import { UsageError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import type { SendOptions } from '../send.js'
@@ -40,7 +41,12 @@ export function resolveSendOptions(flags: SendFlags, cmd: Command, log: Logger, 
   if ((read.given(flag('shard')) || read.given(flag('shards'))) && read.text(flag('seed')) === undefined && read.text(flag('mnemonic')) === undefined) {
     throw new UsageError('a shard needs the seed (or mnemonic) every shard shares: give --seed or FLOODGATE_SEED')
   }
-  const funderKey = resolveFunderKey(read)
+  const seed = read.text(flag('seed'))
+  if (seed !== undefined) {
+    const problem = seedProblem(seed)
+    if (problem !== undefined) throw new UsageError(`${read.fromCli(flag('seed')) ? '--seed' : 'FLOODGATE_SEED'}: the seed ${problem} (value not shown)`, { hint: SEED_HINT })
+  }
+  const funderKey = resolveFunderKey(read, log)
   const parsed: Partial<SendOptions> = {}
   for (const f of FLAGS) {
     if (f.arg === undefined) {
@@ -95,13 +101,13 @@ function reader(flags: SendFlags, cmd: Command) {
 }
 
 /** The funder key from --funder-key-file, -p/--priv-key or --funder-key/FLOODGATE_FUNDER_KEY; more than one on the command line is an error. */
-function resolveFunderKey(read: Reader): Hex | undefined {
+function resolveFunderKey(read: Reader, log: Logger): Hex | undefined {
   const [file, priv, key] = [read.text(flag('funder-key-file')), read.text(flag('priv-key')), read.text(flag('funder-key'))]
   const keyOnCli = read.fromCli(flag('funder-key'))
   if ([file, priv, keyOnCli ? key : undefined].filter((k) => k !== undefined).length > 1) {
     throw new UsageError('give the funder key once: --funder-key, -p/--priv-key or --funder-key-file')
   }
-  if (file !== undefined) return readKeyFile(file, '--funder-key-file')
+  if (file !== undefined) return readKeyFile(file, '--funder-key-file', (m) => log.warn(m))
   if (priv !== undefined) return parsePrivateKey(priv, '--priv-key')
   if (key !== undefined) return parsePrivateKey(key, keyOnCli ? '--funder-key' : 'FLOODGATE_FUNDER_KEY')
   return undefined

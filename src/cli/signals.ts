@@ -30,6 +30,6 @@ export function installSignals(controller: AbortController, log: Logger): { rece
 
 export function exitCodeFor(reason: string, signal: string | undefined): number {
   if (reason === 'signal') return SIGNAL_EXIT[signal ?? 'SIGINT'] ?? 130
-  if (reason === 'rpc_unavailable' || reason === 'chain_changed') return 1
+  if (reason === 'rpc_unavailable' || reason === 'chain_changed' || reason === 'input_failed') return 1
   return 0
 }

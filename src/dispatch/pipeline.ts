@@ -4,6 +4,7 @@ import { fundingSummary, withRunway, type FundingFeed } from '../accounts/fundin
 import type { PoolSize } from '../accounts/derivePoolKeys.js'
 import type { FeeOracle } from '../chain/feeOracle.js'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptSource } from '../chain/receiptTracker.js'
+import { describeError, errorLine, FloodgateError } from '../base/errors.js'
 import { shardLabel, type Shard } from '../base/shard.js'
 import { EventWriter } from '../events/eventWriter.js'
 import { ReorderStash } from '../events/reorderStash.js'
@@ -42,7 +43,7 @@ import { ForeignHashes } from '../sender/foreignHashes.js'
 import { signerLane } from '../sender/signerLane.js'
 import { fatesTo, type TxFates } from '../sender/txFates.js'
 
-export type EndReason = IntakeEnd | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable' | 'chain_changed'
+export type EndReason = IntakeEnd | 'input_failed' | 'signal' | 'duration' | 'stdout_closed' | 'rpc_unavailable' | 'chain_changed'
 
 export interface PipelineOptions {
   input: AsyncIterable<Buffer | string> & { destroy?: () => void }
@@ -315,7 +316,7 @@ function startWorkers(opts: PipelineOptions, chain: PipelineChain, parts: Worker
 }
 
 /** Reads the input into the intake queue while the router feeds the workers; resolves when both are done. */
-async function readAndRoute(opts: PipelineOptions, chain: PipelineChain, parts: { events: RunEvents; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd> {
+async function readAndRoute(opts: PipelineOptions, chain: PipelineChain, parts: { events: RunEvents; intakeQueue: BoundedQueue<IndexedSpec>; workers: Worker[]; stop: Stop; pacer: Pacer; window?: ReorderWindow }): Promise<IntakeEnd | 'input_failed'> {
   parts.stop.signal.addEventListener('abort', () => opts.input.destroy?.(), { once: true })
   const { slices, members } = poolsOf(opts.pools, chain.signers)
   const defaultPool = opts.pools[0]!.name
@@ -323,7 +324,7 @@ async function readAndRoute(opts: PipelineOptions, chain: PipelineChain, parts: 
   const pacing = opts.autoTps ? `--tps ${opts.autoTps === 'capacity' ? 'auto' : 'gas-target'}` : describeShape(opts.shape ?? constantShape(opts.tps))
   opts.log.info({ pools: opts.pools.map((p) => `${p.name}×${p.size}`).join(' '), pacing }, 'sending')
   const routing = routeSpecs(parts.intakeQueue, parts.workers, parts.events, poolRoute(slices, chain.signers.map((sg) => sg.address), defaultPool), { pacing: { pacer: parts.pacer, cancel: parts.stop.signal }, ...(parts.window ? { window: parts.window } : {}) })
-  let end: IntakeEnd
+  let end: IntakeEnd | 'input_failed'
   try {
     end = await intake({
       input: opts.input,
@@ -336,10 +337,14 @@ async function readAndRoute(opts: PipelineOptions, chain: PipelineChain, parts: 
       stop: parts.stop.signal,
     })
   } catch (err) {
-    // a failing input stream (not a bad line) ends intake; what was read still completes
-    opts.log.error({ err: (err as Error).message }, 'input failed; finishing what was read')
+    // a failing input stream ends intake (a bad line never does: the parser turns any failure into
+    // its invalid_spec); what was read still completes, and the run ends input_failed, exit 1
     parts.intakeQueue.close()
-    end = 'eof'
+    end = 'input_failed'
+    if (!parts.stop.signal.aborted) {
+      const failed = new FloodgateError('INPUT_READ_FAILED', `reading the input failed: ${describeError(err, 200)}; finishing what was read`, { cause: err })
+      opts.log.error({ code: failed.code }, errorLine(failed))
+    }
   }
   await routing
   return end

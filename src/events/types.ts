@@ -291,7 +291,7 @@ export interface SummaryEvent extends Envelope<'summary'> {
   by_kind: Record<string, KindSummary>
   backpressure_episodes: number
   worker_panics: number
-  /** Why the run ended: eof, max_txs, duration, signal, stdout_closed, rpc_unavailable, chain_changed. */
+  /** Why the run ended: eof, max_txs, duration, signal, stdout_closed, rpc_unavailable, chain_changed, input_failed. */
   reason: string
   /** `tx_replaced` events: txs re-signed at current fees. */
   replaced?: number

@@ -1,9 +1,10 @@
 // Owns the entry point: one input line → a validated Spec, walking its fields in order.
 import { keyOf } from '../base/key.js'
 import { parseCalldata } from './calldata.js'
+import { hiddenProblem } from './jsonText.js'
 import { quoteInput } from './parseValue.js'
 import { SpecRejection, cut, describeType, didYouMean, errorText, invalidType, reject } from './rejections.js'
-import { type ParseContext, type ParseResult, type Spec, SENDER_PLACEHOLDER } from './spec.js'
+import { type ParseContext, type ParseResult, type Spec, type SpecProblem, SENDER_PLACEHOLDER } from './spec.js'
 import { MAX_LABEL_LENGTH, field, parseAccessList, parseAmountField, parseGasLimit, parseLabel, requireAddress } from './specFields.js'
 import { nearest } from './suggest.js'
 import { parseTxType } from './txTypeRules.js'
@@ -44,8 +45,21 @@ export const KNOWN_FIELDS: readonly string[] = [...SPEC_FIELDS, ...IGNORED_FIELD
 const SPEC_FIELD_SET: ReadonlySet<string> = new Set(SPEC_FIELDS)
 const IGNORED_FIELD_SET: ReadonlySet<string> = new Set(IGNORED_FIELDS)
 
-/** Parse and validate one spec line. Never throws for bad input; returns the first problem found. */
+/**
+ * Parse and validate one spec line. Never throws: the first problem found is the result, and
+ * so is anything thrown while reading the line (a bug, or input beyond what a parser can
+ * take), as `PARSE_FAILED`. Every reader of spec lines (the intake of `send` and `run`,
+ * scenario and campaign entries) comes through here, so no line's failure leaves its line.
+ */
 export function parseSpec(text: string, line: number, ctx: ParseContext): ParseResult {
+  try {
+    return readSpec(text, line, ctx)
+  } catch (err) {
+    return { ok: false, problem: { code: 'PARSE_FAILED', error: `the line could not be read: ${cut(errorText(err), 160)}` } }
+  }
+}
+
+function readSpec(text: string, line: number, ctx: ParseContext): ParseResult {
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -58,15 +72,21 @@ export function parseSpec(text: string, line: number, ctx: ParseContext): ParseR
       problem: { code: 'NOT_AN_OBJECT', error: `expected a JSON object per line, got ${describeType(json)}` },
     }
   }
+  const hidden = hiddenProblem(text)
+  if (hidden !== undefined) return rejected(hidden, json as Record<string, unknown>)
   try {
     return buildSpec(json as Record<string, unknown>, line, ctx)
   } catch (err) {
     if (!(err instanceof SpecRejection)) throw err
-    // echo a usable `id` even on a bad line, so the producer can correlate the rejection
-    const id = (json as Record<string, unknown>).id
-    const echo = typeof id === 'string' ? id : Number.isSafeInteger(id) ? String(id) : undefined
-    return echo !== undefined && echo.length <= MAX_LABEL_LENGTH ? { ok: false, problem: err.problem, id: echo } : { ok: false, problem: err.problem }
+    return rejected(err.problem, json as Record<string, unknown>)
   }
+}
+
+/** A rejection, echoing a usable `id` even on a bad line, so the producer can correlate it. */
+function rejected(problem: SpecProblem, obj: Record<string, unknown>): ParseResult {
+  const id = obj.id
+  const echo = typeof id === 'string' ? id : Number.isSafeInteger(id) ? String(id) : undefined
+  return echo !== undefined && echo.length <= MAX_LABEL_LENGTH ? { ok: false, problem, id: echo } : { ok: false, problem }
 }
 
 function buildSpec(obj: Record<string, unknown>, line: number, ctx: ParseContext): ParseResult {

@@ -1,5 +1,6 @@
 // Owns amounts of wei: parsing a spec field's or flag's amount (integer, hex, with a unit) and quoting input in its errors.
 import { FloodgateError } from '../base/errors.js'
+import { jsonPreview } from './jsonPreview.js'
 
 /**
  * Amount parsing for spec fields (`value`, `max_fee_per_gas`, `max_priority_fee_per_gas`)
@@ -58,19 +59,10 @@ const FORMS = 'expected wei as an integer, 0x hex, or a number with a unit such 
  * of input (longer input is cut and marked with an ellipsis).
  */
 export function quoteInput(input: unknown, max = 80): string {
-  let text: string
-  if (typeof input === 'string') text = input
-  else if (typeof input === 'bigint') text = `${input}`
-  else {
-    try {
-      text = JSON.stringify(input) ?? String(input)
-    } catch {
-      text = String(input)
-    }
-    if (text.length > max) text = `${text.slice(0, max)}…`
-    return text
-  }
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text)
+  if (typeof input === 'string') return JSON.stringify(input.length > max ? `${input.slice(0, max)}…` : input)
+  if (typeof input === 'bigint') return JSON.stringify(`${input}`)
+  // bounded and iterative: a value nested 5,000 deep overflowed the stack of JSON.stringify
+  return jsonPreview(input, max)
 }
 
 function describeType(input: unknown): string {

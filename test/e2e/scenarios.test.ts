@@ -145,7 +145,7 @@ describe('floodgate run with its own scenarios (real anvil)', () => {
   })
 
   test('behavior: gen writes the same lines for the same seed, and they pipe into send', async () => {
-    const seed = 'scn-gen'
+    const seed = 'scn-gen-seed'
     const stateDir = tempStateDir()
     const e = env(seed, stateDir)
     const setup = await run(['setup', 'erc20', '--rpc-url', anvil.url, '--accounts-per-pool', '3', '--log-level', 'warn'], e)

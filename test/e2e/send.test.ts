@@ -196,7 +196,7 @@ describe('floodgate send (real anvil)', () => {
   })
 
   test('behavior: `from` pins a spec to that signer\'s worker', async () => {
-    const seed = 'e2e-pin'
+    const seed = 'e2e-pinned'
     const keys = poolKeysFromSeed(seed, 'executors', 4)
     const third = privateKeyToAccount(keys[2]!).address
     const specs = Array.from({ length: 12 }, (_, i) => ({ to: SINK, from: third.toLowerCase(), value: `${i} wei` }))

@@ -84,7 +84,7 @@ describe('resolveSendOptions', () => {
   })
 
   test('behavior: a secret on the command line draws a warning without its value; from the env none', async () => {
-    const cli = await send('--funder-key', KEY, '--seed', 's')
+    const cli = await send('--funder-key', KEY, '--seed', 'a-long-test-seed')
     expect(cli.o.funderKey).toBe(KEY)
     expect(cli.warnings).toHaveLength(2)
     expect(cli.warnings.join('\n')).toMatch(/visible to other users in ps; use the FLOODGATE_SEED env var instead/)
@@ -95,6 +95,26 @@ describe('resolveSendOptions', () => {
     expect(env.o.funderKey).toBe(KEY)
     expect(env.warnings).toEqual([])
     expect((await send('-p', KEY)).o.funderKey).toBe(KEY)
+  })
+
+  test('error: an empty, whitespace, short or guessable --seed or FLOODGATE_SEED is a usage error naming where it came from, never quoting it', async () => {
+    for (const seed of ['', '   ', 'short12', 'aaaaaaaaaaaaaaaa', 'abababababababab']) {
+      const err = await send('--seed', seed).catch((e: unknown) => e)
+      expect(err, JSON.stringify(seed)).toBeInstanceOf(UsageError)
+      expect((err as UsageError).message).toMatch(/^--seed: the seed (is empty|is shorter|is too easy to guess)/)
+      if (seed.trim()) expect((err as UsageError).message).not.toContain(seed)
+      expect((err as UsageError).hint).toMatch(/openssl rand/)
+    }
+    process.env.FLOODGATE_SEED = 'x'
+    await expect(send()).rejects.toThrow(/^FLOODGATE_SEED: the seed is shorter than 8 characters/)
+    process.env.FLOODGATE_SEED = 'scn-erc20'
+    expect((await send()).o.seed).toBe('scn-erc20')
+  })
+
+  test('error: --funder-key-file /dev/zero, a directory or a missing file fail at once with the flag named', async () => {
+    await expect(send('--funder-key-file', '/dev/zero')).rejects.toThrow('--funder-key-file: /dev/zero is larger than 4096 bytes: not a key file')
+    await expect(send('--funder-key-file', '/tmp')).rejects.toThrow('--funder-key-file: /tmp is a directory, not a file')
+    await expect(send('--funder-key-file', '/nonexistent/key')).rejects.toThrow('--funder-key-file: /nonexistent/key does not exist')
   })
 
   test('error: exclusive flags and bad values are usage errors', async () => {

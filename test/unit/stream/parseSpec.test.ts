@@ -820,8 +820,9 @@ describe('messages: never echo more than ~80 characters of input', () => {
 
 // Every code the parser can produce, with one example line each. The Record type makes the
 // compiler insist that this table covers every code (LINE_TOO_LONG and INVALID_UTF8 come from
-// the line reader and are covered in lineReader.test.ts).
-type ParserCode = Exclude<InvalidSpecCode, 'LINE_TOO_LONG' | 'INVALID_UTF8'>
+// the line reader and are covered in lineReader.test.ts; PARSE_FAILED is what a throw inside the
+// parser becomes, covered in hostileInput.test.ts).
+type ParserCode = Exclude<InvalidSpecCode, 'LINE_TOO_LONG' | 'INVALID_UTF8' | 'PARSE_FAILED'>
 const EXAMPLES: Record<ParserCode, { input: Record<string, unknown> | string; field: string | undefined }> = {
   INVALID_JSON: { input: '{"to":', field: undefined },
   NOT_AN_OBJECT: { input: '[]', field: undefined },
@@ -837,6 +838,7 @@ const EXAMPLES: Record<ParserCode, { input: Record<string, unknown> | string; fi
   CONFLICTING_FIELDS: { input: { to: DEAD, data: '0x', signature: 'hey()' }, field: 'data' },
   UNKNOWN_SENDER: { input: { to: DEAD, from: OTHER }, field: 'from' },
   UNKNOWN_POOL: { input: { to: DEAD, from_pool: 'spammers' }, field: 'from_pool' },
+  DUPLICATE_KEY: { input: `{"to":"${DEAD}","value":"1 wei","value":"2 wei"}`, field: 'value' },
 }
 
 describe('error codes: one example of each', () => {
