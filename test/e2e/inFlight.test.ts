@@ -15,8 +15,10 @@ import { assertNothingLost } from '../helpers/invariants.js'
  * lines, a refusal in the middle of a window, a worker panic, SIGINT and a faulty connection.
  */
 let anvil: AnvilInstance
+// 0.5 s blocks, as the chaos matrix has: each case funds its pool and waits for its last receipts,
+// a block each; the windows, refusals and faults here are in the sends, not in the block time
 beforeAll(async () => {
-  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n, logger: null, silent: true })
+  anvil = await startAnvil({ blockTime: 0.5, gasLimit: 300_000_000n, logger: null, silent: true })
 })
 afterAll(async () => {
   await anvil?.stop()

@@ -14,8 +14,10 @@ import { runSend } from '../helpers/inProcess.js'
  * signer. Real anvil; the slow signer is a real one whose sends the test's connection delays.
  */
 let anvil: AnvilInstance
+// 0.5 s blocks: funding, `run mixed`'s deploys and the last receipts each wait for a block; the
+// order of the lines written does not depend on the block time
 beforeAll(async () => {
-  anvil = await startAnvil({ blockTime: 1, gasLimit: 1_000_000_000n, hardfork: 'prague', logger: null, silent: true })
+  anvil = await startAnvil({ blockTime: 0.5, gasLimit: 1_000_000_000n, hardfork: 'prague', logger: null, silent: true })
 })
 afterAll(async () => {
   await anvil?.stop()

@@ -12,7 +12,10 @@ import { contenderScenarios } from '../helpers/compat.js'
  * (insufficient funds at the factory's deploy).
  */
 describe('scenario funding from the estimated cost of its steps (real anvil)', () => {
-  const anvil = useAnvil({ blockTime: 1, gasLimit: 1_000_000_000n, hardfork: 'prague' })
+  // 0.5 s blocks: uniV2's deploys and setup calls each wait for a block. An account is topped up
+  // whenever its balance is below its step's cost plus --min-balance, whatever the fees
+  // (coverStepCosts), so the block time does not decide whether the top-up runs
+  const anvil = useAnvil({ blockTime: 0.5, gasLimit: 1_000_000_000n, hardfork: 'prague' })
 
   test("behavior: contender's uniV2 runs with the default --min-balance: deploy, setup and 20 spam txs, all included", async (ctx) => {
     const dir = contenderScenarios(ctx)

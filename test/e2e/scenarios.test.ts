@@ -12,11 +12,13 @@ import { rpc } from '../helpers/anvil.js'
 
 /**
  * `floodgate run`, `setup` and `gen` with floodgate's own scenarios, against a real anvil
- * (1 s blocks, prague, as the embedded devnet). Every check is on events and on chain state.
+ * (prague, as the embedded devnet; 0.5 s blocks, not its 1 s: deploys and setup steps each wait
+ * for a block, and no check here depends on the block time). Every check is on events and on
+ * chain state.
  */
 let anvil: AnvilInstance
 beforeAll(async () => {
-  anvil = await startAnvil({ blockTime: 1, gasLimit: 1_000_000_000n, hardfork: 'prague', logger: null })
+  anvil = await startAnvil({ blockTime: 0.5, gasLimit: 1_000_000_000n, hardfork: 'prague', logger: null })
 })
 afterAll(async () => {
   await anvil?.stop()

@@ -15,8 +15,10 @@ const SINK = '0x000000000000000000000000000000000000dEaD'
 const SEED = 'e2e-send'
 
 let anvil: AnvilInstance
+// 0.5 s blocks: each run funds its pool and waits for its last receipts, a block each; nothing
+// here depends on the block time
 beforeAll(async () => {
-  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n })
+  anvil = await startAnvil({ blockTime: 0.5, gasLimit: 300_000_000n })
 })
 afterAll(async () => {
   await anvil?.stop()

@@ -23,7 +23,9 @@ const TYPE_BYTE = { legacy: '0x0', eip2930: '0x1', eip1559: '0x2', eip4844: '0x3
 
 let anvil: AnvilInstance
 beforeAll(async () => {
-  anvil = await startAnvil({ blockTime: 1, gasLimit: 300_000_000n, hardfork: 'prague', logger: null })
+  // 0.5 s blocks, not 1 s: a set-code tx holds its signer's next send until it is mined, funding waits
+  // for its block; nothing here depends on the block time (types and fields on chain, nonces)
+  anvil = await startAnvil({ blockTime: 0.5, gasLimit: 300_000_000n, hardfork: 'prague', logger: null })
 })
 afterAll(async () => {
   await anvil?.stop()
