@@ -3,11 +3,10 @@
  * secrets withheld, and stop. Its flags are built in anvilFlags.ts; the process itself is a
  * NodeProcess (nodeProcess.ts), as geth's is.
  */
-import { FloodgateError } from '../base/errors.js'
 import { anvilBinary } from './anvilBinary.js'
 import { anvilFlags, secretArgs } from './anvilFlags.js'
 import type { AnvilOptions } from './anvilOptions.js'
-import { jsonRpc, NodeProcess, pickHeadline, sanitizeNodeOutput, urlHost } from './nodeProcess.js'
+import { jsonRpc, NodeProcess, NodeStartError, sanitizeNodeOutput, urlHost } from './nodeProcess.js'
 
 export interface AnvilInstance {
   /** http://host:port, with 0.0.0.0/:: replaced by the loopback address. */
@@ -22,20 +21,11 @@ export interface AnvilInstance {
 }
 
 /** anvil failed to start: bad flag, port taken, timeout... `output` is anvil's last lines, secrets withheld. */
-export class AnvilStartError extends FloodgateError {
+export class AnvilStartError extends NodeStartError {
   override name = 'AnvilStartError'
-  readonly output: string[]
-  readonly exitCode: number | null | undefined
 
   constructor(reason: string, output: string[], opts: { exitCode?: number | null; cause?: unknown } = {}) {
-    const headline = pickHeadline(output)
-    const body = output.length ? `\nlast output of anvil (lines that may hold secrets withheld):\n${output.map((l) => `  ${l}`).join('\n')}` : ''
-    super('ANVIL_START', `${reason}${headline ? `: ${headline}` : ''}${body}`, {
-      cause: opts.cause,
-      details: output.join('\n'),
-    })
-    this.output = output
-    this.exitCode = opts.exitCode
+    super('anvil', 'ANVIL_START', reason, output, opts)
   }
 }
 

@@ -10,7 +10,7 @@ import type { Address } from 'viem'
 import { FloodgateError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import { gethBinary } from './gethBinary.js'
-import { jsonRpc, NodeProcess, pickHeadline, urlHost } from './nodeProcess.js'
+import { jsonRpc, NodeProcess, NodeStartError, urlHost } from './nodeProcess.js'
 
 export interface GethOptions {
   /** Seconds between blocks (`--dev.period`): whole seconds; 0 mines a block per tx. Default 1. */
@@ -38,15 +38,11 @@ export interface GethInstance {
 }
 
 /** geth failed to start: bad flag, no binary, timeout... `output` is its last lines, secrets withheld. */
-export class GethStartError extends FloodgateError {
+export class GethStartError extends NodeStartError {
   override name = 'GethStartError'
-  readonly output: string[]
 
   constructor(reason: string, output: string[], opts: { exitCode?: number | null; cause?: unknown } = {}) {
-    const headline = pickHeadline(output)
-    const body = output.length ? `\nlast output of geth (lines that may hold secrets withheld):\n${output.map((l) => `  ${l}`).join('\n')}` : ''
-    super('GETH_START', `${reason}${headline ? `: ${headline}` : ''}${body}`, { cause: opts.cause, details: output.join('\n') })
-    this.output = output
+    super('geth', 'GETH_START', reason, output, opts)
   }
 }
 

@@ -4,7 +4,7 @@
  * ended with it if floodgate goes first (killOnExit.ts), and stopped in order.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import type { FloodgateError } from '../base/errors.js'
+import { type ErrorCode, FloodgateError } from '../base/errors.js'
 import { createLogger, type Logger } from '../log.js'
 import { signalChild, track, untrack } from './killOnExit.js'
 import { OutputCapture } from './outputCapture.js'
@@ -34,6 +34,20 @@ export interface NodeProcessOptions {
   logger: Logger | null | undefined
   /** The error a failed start throws: `reason`, and the node's last lines with secrets withheld. */
   startError: (reason: string, output: string[], opts: { exitCode?: number | null; cause?: unknown }) => FloodgateError
+}
+
+/** A node failed to start: bad flag, port taken, timeout... `output` is its last lines, secrets withheld. */
+export class NodeStartError extends FloodgateError {
+  readonly output: string[]
+  readonly exitCode: number | null | undefined
+
+  constructor(node: string, code: ErrorCode, reason: string, output: string[], opts: { exitCode?: number | null; cause?: unknown } = {}) {
+    const headline = pickHeadline(output)
+    const body = output.length ? `\nlast output of ${node} (lines that may hold secrets withheld):\n${output.map((l) => `  ${l}`).join('\n')}` : ''
+    super(code, `${reason}${headline ? `: ${headline}` : ''}${body}`, { cause: opts.cause, details: output.join('\n') })
+    this.output = output
+    this.exitCode = opts.exitCode
+  }
 }
 
 /** One node child: spawned in its own process group, its output captured until ready, stopped in order. */

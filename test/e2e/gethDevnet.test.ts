@@ -1,5 +1,4 @@
 /** `--node geth`: geth in dev mode as the embedded devnet of send, run and devnet; what a user without geth is told. */
-import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { GETH_INSTALL } from '../../src/devnet/gethBinary.js'
 import { createHttpRpc } from '../../src/rpc/rpc.js'
-import { BIN, assertAccounted, ofType, runCli, tempStateDir, transfers } from '../helpers/cli.js'
+import { assertAccounted, ofType, runCli, startDevnetCli, transfers } from '../helpers/cli.js'
 import { gethReady } from '../helpers/gethForTests.js'
 import { describeOn } from '../helpers/nodeContract.js'
 
@@ -27,16 +26,7 @@ describeOn('geth')('--node geth: the embedded devnet on geth', () => {
   })
 
   test('behavior: devnet --node geth prints its node, RPC URL and a funded key, serves until SIGINT, and leaves no geth behind', async () => {
-    const child = spawn(process.execPath, [BIN, 'devnet', '--node', 'geth'], { env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir() } })
-    let out = ''
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString()
-        if (out.includes('\n')) resolve(out.split('\n')[0]!)
-      })
-      child.on('exit', () => reject(new Error('devnet exited early')))
-    })
-    const info = JSON.parse(line)
+    const { info, child } = await startDevnetCli(['--node', 'geth'])
     expect(info).toMatchObject({ version: 1, type: 'devnet', node: 'geth', chain_id: 1337, funder_key: DEVNET_FUNDER_KEY })
     const rpc = createHttpRpc(info.rpc_url)
     expect(await rpc.request<string>('web3_clientVersion')).toMatch(/^Geth\//)

@@ -1,24 +1,8 @@
 /** A killed floodgate leaves no node behind: the embedded devnet dies with it, even on SIGKILL (issue 23, defect 7). */
-import { spawn } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
-import { BIN, tempStateDir } from '../helpers/cli.js'
+import { startDevnetCli } from '../helpers/cli.js'
 import { gethReady } from '../helpers/gethForTests.js'
 import { describeOn } from '../helpers/nodeContract.js'
-
-/** `floodgate devnet` (and `args`) started, its first stdout line read: the node's URL. */
-async function startDevnet(args: string[]): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
-  const child = spawn(process.execPath, [BIN, 'devnet', ...args], { env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir() }, stdio: ['ignore', 'pipe', 'pipe'] })
-  child.stderr!.resume()
-  let out = ''
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      if (out.includes('\n')) resolve(out.split('\n')[0]!)
-    })
-    child.once('exit', (code) => reject(new Error(`devnet exited (${code}) before it printed its URL`)))
-  })
-  return { url: JSON.parse(line).rpc_url as string, child }
-}
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -31,7 +15,8 @@ async function answers(url: string): Promise<boolean> {
 
 /** SIGKILL floodgate (no exit hook runs), then: how long until its node stops answering (ms), or -1 after 10 s. */
 async function killAndTime(args: string[]): Promise<number> {
-  const { url, child } = await startDevnet(args)
+  const { info, child } = await startDevnetCli(args)
+  const url = info.rpc_url
   expect(await answers(url), 'the node answers while floodgate runs').toBe(true)
   const t0 = Date.now()
   child.kill('SIGKILL')

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parseTransaction } from 'viem'
 import { createHttpRpc } from '../../src/rpc/rpc.js'
 import { startAnvil, type AnvilInstance } from '../../src/devnet/anvil.js'
 import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { BIN, SINK, assertAccounted, fundedEnv, jsonl, ofType, runCli, tempStateDir, transfers } from '../helpers/cli.js'
+import { SINK, assertAccounted, fundedEnv, jsonl, ofType, runCli, startDevnetCli, transfers } from '../helpers/cli.js'
 import { assertNothingLost } from '../helpers/invariants.js'
 
 
@@ -181,16 +180,7 @@ describe('embedded devnet', () => {
   })
 
   test('behavior: `floodgate devnet` prints its RPC URL and a funded key, serves until SIGINT', async () => {
-    const child = spawn(process.execPath, [BIN, 'devnet'], { env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir() } })
-    let out = ''
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString()
-        if (out.includes('\n')) resolve(out.split('\n')[0]!)
-      })
-      child.on('exit', () => reject(new Error('devnet exited early')))
-    })
-    const info = JSON.parse(line)
+    const { info, child } = await startDevnetCli()
     expect(info).toMatchObject({ version: 1, type: 'devnet', chain_id: 31337, funder_key: DEVNET_FUNDER_KEY })
     const rpc = createHttpRpc(info.rpc_url)
     expect(Number(await rpc.request<string>('eth_chainId'))).toBe(31337)

@@ -78,6 +78,24 @@ export function runCli(args: string[], o: CliOptions = {}): Promise<CliRun> {
   })
 }
 
+/**
+ * `floodgate devnet …args` started in the background: its first stdout line (the devnet's URL,
+ * chain id and funded key) once printed, and the child (the test stops it).
+ */
+export async function startDevnetCli(args: string[] = []): Promise<{ info: Event & { rpc_url: string }; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'devnet', ...args], { env: { ...process.env, FLOODGATE_STATE_DIR: tempStateDir() }, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stderr!.resume()
+  let out = ''
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+      if (out.includes('\n')) resolve(out.split('\n')[0]!)
+    })
+    child.once('exit', (code) => reject(new Error(`devnet exited (${code}) before it printed its line`)))
+  })
+  return { info: JSON.parse(line), child }
+}
+
 /** Parses NDJSON stdout and asserts every line is a schema-valid event. */
 export function parseEvents(stdout: string): Event[] {
   const events: Event[] = []
