@@ -373,6 +373,10 @@ export const FLAGS: readonly Flag[] = [
     help: "the embedded devnet's block gas limit (without --rpc-url), e.g. 30000000 for a chain the load can fill",
     to: (v, flag) => ({ devnetGasLimit: BigInt(parseCount(v, flag, 21_000)) }),
   },
+  {
+    long: 'port', group: 'start', arg: '<n>', defaultText: 'a free port', commands: ['devnet'], help: "the devnet's RPC port on 127.0.0.1 (anvil's --port, geth's --http.port)",
+    to: (v, flag) => ({ devnetPort: parseCount(v, flag, 1, 65_535) }),
+  },
   { long: 'html', group: 'start', arg: '<out.html>', commands: ['report'], help: 'also write one self-contained HTML file with charts (no network needed to view it)' },
   {
     long: 'log-level', group: 'output', arg: '<level>', choices: LOG_LEVELS, default: 'info', commands: ['send', 'run', 'setup', 'gen', 'devnet'],
