@@ -64,7 +64,7 @@ export interface SendResult {
  */
 export async function send(o: SendOptions): Promise<SendResult> {
   // a taken --metrics-port stops the run before anything (even the devnet) starts
-  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log, o.metricsHost) : undefined
+  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log, o.metricsHost, runName(o)) : undefined
   let chain: Chain | undefined
   let more: Rpc[] = []
   try {
@@ -214,3 +214,9 @@ function treasuryOf(o: SendOptions, chain: Chain, signers: Signer[], tally: Fund
 }
 
 export { FatalError }
+
+/** The run as the metrics index names it: its pools and their accounts, and its shard. */
+function runName(o: Pick<SendOptions, 'pools' | 'shard'>): string {
+  const pools = o.pools.map((p) => `${p.name} (${p.size} account${p.size === 1 ? '' : 's'})`).join(', ')
+  return `floodgate, pool${o.pools.length === 1 ? '' : 's'} ${pools}${o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : ''}`
+}

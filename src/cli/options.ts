@@ -313,7 +313,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'metrics-port', group: 'output', arg: '<port>', commands: SENDING, help: 'serve Prometheus metrics on 127.0.0.1:<port>/metrics (0: a free port, logged)',
-    doc: 'serve Prometheus metrics on `127.0.0.1:<port>/metrics` (`0`: a free port, logged)',
+    doc: 'serve Prometheus metrics on `127.0.0.1:<port>/metrics` (`0`: a free port, logged); `/` is a page naming the run and linking them. Every counter series starts at 0 for the label values known before they happen (the kind `(none)`, each error code of `tx_result`, the receipt statuses, the timeout reasons, the backpressure stages; a kind\'s series at its first event: src/metrics/knownLabels.ts), so that `rate()` and alerts see the first failure',
     to: (v, flag) => ({ metricsPort: parseCount(v, flag, 0, 65_535) }),
   },
   {
