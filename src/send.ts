@@ -2,7 +2,7 @@
 import { keyOf } from './base/key.js'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
-import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
+import { derivePoolKeys, type KeyDerivation, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
 import { FundingTally, type FundingFeed, type FundingFigures } from './accounts/fundingFigures.js'
 import { waitFundingTurn } from './accounts/fundingTurn.js'
@@ -26,6 +26,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   pools: PoolSize[]
   /** Pool derivation: a seed string, or a mnemonic; neither → the persisted default seed. */
   seed?: string
+  /** `--key-derivation`: floodgate's (default) or contender's keys for the seed and pool name. */
+  keyDerivation?: KeyDerivation
   mnemonic?: string
   /** Top up pool accounts below `minBalance` (default 0.1 ETH; 1000 ETH on the embedded devnet). */
   skipFunding: boolean
@@ -123,7 +125,7 @@ function poolSigners(o: SendOptions, chain: Chain): Signer[] {
   return signers
 }
 
-const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir) })
+const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir), ...(o.keyDerivation ? { derivation: o.keyDerivation } : {}) })
 
 /** The pool accounts of shards 0 … i-1 (the same seed and pools, their shard index). */
 function earlierShardsAccounts(o: SendOptions): Address[][] {

@@ -116,6 +116,8 @@ export const FLAGS: readonly Flag[] = [
     setup: { help: 'derive the scenario\'s accounts from this seed (give `run` the same)' },
     gen: { env: null, default: 'floodgate', defaultText: null, help: 'seed of the fuzz values; the same seed gives the same lines' },
   },
+  { long: 'key-derivation', group: 'accounts', arg: '<how>', choices: ['floodgate', 'contender'], default: 'floodgate', commands: SEND, to: (v) => ({ keyDerivation: v as 'floodgate' | 'contender' }),
+    help: "how --seed becomes the pool's keys: floodgate's own, or contender's (its addresses for the same --seed, a number, and pool name)" },
   {
     long: 'mnemonic', group: 'accounts', arg: '<words>', env: 'FLOODGATE_MNEMONIC', secret: 'the FLOODGATE_MNEMONIC env var', commands: SEND,
     help: 'derive the pool from a BIP-39 mnemonic instead (m/44\'/60\'/0\'/0/i)', to: (v) => ({ mnemonic: v }),
@@ -373,10 +375,7 @@ export const FLAGS: readonly Flag[] = [
     help: "the embedded devnet's block gas limit (without --rpc-url), e.g. 30000000 for a chain the load can fill",
     to: (v, flag) => ({ devnetGasLimit: BigInt(parseCount(v, flag, 21_000)) }),
   },
-  {
-    long: 'port', group: 'start', arg: '<n>', defaultText: 'a free port', commands: ['devnet'], help: "the devnet's RPC port on 127.0.0.1 (anvil's --port, geth's --http.port)",
-    to: (v, flag) => ({ devnetPort: parseCount(v, flag, 1, 65_535) }),
-  },
+  { long: 'port', group: 'start', arg: '<n>', defaultText: 'a free port', commands: ['devnet'], help: "the devnet's RPC port on 127.0.0.1 (anvil's --port, geth's --http.port)", to: (v, flag) => ({ devnetPort: parseCount(v, flag, 1, 65_535) }) },
   { long: 'html', group: 'start', arg: '<out.html>', commands: ['report'], help: 'also write one self-contained HTML file with charts (no network needed to view it)' },
   {
     long: 'log-level', group: 'output', arg: '<level>', choices: LOG_LEVELS, default: 'info', commands: ['send', 'run', 'setup', 'gen', 'devnet'],
