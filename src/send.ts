@@ -2,7 +2,7 @@
 import { keyOf } from './base/key.js'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { Address } from 'viem'
-import { derivePoolKeys, type PoolSize } from './accounts/derivePoolKeys.js'
+import { derivePoolKeys, type KeyDerivation, type PoolSize } from './accounts/derivePoolKeys.js'
 import { fundAccounts } from './accounts/fundAccounts.js'
 import { FundingTally, type FundingFeed, type FundingFigures } from './accounts/fundingFigures.js'
 import { waitFundingTurn } from './accounts/fundingTurn.js'
@@ -26,6 +26,8 @@ export interface SendOptions extends ChainSettings, PipelineOptions {
   pools: PoolSize[]
   /** Pool derivation: a seed string, or a mnemonic; neither → the persisted default seed. */
   seed?: string
+  /** `--key-derivation`: floodgate's (default) or contender's keys for the seed and pool name. */
+  keyDerivation?: KeyDerivation
   mnemonic?: string
   /** Top up pool accounts below `minBalance` (default 0.1 ETH; 1000 ETH on the embedded devnet). */
   skipFunding: boolean
@@ -64,7 +66,7 @@ export interface SendResult {
  */
 export async function send(o: SendOptions): Promise<SendResult> {
   // a taken --metrics-port stops the run before anything (even the devnet) starts
-  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log, o.metricsHost) : undefined
+  const metrics = o.metricsPort !== undefined ? await listenMetrics(o.metricsPort, o.log, o.metricsHost, runName(o)) : undefined
   let chain: Chain | undefined
   let more: Rpc[] = []
   try {
@@ -123,7 +125,7 @@ function poolSigners(o: SendOptions, chain: Chain): Signer[] {
   return signers
 }
 
-const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir, (m) => o.log.warn(m)) })
+const keySource = (o: SendOptions) => (o.mnemonic ? { mnemonic: o.mnemonic } : { seed: o.seed ?? defaultSeed(o.stateDir, (m) => o.log.warn(m)), ...(o.keyDerivation ? { derivation: o.keyDerivation } : {}) })
 
 /** The pool accounts of shards 0 … i-1 (the same seed and pools, their shard index). */
 function earlierShardsAccounts(o: SendOptions): Address[][] {
@@ -214,3 +216,9 @@ function treasuryOf(o: SendOptions, chain: Chain, signers: Signer[], tally: Fund
 }
 
 export { FatalError }
+
+/** The run as the metrics index names it: its pools and their accounts, and its shard. */
+function runName(o: Pick<SendOptions, 'pools' | 'shard'>): string {
+  const pools = o.pools.map((p) => `${p.name} (${p.size} account${p.size === 1 ? '' : 's'})`).join(', ')
+  return `floodgate, pool${o.pools.length === 1 ? '' : 's'} ${pools}${o.shard ? `, shard ${o.shard.index}/${o.shard.count}` : ''}`
+}

@@ -1,6 +1,10 @@
 /** The private keys of a run's named pools, from a seed or a mnemonic. */
 import type { Hex } from 'viem'
+import { poolKeysContender } from './contenderKeys.js'
 import { poolKeysFromMnemonic, poolKeysFromSeed } from './poolKeys.js'
+
+/** How a seed becomes keys: floodgate's own (poolKeys.ts), or contender's (contenderKeys.ts: its addresses for the same seed and pool name). */
+export type KeyDerivation = 'floodgate' | 'contender'
 
 /** A named pool and its number of accounts. */
 export interface PoolSize {
@@ -23,8 +27,11 @@ export const shardPoolName = (name: string, shard: number): string => (shard ===
  * other pools a run has). From a mnemonic, the pools take consecutive indices of
  * m/44'/60'/0'/0/i in the order given.
  */
-export function derivePoolKeys(pools: readonly PoolSize[], from: { seed: string } | { mnemonic: string }, shard = 0): Hex[][] {
-  if ('seed' in from) return pools.map((p) => poolKeysFromSeed(from.seed, shardPoolName(p.name, shard), p.size))
+export function derivePoolKeys(pools: readonly PoolSize[], from: { seed: string; derivation?: KeyDerivation } | { mnemonic: string }, shard = 0): Hex[][] {
+  if ('seed' in from) {
+    const derive = from.derivation === 'contender' ? poolKeysContender : poolKeysFromSeed
+    return pools.map((p) => derive(from.seed, shardPoolName(p.name, shard), p.size))
+  }
   const total = pools.reduce((n, p) => n + p.size, 0)
   const all = poolKeysFromMnemonic(from.mnemonic, total * (shard + 1))
   all.fill('0x', 0, total * shard)

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { type CommandFlag, commandFlags } from './commandOptions.js'
 import { devnetCommand } from './devnetCommand.js'
+import { HELP_GROUPS } from './helpGroups.js'
 import { genCommand } from './genCommand.js'
 import { COMMANDS, type CommandName } from './options.js'
 import { reportCommand } from './reportCommand.js'
@@ -46,15 +47,15 @@ export function cliDoc(): string {
 
 function commandSection(name: CommandName, cmd: Command): string {
   const args = cmd.registeredArguments.map((a) => `- \`${a.required ? `<${a.name()}>` : `[${a.name()}]`}\`: ${markdown(a.description)}${a.defaultValue !== undefined ? ` (default: \`${String(a.defaultValue)}\`)` : ''}`)
-  const rows = commandFlags(name).map(flagRow)
+  const flags = commandFlags(name)
+  const groups = [...new Set(flags.map((f) => f.group))]
+  const tables = groups.flatMap((g) => [`**${HELP_GROUPS[g].replace(/:$/, '')}**\n`, '| flag | env | default | meaning |\n|---|---|---|---|', ...flags.filter((f) => f.group === g).map(flagRow), ''])
   return [
     `\n## floodgate ${name}\n`,
     `${markdown(cmd.description().replace(/^./, (c) => c.toUpperCase()))}.\n`,
     `\`\`\`\nfloodgate ${name} ${cmd.usage()}\n\`\`\`\n`,
     ...(args.length > 0 ? [`${args.join('\n')}\n`] : []),
-    '| flag | env | default | meaning |\n|---|---|---|---|',
-    ...rows,
-    '',
+    ...tables,
   ].join('\n')
 }
 

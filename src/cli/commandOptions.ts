@@ -1,5 +1,6 @@
 /** A command's commander options and `--help` lines, built from the option table. */
 import { type Command, Option } from 'commander'
+import { byGroup, HELP_GROUPS, type HelpGroup } from './helpGroups.js'
 import { type CommandName, FLAGS, type Flag } from './options.js'
 
 /** A flag as one command takes it: its table entry with that command's overrides applied. */
@@ -8,6 +9,7 @@ export interface CommandFlag {
   /** commander's flags string: `-r, --rpc-url <url>`. */
   flags: string
   long: string
+  group: HelpGroup
   env: string | undefined
   default: string | undefined
   defaultText: string | undefined
@@ -16,9 +18,9 @@ export interface CommandFlag {
   mandatory: boolean
 }
 
-/** The flags `command` takes, in table order. */
+/** The flags `command` takes, by help group (src/cli/helpGroups.ts), in table order within a group. */
 export function commandFlags(command: CommandName): CommandFlag[] {
-  return FLAGS.filter((f) => f.commands.includes(command)).map((f) => {
+  return byGroup(FLAGS.filter((f) => f.commands.includes(command))).map((f) => {
     const o = f[command] ?? {}
     const pick = <T>(own: T | null | undefined, base: T | undefined): T | undefined => (own === null ? undefined : (own ?? base))
     const defaultValue = pick(o.default, f.default)
@@ -27,6 +29,7 @@ export function commandFlags(command: CommandName): CommandFlag[] {
       entry: f,
       flags: `${f.short ? `-${f.short}, ` : ''}--${f.long}${f.arg ? ` ${f.arg}` : ''}`,
       long: f.long,
+      group: f.group,
       env: pick(o.env, f.env),
       default: defaultValue,
       defaultText,
@@ -44,7 +47,7 @@ export function withFlags(cmd: Command, command: CommandName): Command {
 }
 
 function commanderOption(f: CommandFlag): Option {
-  const opt = new Option(f.flags, f.help)
+  const opt = new Option(f.flags, f.help).helpGroup(HELP_GROUPS[f.group])
   if (f.env !== undefined) opt.env(f.env)
   if (f.default !== undefined) opt.default(f.default)
   // shown by `--help` (describeOption), never used as a value

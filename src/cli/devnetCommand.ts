@@ -14,12 +14,13 @@ import { parseValueFlag } from './options.js'
 export function devnetCommand(): Command {
   const cmd = new Command('devnet').description('run the embedded devnet (anvil, or geth with --node geth) in the foreground; prints its RPC URL and a funded dev key')
   return withFlags(cmd, 'devnet')
-    .action(async (flags: { logLevel: string; node?: string; blockTime?: string; blockGasLimit?: string }) => {
+    .action(async (flags: { logLevel: string; node?: string; blockTime?: string; blockGasLimit?: string; port?: string }) => {
       const log = createLogger({ level: flags.logLevel as 'info' })
       const shape = {
         ...(flags.node !== undefined ? parseValueFlag('node', flags.node) : {}),
         ...(flags.blockTime !== undefined ? parseValueFlag('block-time', flags.blockTime) : {}),
         ...(flags.blockGasLimit !== undefined ? parseValueFlag('block-gas-limit', flags.blockGasLimit) : {}),
+        ...(flags.port !== undefined ? parseValueFlag('port', flags.port) : {}),
       }
       const conn = await connectChain({ requestTimeoutMs: 10_000, allowMainnet: false, log, inFlight: READS_ONLY, ...shape })
       const devnet = conn.devnet!

@@ -59,19 +59,21 @@ export interface EmbeddedDevnetOptions {
   blockTimeS?: number
   /** Block gas limit (default DEVNET_GAS_LIMIT): a lower one makes a chain the load can fill. */
   gasLimit?: bigint
+  /** The RPC port on 127.0.0.1 (anvil's `--port`, geth's `--http.port`); default 0: a free one. */
+  port?: number
   /** geth only: flags appended to its own (tests: small `--txpool.*` settings). */
   gethArgs?: string[]
 }
 
 /**
- * A throwaway local chain for `floodgate` without an RPC URL: anvil on a free 127.0.0.1 port with
+ * A throwaway local chain for `floodgate` without an RPC URL: anvil on a free 127.0.0.1 port (or `port`) with
  * the flags above, its per-tx logging off. The funder is anvil's first dev account.
  */
 export async function startEmbeddedDevnet(opts: EmbeddedDevnetOptions = {}): Promise<EmbeddedDevnet> {
   if (opts.node === 'geth') return startGethDevnet(opts)
   const anvil = await startAnvil({
     host: '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
     blockTime: opts.blockTimeS ?? DEVNET_BLOCK_TIME_S,
     gasLimit: opts.gasLimit ?? DEVNET_GAS_LIMIT,
     hardfork: DEVNET_HARDFORK,
@@ -100,6 +102,7 @@ async function startGethDevnet(opts: EmbeddedDevnetOptions): Promise<EmbeddedDev
   const geth = await startGeth({
     blockTimeS: opts.blockTimeS ?? DEVNET_BLOCK_TIME_S,
     gasLimit: opts.gasLimit ?? DEVNET_GAS_LIMIT,
+    ...(opts.port !== undefined ? { httpPort: opts.port } : {}),
     ...(opts.gethArgs ? { extraArgs: opts.gethArgs } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),

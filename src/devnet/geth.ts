@@ -17,6 +17,8 @@ export interface GethOptions {
   blockTimeS?: number
   /** The blocks' gas limit (`--dev.gaslimit`, and `--miner.gaslimit` so it stays there). */
   gasLimit?: bigint
+  /** `--http.port` on 127.0.0.1. Default 0: a free port. */
+  httpPort?: number
   /** Appended after the flags above (tests: small `--txpool.*` settings). */
   extraArgs?: string[]
   /** Until geth's HTTP server answers. Default 30000. */
@@ -46,7 +48,7 @@ export class GethStartError extends NodeStartError {
   }
 }
 
-/** geth's flags for `o`: dev mode on 127.0.0.1 only (HTTP on a free port; no peers, no IPC, no auth port taken). */
+/** geth's flags for `o`: dev mode on 127.0.0.1 only (HTTP on a free port, or `httpPort`; no peers, no IPC, no auth port taken). */
 export function gethFlags(o: GethOptions, datadir: string): string[] {
   const blockTimeS = o.blockTimeS ?? 1
   if (!Number.isInteger(blockTimeS) || blockTimeS < 0) {
@@ -56,7 +58,7 @@ export function gethFlags(o: GethOptions, datadir: string): string[] {
   return [
     '--dev', '--dev.period', String(blockTimeS), '--dev.gaslimit', gas, '--miner.gaslimit', gas,
     '--datadir', datadir,
-    '--http', '--http.addr', '127.0.0.1', '--http.port', '0', '--http.api', 'eth,net,web3,txpool',
+    '--http', '--http.addr', '127.0.0.1', '--http.port', String(o.httpPort ?? 0), '--http.api', 'eth,net,web3,txpool',
     '--authrpc.addr', '127.0.0.1', '--authrpc.port', '0', '--port', '0', '--nodiscover', '--maxpeers', '0', '--ipcdisable',
     // a node of its own: no fee cap on sends (floodgate keeps its own), no gas cap on calls
     '--rpc.txfeecap', '0', '--rpc.gascap', '0',

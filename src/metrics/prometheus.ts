@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { FatalError } from '../base/errors.js'
 import type { FloodgateEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
+import { BACKPRESSURE_STAGES, RECEIPT_STATUSES, TIMEOUT_REASONS, TX_RESULT_CODES } from './knownLabels.js'
+import { metricsIndex } from './metricsIndex.js'
 import { MAX_KINDS, NO_KIND, OTHER_KINDS } from './runStats.js'
 
 /** Live values the events do not carry: read at scrape time, never written by the metrics. */
@@ -24,7 +26,9 @@ const INCLUSION_BUCKETS_S = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 13, 21, 34, 60,
 /**
  * Prometheus metrics of a run (`--metrics-port`). Counters and histograms are fed by the
  * same events as the summary; gauges read the sources at scrape time. `kind` labels are
- * capped like `summary.by_kind` (32 kinds, the rest under "(other)").
+ * capped like `summary.by_kind` (32 kinds, the rest under "(other)"). Every counter starts at 0
+ * for the label values known before they happen (src/metrics/knownLabels.ts): at once for the
+ * kind "(none)" and the backpressure stages, and for a kind when its first event comes.
  */
 export class PromMetrics {
   readonly registry = new Registry()
@@ -54,6 +58,8 @@ export class PromMetrics {
     this.inclusionLatency = new Histogram({ name: 'floodgate_inclusion_latency_seconds', help: 'send start to block first seen (tx_receipt.inclusion_ms)', labelNames: ['kind'], buckets: INCLUSION_BUCKETS_S, registers })
     this.backpressure = new Counter({ name: 'floodgate_backpressure_episodes_total', help: 'backpressure episodes (a full queue made its producer wait)', labelNames: ['stage'], registers })
     this.panics = new Counter({ name: 'floodgate_worker_panics_total', help: 'worker_panic events', registers })
+    for (const stage of BACKPRESSURE_STAGES) this.backpressure.inc({ stage }, 0)
+    this.zero(NO_KIND)
     new Gauge({
       name: 'floodgate_pending_txs',
       help: 'sent txs without a receipt or timeout yet',
@@ -144,11 +150,23 @@ export class PromMetrics {
   private kind(name: string | undefined): string {
     const k = name ?? NO_KIND
     if (this.kinds.has(k)) return k
-    if (this.kinds.size < MAX_KINDS) {
-      this.kinds.add(k)
-      return k
+    const known = this.kinds.size < MAX_KINDS ? k : OTHER_KINDS
+    if (!this.kinds.has(known)) {
+      this.kinds.add(known)
+      this.zero(known)
     }
-    return OTHER_KINDS
+    return known
+  }
+
+  /** A kind's counter series, at 0 before its first event: rate() then sees its first increment. */
+  private zero(kind: string): void {
+    this.sent.inc({ kind }, 0)
+    this.gas.inc({ kind }, 0)
+    for (const error_code of TX_RESULT_CODES) this.failed.inc({ kind, error_code }, 0)
+    for (const status of RECEIPT_STATUSES) this.included.inc({ kind, status }, 0)
+    for (const reason of TIMEOUT_REASONS) this.timedOut.inc({ kind, reason }, 0)
+    this.sendLatency.zero({ kind })
+    this.inclusionLatency.zero({ kind })
   }
 }
 
@@ -161,13 +179,20 @@ export interface MetricsServer {
 
 /**
  * Listens on 127.0.0.1:port (0 = a free port) at once, so a taken port stops the run before
- * anything is sent; `GET /metrics` answers once `serve()` got the run's metrics.
+ * anything is sent; `GET /metrics` answers once `serve()` got the run's metrics, `GET /` at once
+ * with a page naming the run (`run`) and linking /metrics.
  */
-export async function listenMetrics(port: number, log: Logger, host = '127.0.0.1'): Promise<MetricsServer> {
+export async function listenMetrics(port: number, log: Logger, host = '127.0.0.1', run = 'floodgate'): Promise<MetricsServer> {
   let metrics: PromMetrics | undefined
+  const startedAt = new Date()
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n')
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method === 'GET' && path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(metricsIndex(run, startedAt))
+      return
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics (or / for the index)\n')
       return
     }
     if (!metrics) {

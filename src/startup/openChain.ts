@@ -34,6 +34,8 @@ export interface ChainSettings {
   devnetGasLimit?: bigint
   /** `--node`: the embedded devnet's node (default anvil). */
   devnetNode?: DevnetNode
+  /** `devnet --port`: the embedded devnet's RPC port on 127.0.0.1 (default: a free one). */
+  devnetPort?: number
   /** `--send-rpc-url`: eth_sendRawTransaction goes here, every read to `rpcUrl`. */
   sendRpcUrl?: string
   /** Timeout of one RPC request. */
@@ -98,7 +100,7 @@ export function connectionsFor(inFlight: number): number {
   return Math.min(512, 32 * Math.max(1, inFlight))
 }
 
-export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'devnetNode' | 'inFlight'>): Promise<Connection> {
+export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl' | 'rpc' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'allowMainnet' | 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'devnetNode' | 'devnetPort' | 'inFlight'>): Promise<Connection> {
   if (o.rpcUrl !== undefined && (o.devnetBlockTimeMs !== undefined || o.devnetGasLimit !== undefined || o.devnetNode !== undefined)) {
     throw new UsageError('--node, --block-time and --block-gas-limit shape the embedded devnet: give them without --rpc-url')
   }
@@ -165,13 +167,14 @@ export async function openChain(o: ChainSettings): Promise<Chain> {
   }
 }
 
-async function startDevnet(o: Pick<ChainSettings, 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'devnetNode'>): Promise<EmbeddedDevnet> {
+async function startDevnet(o: Pick<ChainSettings, 'log' | 'devnetBlockTimeMs' | 'devnetGasLimit' | 'devnetNode' | 'devnetPort'>): Promise<EmbeddedDevnet> {
   const node = o.devnetNode ?? 'anvil'
   o.log.info(`no --rpc-url: starting the embedded ${node} devnet`)
   const d = await startEmbeddedDevnet({
     node,
     ...(o.devnetBlockTimeMs !== undefined ? { blockTimeS: o.devnetBlockTimeMs / 1000 } : {}),
     ...(o.devnetGasLimit !== undefined ? { gasLimit: o.devnetGasLimit } : {}),
+    ...(o.devnetPort !== undefined ? { port: o.devnetPort } : {}),
   })
   o.log.info({ node, rpc: d.url, chainId: d.chainId, ...(o.devnetBlockTimeMs !== undefined ? { block_time_ms: o.devnetBlockTimeMs } : {}), ...(o.devnetGasLimit !== undefined ? { block_gas_limit: String(o.devnetGasLimit) } : {}) }, 'embedded devnet started')
   return d

@@ -137,6 +137,57 @@ describe('--metrics-port (real anvil)', () => {
     expect(ofType(run.events, 'tx_receipt').length).toBe(summary.included)
   })
 
+  test('behavior: GET / is an index naming the run and linking /metrics, at once; the counters a rate or an alert needs are at 0 from the first scrape', async () => {
+    // 60 plain transfers at 30 tx/s (2 s), then 3 specs the pool cannot pay: they fail after the first scrapes
+    const specs = [...Array.from({ length: 60 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` })), ...Array.from({ length: 3 }, () => ({ to: SINK, value: '1000000000 eth' }))]
+    const FAILED = 'floodgate_txs_failed_total{kind="(none)",error_code="INSUFFICIENT_FUNDS"}'
+    let index: { status: number; type: string | null; body: string } | undefined
+    const scrapes: Map<string, number>[] = []
+    let scraping: Promise<void> | undefined
+    const run = await runCli(['send', '--rpc-url', anvil.url, '--pool-size', '2', '--tps', '30', '--metrics-port', '0', '--log-level', 'info'], {
+      stdin: jsonl(specs),
+      env: { FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_SEED: 'e2e-metrics-index' },
+      onSpawn: (child) => {
+        let err = ''
+        child.stderr!.on('data', (c: Buffer) => {
+          err += c.toString()
+          const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/.exec(err)
+          if (!m || scraping) return
+          scraping = (async () => {
+            const res = await fetch(`${m[1]}/`, { signal: AbortSignal.timeout(2_000) })
+            index = { status: res.status, type: res.headers.get('content-type'), body: await res.text() }
+            for (let i = 0; i < 100 && child.exitCode === null; i++) {
+              try {
+                const r = await fetch(`${m[1]}/metrics`, { signal: AbortSignal.timeout(2_000) })
+                if (r.status === 200) scrapes.push(parseProm(await r.text()))
+              } catch {
+                // the run ended between the check and the request
+              }
+              await new Promise((r) => setTimeout(r, 100))
+            }
+          })()
+        })
+      },
+    })
+    await scraping
+    expect(run.code, run.stderr).toBe(0)
+    const summary = assertAccounted(run.events, specs.length)
+    expect(summary.failed).toBe(3)
+    expect(index?.status).toBe(200)
+    expect(index?.type).toMatch(/^text\/html/)
+    expect(index?.body).toContain('<a href="metrics">/metrics</a>')
+    expect(index?.body).toContain('pool executors (2 accounts)')
+    const first = scrapes[0]!
+    expect(first.get(FAILED), 'the failure series exists, at 0, before any failure').toBe(0)
+    expect(first.get('floodgate_txs_failed_total{kind="(none)",error_code="RPC_UNAVAILABLE"}')).toBe(0)
+    expect(first.get('floodgate_txs_timed_out_total{kind="(none)",reason="timeout"}')).toBe(0)
+    expect(first.get('floodgate_txs_included_total{kind="(none)",status="reverted"}')).toBe(0)
+    expect(first.get('floodgate_backpressure_episodes_total{stage="worker"}')).toBe(0)
+    expect(first.get('floodgate_worker_panics_total')).toBe(0)
+    expect(scrapes.at(-1)!.get(FAILED)).toBe(3)
+    expect(scrapes.at(-1)!.get('floodgate_txs_sent_total{kind="(none)"}')).toBe(60)
+  })
+
   test('error: a metrics port that is taken stops the run before sending, exit 1', async () => {
     const { createServer } = await import('node:net')
     const blocker = createServer()

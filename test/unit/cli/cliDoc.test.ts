@@ -14,11 +14,13 @@ interface Documented {
 
 /** The flags `--help` lists (by long name), with the env var and default it shows; `--help` itself left out. */
 function helpFlags(help: string): Map<string, Documented> {
-  const block = help.split('\nOptions:\n')[1] ?? ''
+  // the options are listed under group headings (src/cli/helpGroups.ts); a line that is not indented ends an item
   const items: string[] = []
-  for (const line of block.split('\n')) {
+  let inItem = false
+  for (const line of help.split('\n')) {
     if (/^ {2}-/.test(line)) items.push(line.trim())
-    else if (line.trim() !== '' && items.length > 0) items[items.length - 1] += ` ${line.trim()}`
+    else if (/^ /.test(line) && inItem) items[items.length - 1] += ` ${line.trim()}`
+    inItem = /^ /.test(line) && items.length > 0
   }
   const out = new Map<string, Documented>()
   for (const item of items) {
