@@ -116,7 +116,7 @@ export const FLAGS: readonly Flag[] = [
     setup: { help: 'derive the scenario\'s accounts from this seed (give `run` the same)' },
     gen: { env: null, default: 'floodgate', defaultText: null, help: 'seed of the fuzz values; the same seed gives the same lines' },
   },
-  { long: 'key-derivation', group: 'accounts', arg: '<how>', choices: ['floodgate', 'contender'], default: 'floodgate', commands: SEND, to: (v) => ({ keyDerivation: v as 'floodgate' | 'contender' }),
+  { long: 'key-derivation', group: 'accounts', arg: '<how>', choices: ['floodgate', 'contender'], default: 'floodgate', commands: CHAIN, to: (v) => ({ keyDerivation: v as 'floodgate' | 'contender' }),
     help: "how --seed becomes the pool's keys: floodgate's own, or contender's (its addresses for the same --seed, a number, and pool name)" },
   {
     long: 'mnemonic', group: 'accounts', arg: '<words>', env: 'FLOODGATE_MNEMONIC', secret: 'the FLOODGATE_MNEMONIC env var', commands: SEND,

@@ -26,6 +26,7 @@ export async function setUpScenario(scenario: Scenario, chain: Chain, o: SendOpt
     chain,
     log,
     seed: o.seed ?? defaultSeed(o.stateDir, (m) => log.warn(m)),
+    ...(o.keyDerivation ? { keyDerivation: o.keyDerivation } : {}),
     accountsPerPool: accountsPerPool(flags),
     retries: o.retries,
     maxOutageMs: o.maxOutageMs,

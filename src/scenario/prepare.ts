@@ -155,7 +155,7 @@ async function joinShard(o: PrepareOptions & { shard: Shard }, session: SendSess
   const mine = { ...o, scenario: { ...s, setups: ownSetups(s, plan) } }
   if (!o.skipFunding) {
     const earlier = Array.from({ length: o.shard.index - 1 }, (_, j) => {
-      const keys = scenarioKeys(own, o.seed, { index: j + 1, count: o.shard.count }).flat()
+      const keys = scenarioKeys(own, o.seed, { index: j + 1, count: o.shard.count }, o.keyDerivation).flat()
       return keys.map((k) => o.chain.makeSigner(k).address)
     })
     await waitFundingTurn({ reads: session.reads, earlier, minBalance: o.chain.minBalance, log: o.log, cancel: session.cancel })

@@ -1,4 +1,5 @@
 /** What preparing a scenario needs: the scenario, the open chain, the pool seed, and how setup retries, waits and records. */
+import type { KeyDerivation } from '../accounts/derivePoolKeys.js'
 import type { Shard } from '../base/shard.js'
 import type { Logger } from '../log.js'
 import type { Chain } from '../startup/openChain.js'
@@ -11,6 +12,8 @@ export interface PrepareOptions {
   log: Logger
   /** Pool derivation seed (the same `send` uses). */
   seed: string
+  /** How the seed becomes keys (`--key-derivation`; default floodgate's own). */
+  keyDerivation?: KeyDerivation
   accountsPerPool: number
   /** Retries of a read or a send after a transient failure (`--retries`). */
   retries: number

@@ -19,7 +19,7 @@ export interface Accounts {
 
 export function scenarioAccounts(o: PrepareOptions, plan: PoolPlan): Accounts {
   const s = o.scenario
-  const keys = scenarioKeys(plan, o.seed, o.shard)
+  const keys = scenarioKeys(plan, o.seed, o.shard, o.keyDerivation)
   const signers = new Map<string, Signer[]>()
   plan.all.forEach((p, i) => signers.set(p.name, keys[i]!.map((k) => o.chain.makeSigner(k))))
   for (const k of keys) k.fill('0x')

@@ -1,6 +1,6 @@
 /** A sharded `run`'s scenario accounts and deployment: spam pools per shard, one deployment (shard 0's) that the other shards wait for. */
 import type { Hex } from 'viem'
-import { derivePoolKeys } from '../accounts/derivePoolKeys.js'
+import { derivePoolKeys, type KeyDerivation } from '../accounts/derivePoolKeys.js'
 import { FatalError } from '../base/errors.js'
 import { shardLabel, type Shard } from '../base/shard.js'
 import { sleep } from '../base/sleep.js'
@@ -14,8 +14,8 @@ import type { Scenario } from './types.js'
  * shards never share a spammer); a pool only [[create]] / [[setup]] use is shard 0's in every
  * shard, so all shards agree on the deployer (and on the deployment's fingerprint).
  */
-export function scenarioKeys(plan: PoolPlan, seed: string, shard: Shard | undefined): Hex[][] {
-  return plan.all.map((p) => derivePoolKeys([p], { seed }, isShardPool(plan, p.name) ? (shard?.index ?? 0) : 0)[0]!)
+export function scenarioKeys(plan: PoolPlan, seed: string, shard: Shard | undefined, derivation?: KeyDerivation): Hex[][] {
+  return plan.all.map((p) => derivePoolKeys([p], { seed, ...(derivation ? { derivation } : {}) }, isShardPool(plan, p.name) ? (shard?.index ?? 0) : 0)[0]!)
 }
 
 export const isShardPool = (plan: PoolPlan, pool: string): boolean => plan.spam.some((p) => p.name === pool)
