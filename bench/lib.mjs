@@ -209,7 +209,8 @@ export function sendRate(eventsFile) {
     if (line.startsWith('{"version":1,"type":"tx_receipt"')) receipts++
     if (!line.startsWith('{"version":1,"type":"tx_result"')) continue
     const e = JSON.parse(line)
-    if (e.error_code) continue
+    // a failed spec, or one the run stopped before sending (status not_sent), is no send
+    if (e.error_code || e.status) continue
     sent++
     const end = e.start_timestamp_ms + e.send_ms
     if (e.start_timestamp_ms < first) first = e.start_timestamp_ms

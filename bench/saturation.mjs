@@ -120,7 +120,7 @@ async function floodgate(bin = BIN) {
     const out = await run(['send', '--rpc-url', anvil.url, '--pool-size', String(POOL), '--log-level', 'warn'], lines, env, bin)
     const { blocks, seen } = await following
     const events = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
-    const lastSend = Math.max(...events.filter((e) => e.type === 'tx_result').map((e) => e.start_timestamp_ms + e.send_ms))
+    const lastSend = Math.max(...events.filter((e) => e.type === 'tx_result' && !e.status).map((e) => e.start_timestamp_ms + e.send_ms))
     const r = inclusionRate(blocks)
     const summary = events.find((e) => e.type === 'summary')
     const replaced = summary?.replaced ?? 0

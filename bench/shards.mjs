@@ -65,7 +65,7 @@ function includedTps(events) {
   let last = -Infinity
   let included = 0
   for (const e of events) {
-    if (e.type === 'tx_result' && !e.error_code) {
+    if (e.type === 'tx_result' && !e.error_code && !e.status) {
       startOf.set(`${e.shard}:${e.idx}`, e.start_timestamp_ms)
       first = Math.min(first, e.start_timestamp_ms)
     } else if (e.type === 'tx_receipt') {

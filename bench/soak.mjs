@@ -24,7 +24,7 @@
 // and a summary line: RSS of each minute after the fifth relative to the fifth's (the first
 // minutes are warm-up), lost (accepted txs with neither a receipt nor a timeout), timeouts,
 // txs still pending at the stop (`tx_timeout` reason `run_stopped`), specs still queued then
-// (`CANCELLED`), funds spent. With --doc the per-minute table goes into
+// (`tx_result` status `not_sent`), funds spent. With --doc the per-minute table goes into
 // docs/benchmarks.md (between the soak markers); it is printed to stderr either way.
 
 import path from 'node:path'
@@ -52,7 +52,7 @@ const { startAnvil } = await import(path.join(ROOT, 'dist', 'src', 'devnet', 'an
 const { DEVNET_FUNDER_KEY, DEVNET_FUNDER_ADDRESS } = await import(path.join(ROOT, 'dist', 'src', 'devnet', 'embedded.js'))
 
 /** Counts of the events in one minute (and, summed, the run). */
-const counts = () => ({ sent: 0, failed: 0, included: 0, timeouts: 0, run_stopped: 0, replaced: 0, filled: 0, spent_wei: 0n, errors: {}, notices: [] })
+const counts = () => ({ sent: 0, failed: 0, not_sent: 0, included: 0, timeouts: 0, run_stopped: 0, replaced: 0, filled: 0, spent_wei: 0n, errors: {}, notices: [] })
 const total = counts()
 let minute = counts()
 const GAS = /"gas_used":(\d+)/
@@ -66,7 +66,8 @@ function onLine(l) {
       if (code) {
         c.failed++
         c.errors[code] = (c.errors[code] ?? 0) + 1
-      } else c.sent++
+      } else if (l.includes('"status":"not_sent"')) c.not_sent++
+      else c.sent++
     } else if (t === 'tx_receipt') {
       c.included++
       c.spent_wei += BigInt(GAS.exec(l)?.[1] ?? 0) * BigInt(PRICE.exec(l)?.[1] ?? 0)
@@ -145,7 +146,7 @@ const out = {
   lost: total.sent - total.included - total.timeouts - total.run_stopped,
   timeouts: total.timeouts,
   pending_at_stop: total.run_stopped,
-  cancelled_at_stop: total.errors.CANCELLED ?? 0,
+  not_sent_at_stop: total.not_sent,
   replaced: total.replaced,
   filled: total.filled,
   funds_spent_eth: eth(total.spent_wei),
@@ -170,7 +171,7 @@ const text = [
   '',
   ...table,
   '',
-  `RSS after the fifth minute: ${range}. Sent ${out.sent}, included ${out.included}, lost ${out.lost}, timeouts ${out.timeouts}, pending at the stop ${out.pending_at_stop}, failed ${out.failed}${out.failed ? ` ${JSON.stringify(out.errors)}` : ''} (CANCELLED: specs queued at the SIGINT); the pool spent ${fmt(out.funds_spent_eth, 4)} ETH in fees, the funder sent ${fmt(out.funder_sent_eth, 4)} ETH.`,
+  `RSS after the fifth minute: ${range}. Sent ${out.sent}, included ${out.included}, lost ${out.lost}, timeouts ${out.timeouts}, pending at the stop ${out.pending_at_stop}, not sent ${out.not_sent_at_stop} (specs queued at the SIGINT), failed ${out.failed}${out.failed ? ` ${JSON.stringify(out.errors)}` : ''}; the pool spent ${fmt(out.funds_spent_eth, 4)} ETH in fees, the funder sent ${fmt(out.funder_sent_eth, 4)} ETH.`,
   '',
   `Machine: ${machine}. Versions: ${versions}.`,
 ].join('\n')

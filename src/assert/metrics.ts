@@ -54,6 +54,7 @@ function ratio(name: string, num_: string, den: readonly string[], help: string)
 export const METRICS: ReadonlyMap<string, MetricDef> = new Map<string, MetricDef>([
   field('sent', 'specs the node accepted'),
   field('failed', 'specs that ended in an error'),
+  field('not_sent', 'specs the run stopped before sending (not failures)'),
   field('invalid', 'input lines that were not valid specs'),
   field('duration_ms', 'run duration (ms)'),
   field('tps', 'accepted sends per second'),
@@ -64,6 +65,7 @@ export const METRICS: ReadonlyMap<string, MetricDef> = new Map<string, MetricDef
   field('included', 'sent txs with a receipt'),
   field('reverted', 'included txs that reverted'),
   field('timed_out', 'sent txs without a receipt in time'),
+  field('pending_at_stop', 'sent txs still pending when the run stopped'),
   field('included_tps', 'included txs per second'),
   field('gas_used', 'gas used by the included txs'),
   ...latency('inclusion', 'inclusion_latency_ms', 'included'),

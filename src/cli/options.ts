@@ -183,7 +183,7 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'duration', group: 'start', arg: '<time>', commands: SENDING,
-    help: 'stop after this long (e.g. 30s); queued specs end as CANCELLED', to: (v, flag) => ({ durationMs: parseDuration(v, flag) }),
+    help: 'stop after this long (e.g. 30s); queued specs end not sent (summary.not_sent, not failed)', to: (v, flag) => ({ durationMs: parseDuration(v, flag) }),
     run: {
       defaultText: `${DEFAULT_RUN_DURATION} unless --max-txs`,
       help: 'send for this long; what was generated is sent, nothing is cancelled',

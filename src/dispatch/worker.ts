@@ -16,6 +16,8 @@ import { specTx, type SpecTxOptions } from './specTx.js'
 
 /** Panics within PANIC_WINDOW_MS that retire a worker (docs/architecture.md, "Crashes are contained"). */
 const MAX_PANICS = 3
+/** A spec the run stopped before sending: not an error code, `tx_result.status: not_sent`. */
+const NOT_SENT = 'not_sent'
 const PANIC_WINDOW_MS = 60_000
 
 export interface WorkerOptions {
@@ -28,7 +30,7 @@ export interface WorkerOptions {
   /** Where each spec's send's fate goes (the receipt tracker, the chain's load). */
   fates: TxFates
   log: Logger
-  /** Aborted when the run is cancelled: queued specs then end as CANCELLED. */
+  /** Aborted when the run is stopped: queued specs then end not sent (`status: not_sent`). */
   cancel: AbortSignal
   /** The worker's specs, filled by the router. */
   queue: BoundedQueue<IndexedSpec>
@@ -140,11 +142,11 @@ export class Worker {
     }
   }
 
-  /** Why a spec cannot be sent at all now (retired, node dead, run cancelled), if so. */
-  private refusal(): [code: ErrorCode, message: string] | undefined {
+  /** Why a spec cannot be sent at all now (retired, node dead, run stopped: `NOT_SENT`), if so. */
+  private refusal(): [code: ErrorCode | typeof NOT_SENT, message: string] | undefined {
     if (this.retired) return ['WORKER_RETIRED', `worker ${this.opts.index} was retired after repeated panics`]
     if (this.opts.health.dead) return ['RPC_UNAVAILABLE', outageMessage(this.opts.health.budgetMs)]
-    if (this.opts.cancel.aborted) return ['CANCELLED', 'run cancelled before this spec was sent']
+    if (this.opts.cancel.aborted) return [NOT_SENT, '']
     return undefined
   }
 
@@ -156,7 +158,8 @@ export class Worker {
   private async begin(hand: InHand): Promise<{ done: Promise<void> } | undefined> {
     const refused = this.refusal()
     if (refused) {
-      this.result(hand, refused[0], refused[1])
+      if (refused[0] === NOT_SENT) this.notSent(hand)
+      else this.result(hand, refused[0], refused[1])
       return undefined
     }
     hand.startWall = Date.now()
@@ -187,8 +190,21 @@ export class Worker {
    * fee refresh) that failed: the spec fails with the error's code. Anything else is a bug: a panic.
    */
   private failed(hand: InHand, err: unknown): void {
-    if (err instanceof FloodgateError) this.result(hand, err.code, err.message)
+    // the stop came while the spec waited before its first send (a top-up it asked for): nothing reached the node
+    if (err instanceof FloodgateError && err.code === 'CANCELLED' && hand.attempts === 0) this.notSent(hand)
+    else if (err instanceof FloodgateError) this.result(hand, err.code, err.message)
     else this.panic(hand, err)
+  }
+
+  /**
+   * The run stopped before the spec's tx reached the node: its `tx_result` says `status:
+   * not_sent`, with no nonce (any it held went back), no hash and no error. Not a failure.
+   */
+  private notSent(hand: InHand): void {
+    hand.nonce = null
+    hand.hash = undefined
+    hand.raw = undefined
+    this.result(hand, undefined, undefined, true)
   }
 
   /**
@@ -214,7 +230,7 @@ export class Worker {
   }
 
   /** The spec's one `tx_result`, and its fate for whoever follows the tx. */
-  private result(hand: InHand, code?: ErrorCode, error?: string): void {
+  private result(hand: InHand, code?: ErrorCode, error?: string, notSent = false): void {
     const { spec } = hand
     // one per spec: assigned field by field in the documented order, no spreads
     const event = { version: EVENT_VERSION, type: 'tx_result', idx: spec.idx, line: spec.line } as TxResultEvent
@@ -242,6 +258,7 @@ export class Worker {
       event.error = error ?? code
       event.error_code = code
     }
+    if (notSent) event.status = 'not_sent'
     if (this.opts.endpoint !== undefined) event.endpoint = this.opts.endpoint
     this.opts.fates.sent(end)
     this.opts.events.emitOwned(event)

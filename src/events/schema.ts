@@ -35,6 +35,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     attempts: req('integer'),
     error: opt('string'),
     error_code: opt('string'),
+    status: { type: 'string', required: false, values: ['not_sent'] },
     endpoint: opt('string'),
   },
   invalid_spec: { line: req('integer'), id: opt('string'), error: req('string'), error_code: req('string'), field: opt('string') },
@@ -125,6 +126,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   summary: {
     sent: req('integer'),
     failed: req('integer'),
+    not_sent: req('integer'),
     invalid: req('integer'),
     duration_ms: req('integer'),
     tps: req('number'),
@@ -133,6 +135,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     included: req('integer'),
     reverted: req('integer'),
     timed_out: req('integer'),
+    pending_at_stop: req('integer'),
     inclusion_latency_ms: req('object'),
     scheduled_send_latency_ms: opt('object'),
     scheduled_inclusion_latency_ms: opt('object'),
@@ -202,5 +205,6 @@ export function validateEvent(event: unknown, o: { lenient?: boolean } = {}): st
     if (name !== 'version' && name !== 'type' && !(name in schema) && !(name in ENVELOPE_SCHEMA)) problems.push(`${e.type}.${name} is not in the schema`)
   }
   if (e.type === 'tx_result' && ('error' in e) !== ('error_code' in e)) problems.push('tx_result: error and error_code come together')
+  if (e.type === 'tx_result' && 'status' in e && ('error' in e || 'tx_hash' in e)) problems.push('tx_result: a spec not sent has neither error nor tx_hash')
   return problems
 }

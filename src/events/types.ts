@@ -37,6 +37,8 @@ export interface TxResultEvent extends Envelope<'tx_result'>, SpecRef {
   attempts: number
   error?: string
   error_code?: string
+  /** `not_sent`: the run stopped (`--duration`, a signal, a closed stdout) before this spec was sent; neither sent nor failed. Absent otherwise. */
+  status?: 'not_sent'
   /** The endpoint that sent it (credentials redacted), when the run has several (`--rpc-url` more than once). */
   endpoint?: string
 }
@@ -256,9 +258,13 @@ export interface ProgressEvent extends Envelope<'progress'> {
 export interface KindSummary {
   sent: number
   failed: number
+  /** `tx_result` with `status: not_sent`. */
+  not_sent: number
   included: number
   reverted: number
   timed_out: number
+  /** `tx_timeout` with reason `run_stopped`. */
+  pending_at_stop: number
   send_latency_ms: LatencySummary
   inclusion_latency_ms: LatencySummary
   /** Decimal string. */
@@ -268,6 +274,8 @@ export interface KindSummary {
 export interface SummaryEvent extends Envelope<'summary'> {
   sent: number
   failed: number
+  /** `tx_result` with `status: not_sent`: specs the run stopped before sending (neither sent nor failed). */
+  not_sent: number
   invalid: number
   duration_ms: number
   tps: number
@@ -277,8 +285,10 @@ export interface SummaryEvent extends Envelope<'summary'> {
   included: number
   /** `tx_receipt` with status reverted (a subset of `included`). */
   reverted: number
-  /** `tx_timeout` events (either reason). */
+  /** `tx_timeout` events but those of reason `run_stopped`. */
   timed_out: number
+  /** `tx_timeout` events of reason `run_stopped`: sent txs still pending when the run stopped. */
+  pending_at_stop: number
   inclusion_latency_ms: LatencySummary
   /** Paced runs: send and inclusion latency measured from each tx's intended send time, not its actual send. */
   scheduled_send_latency_ms?: LatencySummary

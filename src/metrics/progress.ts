@@ -19,7 +19,7 @@ export class ProgressWindow {
   }
 
   observe = (e: FloodgateEvent): void => {
-    if (e.type === 'tx_result' && e.error_code === undefined) {
+    if (e.type === 'tx_result' && e.error_code === undefined && e.status === undefined) {
       this.sent++
       this.send.recordMs(e.send_ms)
     } else if (e.type === 'tx_receipt') {

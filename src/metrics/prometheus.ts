@@ -104,6 +104,8 @@ export class PromMetrics {
   observe = (e: FloodgateEvent): void => {
     switch (e.type) {
       case 'tx_result': {
+        // a spec the run stopped before sending was neither sent nor failed
+        if (e.status === 'not_sent') break
         const kind = this.kind(e.kind)
         if (e.error_code) this.failed.inc({ kind, error_code: e.error_code })
         else {

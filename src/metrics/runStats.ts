@@ -13,9 +13,11 @@ export const MAX_KINDS = 32
 class KindStats {
   sent = 0
   failed = 0
+  notSent = 0
   included = 0
   reverted = 0
   timedOut = 0
+  pendingAtStop = 0
   gasUsed = 0n
   private send?: LatencyHistogram
   private inclusion?: LatencyHistogram
@@ -32,9 +34,11 @@ class KindStats {
     return {
       sent: this.sent,
       failed: this.failed,
+      not_sent: this.notSent,
       included: this.included,
       reverted: this.reverted,
       timed_out: this.timedOut,
+      pending_at_stop: this.pendingAtStop,
       send_latency_ms: (this.send ?? EMPTY).summary(),
       inclusion_latency_ms: (this.inclusion ?? EMPTY).summary(),
       gas_used: this.gasUsed.toString(),
@@ -51,10 +55,14 @@ const EMPTY = new LatencyHistogram({ digits: 1 })
 export class RunStats {
   sent = 0
   failed = 0
+  /** Specs the run stopped before sending (`tx_result.status: not_sent`): neither sent nor failed. */
+  notSent = 0
   invalid = 0
   included = 0
   reverted = 0
+  /** `tx_timeout` but reason `run_stopped`: those are `pendingAtStop`. */
   timedOut = 0
+  pendingAtStop = 0
   gasUsed = 0n
   backpressureEpisodes = 0
   workerPanics = 0
@@ -78,7 +86,7 @@ export class RunStats {
 
   /** Sent txs with neither a receipt nor a timeout yet (meaningful with receipt tracking on). */
   get pending(): number {
-    return Math.max(0, this.sent - this.included - this.timedOut)
+    return Math.max(0, this.sent - this.included - this.timedOut - this.pendingAtStop)
   }
 
   /** ms since the stats began (the start of dispatch). */
@@ -90,12 +98,17 @@ export class RunStats {
     switch (e.type) {
       case 'tx_result': {
         const k = this.kind(e.kind)
-        this.lastResultAt = this.now()
-        if (e.error_code) {
+        if (e.status === 'not_sent') {
+          // no send happened: not in the send phase's rate, nor in any latency
+          this.notSent++
+          k.notSent++
+        } else if (e.error_code) {
+          this.lastResultAt = this.now()
           this.failed++
           k.failed++
           this.errors[e.error_code] = (this.errors[e.error_code] ?? 0) + 1
         } else {
+          this.lastResultAt = this.now()
           this.sent++
           k.sent++
           this.sendLatency.recordMs(e.send_ms)
@@ -126,8 +139,13 @@ export class RunStats {
         this.spend.block(e)
         break
       case 'tx_timeout':
-        this.timedOut++
-        this.kind(e.kind).timedOut++
+        if (e.reason === 'run_stopped') {
+          this.pendingAtStop++
+          this.kind(e.kind).pendingAtStop++
+        } else {
+          this.timedOut++
+          this.kind(e.kind).timedOut++
+        }
         break
       case 'invalid_spec':
         this.invalid++
@@ -155,6 +173,7 @@ export class RunStats {
       type: 'summary',
       sent: this.sent,
       failed: this.failed,
+      not_sent: this.notSent,
       invalid: this.invalid,
       duration_ms: Math.round(durationMs),
       tps: rate(this.sent, this.lastResultAt === undefined ? 0 : this.lastResultAt - this.startedAt),
@@ -163,6 +182,7 @@ export class RunStats {
       included: this.included,
       reverted: this.reverted,
       timed_out: this.timedOut,
+      pending_at_stop: this.pendingAtStop,
       inclusion_latency_ms: this.inclusionLatency.summary(),
       included_tps: rate(this.included, this.lastReceiptAt === undefined ? 0 : this.lastReceiptAt - this.startedAt),
       gas_used: this.gasUsed.toString(),

@@ -165,6 +165,8 @@ export class ReportBuilder {
     this.events++
     switch (e.type) {
       case 'tx_result': {
+        // a spec not sent (the run stopped first) has no send to place in time
+        if (e.status === 'not_sent') break
         const end = e.start_timestamp_ms + e.send_ms
         this.t0 ??= e.start_timestamp_ms
         this.firstStart = Math.min(this.firstStart ?? e.start_timestamp_ms, e.start_timestamp_ms)

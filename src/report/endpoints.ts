@@ -31,7 +31,7 @@ export class EndpointStats {
 
   observe(e: FloodgateEvent, part: number): void {
     if (e.type === 'tx_result') {
-      if (e.endpoint === undefined) return
+      if (e.endpoint === undefined || e.status === 'not_sent') return
       let one = this.by.get(e.endpoint)
       if (!one) this.by.set(e.endpoint, (one = new One()))
       if (e.error_code) {

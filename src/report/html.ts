@@ -80,12 +80,15 @@ th:first-child { text-align: left; }
 <tr><th></th><th>txs</th><th>tx/s</th></tr>
 <tr><th>sent</th><td>${fmt(f.sent)}</td><td>${fmt(f.tps)}</td></tr>
 <tr><th>failed</th><td>${fmt(f.failed)}</td><td></td></tr>
+${f.not_sent > 0 ? `<tr><th>not sent (run stopped)</th><td>${fmt(f.not_sent)}</td><td></td></tr>` : ''}
 <tr><th>invalid lines</th><td>${fmt(f.invalid)}</td><td></td></tr>
 <tr><th>included</th><td>${fmt(f.included)}</td><td>${fmt(f.included_tps)}</td></tr>
 <tr><th>reverted</th><td>${fmt(f.reverted)}</td><td></td></tr>
 <tr><th>timed out</th><td>${fmt(f.timed_out)}</td><td></td></tr>
+${f.pending_at_stop > 0 ? `<tr><th>pending at stop</th><td>${fmt(f.pending_at_stop)}</td><td></td></tr>` : ''}
 <tr><th>gas used</th><td>${escapeHtml(BigInt(f.gas_used).toLocaleString('en-US'))}</td><td></td></tr>
 </table>
+${capacityHtml(r)}
 <table>
 <tr><th>latency (ms)</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${latencyRow('send', f.send_latency_ms)}
@@ -116,6 +119,13 @@ ${kinds}
 </body>
 </html>
 `
+}
+
+/** The chain's capacity the run found (`summary.capacity`: saturated blocks, or what `--tps auto` steered by), when the log has it. */
+function capacityHtml(r: Report): string {
+  const c = r.chain?.capacity ?? r.logged?.capacity
+  if (!c || typeof c.tps !== 'number' || typeof c.gas_per_s !== 'number') return ''
+  return `<p id="capacity">capacity found: ${fmt(c.tps)} tx/s of ours, ${fmt(c.gas_per_s, 0)} gas/s</p>`
 }
 
 /** What the run cost and what paid for it (its rows are made of checked numbers, and escaped all the same). */

@@ -3,6 +3,7 @@ import type { FloodgateEvent } from '../events/types.js'
 import { EndpointStats } from './endpoints.js'
 import { linesOf, parseEventLine, ReportBuilder, type PartRow, type Report } from './analyze.js'
 import { sumFunding } from './economics.js'
+import { loggedDiffs } from './loggedDiffs.js'
 
 /** One log to merge: its name in the report, and a way to read it (called twice for a file: once to find its first send). */
 export interface LogInput {
@@ -87,6 +88,6 @@ export async function mergeReports(logs: readonly LogInput[]): Promise<Report> {
 
 function partRow(name: string, shard: string | undefined, r: Report): PartRow {
   const f = r.figures
-  const differs = r.logged !== undefined && (['sent', 'failed', 'invalid', 'included', 'reverted', 'timed_out'] as const).some((k) => r.logged![k] !== f[k])
+  const differs = r.logged !== undefined && loggedDiffs(r.logged, f).length > 0
   return { name, ...(shard !== undefined ? { shard } : {}), figures: f, ...(differs ? { differs } : {}) }
 }

@@ -50,6 +50,7 @@ export class StageStats {
       s.inclusion.recordMs(e.inclusion_ms)
       return
     }
+    if (e.status === 'not_sent') return
     if (e.error_code) {
       s.failed++
       return

@@ -2,6 +2,7 @@ import type { LatencySummary } from '../events/types.js'
 import type { PartRow, Report } from './analyze.js'
 import { economicsRows } from './economics.js'
 import type { EndpointRow } from './endpoints.js'
+import { loggedDiffs } from './loggedDiffs.js'
 
 /** Right-aligns every column but the first; columns separated by two spaces. */
 export function formatTable(rows: (string | number)[][], indent = '  '): string {
@@ -20,7 +21,7 @@ const lat = (l: LatencySummary): string[] => [ms(l.p50), ms(l.p90), ms(l.p99), m
 
 /** The plain-text report: throughput, latencies, errors by code, position, stages, per kind, the chain, parts, endpoints. */
 export function reportTable(r: Report, source: string): string {
-  const tracked = r.figures.included + r.figures.timed_out > 0
+  const tracked = r.figures.included + r.figures.timed_out + r.figures.pending_at_stop > 0
   const out = [
     ...headerLines(r, source),
     ...throughputLines(r, tracked),
@@ -52,7 +53,7 @@ function headerLines(r: Report, source: string): string[] {
   out.push(`floodgate report: ${source}${r.parts ? ` (${r.parts.length} ${r.parts.some((p) => p.shard !== undefined) ? 'shards' : 'logs'} merged)` : ''}`)
   out.push(`  ${int(r.events)} events · run started ${when} · ${num(f.duration_ms / 1000, 1)} s · ended by ${f.reason}${r.ignored ? ` · ${int(r.ignored)} non-event lines ignored` : ''}`)
   if (r.logged) {
-    const diffs = (['sent', 'failed', 'invalid', 'included', 'reverted', 'timed_out'] as const).filter((k) => r.logged![k] !== f[k])
+    const diffs = loggedDiffs(r.logged, f)
     if (diffs.length) out.push(`  note: the log's summary differs from its events on ${diffs.join(', ')} (truncated or concatenated log?)`)
   } else if (!r.parts) out.push('  note: the log has no summary line (the run was cut short, or this is part of a log)')
   out.push('')
@@ -66,12 +67,15 @@ function throughputLines(r: Report, tracked: boolean): string[] {
     ['', 'txs', 'tx/s'],
     ['sent', int(f.sent), num(f.tps)],
     ['failed', int(f.failed), ''],
-    ['invalid lines', int(f.invalid), ''],
   ]
+  // a stop (--duration, a signal) leaves specs unsent and txs pending: neither is a failure
+  if (f.not_sent > 0) tp.push(['not sent (run stopped)', int(f.not_sent), ''])
+  tp.push(['invalid lines', int(f.invalid), ''])
   if (tracked) {
     tp.push(['included', int(f.included), num(f.included_tps)])
     tp.push(['  of which reverted', int(f.reverted), ''])
     tp.push(['timed out', int(f.timed_out), ''])
+    if (f.pending_at_stop > 0) tp.push(['pending at stop', int(f.pending_at_stop), ''])
     tp.push(['gas used', BigInt(f.gas_used).toLocaleString('en-US'), ''])
   } else tp.push(['included', 'not tracked (--no-receipts or --dry-run)', ''])
   const out = ['throughput', formatTable(tp)]
@@ -218,7 +222,7 @@ function chainLines(r: Report): string[] {
     ['timed out: dropped by the node', int(c.timeouts.dropped)],
     ['timed out: still pending', int(c.timeouts.pending)],
     ['timed out: held by --max-fee', int(c.timeouts.fee_cap)],
-    ['timed out: run stopped', int(c.timeouts.run_stopped)],
+    ['pending at stop (not timed out)', int(c.timeouts.run_stopped)],
     ['nonces filled', int(c.filled)],
   ]
   out.push(formatTable(rows))

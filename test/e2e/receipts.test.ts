@@ -375,7 +375,7 @@ describe('timeouts (real anvil that mines only on request, 2 transfers per block
     expect(Date.now() - t).toBeLessThan(45_000)
   })
 
-  test('behavior: SIGINT while waiting for receipts: no wait, tx_timeout run_stopped for each pending tx, exit 130', async () => {
+  test('behavior: SIGINT while waiting for receipts: no wait, tx_timeout run_stopped for each pending tx (pending_at_stop, not timed_out), exit 130', async () => {
     const seed = `stop-${Date.now()}`
     await fundedPool(seed, 1)
     const t = Date.now()
@@ -387,12 +387,12 @@ describe('timeouts (real anvil that mines only on request, 2 transfers per block
     expect(run.code, run.stderr).toBe(130)
     const summary = assertAccounted(run.events, 4)
     const resolved = assertReceiptInvariant(run.events)
-    expect(summary).toMatchObject({ sent: 4, included: 0, timed_out: 4, reason: 'signal' })
+    expect(summary).toMatchObject({ sent: 4, included: 0, timed_out: 0, pending_at_stop: 4, failed: 0, not_sent: 0, reason: 'signal' })
     for (const e of resolved.values()) expect(e).toMatchObject({ type: 'tx_timeout', reason: 'run_stopped', pending: true })
     expect(Date.now() - t, 'the 60 s receipt wait was skipped').toBeLessThan(40_000)
   })
 
-  test('behavior: --duration reached while waiting for receipts: tx_timeout run_stopped, summary reason duration', async () => {
+  test('behavior: --duration reached while waiting for receipts: tx_timeout run_stopped (pending_at_stop, not timed_out), summary reason duration', async () => {
     const seed = `duration-${Date.now()}`
     await fundedPool(seed, 1)
     const run = await runCli(cli(['--receipt-timeout', '60s', '--duration', '3s']), {
@@ -402,7 +402,7 @@ describe('timeouts (real anvil that mines only on request, 2 transfers per block
     expect(run.code, run.stderr).toBe(0)
     const summary = assertAccounted(run.events, 3)
     const resolved = assertReceiptInvariant(run.events)
-    expect(summary).toMatchObject({ sent: 3, timed_out: 3, reason: 'duration' })
+    expect(summary).toMatchObject({ sent: 3, timed_out: 0, pending_at_stop: 3, failed: 0, reason: 'duration' })
     for (const e of resolved.values()) expect(e).toMatchObject({ type: 'tx_timeout', reason: 'run_stopped' })
   })
 })

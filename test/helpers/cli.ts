@@ -122,8 +122,12 @@ export function assertAccounted(events: Event[], specLines: number): Event {
   const summary = events.at(-1)!
   expect(summary.type, 'summary is the last line').toBe('summary')
   expect(ofType(events, 'summary')).toHaveLength(1)
-  expect(summary.sent).toBe(results.filter((r) => !r.error_code).length)
+  const notSent = results.filter((r) => r.status === 'not_sent')
+  for (const r of notSent) expect(r, 'a spec not sent has no error, hash or nonce').toMatchObject({ nonce: null, attempts: 0 })
+  for (const r of notSent) expect(r.error_code ?? r.tx_hash).toBeUndefined()
+  expect(summary.sent).toBe(results.filter((r) => !r.error_code && !r.status).length)
   expect(summary.failed).toBe(results.filter((r) => r.error_code).length)
+  expect(summary.not_sent).toBe(notSent.length)
   expect(summary.invalid).toBe(invalid.length)
   return summary
 }

@@ -71,6 +71,6 @@ export async function settledNonces(rpcUrl: string, addresses: string[], timeout
 /** Accepted `tx_result`s per sender. */
 export function acceptedBySender(events: Event[]): Map<string, number> {
   const m = new Map<string, number>()
-  for (const r of events) if (r.type === 'tx_result' && !r.error_code) m.set(r.from, (m.get(r.from) ?? 0) + 1)
+  for (const r of events) if (r.type === 'tx_result' && !r.error_code && !r.status) m.set(r.from, (m.get(r.from) ?? 0) + 1)
   return m
 }

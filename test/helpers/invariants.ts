@@ -47,7 +47,7 @@ async function byHash(url: string, method: string, hashes: string[]): Promise<(R
 export async function assertNothingLost(url: string, events: Event[], lines: number, external: Map<string, number> = new Map(), o: { feeCapped?: boolean } = {}): Promise<Outcome> {
   const summary = assertAccounted(events, lines)
   const results = ofType(events, 'tx_result')
-  const accepted = results.filter((r) => !r.error_code)
+  const accepted = results.filter((r) => !r.error_code && !r.status)
   const fills = ofType(events, 'nonce_gap_filled')
   const replaced = new Set(fills.map((f) => f.lost_tx_hash).filter(Boolean))
   expect(new Set(accepted.map((r) => r.tx_hash)).size, 'accepted txs have distinct hashes').toBe(accepted.length)

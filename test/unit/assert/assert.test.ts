@@ -77,6 +77,12 @@ describe('assert metrics over the summary', () => {
     expect(r.results[3]!.checks[0]).toEqual({ metric: 'reverted_ratio', op: '<=', expected: 0.05, measured: 0.05, passed: true })
   })
 
+  test('behavior: a stopped run: failed == 0 holds with specs not sent and txs pending at the stop, which have metrics of their own', () => {
+    const stopped = summary({ failed: 0, not_sent: 258, errors: {}, timed_out: 0, pending_at_stop: 40 })
+    const r = evaluateAssertions(parseAssertions(['failed == 0', 'failed_ratio == 0', 'timed_out == 0', 'not_sent == 258', 'pending_at_stop == 40']), stopped)
+    expect(r.results.map((x) => [x.expr, x.passed])).toEqual([['failed == 0', true], ['failed_ratio == 0', true], ['timed_out == 0', true], ['not_sent == 258', true], ['pending_at_stop == 40', true]])
+  })
+
   test('behavior: a miss is in the result and the table shows expected vs measured', () => {
     const r = evaluateAssertions(parseAssertions(['p99_inclusion_ms < 1000', 'failed == 0']), summary())
     expect(r.passed).toBe(false)

@@ -19,6 +19,31 @@ const timeout = (idx: number, kind?: string): FloodgateEvent => ({
   version: 1, type: 'tx_timeout', idx, line: idx + 1, ...(kind ? { kind } : {}), tx_hash: hash(idx), pending: true, waited_ms: 60_000, reason: 'timeout',
 })
 
+const notSent = (idx: number, kind?: string): FloodgateEvent => ({
+  version: 1, type: 'tx_result', idx, line: idx + 1, ...(kind ? { kind } : {}), from: FROM, nonce: null, start_timestamp_ms: 5_000, send_ms: 0, attempts: 0, status: 'not_sent',
+})
+
+describe('RunStats at a stop', () => {
+  test('behavior: specs not sent are not_sent (not failed, not in errors, not in the send rate), txs pending at the stop are pending_at_stop (not timed_out)', () => {
+    let clock = 0
+    const s = new RunStats(() => clock)
+    const stopped = { ...timeout(1, 'a'), reason: 'run_stopped' } as FloodgateEvent
+    const events: FloodgateEvent[] = [sent(0, 2, 'a'), sent(1, 3, 'a'), sent(2, 4), receipt(0, 900, 'success', 21_000, 'a'), timeout(2), notSent(3, 'a'), notSent(4), stopped]
+    for (const e of events) {
+      clock += 100
+      s.observe(e)
+    }
+    const sum = s.summary('duration')
+    expect(sum).toMatchObject({ sent: 3, failed: 0, not_sent: 2, errors: {}, included: 1, timed_out: 1, pending_at_stop: 1 })
+    expect(sum.by_kind.a).toMatchObject({ sent: 2, failed: 0, not_sent: 1, included: 1, timed_out: 0, pending_at_stop: 1 })
+    expect(sum.by_kind['(none)']).toMatchObject({ sent: 1, not_sent: 1, timed_out: 1, pending_at_stop: 0 })
+    expect(s.pending).toBe(0)
+    // the send phase ends at the last send (300), not at the specs not sent
+    expect(sum.tps).toBe(10)
+    expect(sum.send_latency_ms.max).toBeLessThan(5)
+  })
+})
+
 describe('RunStats with receipts', () => {
   test('behavior: included / reverted / timed_out / gas / inclusion percentiles, overall and per kind', () => {
     let clock = 0
