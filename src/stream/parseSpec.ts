@@ -147,7 +147,7 @@ function parseSender(obj: Record<string, unknown>, spec: Spec, ctx: ParseContext
   if (members === undefined) {
     const names = [...ctx.pools.keys()].map((n) => quoteInput(n)).join(', ')
     const known = ctx.pools.size === 1 ? `this run has one pool, ${names}` : `this run's pools are ${cut(names, 160)}`
-    throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; ${known}`)
+    throw reject('UNKNOWN_POOL', 'from_pool', `from_pool: unknown pool ${quoteInput(fromPool)}; ${known} (send --from-pool names the run's pool)`)
   }
   if (spec.from !== undefined && !members.has(keyOf(spec.from))) {
     throw reject('UNKNOWN_SENDER', 'from', `from: ${spec.from} is not an address of pool ${quoteInput(fromPool)} (${members.size} addresses)`)

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { startAnvil } from '../../src/devnet/anvil.js'
+import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
 import { BIN, ROOT, parseEvents, runCli } from '../helpers/cli.js'
 
 /** The code blocks of a markdown page, in order, with their info strings. */
@@ -88,3 +90,26 @@ describe('README quick start', () => {
     expect(BIN).toContain('floodgate.js')
   }, 180_000)
 })
+
+describe("README's scenario examples", () => {
+  test('behavior: `setup erc20` then `gen erc20 … | send … --from-pool spammers`, as the README writes them (a smaller --count), on a node: every token transfer lands', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const lines = readme.split('\n')
+    const setup = lines.find((l) => l.startsWith('npx floodgate setup erc20'))!.replace(/\s+#.*$/, '')
+    const pipe = lines.find((l) => l.startsWith('npx floodgate gen erc20'))!
+    expect(pipe).toContain('| npx floodgate send')
+    const anvil = await startAnvil({ blockTime: 1, logger: null, silent: true })
+    try {
+      const state = mkdtempSync(join(tmpdir(), 'floodgate-readme-'))
+      const env = { ...process.env, RPC_URL: anvil.url, FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_STATE_DIR: state }
+      const sh = (line: string) => line.replaceAll('npx floodgate', `${process.execPath} ${BIN}`)
+      execFileSync('bash', ['-c', `${sh(setup)} --log-level warn`], { env, stdio: 'pipe', timeout: 90_000 })
+      const out = execFileSync('bash', ['-o', 'pipefail', '-c', sh(pipe).replace('--count 1000', '--count 20')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 })
+      const events = parseEvents(out)
+      expect(events.at(-1)).toMatchObject({ type: 'summary', sent: 20, failed: 0, included: 20, reverted: 0 })
+    } finally {
+      await anvil.stop()
+    }
+  }, 120_000)
+})
+

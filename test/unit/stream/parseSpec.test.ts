@@ -241,7 +241,7 @@ describe('field: from_pool', () => {
     expect(bad({ to: DEAD, from_pool: 'redpool' })).toEqual({
       code: 'UNKNOWN_POOL',
       field: 'from_pool',
-      error: 'from_pool: unknown pool "redpool"; this run has one pool, "executors"',
+      error: `from_pool: unknown pool "redpool"; this run has one pool, "executors" (send --from-pool names the run's pool)`,
     })
   })
   test('error: not a string', () => {
