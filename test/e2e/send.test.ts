@@ -12,7 +12,7 @@ import { ROOT, afterResults, assertAccounted, jsonl, ofType, runCli, type Event 
 import { assertNothingLost } from '../helpers/invariants.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
-const SEED = 'e2e-send'
+const SEED = 'e2e-send-pool' // 8+ characters, not guessable: floodgate's seed rule (src/accounts/seedRules.ts)
 
 let anvil: AnvilInstance
 // 0.5 s blocks: each run funds its pool and waits for its last receipts, a block each; nothing
