@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /**
  * Tests that measure rates or latencies against a tolerance (±2 %, ±5 %, ±15 %: pacing, load
@@ -18,8 +19,22 @@ const TIMING = [
   'test/e2e/heavy.test.ts',
   'test/e2e/atCapacity.test.ts',
   'test/e2e/filledSpec.test.ts',
-  'test/e2e/gethLoad.test.ts',
 ]
+
+/**
+ * The files that start geth and nothing else run last in their project: on a fresh machine
+ * `.ci/run` (or their first test) is still building geth early in the run, and a geth file
+ * started then holds a worker idle until the build ends (CI: minutes). Files that also test
+ * other nodes (chaos, funds, heavy, …) keep their place.
+ */
+const GETH_ONLY = /\/geth[A-Z]\w*\.test\.ts$/
+
+class GethLast extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    return [...sorted.filter((f) => !GETH_ONLY.test(f.moduleId)), ...sorted.filter((f) => GETH_ONLY.test(f.moduleId))]
+  }
+}
 
 export default defineConfig({
   test: {
@@ -28,6 +43,7 @@ export default defineConfig({
     // e2e files each start their own anvil; two cores, so keep file parallelism modest
     maxWorkers: 2,
     pool: 'forks',
+    sequence: { sequencer: GethLast },
     // where the pinned geth is, or that Go can build it, for the geth tests (skipped without either, but not under CI=true)
     globalSetup: ['test/helpers/gethSetup.ts'],
     projects: [

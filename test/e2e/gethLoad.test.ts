@@ -9,9 +9,9 @@ import { useNode } from '../helpers/nodes.js'
  * Issue 22 item 3: 6,000 transfers on geth at full speed, on a chain that takes 100 a block
  * (2.1M gas, 1 s blocks), at default flags (pool 10, 8 in flight a signer: 80 sends in flight,
  * each signer's 8 within geth's 16 executable slots an account). The chain needs ≥ 60 blocks
- * for them, so the backlog sits in geth's pool the whole run; in the `timing` project (no other
- * file competing for the two cores). Every spec must end in a tx_receipt, at a contiguous nonce
- * of its signer, and no filler take a spec's nonce.
+ * for them, so the backlog sits in geth's pool the whole run. Every spec must end in a
+ * tx_receipt, at a contiguous nonce of its signer, and no filler take a spec's nonce: outcomes,
+ * not rates, so it runs in the `main` project beside other files.
  */
 const SPECS = 6_000
 const PER_BLOCK = 100
