@@ -87,6 +87,29 @@ export async function latestNonces(rpc, addresses) {
   return out
 }
 
+/**
+ * Blocks from `from` on, until `total` txs that `isOurs(tx)` are in (or `capMs`): each block's
+ * number, timestamp, our count, gas used and when it was read.
+ */
+export async function followBlocks(rpc, isOurs, total, from, capMs) {
+  const blocks = []
+  let seen = 0
+  let n = from
+  const deadline = Date.now() + capMs
+  while (seen < total && Date.now() < deadline) {
+    const b = await rpc.call('eth_getBlockByNumber', [`0x${n.toString(16)}`, true])
+    if (!b) {
+      await sleep(100)
+      continue
+    }
+    const ours = b.transactions.filter(isOurs).length
+    seen += ours
+    blocks.push({ n, ts: Number(BigInt(b.timestamp)), ours, gasUsed: Number(BigInt(b.gasUsed)), at: Date.now() })
+    n++
+  }
+  return { blocks, seen }
+}
+
 export function median(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
   if (v.length === 0) return NaN

@@ -30,7 +30,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { benchLog, BIN, DEV_KEY, fmt, machineAndVersions, median, ROOT, rpcClient, sendRate, sleep, transferSpecs, writeDocSection } from './lib.mjs'
+import { benchLog, BIN, DEV_KEY, fmt, followBlocks, machineAndVersions, median, ROOT, rpcClient, sendRate, transferSpecs, writeDocSection } from './lib.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt)
@@ -172,23 +172,8 @@ async function ingest(node, rep) {
 }
 
 /** Blocks from `from` on, until `total` of the devnet's non-funder txs are in (or `capMs`). */
-async function follow(rpc, funder, total, from, capMs) {
-  const blocks = []
-  let seen = 0
-  let n = from
-  const deadline = Date.now() + capMs
-  while (seen < total && Date.now() < deadline) {
-    const b = await rpc.call('eth_getBlockByNumber', [`0x${n.toString(16)}`, true])
-    if (!b) {
-      await sleep(100)
-      continue
-    }
-    const ours = b.transactions.filter((t) => t.from.toLowerCase() !== funder).length
-    seen += ours
-    blocks.push({ ts: Number(BigInt(b.timestamp)), ours, gasUsed: Number(BigInt(b.gasUsed)) })
-    n++
-  }
-  return { blocks, seen }
+function follow(rpc, funder, total, from, capMs) {
+  return followBlocks(rpc, (t) => t.from.toLowerCase() !== funder, total, from, capMs)
 }
 
 async function saturation(node, rep) {

@@ -28,7 +28,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { privateKeyToAccount } from 'viem/accounts'
-import { addressOf, benchKeys, DEV_KEY, fund, median, rpcClient, sleep, SINKS } from './lib.mjs'
+import { addressOf, benchKeys, DEV_KEY, followBlocks, fund, median, rpcClient, SINKS } from './lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = path.join(ROOT, 'dist', 'bin', 'floodgate.js')
@@ -50,24 +50,9 @@ const { startAnvil } = await import(path.join(ROOT, 'dist/src/devnet/anvil.js'))
 const chain = () => startAnvil({ blockTime: 1, gasLimit: GAS_LIMIT, logger: null, silent: true, hardfork: 'prague', ...(ORDER ? { extraArgs: ['--order', ORDER] } : {}) })
 
 /** Blocks from `from` on, until `ours` txs of `senders` are in (or the cap): per-block counts and timestamps. */
-async function follow(rpc, senders, total, from, capMs) {
+function follow(rpc, senders, total, from, capMs) {
   const mine = new Set(senders.map((a) => a.toLowerCase()))
-  const blocks = []
-  let seen = 0
-  let n = from
-  const deadline = Date.now() + capMs
-  while (seen < total && Date.now() < deadline) {
-    const b = await rpc.call('eth_getBlockByNumber', [`0x${n.toString(16)}`, true])
-    if (!b) {
-      await sleep(100)
-      continue
-    }
-    const ours = b.transactions.filter((t) => mine.has(t.from.toLowerCase())).length
-    seen += ours
-    blocks.push({ n, ts: Number(BigInt(b.timestamp)), ours, at: Date.now() })
-    n++
-  }
-  return { blocks, seen }
+  return followBlocks(rpc, (t) => mine.has(t.from.toLowerCase()), total, from, capMs)
 }
 
 /** Included tx/s from the first block with ours to the last (one block time counted for the first). */
