@@ -114,6 +114,11 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   TX_DROPPED: 'the node dropped the tx and refused its bytes again; a spec that pins its fee cannot be re-signed: leave the fee to floodgate',
 }
 
+/** The hint for `code`, when one clause says it whatever the message. */
+export function hintFor(code: ErrorCode): string | undefined {
+  return HINTS[code]
+}
+
 export interface ErrorOptions {
   /** The error this one explains (kept as `cause`, walked by `walk`). */
   cause?: unknown
