@@ -6,18 +6,11 @@
 import { anvilBinary } from './anvilBinary.js'
 import { anvilFlags, secretArgs } from './anvilFlags.js'
 import type { AnvilOptions } from './anvilOptions.js'
-import { jsonRpc, NodeProcess, NodeStartError, sanitizeNodeOutput, urlHost } from './nodeProcess.js'
+import { jsonRpc, type NodeInstance, NodeProcess, NodeStartError, sanitizeNodeOutput, urlHost } from './nodeProcess.js'
 
-export interface AnvilInstance {
-  /** http://host:port, with 0.0.0.0/:: replaced by the loopback address. */
-  url: string
+export interface AnvilInstance extends NodeInstance {
   host: string
   port: number
-  pid: number
-  /** SIGTERM, SIGKILL after stopTimeoutMs; resolves once the process has exited. Idempotent. */
-  stop(): Promise<void>
-  /** Resolves with the exit code (null when ended by a signal) whenever the process exits. */
-  exited: Promise<number | null>
 }
 
 /** anvil failed to start: bad flag, port taken, timeout... `output` is anvil's last lines, secrets withheld. */

@@ -10,7 +10,7 @@ import type { Address } from 'viem'
 import { FloodgateError } from '../base/errors.js'
 import type { Logger } from '../log.js'
 import { gethBinary } from './gethBinary.js'
-import { jsonRpc, NodeProcess, NodeStartError, urlHost } from './nodeProcess.js'
+import { jsonRpc, type NodeInstance, NodeProcess, NodeStartError, urlHost } from './nodeProcess.js'
 
 export interface GethOptions {
   /** Seconds between blocks (`--dev.period`): whole seconds; 0 mines a block per tx. Default 1. */
@@ -29,14 +29,10 @@ export interface GethOptions {
   logger?: Logger | null
 }
 
-export interface GethInstance {
-  url: string
-  pid: number
+/** `stop()` also removes the datadir. */
+export interface GethInstance extends NodeInstance {
   /** geth's dev account: unlocked, with nearly 2^256 wei (eth_sendTransaction signs for it). */
   devAccount: Address
-  /** SIGTERM, SIGKILL after stopTimeoutMs, then the datadir removed; resolves once done. Idempotent. */
-  stop(): Promise<void>
-  exited: Promise<number | null>
 }
 
 /** geth failed to start: bad flag, no binary, timeout... `output` is its last lines, secrets withheld. */

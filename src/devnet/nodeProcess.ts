@@ -19,6 +19,17 @@ export interface NodeCommand {
   via: string
 }
 
+/** A started node as its starter hands it out. */
+export interface NodeInstance {
+  /** http://host:port, with 0.0.0.0/:: replaced by the loopback address. */
+  url: string
+  pid: number
+  /** SIGTERM, SIGKILL after the stop timeout; resolves once the process has exited (and its files are gone). Idempotent. */
+  stop(): Promise<void>
+  /** Resolves with the exit code (null when ended by a signal) whenever the process exits. */
+  exited: Promise<number | null>
+}
+
 export interface NodeProcessOptions {
   /** The node's name in messages: 'anvil', 'geth'. */
   name: string
