@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { privateKeyToAddress } from 'viem/accounts'
@@ -93,14 +93,7 @@ describe('a node that lies (real anvil behind a lying proxy)', () => {
   test('error: an endless answer to eth_chainId is cut at 64 MiB: one [RPC_UNAVAILABLE] line with a hint, exit 1, no hang, no exit 13', async () => {
     const server: Server = createServer((req, res) => {
       req.resume()
-      res.writeHead(200, { 'content-type': 'application/json' })
-      const chunk = Buffer.alloc(1 << 20, 0x20)
-      const pump = (): void => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once('drain', pump)
-      }
-      res.on('error', () => {})
-      pump()
+      endlessBody(res)
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
@@ -120,14 +113,7 @@ describe('a node that lies (real anvil behind a lying proxy)', () => {
     const proxy = await lying({
       answer: (methods, res) => {
         if (!funded || !methods.includes('eth_sendRawTransaction')) return false
-        res.writeHead(200, { 'content-type': 'application/json' })
-        const chunk = Buffer.alloc(1 << 20, 0x20)
-        const pump = (): void => {
-          while (!res.destroyed && res.write(chunk));
-          if (!res.destroyed) res.once('drain', pump)
-        }
-        res.on('error', () => {})
-        pump()
+        endlessBody(res)
         return true
       },
     })
@@ -192,3 +178,15 @@ describe('a node that lies (real anvil behind a lying proxy)', () => {
     }
   })
 })
+
+/** A JSON answer whose body never ends: 1 MiB of spaces at a time, as fast as the reader takes them. */
+function endlessBody(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  const chunk = Buffer.alloc(1 << 20, 0x20)
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump)
+  }
+  res.on('error', () => {})
+  pump()
+}
