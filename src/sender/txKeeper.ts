@@ -74,6 +74,8 @@ type Risk = 'fee_below_base' | 'fee_at_risk'
 export class TxKeeper {
   /** The nonce whose tx was rebroadcast at the last check, if the node lacked it. */
   private rebroadcastNonce: number | undefined
+  /** The head tx the node knew by hash but did not count at the last check. */
+  private uncounted: Hex | undefined
   /** Hashes already reported capped (reported once). */
   private readonly capped = new Set<Key>()
   /** The head tx that sat unmined while blocks had room: since when, over how many checks. */
@@ -185,6 +187,12 @@ export class TxKeeper {
     const seen = uncounted ? await post.probe(tx.hash) : 'known'
     if (seen === 'unreachable') return false
     if (seen === 'known') {
+      // known by hash, yet the node's count stopped below it at two checks in a row: not in its pool
+      // after all (Ganache keeps a tx its pool lost findable by hash, and its count may lag a send
+      // for a moment); its same bytes once, as for a lost tx
+      const again = uncounted && this.uncounted === tx.hash
+      this.uncounted = uncounted ? tx.hash : undefined
+      if (again && this.rebroadcastNonce !== nonce && (await this.bytesAtBid(nonce, tx))) return this.rebroadcastFrom(nonce, mine)
       // a check a look just asked for: the head's wait was counted by the look
       const need = this.headNeeds(nonce, tx, performance.now() - this.lookedAt >= this.opts.everyMs)
       if (need === 'never_included') await this.fill(nonce, tx, need)
@@ -243,7 +251,7 @@ export class TxKeeper {
   /** Rebroadcasts the same bytes from `gap` on (a restarted node lost them all). */
   private async rebroadcastFrom(gap: number, mine: number): Promise<boolean> {
     const { window, post, log } = this.opts
-    log.warn({ worker: this.opts.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours: rebroadcasting the same signed bytes')
+    log.warn({ worker: this.opts.worker, signer: post.address, nonce: gap, ours: mine }, 'the node lost txs of ours (its pending count stops at this nonce): rebroadcasting the same signed bytes')
     for (let nonce = gap; nonce < mine; nonce++) {
       const tx = window.kept.unmined.get(nonce)
       const raw = tx && (await this.bytesAtBid(nonce, tx))

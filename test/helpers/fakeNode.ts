@@ -137,6 +137,13 @@ export class FakeNode implements Rpc {
     this.byHash.delete(hash)
   }
 
+  /** The node's pool drops a tx it still answers by hash, as pending (Ganache 7 with interval mining). */
+  ghost(hash: Hex): void {
+    const tx = this.byHash.get(hash)
+    if (!tx || tx.block !== undefined) throw new Error(`the fake node has no pooled tx ${hash}`)
+    this.account(tx.from).pool.delete(tx.nonce)
+  }
+
   /** A restart that keeps the chain and loses the pool. */
   restart(): void {
     for (const a of this.accounts.values()) {
@@ -257,7 +264,8 @@ export class FakeNode implements Rpc {
     const hash = keccak256(raw)
     // a mined tx is no longer in the pool: its copy meets "nonce too low", as in geth
     const known = this.byHash.get(hash)
-    if (known && known.block === undefined) throw new RpcError(-32000, 'already known')
+    // (a ghost, known by hash but gone from the pool, is pooled again: Ganache takes its bytes again)
+    if (known && known.block === undefined && this.account(known.from).pool.get(known.nonce) === known) throw new RpcError(-32000, 'already known')
     const t = parseTransaction(raw)
     const from = await recoverTransactionAddress({ serializedTransaction: raw as TransactionSerialized })
     const tx: NodeTx = {

@@ -38,15 +38,31 @@ describe('check', () => {
     expect(r.window.kept.unmined.size).toBe(3)
   })
 
-  test('behavior: nothing is done while the node holds the tx at the gap but cannot run it yet (balance short): it knows it by hash', async () => {
+  test('behavior: nothing is changed while the node holds the tx at the gap but cannot run it yet (balance short): it knows it by hash; at the second such check its same bytes go again, and the node knows them', async () => {
     const { r, keeper, events, hashes, sentSince } = await sentTxs(3)
     r.node.setBalance(r.signer.address, 1n)
     expect(r.node.nonces(r.signer.address).pending).toBe(0)
     expect(await keeper.check()).toBe(false)
-    expect(await keeper.check()).toBe(false)
     expect(sentSince()).toEqual([])
+    expect(await keeper.check()).toBe(false)
+    expect(sentSince()).toEqual(hashes.map((h, n) => [n, h, 'already known']))
     expect(events).toEqual([])
     expect(pooled(r)).toEqual(hashes.map((h, n) => [n, h]))
+  })
+
+  test('behavior: a tx the node answers by hash but whose pool lost it (uncounted at two checks in a row) is rebroadcast, the same bytes, and mined', async () => {
+    const { r, keeper, events, hashes, raws, sentSince } = await sentTxs(3)
+    r.node.ghost(hashes[0]!)
+    expect(r.node.nonces(r.signer.address).pending).toBe(0)
+    // one check could meet a count that lags a send: nothing yet
+    expect(await keeper.check()).toBe(false)
+    expect(sentSince()).toEqual([])
+    expect(await keeper.check()).toBe(false)
+    expect(sentSince()[0]).toEqual([0, hashes[0], 'accepted'])
+    expect(r.node.sends.find((s) => s.hash === hashes[0] && s.fate === 'accepted' && s.raw === raws[0])).toBeDefined()
+    r.node.mine()
+    expect(r.node.nonces(r.signer.address).latest).toBe(3)
+    expect(events).toEqual([])
   })
 
   test('behavior: a lost tx is rebroadcast at the first check, the same bytes, and the ones after it with it', async () => {
