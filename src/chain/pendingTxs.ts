@@ -3,7 +3,8 @@ import type { Hex } from 'viem'
 import type { ErrorCode } from '../base/errors.js'
 import { keyOf, type Key } from '../base/key.js'
 import type { FillReason, SendEnd, TxRef } from '../sender/txFates.js'
-import type { RpcReceipt } from './receipts.js'
+import type { PlainTx } from './plainTx.js'
+import type { ParsedReceipt, RpcReceipt } from './receipts.js'
 
 export type { TxRef }
 
@@ -29,6 +30,10 @@ export interface Pending {
   waiters?: ReceiptWaiter[]
   /** Its nonce went to a filler (`ReceiptTracker.filled`): it ends when the filler is mined, unless it is mined itself. */
   fill?: Fill
+  /** A tx whose block may tell its outcome (`BlockOutcomes`), as signed. */
+  plain?: PlainTx
+  /** Its receipt as its block told it, while such receipts are still checked against the node's. */
+  derived?: ParsedReceipt
 }
 
 /** A filler that took a pending tx's nonce: why, its hash, and the code the spec ends with. */
@@ -93,7 +98,7 @@ export class PendingTxs {
    * it is included at once. With `waiter`, it is a tx its sender waits for (a second wait for a
    * tx still pending joins the first).
    */
-  add(end: SendEnd & { hash: Hex }, waiter?: ReceiptWaiter): void {
+  add(end: SendEnd & { hash: Hex }, waiter?: ReceiptWaiter, plain?: PlainTx): void {
     const hash = keyOf(end.hash)
     const had = this.byHash.get(hash)
     if (had) {
@@ -103,6 +108,7 @@ export class PendingTxs {
     const p: Pending = { ref: end.ref, hash, startMs: end.startMs, deadline: performance.now() + this.o.timeoutMs }
     if (end.scheduledMs !== undefined) p.scheduledMs = end.scheduledMs
     if (end.value !== undefined) p.value = end.value
+    if (plain) p.plain = plain
     if (waiter) p.waiters = [waiter]
     this.byHash.set(hash, p)
     this.includeIfSeen(p)

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js'
 import { settleWaiters, type Pending, type PendingTxs } from './pendingTxs.js'
 import { receiptDuty, type ReceiptPace, type ReceiptQueue } from './receiptQueue.js'
 import type { ReceiptReader } from './receiptReader.js'
-import { receiptEvent } from './receipts.js'
+import { parseReceipt, receiptEvent, type ParsedReceipt } from './receipts.js'
 
 export interface ReceiptDrainOptions {
   queue: ReceiptQueue
@@ -19,6 +19,8 @@ export interface ReceiptDrainOptions {
   log: Logger
   /** After each read that went through (the tracker may be idle now). */
   onRead: () => void
+  /** The node's receipt of a tx whose block told its outcome too, while those are checked (`BlockOutcomes.check`). */
+  check: (derived: ParsedReceipt, node: ParsedReceipt, hash: string) => void
 }
 
 export class ReceiptDrain {
@@ -81,7 +83,11 @@ export class ReceiptDrain {
     for (const tx of taken.txs) {
       const r = receipts.get(tx.minedHash ?? tx.hash)
       if (!r) missing.push(tx)
-      else if (!settleWaiters(tx, r)) emit(receiptEvent(tx, r, b.timestamp, b.seenMs, b.txCount))
+      else if (!settleWaiters(tx, r)) {
+        const parsed = parseReceipt(r)
+        if (tx.derived) this.opts.check(tx.derived, parsed, tx.hash)
+        emit(receiptEvent(tx, parsed, 'receipt', { timestamp: b.timestamp, seenMs: b.seenMs, txCount: b.txCount }))
+      }
     }
     if (failure !== undefined) {
       queue.putBack({ block: b, txs: missing })

@@ -7,7 +7,8 @@ import type { BlockBody, EventBody } from '../events/types.js'
 import type { FillReason, SendEnd, TxFates, TxRef } from '../sender/txFates.js'
 import type { Logger } from '../log.js'
 import type { Rpc } from '../rpc/rpc.js'
-import { TrackerReads, START_READS, type BlockWithHashes } from './trackerReads.js'
+import { TrackerReads, START_READS } from './trackerReads.js'
+import { blockBody } from './blockBody.js'
 import { FilledSpecs, filledTimeout } from './filledSpecs.js'
 import { HeadPoller } from './headPoller.js'
 import { HeadWatcher } from './headWatcher.js'
@@ -15,8 +16,11 @@ import { PendingTxs, settleWaiters, type Pending } from './pendingTxs.js'
 import { ReceiptDrain } from './receiptDrain.js'
 import { DEFAULT_RECEIPT_PACE, ReceiptQueue, type IncludedBlock, type ReceiptPace } from './receiptQueue.js'
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
-import type { RpcReceipt } from './receipts.js'
+import { receiptEvent, type RpcReceipt } from './receipts.js'
 import { TimeoutLookups } from './timeoutLookups.js'
+import { BlockOutcomes, type MinedTx } from './blockOutcomes.js'
+import { CodeReads } from './codeReads.js'
+import { plainTx } from './plainTx.js'
 
 export type { ReceiptSource } from './receiptReader.js'
 
@@ -62,6 +66,8 @@ export interface ReceiptTrackerOptions {
   onBlock?: (b: BlockBody) => void
   /** How receipts are read while sends go on (DEFAULT_RECEIPT_PACE). */
   pace?: Partial<ReceiptPace>
+  /** Read every tx's receipt from the node, even where its block tells its outcome (`--full-receipts`). */
+  fullReceipts?: boolean
 }
 
 /**
@@ -116,6 +122,9 @@ export class ReceiptTracker implements TxFates {
   private readonly pace: ReceiptPace
   private readonly receipts: ReceiptDrain
   private readonly lookups: TimeoutLookups
+  private readonly outcomes: BlockOutcomes
+  /** Txs of ours found in the block being read, their outcome not decided yet. */
+  private deciding = 0
   private readonly maxBlocksPerPoll: number
   /** The next block to read. */
   private next = 0
@@ -143,12 +152,14 @@ export class ReceiptTracker implements TxFates {
     this.reader = new ReceiptReader(this.calls, o.log)
     this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, capped: (h) => this.cappedHashes.has(h) })
     this.maxBlocksPerPoll = o.maxBlocksPerPoll ?? 32
-    this.receipts = new ReceiptDrain({ queue: this.queue, reader: this.reader, pending: this.pending, pace: this.pace, pollMs: o.pollMs, emit: o.emit, log: o.log, onRead: () => this.wakeIdle() })
+    this.outcomes = new BlockOutcomes(new CodeReads(this.calls), o.log, o.fullReceipts === true)
+    const check = this.outcomes.check.bind(this.outcomes)
+    this.receipts = new ReceiptDrain({ queue: this.queue, reader: this.reader, pending: this.pending, pace: this.pace, pollMs: o.pollMs, emit: o.emit, log: o.log, onRead: () => this.wakeIdle(), check })
   }
 
   /** Txs sent and not yet resolved. */
   get pendingCount(): number {
-    return this.unseenCount + this.queue.count + this.receipts.reading
+    return this.unseenCount + this.deciding + this.queue.count + this.receipts.reading
   }
 
   /** Txs sent and not seen in a block yet. */
@@ -185,7 +196,8 @@ export class ReceiptTracker implements TxFates {
     if (this.stopped) return
     // unpaced sends always press on the node; paced ones only once they start late
     if (end.scheduledMs === undefined || end.startMs - end.scheduledMs >= this.pace.latePacedMs) this.receipts.lastSendAt = performance.now()
-    if (end.hash !== undefined) this.pending.add(end as SendEnd & { hash: Hex })
+    if (end.hash === undefined) return
+    this.pending.add(end as SendEnd & { hash: Hex }, undefined, end.tx && this.outcomes.deriving ? plainTx(end.tx) : undefined)
   }
 
   /**
@@ -324,34 +336,44 @@ export class ReceiptTracker implements TxFates {
     return this.next <= head
   }
 
-  /** Reads block n's hashes: ours in it are included, queued for their receipts. False if the node has no such block yet. */
+  /**
+   * Reads block n's hashes: ours in it are included; those whose outcome the block tells end
+   * now, the others are queued for their receipts. False if the node has no such block yet.
+   */
   private async readBlock(n: number): Promise<boolean> {
     const block = await this.calls.block(n)
     if (!block) return false
     const at = { number: n, timestamp: Number(BigInt(block.timestamp)), txCount: block.transactions.length }
     const hashes: Key[] = []
-    let ours = 0
-    for (const raw of block.transactions) {
+    const mined: MinedTx[] = []
+    block.transactions.forEach((raw, index) => {
       const h = keyOf(raw)
       hashes.push(h)
       const p = this.pending.get(h)
       if (!p) {
         if (this.fills.size > 0) this.fillerMined(h)
-        continue
+        return
       }
       this.fills.forget(p)
       // a replaced tx may be in the block under the hash it had before (the replacement came too late)
       this.pending.include(p, h)
-      this.enqueue(p, at)
-      ours++
-    }
-    if (ours > 0) this.lastOursAt = performance.now()
+      mined.push({ p, index })
+    })
+    if (mined.length > 0) this.lastOursAt = performance.now()
     this.pending.remember({ number: n, timestamp: at.timestamp, readAt: performance.now(), hashes })
+    this.deciding = mined.length
+    const { told, read } = await this.outcomes.split(n, block.baseFeePerGas ? BigInt(block.baseFeePerGas) : undefined, mined)
+    this.deciding = 0
+    for (const p of read) this.enqueue(p, at)
     if (this.o.blockEvents === true || this.o.onBlock) {
-      const body = blockBody(block, ours, this.unseenCount)
+      const body = blockBody(block, mined.length, this.unseenCount)
       this.o.onBlock?.(body)
       if (this.o.blockEvents === true) this.o.emit(body)
     }
+    if (told.length === 0) return true
+    const seen = { timestamp: at.timestamp, seenMs: this.heads.firstSeen(n), txCount: at.txCount }
+    for (const { p, receipt } of told) this.o.emit(receiptEvent(p, receipt, 'block', seen))
+    this.wakeIdle()
     return true
   }
 
@@ -367,20 +389,4 @@ export class ReceiptTracker implements TxFates {
     if (!this.idle()) return
     for (const w of this.idleWaiters.splice(0)) w()
   }
-}
-
-/** The chain's side of block `b`: what it held, how full, its base fee, and our backlog after it. */
-function blockBody(b: BlockWithHashes, ours: number, backlog: number): BlockBody {
-  const e: BlockBody = {
-    type: 'block',
-    number: Number(BigInt(b.number)),
-    timestamp: Number(BigInt(b.timestamp)),
-    tx_count: b.transactions.length,
-    ours,
-    gas_used: b.gasUsed ? Number(BigInt(b.gasUsed)) : 0,
-    gas_limit: b.gasLimit ? Number(BigInt(b.gasLimit)) : 0,
-    backlog,
-  }
-  if (b.baseFeePerGas) e.base_fee_per_gas = BigInt(b.baseFeePerGas).toString()
-  return e
 }

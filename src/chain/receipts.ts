@@ -1,6 +1,6 @@
 /** The receipt fields the tracker reads, and what they become: a parsed receipt, a tx_receipt event. */
 import type { Hex } from 'viem'
-import type { EventBody, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
+import type { EventBody, ReceiptOrigin, ReceiptStatus, TxReceiptEvent } from '../events/types.js'
 import { receiptShape } from '../rpc/answerShape.js'
 import { TransportError, type RpcError } from '../rpc/rpc.js'
 import type { TxRef } from '../sender/txFates.js'
@@ -81,25 +81,34 @@ export function isMethodMissing(err: RpcError): boolean {
   return /method .*(not found|not supported|does not exist|not available|unsupported)|unsupported method|no such method|unknown method/i.test(err.message)
 }
 
-/** The tx_receipt of a sent tx: `inclusion_ms` runs from its send start to `seenMs`, when its block first showed up. */
-export function receiptEvent(p: { ref: TxRef; startMs: number; scheduledMs?: number; value?: bigint; hash: Hex; minedHash?: Hex }, r: RpcReceipt, blockTimestamp: number, seenMs: number, blockTxs?: number): EventBody<TxReceiptEvent> {
-  const parsed = parseReceipt(r)
+/**
+ * The tx_receipt of a sent tx, from its receipt (`outcome_from`: `receipt`, the node's; `block`,
+ * what its block told): `inclusion_ms` runs from its send start to `seenMs`, when its block first
+ * showed up.
+ */
+export function receiptEvent(
+  p: { ref: TxRef; startMs: number; scheduledMs?: number; value?: bigint; hash: Hex; minedHash?: Hex },
+  parsed: ParsedReceipt,
+  from: ReceiptOrigin,
+  at: { timestamp: number; seenMs: number; txCount?: number },
+): EventBody<TxReceiptEvent> {
   const event: EventBody<TxReceiptEvent> = {
     type: 'tx_receipt',
     ...p.ref,
     // the hash mined: a replaced tx's earlier one, when the replacement came too late
     tx_hash: p.minedHash ?? p.hash,
     block_number: parsed.blockNumber,
-    block_timestamp: blockTimestamp,
+    block_timestamp: at.timestamp,
     status: parsed.status,
     gas_used: parsed.gasUsed,
     effective_gas_price: parsed.effectiveGasPrice,
     ...(parsed.blobGasUsed !== undefined ? { blob_gas_used: parsed.blobGasUsed, blob_gas_price: parsed.blobGasPrice! } : {}),
     ...(p.value !== undefined ? { value: p.value.toString() } : {}),
-    inclusion_ms: seenMs - p.startMs,
+    inclusion_ms: at.seenMs - p.startMs,
   }
-  if (p.scheduledMs !== undefined) event.scheduled_inclusion_ms = seenMs - p.scheduledMs
+  if (p.scheduledMs !== undefined) event.scheduled_inclusion_ms = at.seenMs - p.scheduledMs
   if (parsed.txIndex !== undefined) event.tx_index = parsed.txIndex
-  if (blockTxs !== undefined) event.block_tx_count = blockTxs
+  if (at.txCount !== undefined) event.block_tx_count = at.txCount
+  event.outcome_from = from
   return event
 }

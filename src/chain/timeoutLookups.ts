@@ -7,7 +7,7 @@ import type { HeadWatcher } from './headWatcher.js'
 import { inLanes } from './inLanes.js'
 import { filledTimeout } from './filledSpecs.js'
 import { settleWaiters, type Fill, type Pending } from './pendingTxs.js'
-import { receiptEvent, type RpcReceipt } from './receipts.js'
+import { parseReceipt, receiptEvent, type RpcReceipt } from './receipts.js'
 
 export interface TimeoutLookupsOptions {
   calls: TrackerReads
@@ -79,7 +79,7 @@ export class TimeoutLookups {
         if (r) {
           const n = Number(BigInt(r.blockNumber))
           const timestamp = await calls.blockTimestamp(n)
-          this.o.emit(receiptEvent(p, r, timestamp, this.o.heads.firstSeen(n)))
+          this.o.emit(receiptEvent(p, parseReceipt(r), 'receipt', { timestamp, seenMs: this.o.heads.firstSeen(n) }))
           return
         }
       }

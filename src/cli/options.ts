@@ -295,6 +295,12 @@ export const FLAGS: readonly Flag[] = [
     to: (v) => ({ receiptSource: v as 'auto' | 'block' | 'tx' }),
   },
   {
+    long: 'full-receipts', group: 'receipts', commands: SENDING,
+    help: "read every tx's receipt from the node, also where its block tells the outcome (--receipts-by says how)",
+    doc: "read every tx's receipt from the node. By default a transfer without calldata to an address with no code ends from its block body alone (`tx_receipt.outcome_from: \"block\"`: success, its intrinsic gas, the price its fees and the block's base fee give), once the run's first 16 such receipts matched the node's field by field; every other tx's receipt is read as `--receipts-by` says ([architecture](architecture.md#receipts))",
+    to: (given) => ({ fullReceipts: given }),
+  },
+  {
     long: 'keep-funded', group: 'accounts', arg: '<time>', default: '10s', commands: SENDING,
     help: 'how often pool balances are checked during the run; accounts are topped up from the funder to what they spend; 0: off',
     doc: 'how often, during the run, the pool\'s and the funder\'s balances are read (`src/accounts/treasury.ts`): each account\'s spend since the last check, projected one period ahead by how fast it grew, sets its top-up (its window\'s cost at today\'s fee cap plus two periods of spend, topped up to four), all in one batch of the funder\'s sends; between checks a signer that cannot pay its next tx asks the funder out of turn. A funder that will not last 120 s at the projected spend gives `funds_low`; one that cannot pay a top-up, `funds_exhausted`, after which a tx its account cannot pay ends `FUNDS_EXHAUSTED`, unsent. Off with `--skip-funding`, `--dry-run`, no funder, or 0 (a signer short of money then waits up to 30 s for its txs in flight to be mined, then fails `INSUFFICIENT_FUNDS`)',

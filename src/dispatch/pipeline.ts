@@ -78,6 +78,8 @@ export interface PipelineOptions {
   receiptTimeoutMs: number
   /** How receipts are read (`--receipts-by`): auto, block or tx; see ReceiptTrackerOptions.source. */
   receiptSource: ReceiptSource
+  /** Read every tx's receipt from the node, even where its block tells its outcome (`--full-receipts`). */
+  fullReceipts?: boolean
   /**
    * How often each worker checks that the node still has its sent txs (pending nonce), to
    * rebroadcast or fill a gap (default: twice the block time, 1-10 s; 2 s when unknown). 0: off.
@@ -185,6 +187,7 @@ function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvent
           auto?.block(b)
         },
         source: opts.receiptSource,
+        fullReceipts: opts.fullReceipts === true,
       })
     : undefined
   const fates = fatesTo(tracker ? [tracker, load] : [load])

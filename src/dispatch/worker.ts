@@ -244,6 +244,7 @@ export class Worker {
     else if (hand.hash && !code) {
       end.hash = hand.hash
       end.gas = hand.gas
+      if (hand.tx) end.tx = hand.tx
       // the value that leaves the signer, for the run's spend (a tx to itself moves none)
       if (spec.value > 0n && spec.to !== SENDER_PLACEHOLDER && spec.to.toLowerCase() !== this.address.toLowerCase()) end.value = spec.value
     }

@@ -100,6 +100,7 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     scheduled_inclusion_ms: opt('number'),
     tx_index: opt('integer'),
     block_tx_count: opt('integer'),
+    outcome_from: { type: 'string', required: false, values: ['receipt', 'block'] },
   },
   tx_timeout: {
     ...specRef,

@@ -207,7 +207,16 @@ export interface TxReceiptEvent extends Envelope<'tx_receipt'>, SpecRef {
   tx_index?: number
   /** How many txs (ours and others) the block holds, when the tracker read the block. */
   block_tx_count?: number
+  /**
+   * Where the outcome was read: `receipt`, the node's receipt; `block`, the block body (a transfer
+   * without calldata to an address with no code: success, its intrinsic gas, the price its fees
+   * and the block's base fee give; docs/architecture.md#receipts).
+   */
+  outcome_from?: ReceiptOrigin
 }
+
+/** Where a tx_receipt's outcome was read. */
+export type ReceiptOrigin = 'receipt' | 'block'
 
 /** Why a sent tx ended without a receipt: its wait ran out, the run stopped, --max-fee, or its nonce went to a filler (the fill's reason). */
 export type TimeoutReason = 'timeout' | 'run_stopped' | 'fee_cap' | FillReason

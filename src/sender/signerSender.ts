@@ -145,6 +145,7 @@ export class SignerSender {
         const outcome = await post.sendRaw(signed, progress.hash)
         const next = outcome.kind === 'accepted' ? 'accepted' : await (attempt ??= new SendAttempt(this.retry)).after(outcome, fields, progress)
         if (next === 'accepted') {
+          progress.tx = tx
           window.accepted(nonce!, step, alone, unminedOf(req, progress.hash!, signed, tx!, held))
           nonce = undefined
           return

@@ -1,5 +1,5 @@
 /** The fate port: what a signer's lane learns of its txs' fates, told in types to whoever follows the txs (the receipt tracker, the chain's load). */
-import type { Hex } from 'viem'
+import type { Hex, TransactionSerializable } from 'viem'
 import type { ErrorCode } from '../base/errors.js'
 import type { FillReason, TxResultEvent } from '../events/types.js'
 
@@ -17,6 +17,8 @@ export interface SendEnd {
   gas?: bigint
   /** Wei the tx moves away from its signer (its value, when not 0 and not sent to the signer itself), with `hash`. */
   value?: bigint
+  /** The tx as signed, with `hash` (what its block can tell of its outcome: `PlainTx`). */
+  tx?: TransactionSerializable
   /** tx_result.start_timestamp_ms (wall clock). */
   startMs: number
   /** tx_result.scheduled_timestamp_ms (wall clock), in a paced run. */

@@ -1,5 +1,5 @@
 /** What a signer's sender is asked to send, what a send did so far, and how a send fails. */
-import type { Hex, SignedAuthorization } from 'viem'
+import type { Hex, SignedAuthorization, TransactionSerializable } from 'viem'
 import { FloodgateError } from '../base/errors.js'
 import type { TxFields } from '../tx/buildTx.js'
 
@@ -20,6 +20,8 @@ export interface SendProgress {
   hash?: Hex
   /** The signed bytes (a dry run's result). */
   raw?: Hex
+  /** The tx the node took, as signed. */
+  tx?: TransactionSerializable
   attempts: number
 }
 

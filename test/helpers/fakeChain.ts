@@ -23,6 +23,8 @@ export interface FakeBlock {
   hashes: string[]
   /** Wall-clock ms when the test mined it. */
   minedAt: number
+  /** The base fee its header gives (FakeChain.baseFee when it was mined). */
+  baseFee: bigint
 }
 
 interface Gate {
@@ -43,6 +45,12 @@ export class FakeChain {
   clientVersion = 'Geth/v1.14.0-stable'
   /** False: the node has no eth_getBlockReceipts (JSON-RPC -32601). */
   blockReceipts = true
+  /** The base fee of the blocks mined from now on. */
+  baseFee = 1_000_000_000n
+  /** eth_getCode, by lowercased address ('0x' when not set). */
+  readonly code = new Map<string, Hex>()
+  /** Calls answered, by method. */
+  readonly calls = new Map<string, number>()
   private readonly blocks = new Map<number, FakeBlock>()
   private readonly receipts = new Map<string, RpcReceipt & { blockNumber: string }>()
   private readonly pool = new Set<string>()
@@ -58,7 +66,7 @@ export class FakeChain {
 
   constructor(head = 100) {
     this.tip = head
-    this.blocks.set(head, { number: head, timestamp: 1_700_000_000, hashes: [], minedAt: Date.now() })
+    this.blocks.set(head, { number: head, timestamp: 1_700_000_000, hashes: [], minedAt: Date.now(), baseFee: this.baseFee })
   }
 
   get head(): number {
@@ -79,13 +87,14 @@ export class FakeChain {
   /** Mines the next block, holding `txs` (out of the pool now). */
   mine(...txs: FakeTx[]): FakeBlock {
     const n = ++this.tip
-    const b: FakeBlock = { number: n, timestamp: this.blocks.get(n - 1)!.timestamp + 12, hashes: txs.map((t) => t.hash), minedAt: Date.now() }
+    const b: FakeBlock = { number: n, timestamp: this.blocks.get(n - 1)!.timestamp + 12, hashes: txs.map((t) => t.hash), minedAt: Date.now(), baseFee: this.baseFee }
     this.blocks.set(n, b)
-    for (const t of txs) {
+    for (const [i, t] of txs.entries()) {
       this.pool.delete(t.hash.toLowerCase())
       this.receipts.set(t.hash.toLowerCase(), {
         transactionHash: t.hash,
         blockNumber: hex(n),
+        transactionIndex: hex(i),
         status: t.status === 'reverted' ? '0x0' : '0x1',
         gasUsed: hex(t.gasUsed ?? 21_000),
         effectiveGasPrice: hex(t.effectiveGasPrice ?? 1_000_000_007n),
@@ -181,6 +190,7 @@ export class FakeChain {
   private answer(method: string, params: readonly unknown[]): unknown {
     const n = typeof params[0] === 'string' && params[0].startsWith('0x') ? Number(BigInt(params[0])) : NaN
     const hash = String(params[0]).toLowerCase()
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
     switch (method) {
       case 'eth_blockNumber':
         return hex(this.tip)
@@ -188,7 +198,7 @@ export class FakeChain {
         return this.clientVersion
       case 'eth_getBlockByNumber': {
         const b = this.blocks.get(n)
-        return b ? { number: hex(b.number), timestamp: hex(b.timestamp), transactions: b.hashes } : null
+        return b ? { number: hex(b.number), timestamp: hex(b.timestamp), baseFeePerGas: hex(b.baseFee), transactions: b.hashes } : null
       }
       case 'eth_getBlockReceipts': {
         if (!this.blockReceipts) throw new RpcError(-32601, 'the method eth_getBlockReceipts does not exist/is not available')
@@ -202,6 +212,8 @@ export class FakeChain {
         if (r) return { hash, blockNumber: r.blockNumber }
         return this.pool.has(hash) ? { hash, blockNumber: null, ...this.poolFields.get(hash) } : null
       }
+      case 'eth_getCode':
+        return this.code.get(hash) ?? '0x'
       case 'eth_getTransactionCount':
         return hex(this.minedCount.get(hash) ?? 0)
       default:

@@ -11,6 +11,7 @@ import { assertNothingLost } from './invariants.js'
 import { gethForTests } from './gethForTests.js'
 import { useNode, type NodeKind, type TestNodeOptions } from './nodes.js'
 import { watched } from './watchedRpc.js'
+import { deployRuntime } from './pay.js'
 
 const SINK = '0x000000000000000000000000000000000000dEaD'
 const results = (events: Event[]) => ofType(events, 'tx_result')
@@ -160,6 +161,37 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       const latest = await rpcNumber(url, 'eth_getTransactionCount', [victim.address, 'latest'])
       expect(latest).toBe(specs.length - replaced.length + fills + foreign.length)
       recordFigures({ node: kind, test: 'other process at the default --in-flight', specs: specs.length, replaced: replaced.length, fills })
+    })
+
+    test(`behavior (${kind}): a tx_receipt its block body told equals the node's receipt field by field; txs to code and reverting calls are read from their receipts`, async () => {
+      const { url, devKey } = node()
+      const [stop, reverter] = [await deployRuntime(url, devKey, '0x00'), await deployRuntime(url, devKey, '0x60006000fd')]
+      const accessList = [{ address: SINK, storageKeys: [`0x${'0'.repeat(63)}1`] }]
+      const kinds = [
+        (i: number) => ({ to: SINK, value: `${i + 1} wei`, tx_type: 'legacy' }),
+        () => ({ to: SINK, tx_type: 'eip2930', access_list: accessList }),
+        (i: number) => ({ to: SINK, value: `${i + 1} wei`, tx_type: 'eip1559', access_list: accessList }),
+        (i: number) => ({ to: '{_sender}', value: `${i + 1} wei` }),
+        (i: number) => ({ to: stop, value: `${i + 1} wei`, kind: 'code' }),
+        () => ({ to: reverter, data: '0x01', gas_limit: 50_000, kind: 'reverts' }),
+      ]
+      // paced over several blocks: the first plain txs' receipts are read and checked, the later ones' told by their blocks
+      const specs = Array.from({ length: 84 }, (_, i) => kinds[i % kinds.length]!(i))
+      const { events } = await send(specs, { poolSize: 4, tps: 28 })
+      const receipts = ofType(events, 'tx_receipt')
+      expect(receipts).toHaveLength(specs.length)
+      for (const e of receipts) {
+        const r = await rpc<Record<string, string>>(url, 'eth_getTransactionReceipt', [e.tx_hash])
+        const block = await rpc<{ timestamp: string }>(url, 'eth_getBlockByNumber', [r.blockNumber, false])
+        const node = { block_number: Number(r.blockNumber), block_timestamp: Number(block.timestamp), tx_index: Number(r.transactionIndex), status: BigInt(r.status!) === 1n ? 'success' : 'reverted', gas_used: Number(r.gasUsed), effective_gas_price: BigInt(r.effectiveGasPrice!).toString() }
+        expect(e, `${e.outcome_from}: idx ${e.idx}`).toMatchObject(node)
+      }
+      const from = (kind?: string) => receipts.filter((e) => e.kind === kind).map((e) => e.outcome_from)
+      expect(from('code').every((o) => o === 'receipt') && from('reverts').every((o) => o === 'receipt')).toBe(true)
+      expect(receipts.filter((e) => e.kind === 'reverts').every((e) => e.status === 'reverted')).toBe(true)
+      const told = from(undefined).filter((o) => o === 'block').length
+      expect(told, 'plain transfers told by their blocks').toBeGreaterThanOrEqual(20)
+      recordFigures({ node: kind, test: 'receipts told by blocks', specs: specs.length, told })
     })
 
     test(`behavior (${kind}): floodgate run erc20 (deploy, setup, spam) on chain`, async () => {

@@ -46,9 +46,9 @@ describe('ReceiptTracker: receipts', () => {
     const sorted = t.receipts().sort((a, b) => a.idx - b.idx)
     const ms = expect.any(Number) as unknown as number
     expect(sorted).toStrictEqual([
-      { type: 'tx_receipt', idx: 0, line: 1, id: 'a', kind: 'transfer', tx_hash: hashOf(0), block_number: b1.number, block_timestamp: b1.timestamp, status: 'success', gas_used: 21_000, effective_gas_price: '1000000007', inclusion_ms: ms, block_tx_count: 2 },
-      { type: 'tx_receipt', idx: 1, line: 2, tx_hash: hashOf(1), block_number: b1.number, block_timestamp: b1.timestamp, status: 'reverted', gas_used: 30_000, effective_gas_price: '7', inclusion_ms: ms, block_tx_count: 2 },
-      { type: 'tx_receipt', idx: 2, line: 3, kind: 'blob', tx_hash: hashOf(2), block_number: b2.number, block_timestamp: b2.timestamp, status: 'success', gas_used: 50_000, effective_gas_price: '1000000007', blob_gas_used: 131_072, blob_gas_price: '3', inclusion_ms: ms, block_tx_count: 2 },
+      { type: 'tx_receipt', idx: 0, line: 1, id: 'a', kind: 'transfer', tx_hash: hashOf(0), block_number: b1.number, block_timestamp: b1.timestamp, status: 'success', gas_used: 21_000, effective_gas_price: '1000000007', inclusion_ms: ms, tx_index: 0, block_tx_count: 2, outcome_from: 'receipt' },
+      { type: 'tx_receipt', idx: 1, line: 2, tx_hash: hashOf(1), block_number: b1.number, block_timestamp: b1.timestamp, status: 'reverted', gas_used: 30_000, effective_gas_price: '7', inclusion_ms: ms, tx_index: 1, block_tx_count: 2, outcome_from: 'receipt' },
+      { type: 'tx_receipt', idx: 2, line: 3, kind: 'blob', tx_hash: hashOf(2), block_number: b2.number, block_timestamp: b2.timestamp, status: 'success', gas_used: 50_000, effective_gas_price: '1000000007', blob_gas_used: 131_072, blob_gas_price: '3', inclusion_ms: ms, tx_index: 1, block_tx_count: 2, outcome_from: 'receipt' },
     ])
     await sleep(30)
     expect(t.events).toHaveLength(3) // nothing for the tx that is not ours, no timeouts

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { receiptEvent } from '../../../src/chain/receipts.js'
+import { parseReceipt, receiptEvent } from '../../../src/chain/receipts.js'
 import { validateEvent } from '../../../src/events/schema.js'
 import type { FloodgateEvent } from '../../../src/events/types.js'
 import { RunStats } from '../../../src/metrics/runStats.js'
@@ -35,10 +35,10 @@ describe('latency from the schedule', () => {
 
   test('behavior: a tx_receipt carries tx_index and, for a paced tx, its inclusion from the schedule', () => {
     const r = { transactionHash: hash(1), blockNumber: '0x10', status: '0x1', gasUsed: '0x5208', effectiveGasPrice: '0x7', transactionIndex: '0x2a' }
-    const e = receiptEvent({ ref: { idx: 1, line: 2, stage: 'warm' }, hash: hash(1), startMs: 10_050, scheduledMs: 10_000 }, r, 5, 11_000)
+    const e = receiptEvent({ ref: { idx: 1, line: 2, stage: 'warm' }, hash: hash(1), startMs: 10_050, scheduledMs: 10_000 }, parseReceipt(r), 'receipt', { timestamp: 5, seenMs: 11_000 })
     expect(e).toMatchObject({ idx: 1, stage: 'warm', block_number: 16, tx_index: 42, inclusion_ms: 950, scheduled_inclusion_ms: 1_000 })
     expect(validateEvent({ version: 1, ...e })).toEqual([])
-    const plain = receiptEvent({ ref: { idx: 1, line: 2 }, hash: hash(1), startMs: 10_050 }, { ...r, transactionIndex: null }, 5, 11_000)
+    const plain = receiptEvent({ ref: { idx: 1, line: 2 }, hash: hash(1), startMs: 10_050 }, parseReceipt({ ...r, transactionIndex: null }), 'receipt', { timestamp: 5, seenMs: 11_000 })
     expect(plain).not.toHaveProperty('scheduled_inclusion_ms')
     expect(plain).not.toHaveProperty('tx_index')
   })
