@@ -13,7 +13,9 @@ import type { SummaryEvent } from './events/types.js'
 import { listenMetrics } from './metrics/prometheus.js'
 import { SendSession } from './sender/sendSession.js'
 import { autoBatchSize, createBatchingRpc } from './rpc/batchingRpc.js'
+import { countingRpc } from './rpc/countingRpc.js'
 import { createHttpRpc, type Rpc } from './rpc/rpc.js'
+import { rpcCostFields } from './metrics/rpcCost.js'
 import { type Chain, type ChainSettings, connectionsFor, openChain } from './startup/openChain.js'
 import { defaultSeed } from './state.js'
 import type { Signer } from './tx/signer.js'
@@ -71,7 +73,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
   let more: Rpc[] = []
   try {
     chain = o.chain ?? (await openChain(o))
-    more = await connectMore(o, chain.chainId)
+    more = await connectMore(o, chain)
     const signers = poolSigners(o, chain)
     const tally = fundingTally(o, chain)
     if (!o.skipFunding && !o.dryRun) await fundPools(o, chain, signers, tally)
@@ -83,7 +85,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
     const treasury = treasuryOf(o, chain, signers, tally)
     const funding = tally ? await fundingFeed(chain, tally, treasury) : undefined
     try {
-      const run = { ...o, ...(o.shard ? { tps: o.tps / o.shard.count } : {}), ...(funding ? { funding } : {}) }
+      const run = { ...o, ...(o.shard ? { tps: o.tps / o.shard.count } : {}), ...(funding ? { funding } : {}), onSummary: withRpcCost(o, chain) }
       const { summary, reason } = await runPipeline(run, { rpc, chainId: chain.chainId, fees: chain.fees, signers, blockTimeMs: chain.blockTimeMs, calldataFloor: chain.calldataFloor, metrics, ...endpoints, ...(treasury ? { treasury } : {}) })
       return { summary, reason, pool: signers.map((s) => s.address) }
     } finally {
@@ -97,11 +99,12 @@ export async function send(o: SendOptions): Promise<SendResult> {
 }
 
 /** The endpoints after the first (`--rpc-url` more than once): each must be the same chain. */
-async function connectMore(o: SendOptions, chainId: number): Promise<Rpc[]> {
+async function connectMore(o: SendOptions, chain: Chain): Promise<Rpc[]> {
+  const chainId = chain.chainId
   const out: Rpc[] = []
   try {
     for (const url of o.moreRpcUrls ?? []) {
-      const r = createHttpRpc(url, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) })
+      const r = countingRpc(createHttpRpc(url, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) }), chain.rpcCalls)
       out.push(r)
       const id = Number(BigInt(await r.request<string>('eth_chainId', [])))
       if (id !== chainId) throw new FatalError('CHAIN_MISMATCH', `--rpc-url ${r.displayUrl} is chain ${id}, the first --rpc-url is chain ${chainId}: every endpoint must serve the same chain`)
@@ -111,6 +114,19 @@ async function connectMore(o: SendOptions, chainId: number): Promise<Rpc[]> {
   } catch (err) {
     await Promise.all(out.map((r) => r.close?.().catch(() => {})))
     throw err
+  }
+}
+
+/**
+ * The summary's RPC figures (every call of the run, from the first contact on), before the
+ * caller's own fields (`--assert`), which see them. A chain this run opened stops its fee
+ * refresh first: nothing reads fees any more, and no call then follows the count.
+ */
+function withRpcCost(o: SendOptions, chain: Chain): NonNullable<SendOptions['onSummary']> {
+  return (summary) => {
+    if (chain !== o.chain) chain.fees.stop()
+    const rpc = rpcCostFields(chain.rpcCalls.counts(), summary.sent)
+    return { ...rpc, ...o.onSummary?.({ ...summary, ...rpc }) }
   }
 }
 

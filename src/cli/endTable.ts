@@ -13,6 +13,6 @@ export function endOfRunTable(stderr: NodeJS.WriteStream = process.stderr): { ob
   const builder = new ReportBuilder()
   return {
     observers: [(e) => builder.event(e)],
-    print: (source) => void stderr.write(`\n${reportTable(builder.finish(), source)}`),
+    print: (source) => void stderr.write(`\n${reportTable(builder.finish(), source, { rpcMethods: false })}`),
   }
 }

@@ -154,6 +154,9 @@ export const EVENT_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     spend: opt('object'),
     base_fee: opt('object'),
     funding: opt('object'),
+    rpc_calls: opt('object'),
+    rpc_http_requests: opt('integer'),
+    watch_calls_per_1k_txs: opt('number'),
     asserts: opt('object'),
   },
 }

@@ -339,6 +339,12 @@ export interface SummaryEvent extends Envelope<'summary'> {
   base_fee?: { first: string; peak: string; last: string; span_s: number; ratio?: number; growth_per_min?: number }
   /** What the funder sent the run's accounts (initial funding + top-ups), its balance at the last read, and its runway at the spend rate. */
   funding?: { sent_wei: string; top_ups: number; top_up_wei: string; funder_balance_wei?: string; runway_s?: number }
+  /** Every JSON-RPC call the run made to its node(s), per method (each call of a batch under its own), from the first contact to the summary. */
+  rpc_calls?: Record<string, number>
+  /** The HTTP requests that carried `rpc_calls` (a batch is one). */
+  rpc_http_requests?: number
+  /** `rpc_calls` but eth_sendRawTransaction (what watching the chain cost the node) per 1,000 txs sent; absent when none was sent. */
+  watch_calls_per_1k_txs?: number
   /** `--assert` results (src/assert/metrics.ts), when the run was given any. */
   asserts?: { passed: boolean; results: { expr: string; passed: boolean; checks: { metric: string; op: string; expected: number; measured: number | null; passed: boolean }[] }[] }
 }

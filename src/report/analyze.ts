@@ -8,6 +8,7 @@ import { cleanFunding } from './economics.js'
 import type { EndpointRow } from './endpoints.js'
 import { type StageRow, StageStats } from './stages.js'
 import { type Positions, PositionStats } from './positions.js'
+import { rpcCostOf, type RpcCost } from './rpcCalls.js'
 
 /** At most this many time buckets: past it, buckets double in width (and pairs merge). */
 export const MAX_BUCKETS = 240
@@ -81,6 +82,8 @@ export interface Report {
   stages: StageRow[]
   /** Where our txs landed in their blocks, when the receipts say (`tx_index`). */
   positions: Positions | null
+  /** The run's JSON-RPC calls per method, from its summary (one log with its summary). */
+  rpc?: RpcCost
 }
 
 /** One merged log's (or shard's) own figures. */
@@ -246,6 +249,7 @@ export class ReportBuilder {
       if (funding) figures.funding = funding
     }
     const chain = this.chain.finish()
+    const rpc = this.logged ? rpcCostOf(this.logged) : undefined
     return {
       figures,
       ...(this.logged ? { logged: this.logged } : {}),
@@ -259,6 +263,7 @@ export class ReportBuilder {
       ...(chain ? { chain } : {}),
       stages: this.stages.finish(this.logged?.pacing),
       positions: this.positions.finish(),
+      ...(rpc ? { rpc } : {}),
     }
   }
 

@@ -106,6 +106,7 @@ ${stages ? `<h2>Stages</h2>\n<table>\n<tr><th>stage</th><th>target</th><th>sent<
 </div>
 ${r.chain ? CHAIN_CHARTS : ''}
 ${fundsHtml(r)}
+${rpcHtml(r)}
 ${r.parts ? partsHtml(r.parts) : ''}
 ${r.endpoints ? endpointsHtml(r.endpoints) : ''}
 <h2>By kind</h2>
@@ -126,6 +127,20 @@ function capacityHtml(r: Report): string {
   const c = r.chain?.capacity ?? r.logged?.capacity
   if (!c || typeof c.tps !== 'number' || typeof c.gas_per_s !== 'number') return ''
   return `<p id="capacity">capacity found: ${fmt(c.tps)} tx/s of ours, ${fmt(c.gas_per_s, 0)} gas/s</p>`
+}
+
+/** The run's JSON-RPC calls per method and per 1,000 txs sent (method names come from the log: escaped). */
+function rpcHtml(r: Report): string {
+  const c = r.rpc
+  if (!c) return ''
+  const perK = (n: number | undefined) => (n === undefined ? '—' : fmt(n))
+  const rows = [...c.methods.map((m) => [escapeHtml(m.method), m.calls, m.per1k] as const), ['all', c.total, c.totalPer1k] as const]
+  return `<h2>RPC calls</h2>
+<p>RPC calls to watch the chain: ${fmt(c.watch, 0)} (${c.watchPer1k === undefined ? 'no tx sent' : `${fmt(c.watchPer1k)} per 1,000 txs`})${c.httpRequests !== undefined ? `; ${fmt(c.httpRequests, 0)} HTTP requests in all` : ''}</p>
+<table id="rpc-calls">
+<tr><th>method</th><th>calls</th><th>per 1,000 txs</th></tr>
+${rows.map(([method, calls, per1k]) => `<tr><th>${method}</th><td>${fmt(calls, 0)}</td><td>${perK(per1k)}</td></tr>`).join('\n')}
+</table>`
 }
 
 /** What the run cost and what paid for it (its rows are made of checked numbers, and escaped all the same). */

@@ -19,8 +19,12 @@ const num = (n: number, digits = 2): string => n.toLocaleString('en-US', { minim
 const ms = (n: number): string => (n >= 100 ? num(n, 0) : n >= 10 ? num(n, 1) : num(n, 2))
 const lat = (l: LatencySummary): string[] => [ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p99_9), ms(l.max)]
 
-/** The plain-text report: throughput, latencies, errors by code, position, stages, per kind, the chain, parts, endpoints. */
-export function reportTable(r: Report, source: string): string {
+/**
+ * The plain-text report: throughput, latencies, errors by code, position, stages, per kind, the
+ * chain, funds, RPC calls, parts, endpoints. `rpcMethods: false` (the end-of-run table): the RPC
+ * calls in one line, without the table per method.
+ */
+export function reportTable(r: Report, source: string, o: { rpcMethods?: boolean } = {}): string {
   const tracked = r.figures.included + r.figures.timed_out + r.figures.pending_at_stop > 0
   const out = [
     ...headerLines(r, source),
@@ -32,6 +36,7 @@ export function reportTable(r: Report, source: string): string {
     ...kindLines(r.figures, tracked),
     ...chainLines(r),
     ...fundsLines(r),
+    ...rpcLines(r, o.rpcMethods ?? true),
   ]
   if (r.parts) out.push('', ...partsTable(r.parts, tracked))
   if (r.endpoints) out.push('', ...endpointsTable(r.endpoints, tracked))
@@ -226,5 +231,19 @@ function chainLines(r: Report): string[] {
     ['nonces filled', int(c.filled)],
   ]
   out.push(formatTable(rows))
+  return out
+}
+
+/** What watching the chain cost the node: the calls but the sends, per 1,000 txs; then, per method, every call. */
+function rpcLines(r: Report, methods: boolean): string[] {
+  const c = r.rpc
+  if (!c) return []
+  const perK = (n: number | undefined) => (n === undefined ? '-' : num(n))
+  const out = ['', 'rpc calls', `  RPC calls to watch the chain: ${int(c.watch)} (${c.watchPer1k === undefined ? 'no tx sent' : `${num(c.watchPer1k)} per 1,000 txs`})`]
+  if (!methods) return out
+  const rows: (string | number)[][] = [['method', 'calls', 'per 1,000 txs'], ...c.methods.map((m) => [m.method, int(m.calls), perK(m.per1k)])]
+  rows.push(['all', int(c.total), perK(c.totalPer1k)])
+  out.push(formatTable(rows))
+  if (c.httpRequests !== undefined) out.push(`  in ${int(c.httpRequests)} HTTP requests (a JSON-RPC batch is one)`)
   return out
 }

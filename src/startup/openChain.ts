@@ -4,6 +4,7 @@ import { FatalError, UsageError } from '../base/errors.js'
 import { FeeOracle } from '../chain/feeOracle.js'
 import { type DevnetNode, type EmbeddedDevnet, startEmbeddedDevnet } from '../devnet/embedded.js'
 import type { Logger } from '../log.js'
+import { countingRpc, RpcCallTally } from '../rpc/countingRpc.js'
 import { redactUrl } from '../rpc/redactUrl.js'
 import { createHttpRpc, type Rpc } from '../rpc/rpc.js'
 import { createSplitRpc } from '../rpc/splitRpc.js'
@@ -78,6 +79,8 @@ export interface Connection {
   /** The node's URL (the devnet's, or `--rpc-url`); undefined only when a test passed its own `rpc`. */
   url: string | undefined
   rpc: Rpc
+  /** Every JSON-RPC call made through `rpc` (and the endpoints counted into it), from the first contact on. */
+  rpcCalls: RpcCallTally
   chainId: number
   devnet?: EmbeddedDevnet
   close(): Promise<void>
@@ -109,9 +112,11 @@ export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl
   }
   const devnet = o.rpcUrl === undefined && o.rpc === undefined ? await startDevnet(o) : undefined
   const url = devnet?.url ?? o.rpcUrl
-  const http = (u: string) => createHttpRpc(u, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) })
+  // each call is counted where it leaves for a node: below the read/send split (and the batching the run adds)
+  const rpcCalls = new RpcCallTally()
+  const http = (u: string) => countingRpc(createHttpRpc(u, { timeoutMs: o.requestTimeoutMs, connections: connectionsFor(o.inFlight) }), rpcCalls)
   const ownRpc = o.rpc ? undefined : o.sendRpcUrl !== undefined ? createSplitRpc(http(url!), http(o.sendRpcUrl)) : http(url!)
-  const rpc = o.rpc ?? ownRpc!
+  const rpc = o.rpc ? countingRpc(o.rpc, rpcCalls) : ownRpc!
   const close = async () => {
     await ownRpc?.close?.().catch(() => {})
     await devnet?.stop()
@@ -119,7 +124,7 @@ export async function connectChain(o: Pick<ChainSettings, 'rpcUrl' | 'sendRpcUrl
   try {
     const chainId = await connect(rpc, { allowMainnet: o.allowMainnet, timeoutMs: o.connectTimeoutMs ?? Math.min(o.requestTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS) })
     o.log.info({ rpc: rpc.displayUrl, chainId, ...(o.sendRpcUrl !== undefined ? { sends_to: redactUrl(o.sendRpcUrl) } : {}) }, 'connected')
-    return { url, rpc, chainId, ...(devnet ? { devnet } : {}), close }
+    return { url, rpc, rpcCalls, chainId, ...(devnet ? { devnet } : {}), close }
   } catch (err) {
     await close()
     throw err
