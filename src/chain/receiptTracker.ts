@@ -18,7 +18,7 @@ import { DEFAULT_RECEIPT_PACE, ReceiptQueue, type IncludedBlock, type ReceiptPac
 import { ReceiptReader, type ReceiptSource } from './receiptReader.js'
 import { receiptEvent, type RpcReceipt } from './receipts.js'
 import { TimeoutLookups } from './timeoutLookups.js'
-import { BlockOutcomes, type MinedTx } from './blockOutcomes.js'
+import { BlockOutcomes, type MinedTx, type OutcomeSinks } from './blockOutcomes.js'
 import { CodeReads } from './codeReads.js'
 import { plainTx } from './plainTx.js'
 
@@ -152,14 +152,18 @@ export class ReceiptTracker implements TxFates {
     this.reader = new ReceiptReader(this.calls, o.log)
     this.lookups = new TimeoutLookups({ calls: this.calls, heads: this.heads, emit: o.emit, concurrency: o.lookupConcurrency ?? 16, capped: (h) => this.cappedHashes.has(h) })
     this.maxBlocksPerPoll = o.maxBlocksPerPoll ?? 32
-    this.outcomes = new BlockOutcomes(new CodeReads(this.calls), o.log, o.fullReceipts === true)
+    const sinks: OutcomeSinks = {
+      told: (p, receipt, at) => o.emit(receiptEvent(p, receipt, 'block', { timestamp: at.timestamp, seenMs: this.heads.firstSeen(at.number), txCount: at.txCount })),
+      read: (p, at) => this.enqueue(p, at),
+    }
+    this.outcomes = new BlockOutcomes(new CodeReads(this.calls), sinks, o.log, o.fullReceipts === true)
     const check = this.outcomes.check.bind(this.outcomes)
     this.receipts = new ReceiptDrain({ queue: this.queue, reader: this.reader, pending: this.pending, pace: this.pace, pollMs: o.pollMs, emit: o.emit, log: o.log, onRead: () => this.wakeIdle(), check })
   }
 
   /** Txs sent and not yet resolved. */
   get pendingCount(): number {
-    return this.unseenCount + this.deciding + this.queue.count + this.receipts.reading
+    return this.unseenCount + this.deciding + this.outcomes.holding + this.queue.count + this.receipts.reading
   }
 
   /** Txs sent and not seen in a block yet. */
@@ -282,6 +286,7 @@ export class ReceiptTracker implements TxFates {
     } catch (err) {
       this.o.log.debug({ err: describeError(err) }, 'receipt tracking: last block read failed')
     }
+    this.outcomes.flush()
     const until = performance.now() + STOP_RECEIPTS_MS
     while (this.queue.count > 0 && performance.now() < until && (await this.receipts.read(true)));
     // seen in a block, but the run ends before its receipt could be read: nothing to look up
@@ -305,6 +310,7 @@ export class ReceiptTracker implements TxFates {
         this.failing = true
       }
       // txs seen in blocks do not time out, unless their receipts cannot be read
+      this.outcomes.releaseStale()
       const due = this.receipts.failing ? [...this.due(), ...this.queue.takeDue(performance.now())] : this.due()
       await this.lookups.expire(due, 'timeout')
       this.wakeIdle()
@@ -361,19 +367,14 @@ export class ReceiptTracker implements TxFates {
     })
     if (mined.length > 0) this.lastOursAt = performance.now()
     this.pending.remember({ number: n, timestamp: at.timestamp, readAt: performance.now(), hashes })
-    this.deciding = mined.length
-    const { told, read } = await this.outcomes.split(n, block.baseFeePerGas ? BigInt(block.baseFeePerGas) : undefined, mined)
-    this.deciding = 0
-    for (const p of read) this.enqueue(p, at)
     if (this.o.blockEvents === true || this.o.onBlock) {
       const body = blockBody(block, mined.length, this.unseenCount)
       this.o.onBlock?.(body)
       if (this.o.blockEvents === true) this.o.emit(body)
     }
-    if (told.length === 0) return true
-    const seen = { timestamp: at.timestamp, seenMs: this.heads.firstSeen(n), txCount: at.txCount }
-    for (const { p, receipt } of told) this.o.emit(receiptEvent(p, receipt, 'block', seen))
-    this.wakeIdle()
+    this.deciding = mined.length
+    await this.outcomes.split(at, block.baseFeePerGas ? BigInt(block.baseFeePerGas) : undefined, mined)
+    this.deciding = 0
     return true
   }
 
