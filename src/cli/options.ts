@@ -106,8 +106,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'from-pool', group: 'accounts', arg: '<name>', default: 'executors', commands: [...SEND, 'gen'],
-    help: 'name of the pool (default: the from_pool of the first spec, else executors); specs with another from_pool are invalid',
-    gen: { default: null, help: 'put from_pool = <name> on every line (default: each spam entry\'s pool, as the scenario names it)', doc: 'put `"from_pool": "<name>"` on every line (default: each spam entry\'s pool, as the scenario names it: `send` takes its pool from the first line)' },
+    help: 'name of the pool; not given: the first spec\'s from_pool, else executors; specs with another from_pool are invalid',
+    gen: { default: null, help: 'put from_pool = <name> on every line, instead of each spam entry\'s own pool', doc: 'put `"from_pool": "<name>"` on every line, instead of each spam entry\'s own pool (`send` takes its pool from the first line)' },
   },
   {
     long: 'seed', group: 'accounts', arg: '<seed>', env: 'FLOODGATE_SEED', defaultText: 'a random seed kept in the state dir', secret: 'the FLOODGATE_SEED env var',

@@ -17,8 +17,8 @@ export interface FirstSpecPool {
  * `maxLineBytes` into it, and returns that line's `from_pool` with the input given back
  * unchanged. `gen` writes its scenario's pool there, so `gen … | send` sends from the pool the
  * scenario's setup prepared. Stops early, with no pool, when `stop` aborts (a signal, or the
- * run's --duration spent waiting for a first line). A line that does not parse names no pool:
- * the reader reports it as usual.
+ * run's --duration spent waiting for a first line). A line that does not parse, or a name that
+ * is not an identifier of at most 64 characters, names no pool: the reader reports it as usual.
  */
 export async function firstSpecPool(input: SpecInput, stop?: AbortSignal, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<FirstSpecPool> {
   const it = input[Symbol.asyncIterator]()
@@ -70,6 +70,9 @@ export async function firstSpecPool(input: SpecInput, stop?: AbortSignal, maxLin
   return { ...found, input: again }
 }
 
+/** A name worth taking from the input (contender's are identifiers); any other names no pool, and the reader rejects the lines that use it (UNKNOWN_POOL). */
+const POOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+
 /** A line's pool: `{}` for a spec line that names none, undefined for a blank or comment line. */
 function lookAt(bytes: Buffer, line: number): { pool?: string; line?: number } | undefined {
   const t = bytes.toString('utf8').replace(/^\uFEFF/, '').trim()
@@ -78,7 +81,7 @@ function lookAt(bytes: Buffer, line: number): { pool?: string; line?: number } |
     const v: unknown = JSON.parse(t)
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const pool = (v as Record<string, unknown>).from_pool
-      if (typeof pool === 'string') return { pool, line }
+      if (typeof pool === 'string' && POOL_NAME.test(pool)) return { pool, line }
     }
   } catch {
     // not JSON: the reader reports it

@@ -49,14 +49,14 @@ const ADJUST: Adjust[] = [
   {
     pattern: /^npx floodgate run (transfers|erc20)\b(?!.*--(duration|forever|stage|tpb|block-gas-limit))/,
     why: 'run\'s default 10 s, four times over, is more than this file\'s time; the quick start runs the default once',
-    edit: (c) => c.replace(/run (transfers|erc20)/, 'run $1 --duration 2s'),
+    edit: (c) => c.replace(/run (transfers|erc20)/, 'run $1 --duration 1s'),
   },
-  { pattern: /--duration 2m\b/, why: '2 minutes at 500 tx/s: 3 s show the same', edit: (c) => c.replace('--duration 2m', '--duration 3s') },
-  { pattern: /--forever\b/, why: 'runs until Ctrl-C: stopped by SIGINT after 5 s', interruptAfterMs: 5_000, exit: 130 },
+  { pattern: /--duration 2m\b/, why: '2 minutes at 500 tx/s: 2 s show the same', edit: (c) => c.replace('--duration 2m', '--duration 2s') },
+  { pattern: /--forever\b/, why: 'runs until Ctrl-C: stopped by SIGINT after 4 s', interruptAfterMs: 4_000, exit: 130 },
   { pattern: /^npx floodgate devnet\b/, why: 'a devnet in the foreground until Ctrl-C: stopped by SIGINT after 3 s', interruptAfterMs: 3_000 },
   { pattern: /--tps 1500 --duration 30s/, why: '30 s at 1,500 tx/s: 2 s fill the blocks the same', edit: (c) => c.replace('--duration 30s', '--duration 2s') },
-  { pattern: /--tpb 20 --duration 30s/, why: '30 s: 3 s show the pacing', edit: (c) => c.replace('--duration 30s', '--duration 3s') },
-  { pattern: /--stage warm=10s/, why: '50 s of stages: bounded by --max-txs (the first stage\'s first seconds)', edit: (c) => `${c} --max-txs 200` },
+  { pattern: /--tpb 20 --duration 30s/, why: '30 s: 2 s show the pacing', edit: (c) => c.replace('--duration 30s', '--duration 2s') },
+  { pattern: /--stage warm=10s/, why: '50 s of stages: bounded by --max-txs (the first stage\'s first seconds)', edit: (c) => `${c} --max-txs 50` },
   { pattern: /campaigns\/staged\.toml --duration-scale 0\.1\b/, why: '9 s: a smaller --duration-scale', edit: (c) => c.replace('--duration-scale 0.1', '--duration-scale 0.03') },
   { pattern: /campaigns\/staged\.toml --rpc-url/, why: 'the campaign\'s full 90 s: scaled with --duration-scale, as docs/campaigns.md says', edit: (c) => `${c} --duration-scale 0.03` },
 ]
@@ -180,7 +180,7 @@ describe('the shell examples of README.md and docs/*.md', () => {
   mkdirSync(state)
   // what the examples assume is there: the checkout's scenarios (they run from a clone), a file of specs (and shards' logs, below)
   symlinkSync(join(ROOT, 'scenarios'), join(work, 'scenarios'))
-  writeFileSync(join(work, 'specs.jsonl'), transfers(50))
+  writeFileSync(join(work, 'specs.jsonl'), transfers(30))
 
   test('behavior: the extraction finds the examples, and every SKIP and ADJUST entry matches one (none stays when its example goes)', () => {
     expect(ALL.length).toBeGreaterThan(40)

@@ -20,7 +20,7 @@ describe('firstSpecPool', () => {
   })
 
   test('behavior: a first spec with no from_pool, or one that is not JSON, names no pool (a later line\'s is not read)', async () => {
-    for (const first of ['{"to":"0x1"}', 'not json', '{"from_pool":7}', '[1]']) {
+    for (const first of ['{"to":"0x1"}', 'not json', '{"from_pool":7}', '[1]', '{"from_pool":"a\\u001b[2J"}', `{"from_pool":"${'p'.repeat(65)}"}`, '{"from_pool":""}']) {
       const parts = [`${first}\n{"to":"0x1","from_pool":"spammers"}\n`]
       const r = await firstSpecPool(chunks(parts))
       expect(r.pool, first).toBeUndefined()
