@@ -28,7 +28,9 @@ interface GenFlags {
 /**
  * `floodgate gen SCENARIO --count N`: the scenario's spam stream as JSON lines on stdout,
  * placeholders resolved (contract addresses from `floodgate setup`'s record), fuzz applied,
- * the same for the same seed. `{_sender}` stays: the worker that sends a line fills it in.
+ * the same for the same seed. `{_sender}` stays: the worker that sends a line fills it in. Each
+ * line names its spam entry's pool (`from_pool`, `spammers` by default; `--from-pool` renames it):
+ * `send` takes its pool from the first line, so `gen | send` sends from the accounts `setup` prepared.
  */
 export function genCommand(): Command {
   const cmd = new Command('gen')
@@ -43,7 +45,7 @@ export function genCommand(): Command {
       const contracts = await recordedContracts(scenario, scenarioArg, flags, log)
       let steps
       try {
-        steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(contracts.keys()), contracts }, { fromPool: false })
+        steps = compileSpam(scenario, { env: scenario.env, contractNames: new Set(contracts.keys()), contracts }, { fromPool: true })
       } catch (err) {
         if (err instanceof ScenarioError) throw new UsageError(`scenario ${scenario.name}: ${err.message}`)
         throw err

@@ -106,8 +106,8 @@ export const FLAGS: readonly Flag[] = [
   },
   {
     long: 'from-pool', group: 'accounts', arg: '<name>', default: 'executors', commands: [...SEND, 'gen'],
-    help: 'name of the pool; specs with another from_pool are invalid',
-    gen: { default: null, help: 'put from_pool = <name> on every line (to match `send --from-pool`)', doc: 'put `"from_pool": "<name>"` on every line (to match `send --from-pool`)' },
+    help: 'name of the pool; not given: the first spec\'s from_pool, else executors; specs with another from_pool are invalid',
+    gen: { default: null, help: 'put from_pool = <name> on every line, instead of each spam entry\'s own pool', doc: 'put `"from_pool": "<name>"` on every line, instead of each spam entry\'s own pool (`send` takes its pool from the first line)' },
   },
   {
     long: 'seed', group: 'accounts', arg: '<seed>', env: 'FLOODGATE_SEED', defaultText: 'a random seed kept in the state dir', secret: 'the FLOODGATE_SEED env var',

@@ -2,7 +2,9 @@
 import { Command } from 'commander'
 import { createLogger } from '../log.js'
 import { StatusLine } from '../metrics/statusLine.js'
-import { send } from '../send.js'
+import { send, type SendOptions } from '../send.js'
+import { firstSpecPool } from '../stream/firstSpecPool.js'
+import type { Logger } from '../log.js'
 import { assertions } from './assertOption.js'
 import { endOfRunTable } from './endTable.js'
 import { withFlags } from './commandOptions.js'
@@ -26,6 +28,7 @@ export function sendCommand(): Command {
     const table = endOfRunTable()
     const opts = { ...resolveSendOptions(flags, command, log, controller.signal), output: events.stream, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}), observers: table.observers }
     try {
+      await poolOfStream(opts, command.getOptionValueSource('fromPool') === 'default', log)
       const result = await send(opts)
       table.print('this run')
       process.exitCode = checks.finish(exitCodeFor(result.reason, signals.received()))
@@ -33,4 +36,20 @@ export function sendCommand(): Command {
       signals.remove()
     }
   })
+}
+
+/**
+ * Without --from-pool, the pool is the one the first spec names (`from_pool`: `gen` writes its
+ * scenario's pool there), else the default: `gen … | send` sends from the accounts `setup`
+ * prepared. Specs naming another pool are invalid (UNKNOWN_POOL), as with --from-pool. Not read
+ * ahead from a terminal (someone typing specs).
+ */
+async function poolOfStream(opts: SendOptions, defaulted: boolean, log: Logger): Promise<void> {
+  if (!defaulted || (opts.input === process.stdin && process.stdin.isTTY)) return
+  const stop = opts.durationMs !== undefined ? AbortSignal.any([opts.signal!, AbortSignal.timeout(opts.durationMs)]) : opts.signal
+  const first = await firstSpecPool(opts.input, stop)
+  opts.input = first.input
+  if (first.pool === undefined) return
+  opts.pools = [{ ...opts.pools[0]!, name: first.pool }]
+  log.info({ pool: first.pool, line: first.line }, 'the pool is the one the first spec names (from_pool); --from-pool sets another')
 }

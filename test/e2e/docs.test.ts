@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { startAnvil } from '../../src/devnet/anvil.js'
-import { DEVNET_FUNDER_KEY } from '../../src/devnet/embedded.js'
-import { BIN, ROOT, parseEvents, runCli } from '../helpers/cli.js'
+import { ROOT, parseEvents } from '../helpers/cli.js'
+
+// The README's and the other pages' single commands run in test/e2e/docExamples.test.ts; this file runs docs/ci.md's script whole.
 
 /** The code blocks of a markdown page, in order, with their info strings. */
 function codeBlocks(path: string): { lang: string; code: string }[] {
@@ -70,46 +70,3 @@ describe('docs/ci.md', () => {
     expect(existsSync(join(work, 'node_modules', '.bin', 'floodgate'))).toBe(true)
   }, 330_000)
 })
-
-describe('README quick start', () => {
-  test('behavior: the quick start\'s floodgate command runs a real load on the embedded devnet', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    const quick = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!
-    const first = quick.split('\n')[0]!
-    // `npm ci && npx floodgate run …`: npm ci is the install (done); run the floodgate part as written
-    const command = first.split('&&').map((c) => c.trim()).find((c) => c.startsWith('npx floodgate '))!
-    expect(command).toMatch(/^npx floodgate run scenarios\/transfers\.toml/)
-    expect(quick.split('\n')[1]).toBe('npm test')
-    const args = command.replace(/^npx floodgate /, '').split(/\s+/)
-    const r = await runCli([...args, '--log-level', 'warn'], { timeoutMs: 170_000, env: { FLOODGATE_FUNDER_KEY: undefined, RPC_URL: undefined } })
-    expect(r.code, r.stderr).toBe(0)
-    const summary = r.events.at(-1)!
-    expect(summary.type).toBe('summary')
-    expect(summary.sent).toBeGreaterThan(100)
-    expect(summary).toMatchObject({ failed: 0, included: summary.sent, reverted: 0 })
-    expect(BIN).toContain('floodgate.js')
-  }, 180_000)
-})
-
-describe("README's scenario examples", () => {
-  test('behavior: `setup erc20` then `gen erc20 … | send … --from-pool spammers`, as the README writes them (a smaller --count), on a node: every token transfer lands', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    const lines = readme.split('\n')
-    const setup = lines.find((l) => l.startsWith('npx floodgate setup erc20'))!.replace(/\s+#.*$/, '')
-    const pipe = lines.find((l) => l.startsWith('npx floodgate gen erc20'))!
-    expect(pipe).toContain('| npx floodgate send')
-    const anvil = await startAnvil({ blockTime: 1, logger: null, silent: true })
-    try {
-      const state = mkdtempSync(join(tmpdir(), 'floodgate-readme-'))
-      const env = { ...process.env, RPC_URL: anvil.url, FLOODGATE_FUNDER_KEY: DEVNET_FUNDER_KEY, FLOODGATE_STATE_DIR: state }
-      const sh = (line: string) => line.replaceAll('npx floodgate', `${process.execPath} ${BIN}`)
-      execFileSync('bash', ['-c', `${sh(setup)} --log-level warn`], { env, stdio: 'pipe', timeout: 90_000 })
-      const out = execFileSync('bash', ['-o', 'pipefail', '-c', sh(pipe).replace('--count 1000', '--count 20')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 })
-      const events = parseEvents(out)
-      expect(events.at(-1)).toMatchObject({ type: 'summary', sent: 20, failed: 0, included: 20, reverted: 0 })
-    } finally {
-      await anvil.stop()
-    }
-  }, 120_000)
-})
-

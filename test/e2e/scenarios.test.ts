@@ -146,7 +146,7 @@ describe('floodgate run with its own scenarios (real anvil)', () => {
     expect(await nonceOf(admin!)).toBe(adminNonce + 2)
   })
 
-  test('behavior: gen writes the same lines for the same seed, and they pipe into send', async () => {
+  test('behavior: gen writes the same lines for the same seed, each naming its pool, and send without --from-pool sends from that pool', async () => {
     const seed = 'scn-gen-seed'
     const stateDir = tempStateDir()
     const e = env(seed, stateDir)
@@ -158,8 +158,10 @@ describe('floodgate run with its own scenarios (real anvil)', () => {
     const one = await runGen(['erc20', '--count', '30', '--chain-id', '31337', '--seed', 'x', '--from-pool', 'spammers'], e)
     const two = await gen('--seed', 'x', '--from-pool', 'spammers')
     const other = await gen('--seed', 'y', '--from-pool', 'spammers')
+    const unnamed = await gen('--seed', 'x')
     expect(one.code, one.stderr).toBe(0)
     expect(two.stdout).toBe(one.stdout)
+    expect(unnamed.stdout, 'erc20\'s spam entries use pool spammers: gen names it without --from-pool').toBe(one.stdout)
     expect(other.stdout).not.toBe(one.stdout)
     const lines = one.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(lines).toHaveLength(30)
@@ -169,10 +171,16 @@ describe('floodgate run with its own scenarios (real anvil)', () => {
       expect(amount >= 1n && amount < 10n ** 18n).toBe(true)
     }
 
-    // the spammers pool of `send` is the one setup minted to (same seed, same pool name)
-    const sent = await runCli(['send', '--rpc-url', anvil.url, '--from-pool', 'spammers', '--pool-size', '3', '--log-level', 'warn'], { env: e, stdin: one.stdout })
+    // no --from-pool: send's pool is the first line's, spammers, the one setup minted to (same seed, same pool name)
+    const sent = await runCli(['send', '--rpc-url', anvil.url, '--pool-size', '3', '--log-level', 'warn'], { env: e, stdin: unnamed.stdout })
     expect(sent.code, sent.stderr).toBe(0)
     expect(assertAccounted(sent.events, 30)).toMatchObject({ sent: 30, failed: 0, included: 30, reverted: 0 })
+    const spammers = new Set(addressesOf(seed, 'spammers', 3).map((a) => a.toLowerCase()))
+    for (const r of ofType(sent.events, 'tx_result')) expect(spammers.has(r.from.toLowerCase()), r.from).toBe(true)
+    // an explicit --from-pool wins: each line naming another pool is rejected, by line and field
+    const other2 = await runCli(['send', '--rpc-url', anvil.url, '--from-pool', 'executors', '--pool-size', '1', '--dry-run', '--log-level', 'warn'], { env: e, stdin: unnamed.stdout.split('\n').slice(0, 3).join('\n') })
+    expect(other2.code, other2.stderr).toBe(0)
+    expect(ofType(other2.events, 'invalid_spec').map((x) => [x.line, x.error_code, x.field])).toEqual([1, 2, 3].map((l) => [l, 'UNKNOWN_POOL', 'from_pool']))
 
     const noChain = await runGen(['erc20', '--count', '3'], e)
     expect(noChain.code).toBe(2)
@@ -180,7 +188,7 @@ describe('floodgate run with its own scenarios (real anvil)', () => {
     const plain = await runGen(['transfers', '--count', '3'], e)
     expect(plain.code, plain.stderr).toBe(0)
     expect(plain.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(
-      Array.from({ length: 3 }, () => ({ to: '0x000000000000000000000000000000000000dEaD', value: '1 wei', gas_limit: 21000, kind: 'transfer' })),
+      Array.from({ length: 3 }, () => ({ to: '0x000000000000000000000000000000000000dEaD', value: '1 wei', gas_limit: 21000, kind: 'transfer', from_pool: 'spammers' })),
     )
   })
 
