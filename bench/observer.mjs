@@ -1,24 +1,25 @@
 #!/usr/bin/env node
-// `node bench/observer.mjs [--reps 3] [--n 20000] [--pool 32]`: the observer's cost (issue: watch
+// `node bench/observer.mjs [--reps 3] [--n 20000] [--pool 32] [--node anvil|geth] [--modes a,b]`: the observer's cost (issue: watch
 // the chain without loading it). This build's `floodgate send` of n transfers (pool 32,
-// pre-funded, `--skip-funding`) on one anvil with the embedded devnet's flags (1 s blocks, 1G
-// gas), once per receipt mode, reps interleaved, rotating which goes first:
+// pre-funded, `--skip-funding`) on one node with the embedded devnet's flags (anvil: 1 s blocks,
+// 1G gas; geth: `--node geth`'s dev mode), once per receipt mode, reps interleaved, rotating which
+// goes first:
 //   default      inclusion from block bodies, receipts only where the block does not tell
 //   full-tx      --full-receipts --receipts-by tx     (every receipt, per tx in batches)
 //   full-block   --full-receipts --receipts-by block  (every receipt, eth_getBlockReceipts)
 //   none         --no-receipts
 // Per run: the time from the first send to the pool drained (txpool_status polled every 100 ms
 // beside the run), to the last tx_receipt (the process's exit: the run ends at its last receipt),
-// anvil's CPU over the run (/proc/<pid>/stat, to the later of the two), floodgate's CPU, and the
+// the node's CPU over the run (/proc/<pid>/stat, to the later of the two), floodgate's CPU, and the
 // summary's RPC calls per 1,000 txs. Reported as medians, with the ratios the issue asks for:
-// last receipt ÷ the same run's drain, and anvil's CPU ÷ the `none` run's.
+// last receipt ÷ the same run's drain, and the node's CPU ÷ the `none` run's.
 //
-// All traffic goes to the anvil this script starts on 127.0.0.1. Build first (`npm run build`).
+// All traffic goes to the node this script starts on 127.0.0.1. Build first (`npm run build`).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { benchChildren, benchLog, median, rpcClient, sleep, startDevnetAnvil, transferSpecs, waitPoolEmpty } from './lib.mjs'
+import { benchChildren, benchLog, median, ROOT, rpcClient, sleep, transferSpecs, waitPoolEmpty } from './lib.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -29,7 +30,9 @@ const REPS = Number(opt('reps', 3))
 const N = Number(opt('n', 20000))
 const POOL = Number(opt('pool', 32))
 const SEED = 'floodgate-observer-bench'
-const MODES = { default: [], 'full-tx': ['--full-receipts', '--receipts-by', 'tx'], 'full-block': ['--full-receipts', '--receipts-by', 'block'], none: ['--no-receipts'] }
+const NODE = opt('node', 'anvil')
+const ALL_MODES = { default: [], 'full-tx': ['--full-receipts', '--receipts-by', 'tx'], 'full-block': ['--full-receipts', '--receipts-by', 'block'], none: ['--no-receipts'] }
+const MODES = Object.fromEntries(opt('modes', Object.keys(ALL_MODES).join(',')).split(',').map((m) => [m, ALL_MODES[m]]))
 const TICK_US = 1e6 / 100 // /proc/<pid>/stat counts CPU in clock ticks (CLK_TCK 100 on Linux)
 const log = (...a) => process.stderr.write(`[observer ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
@@ -68,13 +71,25 @@ function watchPool(rpc) {
   }
 }
 
-const { anvil } = await startDevnetAnvil()
-const rpc = rpcClient(anvil.url)
+/** The pid of this process's child named `comm` (the devnet's node, which startEmbeddedDevnet spawned). */
+function childNamed(comm) {
+  for (const task of readdirSync('/proc/self/task')) {
+    for (const pid of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return Number(pid)
+    }
+  }
+  throw new Error(`no child process named ${comm}`)
+}
+
+const { startEmbeddedDevnet } = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
+const devnet = await startEmbeddedDevnet({ node: NODE, logger: null })
+const node = { url: devnet.url, pid: childNamed(NODE) }
+const rpc = rpcClient(node.url)
 const tmp = mkdtempSync(path.join(os.tmpdir(), `${SEED}-`))
 const specs = transferSpecs(tmp, N)
 const empty = path.join(tmp, 'empty.jsonl')
 writeFileSync(empty, '')
-const { floodgate } = benchChildren({ tmp, url: anvil.url, seed: SEED, log: benchLog('observer') })
+const { floodgate } = benchChildren({ tmp, url: node.url, seed: SEED, log: benchLog('observer') })
 
 // fund the pool once, then every measured run skips funding
 await floodgate(['--pool-size', String(POOL), '--min-balance', '1000 eth', '--no-receipts'], { input: empty, keepEvents: false })
@@ -85,11 +100,11 @@ for (let rep = 0; rep < REPS; rep++) {
   for (let k = 0; k < names.length; k++) {
     const mode = names[(k + rep) % names.length]
     const pool = watchPool(rpc)
-    const cpu0 = cpuUs(anvil.pid)
+    const cpu0 = cpuUs(node.pid)
     const r = await floodgate(['--pool-size', String(POOL), '--skip-funding', ...MODES[mode]], { input: specs })
     const exitAt = Date.now()
     const drainAt = await pool.drained()
-    const nodeCpuUs = cpuUs(anvil.pid) - cpu0
+    const nodeCpuUs = cpuUs(node.pid) - cpu0
     let firstSend = Infinity
     let fromBlock = 0
     let receipts = 0
@@ -114,13 +129,13 @@ for (let rep = 0; rep < REPS; rep++) {
       calls: s.rpc_calls,
     }
     rows[mode].push(row)
-    log(`rep ${rep + 1} ${mode}: ${s.sent} sent, drained ${row.drain_s.toFixed(1)} s, last receipt ${row.last_receipt_s?.toFixed(1) ?? '-'} s, anvil ${row.node_cpu_s.toFixed(1)} s CPU, ${row.watch_per_1k} watch calls / 1k`)
+    log(`rep ${rep + 1} ${mode}: ${s.sent} sent, drained ${row.drain_s.toFixed(1)} s, last receipt ${row.last_receipt_s?.toFixed(1) ?? '-'} s, ${NODE} ${row.node_cpu_s.toFixed(1)} s CPU, ${row.watch_per_1k} watch calls / 1k`)
   }
 }
 
 const med = (rs, k) => median(rs.map((r) => r[k]).filter((x) => x !== undefined))
-const noneCpu = med(rows.none, 'node_cpu_s')
-const result = { n: N, pool: POOL, reps: REPS, modes: {} }
+const noneCpu = rows.none ? med(rows.none, 'node_cpu_s') : NaN
+const result = { node: NODE, n: N, pool: POOL, reps: REPS, modes: {} }
 for (const [mode, rs] of Object.entries(rows)) {
   const methods = [...new Set(rs.flatMap((r) => Object.keys(r.calls ?? {})))].sort()
   const m = {
@@ -141,4 +156,4 @@ for (const [mode, rs] of Object.entries(rows)) {
 }
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
 await rpc.close()
-await anvil.stop()
+await devnet.stop()

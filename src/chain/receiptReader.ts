@@ -1,6 +1,6 @@
 /** Reading our txs' receipts in one block, by block or by tx, keeping what a read got before it failed. */
 import { keyOf, type Key } from '../base/key.js'
-import { RpcError } from '../rpc/rpc.js'
+import { RpcError, TransportError } from '../rpc/rpc.js'
 import type { Logger } from '../log.js'
 import { START_READS, toHex, type TrackerReads } from './trackerReads.js'
 import { inLanes } from './inLanes.js'
@@ -86,6 +86,13 @@ export class ReceiptReader {
         return true
       }
     } catch (err) {
+      if (err instanceof TransportError && err.failure === 'timeout') {
+        // a node that cannot build a block's receipts within the timeout goes on building them
+        // after we gave up: asked again each poll, it would never answer anything else
+        this.blockReceipts = 'no'
+        this.log.warn({ rpc: this.calls.rpc.displayUrl, block: n }, 'eth_getBlockReceipts took longer than --rpc-timeout: reading one receipt per tx of ours from now on')
+        return false
+      }
       if (!(err instanceof RpcError) || this.blockReceipts === 'yes' || !isMethodMissing(err)) throw err
       this.blockReceipts = 'no'
       this.log.info({ rpc: this.calls.rpc.displayUrl }, 'the node has no eth_getBlockReceipts: reading one receipt per tx of ours')

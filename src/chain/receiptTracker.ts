@@ -60,8 +60,11 @@ export interface ReceiptTrackerOptions {
   lookupConcurrency?: number
   /** Blocks read per poll at most; a tracker that is behind polls again at once. */
   maxBlocksPerPoll?: number
-  /** Emit a `block` event per block read (default false). */
-  blockEvents?: boolean
+  /**
+   * Emit a `block` event per block read (default false); `after-first-send`: from the first tx sent
+   * on (specs typed at a terminal: no event a second while the keyboard is idle).
+   */
+  blockEvents?: boolean | 'after-first-send'
   /** Told of each block read, as its `block` event says it (the chain's load, the auto rate): the return path. */
   onBlock?: (b: BlockBody) => void
   /** How receipts are read while sends go on (DEFAULT_RECEIPT_PACE). */
@@ -125,6 +128,8 @@ export class ReceiptTracker implements TxFates {
   private readonly outcomes: BlockOutcomes
   /** Txs of ours found in the block being read, their outcome not decided yet. */
   private deciding = 0
+  /** A tx of ours was sent (`blockEvents: 'after-first-send'`). */
+  private sentAny = false
   private readonly maxBlocksPerPoll: number
   /** The next block to read. */
   private next = 0
@@ -201,6 +206,7 @@ export class ReceiptTracker implements TxFates {
     // unpaced sends always press on the node; paced ones only once they start late
     if (end.scheduledMs === undefined || end.startMs - end.scheduledMs >= this.pace.latePacedMs) this.receipts.lastSendAt = performance.now()
     if (end.hash === undefined) return
+    this.sentAny = true
     this.pending.add(end as SendEnd & { hash: Hex }, undefined, end.tx && this.outcomes.deriving ? plainTx(end.tx) : undefined)
   }
 
@@ -367,10 +373,11 @@ export class ReceiptTracker implements TxFates {
     })
     if (mined.length > 0) this.lastOursAt = performance.now()
     this.pending.remember({ number: n, timestamp: at.timestamp, readAt: performance.now(), hashes })
-    if (this.o.blockEvents === true || this.o.onBlock) {
+    const events = this.o.blockEvents === true || (this.o.blockEvents === 'after-first-send' && this.sentAny)
+    if (events || this.o.onBlock) {
       const body = blockBody(block, mined.length, this.unseenCount)
       this.o.onBlock?.(body)
-      if (this.o.blockEvents === true) this.o.emit(body)
+      if (events) this.o.emit(body)
     }
     this.deciding = mined.length
     await this.outcomes.split(at, block.baseFeePerGas ? BigInt(block.baseFeePerGas) : undefined, mined)

@@ -21,12 +21,13 @@ export function sendCommand(): Command {
     const statusLine = events.onTerminal ? undefined : StatusLine.for(process.stderr)
     const log = createLogger({ level: flags.logLevel as 'info', ...(statusLine ? { destination: statusLine.logStream, pretty: true } : {}) })
     if (events.note) log.info(events.note)
-    if (process.stdin.isTTY && (flags.from === 'stdin' || flags.from === '-')) log.info('reading specs from stdin (the terminal): one JSON object a line; Ctrl-D ends')
+    const typed = process.stdin.isTTY === true && (flags.from === 'stdin' || flags.from === '-')
+    if (typed) log.info('reading specs from stdin (the terminal): one JSON object a line; Ctrl-D ends')
     const controller = new AbortController()
     const signals = installSignals(controller, log)
     const checks = assertions(flags.assert)
     const table = endOfRunTable()
-    const opts = { ...resolveSendOptions(flags, command, log, controller.signal), output: events.stream, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}), observers: table.observers }
+    const opts = { ...resolveSendOptions(flags, command, log, controller.signal), output: events.stream, ...(statusLine ? { statusLine } : {}), ...(checks.onSummary ? { onSummary: checks.onSummary } : {}), observers: table.observers, ...(typed ? { blocksAfterFirstSend: true } : {}) }
     try {
       await poolOfStream(opts, command.getOptionValueSource('fromPool') === 'default', log)
       const result = await send(opts)

@@ -80,6 +80,8 @@ export interface PipelineOptions {
   receiptSource: ReceiptSource
   /** Read every tx's receipt from the node, even where its block tells its outcome (`--full-receipts`). */
   fullReceipts?: boolean
+  /** `block` events only from the first tx sent on (specs read from a terminal). */
+  blocksAfterFirstSend?: boolean
   /**
    * How often each worker checks that the node still has its sent txs (pending nonce), to
    * rebroadcast or fill a gap (default: twice the block time, 1-10 s; 2 s when unknown). 0: off.
@@ -181,7 +183,7 @@ function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvent
         timeoutMs: opts.receiptTimeoutMs,
         pollMs: pollMsFor(chain.blockTimeMs),
         headPollMs: headPollMsFor(chain.blockTimeMs),
-        blockEvents: true,
+        blockEvents: opts.blocksAfterFirstSend === true ? 'after-first-send' : true,
         onBlock: (b) => {
           load.block(b)
           auto?.block(b)

@@ -85,6 +85,18 @@ describe('human-first on a terminal, machine-first in a pipe', () => {
     expect(screen).toContain('floodgate report: transfers') // the summary
   })
 
+  test('behavior: send reading specs from a terminal says so once (Ctrl-D ends) and writes no block event while none is typed (--events FILE, --duration 3s)', () => {
+    const dir = tempStateDir()
+    const [log, file] = [join(dir, 'tty.out'), join(dir, 'events.jsonl')]
+    const r = spawnSync('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} send --events ${file} --duration 3s`, log], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, FLOODGATE_STATE_DIR: dir } })
+    expect(r.status, r.stderr).toBe(0)
+    expect(readFileSync(log, 'utf8').match(/Ctrl-D ends/g)).toHaveLength(1)
+    const events = parseEvents(readFileSync(file, 'utf8'))
+    // three 1 s blocks went by, none of them an event
+    expect(events.map((e) => e.type)).toEqual(['summary'])
+    expect(events[0]).toMatchObject({ sent: 0, reason: 'duration' })
+  })
+
   test('behavior: --events FILE writes the events there (stdout stays empty); the file is a whole, valid event log', async () => {
     const file = join(tempStateDir(), 'events.jsonl')
     const r = await runCli(['run', 'transfers', '--duration', '1s', '--tps', '20', '--events', file, '--log-level', 'warn'])

@@ -142,7 +142,7 @@ function maxPending(events: Event[]): number {
 }
 
 describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
-  test('behavior: truth against the chain: included = our txs in the blocks, statuses, gas, percentiles recomputed from the events', async () => {
+  test('behavior: truth against the chain: included = our txs in the blocks, statuses, gas, percentiles recomputed from the events; transfers told by their blocks, reverts read from their receipts', async () => {
     const from = await head(anvil.url)
     const specs = [
       ...Array.from({ length: 400 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, kind: 'transfer', id: `t${i}` })),
@@ -183,6 +183,9 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
 
     // summary percentiles = an HDR histogram of the per-tx events
     const receipts = ofType(run.events, 'tx_receipt')
+    // the default: the transfers' outcomes from their blocks (all but the first checks), the reverts' from their receipts
+    expect(receipts.filter((e) => e.kind === 'transfer' && e.outcome_from === 'block').length).toBeGreaterThanOrEqual(400 - 16)
+    expect(receipts.filter((e) => e.kind === 'revert').every((e) => e.outcome_from === 'receipt')).toBe(true)
     expect(summary.inclusion_latency_ms).toEqual(recompute(receipts.map((e) => e.inclusion_ms)))
     expect(summary.send_latency_ms).toEqual(recompute(accepted.map((e) => e.send_ms)))
     expect(summary.inclusion_latency_ms.p50).toBeGreaterThan(0)
@@ -215,11 +218,11 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
     expect(progress.at(-1)!.included).toBe(before.filter((e) => e.type === 'tx_receipt').length)
   })
 
-  test('behavior: RPC calls per block do not grow with the pending set (contender #422)', async () => {
+  test('behavior: RPC calls per block do not grow with the pending set (contender #422), with --full-receipts --receipts-by block', async () => {
     const from = await head(anvil.url)
     const c = countingRpc(anvil.url)
     const specs = Array.from({ length: 800 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 400, receiptSource: 'block', ...(await funded('calls-per-block', 4)) })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 400, receiptSource: 'block', fullReceipts: true, ...(await funded('calls-per-block', 4)) })
     assertAccounted(events, 800)
     const resolved = assertReceiptInvariant(events)
     expect([...resolved.values()].every((e) => e.type === 'tx_receipt')).toBe(true)
@@ -236,10 +239,10 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
     expect(perBlock).toBeLessThanOrEqual(3)
   })
 
-  test('behavior: a node without eth_getBlockReceipts: detected once, then one receipt per tx of ours', async () => {
+  test('behavior: a node without eth_getBlockReceipts: detected once, then one receipt per tx of ours (--full-receipts --receipts-by block)', async () => {
     const c = countingRpc(anvil.url, (m) => (m === 'eth_getBlockReceipts' ? new RpcError(-32601, 'the method eth_getBlockReceipts does not exist/is not available') : undefined))
     const specs = Array.from({ length: 150 }, (_, i) => ({ to: SINK, value: `${i + 1} wei`, kind: 'fallback' }))
-    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, receiptSource: 'block', ...(await funded('no-block-receipts', 3)) })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, receiptSource: 'block', fullReceipts: true, ...(await funded('no-block-receipts', 3)) })
     const summary = assertAccounted(events, 150)
     assertReceiptInvariant(events)
     expect(summary).toMatchObject({ sent: 150, included: 150, timed_out: 0 })
@@ -247,10 +250,24 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
     expect(c.count('eth_getTransactionReceipt')).toBe(150)
   })
 
-  test('behavior: on anvil (auto), receipts of ours are read per tx in batches of at most 100, never per block', async () => {
+  test('behavior: by default, transfers to an address without code: 16 receipts read (the checks), the rest told by their blocks, one eth_getCode per block of ours', async () => {
     const c = countingRpc(anvil.url)
     const specs = Array.from({ length: 600 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, ...(await funded('auto-by-tx', 8)) })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, ...(await funded('told-by-blocks', 8)) })
+    assertAccounted(events, 600)
+    assertReceiptInvariant(events)
+    const receipts = ofType(events, 'tx_receipt')
+    expect(receipts).toHaveLength(600)
+    expect(receipts.filter((e) => e.outcome_from === 'block')).toHaveLength(600 - 16)
+    expect(c.count('eth_getTransactionReceipt')).toBe(16)
+    expect(c.count('eth_getBlockReceipts')).toBe(0)
+    expect(c.count('eth_getCode')).toBeLessThanOrEqual(new Set(receipts.map((r) => r.block_number)).size)
+  })
+
+  test('behavior: on anvil (auto), receipts of ours are read per tx in batches of at most 100, never per block (--full-receipts)', async () => {
+    const c = countingRpc(anvil.url)
+    const specs = Array.from({ length: 600 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, fullReceipts: true, ...(await funded('auto-by-tx', 8)) })
     assertAccounted(events, 600)
     assertReceiptInvariant(events)
     const receipts = ofType(events, 'tx_receipt')
@@ -264,12 +281,12 @@ describe('receipts and inclusion (real anvil, 1 s blocks)', () => {
     expect(c.count('(batch)')).toBeGreaterThanOrEqual(fewest)
   })
 
-  test('behavior: a reader that is behind does not make inclusion look later: inclusion_ms is measured to when the head first showed the block', async () => {
+  test('behavior: a reader that is behind does not make inclusion look later: inclusion_ms is measured to when the head first showed the block (--full-receipts)', async () => {
     // every receipt read takes 1.5 s: the reader falls seconds behind the chain
     const c = countingRpc(anvil.url, undefined, (m) => (m === 'eth_getTransactionReceipt' || m === 'eth_getBlockReceipts' ? 1_500 : 0))
     const watch = watchBlocks(anvil.url)
     const specs = Array.from({ length: 300 }, (_, i) => ({ to: SINK, value: `${i + 1} wei` }))
-    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 100, ...(await funded('reader-behind', 4)) })
+    const { events } = await runSend(anvil.url, specs, { rpc: c.rpc, tps: 100, fullReceipts: true, ...(await funded('reader-behind', 4)) })
     await watch.stop()
     assertAccounted(events, 300)
     assertReceiptInvariant(events)

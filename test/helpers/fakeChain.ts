@@ -49,7 +49,7 @@ export class FakeChain {
   baseFee = 1_000_000_000n
   /** eth_getCode, by lowercased address ('0x' when not set). */
   readonly code = new Map<string, Hex>()
-  /** Calls answered, by method. */
+  /** Calls asked (answered or failed), by method. */
   readonly calls = new Map<string, number>()
   private readonly blocks = new Map<number, FakeBlock>()
   private readonly receipts = new Map<string, RpcReceipt & { blockNumber: string }>()
@@ -148,6 +148,7 @@ export class FakeChain {
   rpc(opts: { batch?: boolean } = {}): Rpc {
     const request = async <T>(method: string, params: readonly unknown[] = []): Promise<T> => {
       await this.pass([method])
+      this.count(method)
       const fault = this.fault(method)
       if (fault) throw fault
       return this.answer(method, params) as T
@@ -156,6 +157,7 @@ export class FakeChain {
       await this.pass(calls.map((c) => c.method))
       if (this.batchFails?.(++this.batchesSeen)) throw new TransportError('network', `batch ${this.batchesSeen}: cannot reach fake (injected)`)
       return calls.map((c) => {
+        this.count(c.method)
         const fault = this.fault(c.method)
         if (fault) return { ok: false, error: fault as TransportError | RpcError }
         try {
@@ -166,6 +168,10 @@ export class FakeChain {
       })
     }
     return { displayUrl: 'fake://chain', request, ...(opts.batch === false ? {} : { batch }) }
+  }
+
+  private count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
   }
 
   private async pass(methods: string[]): Promise<void> {
@@ -190,7 +196,6 @@ export class FakeChain {
   private answer(method: string, params: readonly unknown[]): unknown {
     const n = typeof params[0] === 'string' && params[0].startsWith('0x') ? Number(BigInt(params[0])) : NaN
     const hash = String(params[0]).toLowerCase()
-    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
     switch (method) {
       case 'eth_blockNumber':
         return hex(this.tip)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { headPollMsFor, pollMsFor, ReceiptTracker, type ReceiptTrackerOptions } from '../../../src/chain/receiptTracker.js'
 import { createLogger } from '../../../src/log.js'
-import { RpcError, type RequestOptions } from '../../../src/rpc/rpc.js'
+import { RpcError, TransportError, type RequestOptions } from '../../../src/rpc/rpc.js'
 import { eventSink, FakeChain, hashOf, sentOf, txResult } from '../../helpers/fakeChain.js'
 
 const log = createLogger({ level: 'silent' })
@@ -121,6 +121,19 @@ describe('ReceiptTracker: receipts', () => {
 })
 
 describe('ReceiptTracker: failing reads', () => {
+  test('behavior: eth_getBlockReceipts that times out (a node still building a big block\'s receipts): asked once, then every receipt is read per tx', async () => {
+    const chain = new FakeChain()
+    chain.failCalls('eth_getBlockReceipts', { error: () => new TransportError('timeout', 'eth_getBlockReceipts: no answer from fake within 10000 ms') })
+    const t = await track(chain, { source: 'block', timeoutMs: 10_000 })
+    for (let i = 0; i < 3; i++) t.tracker.sent(sentOf(txResult(i, hashOf(i))))
+    chain.mine({ hash: hashOf(0) }, { hash: hashOf(1) })
+    chain.mine({ hash: hashOf(2) })
+    await t.until(() => t.receipts().length === 3)
+    expect(chain.calls.get('eth_getBlockReceipts')).toBe(1)
+    expect(chain.calls.get('eth_getTransactionReceipt')).toBe(3)
+    expect(t.timeouts()).toEqual([])
+  })
+
   test('behavior: a block read that fails partway reports what it read at once, and the retry asks only for the rest', async () => {
     const chain = new FakeChain()
     const t = await track(chain, { source: 'tx', timeoutMs: 10_000 })
