@@ -1,5 +1,5 @@
 /** A newcomer's first hour (issue 24): the docs' campaign example runs, and errors name their cause in one line. */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -85,11 +85,14 @@ describe('human-first on a terminal, machine-first in a pipe', () => {
     expect(screen).toContain('floodgate report: transfers') // the summary
   })
 
-  test('behavior: send reading specs from a terminal says so once (Ctrl-D ends) and writes no block event while none is typed (--events FILE, --duration 3s)', () => {
+  test('behavior: send reading specs from a terminal says so once (Ctrl-D ends) and writes no block event while none is typed (--events FILE, --duration 3s)', async () => {
     const dir = tempStateDir()
     const [log, file] = [join(dir, 'tty.out'), join(dir, 'events.jsonl')]
-    const r = spawnSync('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} send --events ${file} --duration 3s`, log], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, FLOODGATE_STATE_DIR: dir } })
-    expect(r.status, r.stderr).toBe(0)
+    // script's own stdin stays open (nothing typed, no Ctrl-D) until the run ends by --duration
+    const child = spawn('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} send --events ${file} --duration 3s`, log], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, FLOODGATE_STATE_DIR: dir } })
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    child.stdin!.destroy()
+    expect(code).toBe(0)
     expect(readFileSync(log, 'utf8').match(/Ctrl-D ends/g)).toHaveLength(1)
     const events = parseEvents(readFileSync(file, 'utf8'))
     // three 1 s blocks went by, none of them an event
