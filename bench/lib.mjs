@@ -2,7 +2,7 @@
 // Everything talks to 127.0.0.1 only, to the anvil a bench script starts and stops itself.
 
 import { spawn } from 'node:child_process'
-import { closeSync, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, createWriteStream, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -436,4 +436,21 @@ export async function sampleMinutes(probed, { minutes, sampleS = 5, onMinute }) 
 /** max / first of a series, 3 decimals. */
 export function overFirst(xs, from = 0) {
   return Math.round((Math.max(...xs.slice(from)) / xs[from]) * 1000) / 1000
+}
+
+/** utime + stime of a process, in µs (/proc/<pid>/stat counts CPU in clock ticks: CLK_TCK 100 on Linux). */
+export function cpuUs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) * (1e6 / 100)
+}
+
+/** The pid of this process's child named `comm` (the devnet's node, which startEmbeddedDevnet spawned). */
+export function childNamed(comm) {
+  for (const task of readdirSync('/proc/self/task')) {
+    for (const pid of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return Number(pid)
+    }
+  }
+  throw new Error(`no child process named ${comm}`)
 }

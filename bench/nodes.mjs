@@ -27,10 +27,10 @@
 // suite's cache (src/devnet/gethBinary.ts).
 
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { benchLog, BIN, DEV_KEY, fmt, followBlocks, machineAndVersions, median, ROOT, rpcClient, sendRate, transferSpecs, writeDocSection } from './lib.mjs'
+import { benchLog, BIN, childNamed, cpuUs, DEV_KEY, fmt, followBlocks, machineAndVersions, median, ROOT, rpcClient, sendRate, transferSpecs, writeDocSection } from './lib.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt)
@@ -46,7 +46,6 @@ const SAT_GAS = 2_100_000n
 const CAPACITY_TPS = Number(SAT_GAS / 21_000n)
 const CHILD_CAP_MS = 180_000
 const PROBE = path.join(ROOT, 'bench', 'child-usage.mjs')
-const TICK_US = 1e6 / 100 // /proc/<pid>/stat counts CPU in clock ticks (CLK_TCK 100 on Linux)
 const log = benchLog('nodes')
 
 if (!existsSync(BIN)) {
@@ -59,22 +58,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'floodgate-bench-nodes-'))
 const empty = path.join(tmp, 'empty.jsonl')
 writeFileSync(empty, '')
 
-/** utime + stime of a process, in µs (from /proc/<pid>/stat). */
-function cpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * TICK_US
-}
 
-/** The pid of this process's child named `comm` (the devnet's node, which startEmbeddedDevnet spawned). */
-function childNamed(comm) {
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const pid of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return Number(pid)
-    }
-  }
-  throw new Error(`no child process named ${comm}`)
-}
 
 /** A process's CPU every 100 ms until stopped or gone: [{ t (epoch ms), us }]. */
 function sampleCpu(pid) {

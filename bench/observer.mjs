@@ -16,10 +16,10 @@
 //
 // All traffic goes to the node this script starts on 127.0.0.1. Build first (`npm run build`).
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { benchChildren, benchLog, median, ROOT, rpcClient, sleep, transferSpecs, waitPoolEmpty } from './lib.mjs'
+import { benchChildren, benchLog, childNamed, cpuUs, median, ROOT, rpcClient, sleep, transferSpecs, waitPoolEmpty } from './lib.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -33,15 +33,8 @@ const SEED = 'floodgate-observer-bench'
 const NODE = opt('node', 'anvil')
 const ALL_MODES = { default: [], 'full-tx': ['--full-receipts', '--receipts-by', 'tx'], 'full-block': ['--full-receipts', '--receipts-by', 'block'], none: ['--no-receipts'] }
 const MODES = Object.fromEntries(opt('modes', Object.keys(ALL_MODES).join(',')).split(',').map((m) => [m, ALL_MODES[m]]))
-const TICK_US = 1e6 / 100 // /proc/<pid>/stat counts CPU in clock ticks (CLK_TCK 100 on Linux)
 const log = (...a) => process.stderr.write(`[observer ${new Date().toISOString().slice(11, 19)}] ${a.join(' ')}\n`)
 
-/** utime + stime of a process, in µs. */
-function cpuUs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * TICK_US
-}
 
 /** Polls txpool_status every 100 ms until stopped; `drainedAt()`: the first empty poll after the last non-empty one. */
 function watchPool(rpc) {
@@ -71,15 +64,6 @@ function watchPool(rpc) {
   }
 }
 
-/** The pid of this process's child named `comm` (the devnet's node, which startEmbeddedDevnet spawned). */
-function childNamed(comm) {
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const pid of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return Number(pid)
-    }
-  }
-  throw new Error(`no child process named ${comm}`)
-}
 
 const { startEmbeddedDevnet } = await import(path.join(ROOT, 'dist/src/devnet/embedded.js'))
 const devnet = await startEmbeddedDevnet({ node: NODE, logger: null })
