@@ -28,13 +28,22 @@ export async function firstSpecPool(input: SpecInput, stop?: AbortSignal, maxLin
   let text = Buffer.alloc(0) // the current line's bytes so far
   let lineNo = 1
   let found: { pool?: string; line?: number } | undefined
+  /** A read that failed ahead: thrown again where the reader meets it (INPUT_READ_FAILED). */
+  let failed: { error: unknown } | undefined
   const stopped = new Promise<'stopped'>((resolve) => {
     if (stop?.aborted) resolve('stopped')
     stop?.addEventListener('abort', () => resolve('stopped'), { once: true })
   })
   while (found === undefined && !done) {
     pending ??= it.next()
-    const r = await Promise.race([pending, stopped])
+    let r: IteratorResult<Buffer | string> | 'stopped'
+    try {
+      r = await Promise.race([pending, stopped])
+    } catch (error) {
+      failed = { error }
+      pending = undefined
+      break
+    }
     if (r === 'stopped') break
     pending = undefined
     if (r.done) {
@@ -56,8 +65,11 @@ export async function firstSpecPool(input: SpecInput, stop?: AbortSignal, maxLin
     }
   }
   const rest = pending
+  // handled where the replay meets it; nobody may: the run can stop before reading on
+  rest?.catch(() => {})
   async function* replay(): AsyncGenerator<Buffer | string> {
     yield* held
+    if (failed) throw failed.error
     if (done) return
     if (rest) {
       const r = await rest

@@ -12,6 +12,23 @@ async function text(input: SpecInput): Promise<string> {
 }
 
 describe('firstSpecPool', () => {
+  test('error: a read that fails ahead (EIO) names no pool; the input gives back what came before, then fails with the same error where the reader reads it', async () => {
+    const eio = Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from('# first\n', 'utf8')
+      throw eio
+    }
+    const r = await firstSpecPool(failing())
+    expect(r.pool).toBeUndefined()
+    let got = ''
+    await expect(
+      (async () => {
+        for await (const c of r.input) got += c.toString()
+      })(),
+    ).rejects.toBe(eio)
+    expect(got).toBe('# first\n')
+  })
+
   test('behavior: the first spec line\'s from_pool, after blank and comment lines, split across chunks; the input comes back byte for byte', async () => {
     const parts = ['\n# a comment\n  \n{"to":"0x00', '00000000000000000000000000000000000000dEaD","from_', 'pool":"spammers"}\n{"to":"0x1","from_pool":"other"}\n', 'tail']
     const r = await firstSpecPool(chunks(parts))
