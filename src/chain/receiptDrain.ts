@@ -21,6 +21,8 @@ export interface ReceiptDrainOptions {
   onRead: () => void
   /** The node's receipt of a tx whose block told its outcome too, while those are checked (`BlockOutcomes.check`). */
   check: (derived: ParsedReceipt, node: ParsedReceipt, hash: string) => void
+  /** Resolves when the run's output can take more (ReceiptTrackerOptions.outputRoom). */
+  outputRoom?: () => Promise<void>
 }
 
 export class ReceiptDrain {
@@ -40,6 +42,7 @@ export class ReceiptDrain {
   async run(stop: AbortSignal): Promise<void> {
     while (!stop.aborted) {
       await this.opts.queue.wait(stop)
+      await this.opts.outputRoom?.()
       if (stop.aborted) return
       const t0 = performance.now()
       const ok = await this.read(this.duty() >= 1)

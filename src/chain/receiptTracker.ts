@@ -71,6 +71,11 @@ export interface ReceiptTrackerOptions {
   pace?: Partial<ReceiptPace>
   /** Read every tx's receipt from the node, even where its block tells its outcome (`--full-receipts`). */
   fullReceipts?: boolean
+  /**
+   * Resolves when the run's output can take more (its consumer is not behind): awaited before each
+   * block and each receipt read, so a slow reader holds the receipts back in the node, not in memory.
+   */
+  outputRoom?: () => Promise<void>
 }
 
 /**
@@ -163,7 +168,7 @@ export class ReceiptTracker implements TxFates {
     }
     this.outcomes = new BlockOutcomes(new CodeReads(this.calls), sinks, o.log, o.fullReceipts === true)
     const check = this.outcomes.check.bind(this.outcomes)
-    this.receipts = new ReceiptDrain({ queue: this.queue, reader: this.reader, pending: this.pending, pace: this.pace, pollMs: o.pollMs, emit: o.emit, log: o.log, onRead: () => this.wakeIdle(), check })
+    this.receipts = new ReceiptDrain({ queue: this.queue, reader: this.reader, pending: this.pending, pace: this.pace, pollMs: o.pollMs, emit: o.emit, log: o.log, onRead: () => this.wakeIdle(), check, ...(o.outputRoom ? { outputRoom: o.outputRoom } : {}) })
   }
 
   /** Txs sent and not yet resolved. */
@@ -341,6 +346,7 @@ export class ReceiptTracker implements TxFates {
     this.heads.saw(this.next, head)
     let read = 0
     while (this.next <= head && read < maxBlocks) {
+      await this.o.outputRoom?.()
       if (!(await this.readBlock(this.next))) return false
       this.next++
       read++

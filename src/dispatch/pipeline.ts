@@ -190,6 +190,7 @@ function followers(opts: PipelineOptions, chain: PipelineChain, events: RunEvent
         },
         source: opts.receiptSource,
         fullReceipts: opts.fullReceipts === true,
+        outputRoom: () => events.drained(),
       })
     : undefined
   const fates = fatesTo(tracker ? [tracker, load] : [load])
