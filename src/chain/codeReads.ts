@@ -56,12 +56,7 @@ export class CodeReads {
   /** The code of each address after block n (undefined where that call failed). */
   private async read(addresses: Key[], n: number): Promise<(string | undefined)[]> {
     const block = toHex(n)
-    if (!this.calls.rpc.batch || addresses.length === 1) {
-      const out: (string | undefined)[] = []
-      for (const a of addresses) out.push(await this.calls.req<string>('eth_getCode', [a, block]))
-      return out
-    }
-    const items = await this.calls.batch(addresses.map((a) => ({ method: 'eth_getCode', params: [a, block] })))
+    const items = await this.calls.many(addresses.map((a) => ({ method: 'eth_getCode', params: [a, block] })))
     return items.map((item) => (item.ok && typeof item.result === 'string' ? item.result.toLowerCase() : undefined))
   }
 }

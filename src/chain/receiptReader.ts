@@ -120,14 +120,7 @@ export class ReceiptReader {
 
   private async readChunk(chunk: Key[], out: Map<Key, RpcReceipt>): Promise<void> {
     const rpc = this.calls.rpc
-    if (!rpc.batch || chunk.length === 1) {
-      for (const h of chunk) {
-        const r = await this.calls.req<RpcReceipt | null>('eth_getTransactionReceipt', [h])
-        if (r) out.set(h, checkedReceipt(r, rpc.displayUrl))
-      }
-      return
-    }
-    const items = await this.calls.batch(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
+    const items = await this.calls.many(chunk.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })))
     let failed: unknown
     items.forEach((item, i) => {
       if (!item.ok) failed ??= item.error

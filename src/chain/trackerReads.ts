@@ -1,7 +1,7 @@
 /** The receipt tracker's calls to the node: one request each (its loops ask again next period), a short timeout once the run is stopping. */
 import type { Hex } from 'viem'
 import { readRetry, type ReadBudget } from '../rpc/readRetry.js'
-import type { BatchCall, BatchItem, RequestOptions, Rpc } from '../rpc/rpc.js'
+import type { BatchCall, BatchItem, RequestOptions, Rpc, RpcError, TransportError } from '../rpc/rpc.js'
 import type { RpcBlockHeader } from './receipts.js'
 
 /** How the first reads (block number, client version) are retried: through transient failures, for 5 s. */
@@ -28,6 +28,26 @@ export class TrackerReads {
   /** One JSON-RPC batch (the Rpc must have `batch`), as `req` makes one call. */
   batch(calls: readonly BatchCall[]): Promise<BatchItem[]> {
     return readRetry((o: RequestOptions) => this.rpc.batch!(calls, o), { once: true }, { stopping: this.stopping })
+  }
+
+  /**
+   * Several calls, each with its own outcome: one JSON-RPC batch where the Rpc has batches, else
+   * one call after the other, up to the first that fails (its error is then the outcome of the
+   * calls not made, which the caller retries). Rejects as `batch` does.
+   */
+  async many(calls: readonly BatchCall[]): Promise<BatchItem[]> {
+    if (this.rpc.batch && calls.length > 1) return this.batch(calls)
+    const out: BatchItem[] = []
+    for (const c of calls) {
+      try {
+        out.push({ ok: true, result: await this.req(c.method, c.params ?? []) })
+      } catch (err) {
+        const failed: BatchItem = { ok: false, error: err as RpcError | TransportError }
+        while (out.length < calls.length) out.push(failed)
+        break
+      }
+    }
+    return out
   }
 
   async blockNumber(budget?: ReadBudget): Promise<number> {
