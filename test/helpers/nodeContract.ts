@@ -163,7 +163,7 @@ export function describeNodeContract(kind: NodeKind, o: TestNodeOptions, traits:
       recordFigures({ node: kind, test: 'other process at the default --in-flight', specs: specs.length, replaced: replaced.length, fills })
     })
 
-    test(`behavior (${kind}): a tx_receipt its block body told equals the node's receipt field by field; txs to code and reverting calls are read from their receipts`, async () => {
+    test(`behavior (${kind}): a tx_receipt its block body told equals the node's receipt field by field; txs to code and reverting calls are read from their receipts (paced at --tps 28, so the run spans the blocks of the checks and those after)`, async () => {
       const { url, devKey } = node()
       const [stop, reverter] = [await deployRuntime(url, devKey, '0x00'), await deployRuntime(url, devKey, '0x60006000fd')]
       const accessList = [{ address: SINK, storageKeys: [`0x${'0'.repeat(63)}1`] }]
